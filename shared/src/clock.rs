@@ -1,0 +1,11 @@
+//! Time as the service sees it: Unix seconds (DESIGN §6).
+//!
+//! Every rule that depends on time takes `now` as an argument instead of
+//! reading the clock, so tests move time forward without sleeping.
+
+/// Seconds since the Unix epoch, from the system clock.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}

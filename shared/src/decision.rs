@@ -1,0 +1,340 @@
+//! The decision: `(Authorization, Akua-Context, now)` → allow, 401 or 403,
+//! implementing every rule of DESIGN §1 within the budget of DESIGN §5.
+//!
+//! | credential | store calls |
+//! |---|---|
+//! | malformed, wrong scheme, bad checksum | none |
+//! | API token or session | one consistent `GetItem` (+ at most one guarded `UpdateItem` per 60 s) |
+//! | JWT with cached keys | none |
+//! | session or JWT with `Akua-Context` | + one consistent membership `GetItem` |
+//!
+//! Authentication comes first: a request with a bad credential is a 401
+//! whatever its `Akua-Context` says. Any store failure is an error, never an
+//! allow (fail closed).
+
+use crate::clock;
+use crate::credential::{Credential, CredentialError, CredentialHash};
+use crate::ids::{Role, UserId, WorkspaceId};
+use crate::jwt::{JwtError, JwtVerifier};
+use crate::principal::{CredentialKind, Principal};
+use crate::store::{DecisionStore, StoreError, StoredCredential, Touch, TouchOutcome};
+
+/// `last_used_at` is written at most this often per credential (DESIGN §5).
+pub const LAST_USED_INTERVAL_SECS: i64 = 60;
+/// A session's sliding expiry is pushed out at most this often (DESIGN §5).
+pub const SESSION_EXTENSION_INTERVAL_SECS: i64 = 3600;
+/// Sessions last a year from their last (recorded) use (DESIGN §1).
+pub const SESSION_LIFETIME_SECS: i64 = 365 * 24 * 3600;
+
+/// The outcome for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Allow(Principal),
+    /// 401: no valid credential.
+    Unauthorized(DenyReason),
+    /// 403: a valid credential that may not act here.
+    Forbidden(DenyReason),
+}
+
+/// Why a request was refused: for logs and tests, safe to print (no secret).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenyReason {
+    Credential(CredentialError),
+    /// No stored credential has this hash: never issued, revoked, or deleted.
+    UnknownCredential,
+    Expired,
+    /// The item vanished or expired between the read and the guarded write.
+    RevokedDuringRequest,
+    /// A JWT arrived but no issuer is configured.
+    JwtNotAccepted,
+    Jwt(&'static str),
+    /// `Akua-Context` is not a workspace id.
+    ContextMalformed,
+    /// A workspace API token with `Akua-Context` naming another workspace.
+    ContextMismatch,
+    /// A session or JWT user who is not a member of the `Akua-Context` workspace.
+    NotMember,
+}
+
+/// The decision could not be made: the caller must not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecisionError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("JWT keys unavailable: {0}")]
+    Keys(String),
+}
+
+/// The write a use of `credential` at `now` calls for, if any (DESIGN §5):
+/// `last_used_at` when the recorded one is 60 s old or more; for a session,
+/// also a new expiry a year out when the current one was set an hour ago or
+/// more. Decided from the item already read, so the hot path stays one read.
+pub fn plan_touch(credential: &StoredCredential, now: i64) -> Option<Touch> {
+    let extend_to = match credential {
+        StoredCredential::Session(s) => {
+            let extended_at = s.expires_at - SESSION_LIFETIME_SECS;
+            (now - extended_at >= SESSION_EXTENSION_INTERVAL_SECS)
+                .then_some(now + SESSION_LIFETIME_SECS)
+        }
+        StoredCredential::ApiToken(_) => None,
+    };
+    let use_is_stale = credential
+        .last_used_at()
+        .is_none_or(|at| now - at >= LAST_USED_INTERVAL_SECS);
+    (use_is_stale || extend_to.is_some()).then_some(Touch {
+        last_used_at: now,
+        extend_to,
+    })
+}
+
+/// Makes decisions against a store and, when configured, a JWT issuer.
+pub struct Authorizer<S> {
+    store: S,
+    jwt: Option<JwtVerifier>,
+}
+
+impl<S: DecisionStore> Authorizer<S> {
+    pub fn new(store: S, jwt: Option<JwtVerifier>) -> Self {
+        Self { store, jwt }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Decides with the system clock.
+    pub async fn decide_now(
+        &self,
+        authorization: Option<&str>,
+        akua_context: Option<&str>,
+    ) -> Result<Decision, DecisionError> {
+        self.decide(authorization, akua_context, clock::now()).await
+    }
+
+    /// Decides one request. `authorization` and `akua_context` are the raw
+    /// header values (absent: `None`); an empty `Akua-Context` counts as
+    /// absent.
+    pub async fn decide(
+        &self,
+        authorization: Option<&str>,
+        akua_context: Option<&str>,
+        now: i64,
+    ) -> Result<Decision, DecisionError> {
+        let credential = match authorization.map(Credential::from_authorization_header) {
+            None => return Ok(unauthorized(DenyReason::Credential(CredentialError::Missing))),
+            Some(Err(e)) => return Ok(unauthorized(DenyReason::Credential(e))),
+            Some(Ok(c)) => c,
+        };
+        let context = akua_context.map(str::trim).filter(|v| !v.is_empty());
+        match credential {
+            Credential::ApiToken(token) => self.api_token(token.hash(), context, now).await,
+            Credential::Session(token) => self.session(token.hash(), context, now).await,
+            Credential::Jwt(jwt) => {
+                let Some(verifier) = &self.jwt else {
+                    return Ok(unauthorized(DenyReason::JwtNotAccepted));
+                };
+                let verified = match verifier.verify(&jwt, now).await {
+                    Ok(v) => v,
+                    Err(JwtError::Invalid(why)) => return Ok(unauthorized(DenyReason::Jwt(why))),
+                    Err(JwtError::KeysUnavailable(why)) => return Err(DecisionError::Keys(why)),
+                };
+                let scope = match self.user_scope(&verified.user_id, context).await? {
+                    Ok(scope) => scope,
+                    Err(reason) => return Ok(Decision::Forbidden(reason)),
+                };
+                Ok(Decision::Allow(Principal {
+                    credential: CredentialKind::Jwt,
+                    token_id: None,
+                    user_id: Some(verified.user_id),
+                    workspace_id: scope.as_ref().map(|(ws, _)| ws.clone()),
+                    role: scope.map(|(_, role)| role),
+                    expires_at: Some(verified.expires_at),
+                }))
+            }
+        }
+    }
+
+    async fn api_token(
+        &self,
+        hash: CredentialHash,
+        context: Option<&str>,
+        now: i64,
+    ) -> Result<Decision, DecisionError> {
+        let stored = match self.live_credential(&hash, now).await? {
+            Ok(stored) => stored,
+            Err(reason) => return Ok(unauthorized(reason)),
+        };
+        // The sk_akua_ shape can only hash to an API token item; anything
+        // else means the table is not what we wrote.
+        let StoredCredential::ApiToken(token) = &stored else {
+            return Ok(unauthorized(DenyReason::UnknownCredential));
+        };
+        if let Some(header) = context {
+            match WorkspaceId::parse(header) {
+                Ok(ws) if ws == token.workspace_id => {}
+                Ok(_) => return Ok(Decision::Forbidden(DenyReason::ContextMismatch)),
+                Err(_) => return Ok(Decision::Forbidden(DenyReason::ContextMalformed)),
+            }
+        }
+        if let Err(reason) = self.record_use(&hash, &stored, now).await? {
+            return Ok(unauthorized(reason));
+        }
+        Ok(Decision::Allow(Principal {
+            credential: CredentialKind::ApiToken,
+            token_id: Some(token.id.to_string()),
+            user_id: None,
+            workspace_id: Some(token.workspace_id.clone()),
+            role: Some(token.role.into()),
+            expires_at: token.expires_at,
+        }))
+    }
+
+    async fn session(
+        &self,
+        hash: CredentialHash,
+        context: Option<&str>,
+        now: i64,
+    ) -> Result<Decision, DecisionError> {
+        let stored = match self.live_credential(&hash, now).await? {
+            Ok(stored) => stored,
+            Err(reason) => return Ok(unauthorized(reason)),
+        };
+        let StoredCredential::Session(session) = &stored else {
+            return Ok(unauthorized(DenyReason::UnknownCredential));
+        };
+        let scope = match self.user_scope(&session.user_id, context).await? {
+            Ok(scope) => scope,
+            Err(reason) => return Ok(Decision::Forbidden(reason)),
+        };
+        let expires_at = match self.record_use(&hash, &stored, now).await? {
+            Ok(Some(extended)) => extended,
+            Ok(None) => session.expires_at,
+            Err(reason) => return Ok(unauthorized(reason)),
+        };
+        Ok(Decision::Allow(Principal {
+            credential: CredentialKind::Session,
+            token_id: Some(session.id.to_string()),
+            user_id: Some(session.user_id.clone()),
+            workspace_id: scope.as_ref().map(|(ws, _)| ws.clone()),
+            role: scope.map(|(_, role)| role),
+            expires_at: Some(expires_at),
+        }))
+    }
+
+    /// One consistent read; unknown and expired credentials are refused
+    /// here, whatever DynamoDB TTL has or has not deleted yet.
+    async fn live_credential(
+        &self,
+        hash: &CredentialHash,
+        now: i64,
+    ) -> Result<Result<StoredCredential, DenyReason>, DecisionError> {
+        Ok(match self.store.credential(hash).await? {
+            None => Err(DenyReason::UnknownCredential),
+            Some(c) if c.is_expired(now) => Err(DenyReason::Expired),
+            Some(c) => Ok(c),
+        })
+    }
+
+    /// The throttled, guarded write. `Ok(Some(t))`: the session now expires
+    /// at `t`. A guard failure means the credential was revoked or expired
+    /// since the read: the request is refused.
+    async fn record_use(
+        &self,
+        hash: &CredentialHash,
+        stored: &StoredCredential,
+        now: i64,
+    ) -> Result<Result<Option<i64>, DenyReason>, DecisionError> {
+        let Some(touch) = plan_touch(stored, now) else {
+            return Ok(Ok(None));
+        };
+        Ok(match self.store.touch(hash, touch, now).await? {
+            TouchOutcome::Applied => Ok(touch.extend_to),
+            TouchOutcome::Gone => Err(DenyReason::RevokedDuringRequest),
+        })
+    }
+
+    /// A user credential's workspace: none without `Akua-Context`; with it,
+    /// the user's membership there (one consistent read) or a refusal.
+    async fn user_scope(
+        &self,
+        user: &UserId,
+        context: Option<&str>,
+    ) -> Result<Result<Option<(WorkspaceId, Role)>, DenyReason>, DecisionError> {
+        let Some(header) = context else {
+            return Ok(Ok(None));
+        };
+        let Ok(ws) = WorkspaceId::parse(header) else {
+            return Ok(Err(DenyReason::ContextMalformed));
+        };
+        Ok(match self.store.membership(&ws, user).await? {
+            Some(m) => Ok(Some((ws, m.role))),
+            None => Err(DenyReason::NotMember),
+        })
+    }
+}
+
+fn unauthorized(reason: DenyReason) -> Decision {
+    Decision::Unauthorized(reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{SessionId, TokenId, TokenName, TokenRole};
+    use crate::store::{ApiTokenRecord, SessionRecord};
+
+    fn token(last_used_at: Option<i64>) -> StoredCredential {
+        StoredCredential::ApiToken(ApiTokenRecord {
+            id: TokenId::generate(),
+            workspace_id: WorkspaceId::parse("ws_a").unwrap(),
+            name: TokenName::parse("n").unwrap(),
+            prefix: "sk_akua_abcd".into(),
+            role: TokenRole::Admin,
+            created_by: None,
+            created_at: 0,
+            expires_at: None,
+            last_used_at,
+        })
+    }
+
+    fn session(expires_at: i64, last_used_at: Option<i64>) -> StoredCredential {
+        StoredCredential::Session(SessionRecord {
+            id: SessionId::generate(),
+            user_id: UserId::parse("u").unwrap(),
+            created_at: 0,
+            expires_at,
+            last_used_at,
+        })
+    }
+
+    #[test]
+    fn last_used_is_written_at_most_once_a_minute() {
+        let now = 1_000_000;
+        assert!(plan_touch(&token(None), now).is_some());
+        assert_eq!(plan_touch(&token(Some(now - 59)), now), None);
+        assert_eq!(
+            plan_touch(&token(Some(now - 60)), now),
+            Some(Touch { last_used_at: now, extend_to: None })
+        );
+        // A clock that stepped back never causes a write.
+        assert_eq!(plan_touch(&token(Some(now + 5)), now), None);
+    }
+
+    #[test]
+    fn a_session_is_extended_at_most_once_an_hour() {
+        let now = 1_000_000_000;
+        let set_at = |ago: i64| now - ago + SESSION_LIFETIME_SECS;
+        // Used 30 s ago, expiry set 59 min ago: nothing to write.
+        assert_eq!(plan_touch(&session(set_at(3599), Some(now - 30)), now), None);
+        // Used 2 min ago, expiry set 59 min ago: last_used only.
+        assert_eq!(
+            plan_touch(&session(set_at(3599), Some(now - 120)), now),
+            Some(Touch { last_used_at: now, extend_to: None })
+        );
+        // Expiry set an hour ago: extended a year from now.
+        assert_eq!(
+            plan_touch(&session(set_at(3600), Some(now - 10)), now),
+            Some(Touch { last_used_at: now, extend_to: Some(now + SESSION_LIFETIME_SECS) })
+        );
+    }
+}

@@ -1,0 +1,471 @@
+//! OAuth2 JWT verification (DESIGN §5) against the issuer's JWKS.
+//!
+//! - Algorithms are pinned by configuration (default RS256 and ES256), and
+//!   only asymmetric ones can be pinned: `alg: none` does not parse, and an
+//!   HMAC token "signed" with a public key is refused before any crypto.
+//! - `iss`, `aud`, `exp` and `sub` are required; `nbf` is honoured; both time
+//!   checks allow 60 s of clock skew and use the caller's `now`, so the whole
+//!   decision runs on one clock.
+//! - The JWKS is cached per process and refetched when a token names an
+//!   unknown `kid`, at most once per cooldown (30 s), with a 1.5 s timeout, so
+//!   a flood of invented `kid`s cannot turn into a flood of fetches.
+//! - Symmetric (`oct`) keys in a remote JWKS are ignored: a public document
+//!   cannot hold a shared secret.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, PublicKeyUse};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, Validation};
+use serde::Deserialize;
+use tokio::time::Instant;
+use url::{Host, Url};
+
+use crate::credential::Jwt;
+use crate::ids::UserId;
+
+/// Clock skew tolerated on `exp` and `nbf`.
+pub const LEEWAY_SECS: i64 = 60;
+/// Minimum time between two JWKS fetches.
+pub const DEFAULT_REFETCH_COOLDOWN: Duration = Duration::from_secs(30);
+/// Upper bound on one JWKS fetch, connection included.
+pub const FETCH_TIMEOUT: Duration = Duration::from_millis(1500);
+/// A JWKS larger than this is not a key set.
+const MAX_JWKS_BYTES: usize = 256 * 1024;
+/// Algorithms pinned when `AKUA_JWT_ALGORITHMS` is unset.
+pub const DEFAULT_ALGORITHMS: [Algorithm; 2] = [Algorithm::RS256, Algorithm::ES256];
+
+pub mod env {
+    pub const ISSUER: &str = "AKUA_JWT_ISSUER";
+    pub const AUDIENCE: &str = "AKUA_JWT_AUDIENCE";
+    pub const JWKS_URL: &str = "AKUA_JWKS_URL";
+    pub const ALGORITHMS: &str = "AKUA_JWT_ALGORITHMS";
+}
+
+/// A configuration mistake, found at start-up (the function refuses to run).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JwtConfigError {
+    #[error("{0} is required when any JWT setting is given")]
+    Missing(&'static str),
+    #[error("{0} is not a valid URL")]
+    BadUrl(&'static str),
+    #[error("the JWKS URL must use https (plain http only for a loopback host)")]
+    InsecureUrl,
+    #[error("unsupported or symmetric JWT algorithm {0:?} (allowed: RS*, PS*, ES256, ES384, EdDSA)")]
+    BadAlgorithm(String),
+}
+
+/// Which issuer to trust, for which audience, with which algorithms.
+#[derive(Debug, Clone)]
+pub struct JwtConfig {
+    pub issuer: String,
+    pub audience: String,
+    pub jwks_url: Url,
+    pub algorithms: Vec<Algorithm>,
+    pub refetch_cooldown: Duration,
+}
+
+impl JwtConfig {
+    pub fn new(
+        issuer: &str,
+        audience: &str,
+        jwks_url: &str,
+        algorithms: &[Algorithm],
+    ) -> Result<Self, JwtConfigError> {
+        if issuer.is_empty() {
+            return Err(JwtConfigError::Missing(env::ISSUER));
+        }
+        if audience.is_empty() {
+            return Err(JwtConfigError::Missing(env::AUDIENCE));
+        }
+        let jwks_url = Url::parse(jwks_url).map_err(|_| JwtConfigError::BadUrl(env::JWKS_URL))?;
+        let loopback = match jwks_url.host() {
+            Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        match jwks_url.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            _ => return Err(JwtConfigError::InsecureUrl),
+        }
+        if algorithms.is_empty() {
+            return Err(JwtConfigError::Missing(env::ALGORITHMS));
+        }
+        if let Some(bad) = algorithms.iter().find(|a| a.family() == AlgorithmFamily::Hmac) {
+            return Err(JwtConfigError::BadAlgorithm(format!("{bad:?}")));
+        }
+        Ok(Self {
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            jwks_url,
+            algorithms: algorithms.to_vec(),
+            refetch_cooldown: DEFAULT_REFETCH_COOLDOWN,
+        })
+    }
+
+    /// Reads `AKUA_JWT_ISSUER`, `AKUA_JWT_AUDIENCE`, `AKUA_JWKS_URL` and
+    /// `AKUA_JWT_ALGORITHMS` (comma-separated). None set: JWTs are not
+    /// accepted (`Ok(None)`). Some but not all set: an error, since a
+    /// half-configured issuer is a deployment mistake, not a choice.
+    pub fn from_env() -> Result<Option<Self>, JwtConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Self>, JwtConfigError> {
+        let (issuer, audience, url) = (get(env::ISSUER), get(env::AUDIENCE), get(env::JWKS_URL));
+        if issuer.is_none() && audience.is_none() && url.is_none() {
+            return Ok(None);
+        }
+        let algorithms = match get(env::ALGORITHMS) {
+            None => DEFAULT_ALGORITHMS.to_vec(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    Algorithm::from_str(s).map_err(|_| JwtConfigError::BadAlgorithm(s.to_owned()))
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        Self::new(
+            &issuer.ok_or(JwtConfigError::Missing(env::ISSUER))?,
+            &audience.ok_or(JwtConfigError::Missing(env::AUDIENCE))?,
+            &url.ok_or(JwtConfigError::Missing(env::JWKS_URL))?,
+            &algorithms,
+        )
+        .map(Some)
+    }
+}
+
+/// Why a JWT was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JwtError {
+    /// The token is not valid (401). The reason is for logs and tests; it
+    /// never quotes the token.
+    #[error("invalid JWT: {0}")]
+    Invalid(&'static str),
+    /// The issuer's keys could not be fetched, so nothing can be verified.
+    /// Not the caller's fault: the authorizer fails closed with an error.
+    #[error("JWKS unavailable: {0}")]
+    KeysUnavailable(String),
+}
+
+/// What a verified JWT tells us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedJwt {
+    /// The user id: the JWT's `sub`.
+    pub user_id: UserId,
+    pub expires_at: i64,
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    sub: String,
+    exp: i64,
+    nbf: Option<i64>,
+}
+
+#[derive(Clone)]
+struct CachedKey {
+    key: DecodingKey,
+    /// The JWK's `alg`, when it names one: the token must then use exactly it.
+    alg: Option<Algorithm>,
+    curve: Option<EllipticCurve>,
+}
+
+#[derive(Default)]
+struct KeySet {
+    keys: HashMap<String, CachedKey>,
+    fetched_at: Option<Instant>,
+}
+
+/// Verifies JWTs for one issuer; cheap to share (`Arc`) across requests.
+pub struct JwtVerifier {
+    config: JwtConfig,
+    validation: Validation,
+    http: reqwest::Client,
+    keys: RwLock<Arc<KeySet>>,
+    /// Serialises fetches so concurrent unknown `kid`s trigger one fetch.
+    fetching: tokio::sync::Mutex<()>,
+}
+
+impl JwtVerifier {
+    pub fn new(config: JwtConfig) -> Result<Self, JwtError> {
+        let mut validation = Validation::new(config.algorithms[0]);
+        validation.algorithms = config.algorithms.clone();
+        validation.set_issuer(&[&config.issuer]);
+        validation.set_audience(&[&config.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        // Time is checked against the decision's `now` (see `check_times`).
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        let http = reqwest::Client::builder()
+            .timeout(FETCH_TIMEOUT)
+            .connect_timeout(FETCH_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| JwtError::KeysUnavailable(e.to_string()))?;
+        Ok(Self {
+            config,
+            validation,
+            http,
+            keys: RwLock::new(Arc::new(KeySet::default())),
+            fetching: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    pub fn config(&self) -> &JwtConfig {
+        &self.config
+    }
+
+    /// Verifies signature, algorithm, `iss`, `aud`, `sub`, `exp` and `nbf`.
+    pub async fn verify(&self, jwt: &Jwt, now: i64) -> Result<VerifiedJwt, JwtError> {
+        let token = jwt.expose();
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| JwtError::Invalid("malformed header"))?;
+        if !self.config.algorithms.contains(&header.alg) {
+            return Err(JwtError::Invalid("algorithm not allowed"));
+        }
+        let kid = header.kid.as_deref().ok_or(JwtError::Invalid("no kid"))?;
+        let key = match self.cached(kid) {
+            Some(key) => key,
+            None => self.refetch_for(kid).await?.ok_or(JwtError::Invalid("unknown kid"))?,
+        };
+        if key.alg.is_some_and(|alg| alg != header.alg) || key.key.family() != header.alg.family() {
+            return Err(JwtError::Invalid("key does not match algorithm"));
+        }
+        let expected_curve = match header.alg {
+            Algorithm::ES256 => Some(EllipticCurve::P256),
+            Algorithm::ES384 => Some(EllipticCurve::P384),
+            _ => None,
+        };
+        if expected_curve.is_some() && key.curve != expected_curve {
+            return Err(JwtError::Invalid("key curve does not match algorithm"));
+        }
+        let data = jsonwebtoken::decode::<Claims>(token, &key.key, &self.validation)
+            .map_err(|e| JwtError::Invalid(describe(e.kind())))?;
+        check_times(&data.claims, now)?;
+        let user_id = UserId::parse(&data.claims.sub).map_err(|_| JwtError::Invalid("bad sub"))?;
+        Ok(VerifiedJwt {
+            user_id,
+            expires_at: data.claims.exp,
+        })
+    }
+
+    fn cached(&self, kid: &str) -> Option<CachedKey> {
+        let set = self.keys.read().ok()?.clone();
+        set.keys.get(kid).cloned()
+    }
+
+    /// Fetches the JWKS unless one was fetched within the cooldown, then
+    /// looks `kid` up again. `Ok(None)`: still unknown (a 401).
+    async fn refetch_for(&self, kid: &str) -> Result<Option<CachedKey>, JwtError> {
+        let _guard = self.fetching.lock().await;
+        // Another request may have fetched while we waited.
+        if let Some(key) = self.cached(kid) {
+            return Ok(Some(key));
+        }
+        let (last, had_keys) = {
+            let set = self.keys.read().map_err(|_| poisoned())?;
+            (set.fetched_at, !set.keys.is_empty())
+        };
+        if last.is_some_and(|at| at.elapsed() < self.config.refetch_cooldown) {
+            return if had_keys {
+                Ok(None)
+            } else {
+                Err(JwtError::KeysUnavailable("no keys yet; fetch cooling down".into()))
+            };
+        }
+        let fetched = self.fetch().await;
+        let mut set = KeySet {
+            keys: HashMap::new(),
+            fetched_at: Some(Instant::now()),
+        };
+        match fetched {
+            Ok(keys) => set.keys = keys,
+            Err(e) => {
+                // Keep serving the keys we had; remember the attempt so a
+                // down issuer is not hammered.
+                let old = self.keys.read().map_err(|_| poisoned())?.clone();
+                set.keys = old.keys.clone();
+                *self.keys.write().map_err(|_| poisoned())? = Arc::new(set);
+                return Err(e);
+            }
+        }
+        let key = set.keys.get(kid).cloned();
+        *self.keys.write().map_err(|_| poisoned())? = Arc::new(set);
+        Ok(key)
+    }
+
+    async fn fetch(&self) -> Result<HashMap<String, CachedKey>, JwtError> {
+        let unavailable = |what: &str| JwtError::KeysUnavailable(what.to_owned());
+        let mut response = self
+            .http
+            .get(self.config.jwks_url.clone())
+            .send()
+            .await
+            .map_err(|e| unavailable(if e.is_timeout() { "timeout" } else { "unreachable" }))?;
+        if !response.status().is_success() {
+            return Err(unavailable(response.status().as_str()));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|_| unavailable("body"))? {
+            if body.len() + chunk.len() > MAX_JWKS_BYTES {
+                return Err(unavailable("JWKS too large"));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(parse_jwks(&body, &self.config.algorithms))
+    }
+}
+
+fn poisoned() -> JwtError {
+    JwtError::KeysUnavailable("key cache lock poisoned".into())
+}
+
+/// Turns a JWKS document into usable verification keys, skipping any key
+/// that is symmetric, not for signatures, without a `kid`, or for an
+/// algorithm that is not pinned. One bad key does not spoil the rest.
+fn parse_jwks(body: &[u8], pinned: &[Algorithm]) -> HashMap<String, CachedKey> {
+    #[derive(Deserialize)]
+    struct Document {
+        keys: Vec<serde_json::Value>,
+    }
+    let Ok(doc) = serde_json::from_slice::<Document>(body) else {
+        return HashMap::new();
+    };
+    doc.keys
+        .into_iter()
+        .filter_map(|value| serde_json::from_value::<Jwk>(value).ok())
+        .filter_map(|jwk| {
+            let kid = jwk.common.key_id.clone()?;
+            if matches!(jwk.common.public_key_use, Some(ref u) if *u != PublicKeyUse::Signature) {
+                return None;
+            }
+            let curve = match &jwk.algorithm {
+                AlgorithmParameters::RSA(_) => None,
+                AlgorithmParameters::EllipticCurve(p) => Some(p.curve.clone()),
+                AlgorithmParameters::OctetKeyPair(_) => None,
+                // Symmetric secrets and unknown key types are never used.
+                _ => return None,
+            };
+            let alg = match jwk.common.key_algorithm {
+                Some(a) => Some(Algorithm::from_str(&a.to_string()).ok()?),
+                None => None,
+            };
+            if alg.is_some_and(|a| !pinned.contains(&a)) {
+                return None;
+            }
+            let key = DecodingKey::from_jwk(&jwk).ok()?;
+            if key.family() == AlgorithmFamily::Hmac {
+                return None;
+            }
+            Some((kid, CachedKey { key, alg, curve }))
+        })
+        .collect()
+}
+
+fn check_times(claims: &Claims, now: i64) -> Result<(), JwtError> {
+    if claims.exp.saturating_add(LEEWAY_SECS) < now {
+        return Err(JwtError::Invalid("expired"));
+    }
+    if claims.nbf.is_some_and(|nbf| nbf.saturating_sub(LEEWAY_SECS) > now) {
+        return Err(JwtError::Invalid("not yet valid"));
+    }
+    Ok(())
+}
+
+fn describe(kind: &jsonwebtoken::errors::ErrorKind) -> &'static str {
+    use jsonwebtoken::errors::ErrorKind as K;
+    match kind {
+        K::InvalidSignature => "bad signature",
+        K::InvalidIssuer => "wrong issuer",
+        K::InvalidAudience => "wrong audience",
+        K::MissingRequiredClaim(_) => "missing required claim",
+        K::InvalidAlgorithm => "algorithm not allowed",
+        K::Json(_) => "malformed claims",
+        _ => "invalid token",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn no_settings_means_no_jwts() {
+        assert!(JwtConfig::from_lookup(lookup(&[])).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_half_configured_issuer_is_an_error() {
+        let err = JwtConfig::from_lookup(lookup(&[(env::ISSUER, "https://idp")])).unwrap_err();
+        assert_eq!(err, JwtConfigError::Missing(env::AUDIENCE));
+    }
+
+    #[test]
+    fn jwks_urls_must_be_https_unless_loopback() {
+        let algs = &DEFAULT_ALGORITHMS;
+        assert!(JwtConfig::new("i", "a", "https://idp.example/jwks", algs).is_ok());
+        for ok in ["http://127.0.0.1:9/jwks", "http://localhost/jwks", "http://[::1]/jwks"] {
+            assert!(JwtConfig::new("i", "a", ok, algs).is_ok(), "{ok}");
+        }
+        for bad in ["http://idp.example/jwks", "http://10.0.0.1/jwks", "ftp://localhost/x"] {
+            assert_eq!(
+                JwtConfig::new("i", "a", bad, algs).unwrap_err(),
+                JwtConfigError::InsecureUrl,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn symmetric_algorithms_cannot_be_pinned() {
+        let pairs = [
+            (env::ISSUER, "i"),
+            (env::AUDIENCE, "a"),
+            (env::JWKS_URL, "https://idp/jwks"),
+            (env::ALGORITHMS, "RS256,HS256"),
+        ];
+        assert!(matches!(
+            JwtConfig::from_lookup(lookup(&pairs)),
+            Err(JwtConfigError::BadAlgorithm(_))
+        ));
+    }
+
+    #[test]
+    fn oct_keys_in_a_jwks_are_ignored() {
+        let body = br#"{"keys":[
+            {"kty":"oct","kid":"shared","k":"c2VjcmV0"},
+            {"kty":"EC","kid":"ec","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"},
+            {"kty":"RSA","kid":"enc","use":"enc","n":"AQAB","e":"AQAB"},
+            {"nonsense":true}
+        ]}"#;
+        let keys = parse_jwks(body, &DEFAULT_ALGORITHMS);
+        let mut kids: Vec<_> = keys.keys().cloned().collect();
+        kids.sort();
+        assert_eq!(kids, ["ec"]);
+    }
+
+    #[test]
+    fn time_checks_allow_sixty_seconds_of_skew() {
+        let c = |exp, nbf| Claims { sub: "u".into(), exp, nbf };
+        assert!(check_times(&c(1000, None), 1060).is_ok());
+        assert_eq!(check_times(&c(1000, None), 1061), Err(JwtError::Invalid("expired")));
+        assert!(check_times(&c(5000, Some(1060)), 1000).is_ok());
+        assert_eq!(
+            check_times(&c(5000, Some(1061)), 1000),
+            Err(JwtError::Invalid("not yet valid"))
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! The one validation crate of the Akua authentication service.
+//!
+//! Every rule of DESIGN §1 lives here, so the authorizer, the HTTP functions,
+//! the local run and the CLI cannot disagree about what a credential is or
+//! whether it is valid:
+//!
+//! - [`credential`]: the three credential kinds, parsed from an
+//!   `Authorization` header (shape, checksum), generated from the OS CSPRNG,
+//!   hashed for storage;
+//! - [`ids`]: prefixed identifiers and roles as types that cannot hold an
+//!   invalid value;
+//! - [`store`]: the one DynamoDB table and every item the service keeps in it;
+//! - [`jwt`]: OAuth2 JWT verification against a cached JWKS;
+//! - [`decision`]: `(Authorization, Akua-Context, now)` → allow, 401 or 403;
+//! - [`principal`]: who an allowed request is, and the request-context keys
+//!   that carry it from the authorizer to the handlers.
+
+pub mod base62;
+pub mod clock;
+pub mod credential;
+pub mod decision;
+pub mod ids;
+pub mod jwt;
+pub mod principal;
+pub mod store;
+
+pub use credential::{ApiToken, Credential, CredentialError, CredentialHash, Jwt, SessionToken};
+pub use decision::{Authorizer, Decision, DecisionError, DenyReason};
+pub use ids::{Role, SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
+pub use principal::{CredentialKind, Principal};

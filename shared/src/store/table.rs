@@ -1,0 +1,162 @@
+//! The one DynamoDB table (DESIGN §4), defined once.
+//!
+//! The tests, the local run and `template.yaml` all create the table from
+//! (or are checked against) these constants, so they cannot drift.
+//!
+//! | item | `pk` | `sk` | indexed by |
+//! |---|---|---|---|
+//! | credential | `CRED#<sha256 hex>` | `CRED` | `gsi1` (API tokens, by workspace, newest first), `by_expiry` |
+//! | id pointer | `TOKEN#<tok_… or ses_…>` | `TOKEN` | — |
+//! | membership | `WS#<ws_…>` | `USER#<user>` | `gsi1` (by user) |
+//!
+//! `by_expiry` is sparse: only items that expire carry `exp_shard`, so the
+//! cleanup reads expired items without scanning the table, and its cost
+//! follows the number of expired items, not the table size.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+
+use super::StoreError;
+
+/// Partition key (String).
+pub const PK: &str = "pk";
+/// Sort key (String).
+pub const SK: &str = "sk";
+/// DynamoDB TTL attribute: epoch seconds (Number). A hint for deletion only;
+/// every read path still checks `expires_at` (DESIGN §1).
+pub const TTL: &str = "ttl";
+
+/// A key attribute's DynamoDB scalar type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    String,
+    Number,
+}
+
+/// How much of an item a secondary index copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexProjection {
+    All,
+    /// The keys plus these attributes.
+    Include(&'static [&'static str]),
+}
+
+/// A global secondary index of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexDefinition {
+    pub name: &'static str,
+    pub hash: (&'static str, KeyKind),
+    pub range: (&'static str, KeyKind),
+    pub projection: IndexProjection,
+}
+
+/// Overloaded index: API tokens by workspace (`WS#<ws>#TOKENS`, sorted by
+/// `<created_at>#<tok_id>`), memberships by user (`USER#<user>#WORKSPACES`).
+pub const GSI1: IndexDefinition = IndexDefinition {
+    name: "gsi1",
+    hash: ("gsi1pk", KeyKind::String),
+    range: ("gsi1sk", KeyKind::String),
+    projection: IndexProjection::All,
+};
+
+/// Sparse index of everything that expires: `exp_shard` spreads the writes
+/// over a few partitions, `expires_at` lets one query return exactly the
+/// expired items of a shard.
+pub const BY_EXPIRY: IndexDefinition = IndexDefinition {
+    name: "by_expiry",
+    hash: ("exp_shard", KeyKind::String),
+    range: ("expires_at", KeyKind::Number),
+    projection: IndexProjection::Include(&["id", "kind"]),
+};
+
+pub const INDEXES: [IndexDefinition; 2] = [GSI1, BY_EXPIRY];
+
+/// Number of `exp_shard` partitions in [`BY_EXPIRY`].
+pub const EXPIRY_SHARDS: u8 = 4;
+
+fn scalar(kind: KeyKind) -> ScalarAttributeType {
+    match kind {
+        KeyKind::String => ScalarAttributeType::S,
+        KeyKind::Number => ScalarAttributeType::N,
+    }
+}
+
+fn key(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .map_err(StoreError::request)
+}
+
+fn attribute(name: &str, kind: KeyKind) -> Result<AttributeDefinition, StoreError> {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(scalar(kind))
+        .build()
+        .map_err(StoreError::request)
+}
+
+fn index(def: &IndexDefinition) -> Result<GlobalSecondaryIndex, StoreError> {
+    let projection = match def.projection {
+        IndexProjection::All => Projection::builder().projection_type(ProjectionType::All),
+        IndexProjection::Include(attrs) => attrs.iter().fold(
+            Projection::builder().projection_type(ProjectionType::Include),
+            |b, a| b.non_key_attributes(*a),
+        ),
+    };
+    GlobalSecondaryIndex::builder()
+        .index_name(def.name)
+        .key_schema(key(def.hash.0, KeyType::Hash)?)
+        .key_schema(key(def.range.0, KeyType::Range)?)
+        .projection(projection.build())
+        .build()
+        .map_err(StoreError::request)
+}
+
+/// Creates the table (on-demand, TTL on `ttl`) unless it already exists.
+/// Used by the local run and the tests; production creates it from
+/// `template.yaml`, which a test checks against these definitions.
+pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError> {
+    let mut request = client
+        .create_table()
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key(PK, KeyType::Hash)?)
+        .key_schema(key(SK, KeyType::Range)?)
+        .attribute_definitions(attribute(PK, KeyKind::String)?)
+        .attribute_definitions(attribute(SK, KeyKind::String)?);
+    for def in &INDEXES {
+        request = request
+            .attribute_definitions(attribute(def.hash.0, def.hash.1)?)
+            .attribute_definitions(attribute(def.range.0, def.range.1)?)
+            .global_secondary_indexes(index(def)?);
+    }
+    match request.send().await {
+        Ok(_) => {}
+        Err(e)
+            if e
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) =>
+        {
+            return Ok(());
+        }
+        Err(e) => return Err(StoreError::from_sdk(e)),
+    }
+    let ttl = TimeToLiveSpecification::builder()
+        .attribute_name(TTL)
+        .enabled(true)
+        .build()
+        .map_err(StoreError::request)?;
+    client
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(ttl)
+        .send()
+        .await
+        .map_err(StoreError::from_sdk)?;
+    Ok(())
+}
