@@ -75,7 +75,7 @@ mod tests {
         assert_eq!(sum.len(), CHECKSUM_LEN);
         let token = format!("{body}{}", std::str::from_utf8(&sum).unwrap());
         assert!(has_valid_checksum(&token));
-        assert!(!has_valid_checksum(&token.replace('q', 'Q')));
+        assert!(!has_valid_checksum(&token.replace('q', "Q")));
         assert!(!has_valid_checksum("short"));
     }
 

@@ -130,7 +130,9 @@ impl ApiToken {
     }
 
     pub fn parse(token: &str) -> Result<Self, CredentialError> {
-        let body = token.strip_prefix(API_TOKEN_PREFIX).ok_or(CredentialError::Malformed)?;
+        let body = token
+            .strip_prefix(API_TOKEN_PREFIX)
+            .ok_or(CredentialError::Malformed)?;
         check_opaque(token, body, API_TOKEN_BODY_LEN)?;
         Ok(Self(SecretString::from(token)))
     }
@@ -161,7 +163,9 @@ pub struct SessionToken(SecretString);
 
 impl SessionToken {
     pub fn generate() -> Self {
-        Self(SecretString::from(with_checksum(base62::random(RANDOM_LEN))))
+        Self(SecretString::from(with_checksum(base62::random(
+            RANDOM_LEN,
+        ))))
     }
 
     pub fn parse(token: &str) -> Result<Self, CredentialError> {
@@ -194,7 +198,9 @@ impl Jwt {
     pub fn parse(token: &str) -> Result<Self, CredentialError> {
         let is_b64url = |part: &str| {
             !part.is_empty()
-                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         };
         let mut parts = token.split('.');
         let shape_ok = token.starts_with("eyJ")
@@ -279,7 +285,9 @@ mod tests {
             Ok(Credential::Session(_))
         ));
         assert!(matches!(
-            Credential::from_authorization_header("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"),
+            Credential::from_authorization_header(
+                "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+            ),
             Ok(Credential::Jwt(_))
         ));
     }
@@ -309,7 +317,10 @@ mod tests {
             (format!("Bearer{}", t.expose()), WrongScheme),
             (t.expose().to_owned(), WrongScheme),
             (format!("Bearer {}é", &t.expose()[..31]), NotAscii),
-            (format!("Bearer {}", "a".repeat(MAX_AUTHORIZATION_LEN)), Oversized),
+            (
+                format!("Bearer {}", "a".repeat(MAX_AUTHORIZATION_LEN)),
+                Oversized,
+            ),
             ("Bearer abc".into(), Malformed),
             (format!("Bearer {} extra", t.expose()), Malformed),
             (format!("Bearer {}", &t.expose()[..31]), Malformed),
@@ -320,7 +331,11 @@ mod tests {
             ("Bearer eyJa.b+.c".into(), Malformed),
         ];
         for (h, want) in cases {
-            assert_eq!(Credential::from_authorization_header(&h).err(), Some(want), "{h:?}");
+            assert_eq!(
+                Credential::from_authorization_header(&h).err(),
+                Some(want),
+                "{h:?}"
+            );
         }
     }
 
@@ -332,7 +347,10 @@ mod tests {
         let i = 10;
         let c = if s.as_bytes()[i] == b'a' { 'b' } else { 'a' };
         let corrupted = format!("{}{c}{}", &s[..i], &s[i + 1..]);
-        assert_eq!(ApiToken::parse(&corrupted).err(), Some(CredentialError::BadChecksum));
+        assert_eq!(
+            ApiToken::parse(&corrupted).err(),
+            Some(CredentialError::BadChecksum)
+        );
         assert_eq!(
             SessionToken::parse(&"A".repeat(32)).err(),
             Some(CredentialError::BadChecksum)

@@ -121,7 +121,11 @@ impl<S: DecisionStore> Authorizer<S> {
         now: i64,
     ) -> Result<Decision, DecisionError> {
         let credential = match authorization.map(Credential::from_authorization_header) {
-            None => return Ok(unauthorized(DenyReason::Credential(CredentialError::Missing))),
+            None => {
+                return Ok(unauthorized(DenyReason::Credential(
+                    CredentialError::Missing,
+                )));
+            }
             Some(Err(e)) => return Ok(unauthorized(DenyReason::Credential(e))),
             Some(Ok(c)) => c,
         };
@@ -314,7 +318,10 @@ mod tests {
         assert_eq!(plan_touch(&token(Some(now - 59)), now), None);
         assert_eq!(
             plan_touch(&token(Some(now - 60)), now),
-            Some(Touch { last_used_at: now, extend_to: None })
+            Some(Touch {
+                last_used_at: now,
+                extend_to: None
+            })
         );
         // A clock that stepped back never causes a write.
         assert_eq!(plan_touch(&token(Some(now + 5)), now), None);
@@ -325,16 +332,25 @@ mod tests {
         let now = 1_000_000_000;
         let set_at = |ago: i64| now - ago + SESSION_LIFETIME_SECS;
         // Used 30 s ago, expiry set 59 min ago: nothing to write.
-        assert_eq!(plan_touch(&session(set_at(3599), Some(now - 30)), now), None);
+        assert_eq!(
+            plan_touch(&session(set_at(3599), Some(now - 30)), now),
+            None
+        );
         // Used 2 min ago, expiry set 59 min ago: last_used only.
         assert_eq!(
             plan_touch(&session(set_at(3599), Some(now - 120)), now),
-            Some(Touch { last_used_at: now, extend_to: None })
+            Some(Touch {
+                last_used_at: now,
+                extend_to: None
+            })
         );
         // Expiry set an hour ago: extended a year from now.
         assert_eq!(
             plan_touch(&session(set_at(3600), Some(now - 10)), now),
-            Some(Touch { last_used_at: now, extend_to: Some(now + SESSION_LIFETIME_SECS) })
+            Some(Touch {
+                last_used_at: now,
+                extend_to: Some(now + SESSION_LIFETIME_SECS)
+            })
         );
     }
 }

@@ -242,7 +242,10 @@ mod tests {
 
     #[test]
     fn generated_ids_parse_back() {
-        for id in [TokenId::generate().to_string(), SessionId::generate().to_string()] {
+        for id in [
+            TokenId::generate().to_string(),
+            SessionId::generate().to_string(),
+        ] {
             assert_eq!(id.len(), 4 + RANDOM_ID_LEN);
         }
         let tok = TokenId::generate();
@@ -256,7 +259,9 @@ mod tests {
         assert!(WorkspaceId::parse("ws_a").is_ok());
         assert!(WorkspaceId::parse(&format!("ws_{}", "a".repeat(50))).is_ok());
         assert!(WorkspaceId::parse(&format!("ws_{}", "a".repeat(51))).is_err());
-        for bad in ["", "ws_", "ws", "tok_abc", "ws_a b", "ws_é", "WS_abc", "ws_a#b"] {
+        for bad in [
+            "", "ws_", "ws", "tok_abc", "ws_a b", "ws_é", "WS_abc", "ws_a#b",
+        ] {
             assert!(WorkspaceId::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -280,7 +285,13 @@ mod tests {
     fn token_names_are_1_to_100_visible_characters() {
         assert!(TokenName::parse("ci deploy").is_ok());
         assert!(TokenName::parse(&"é".repeat(100)).is_ok());
-        for bad in [String::new(), "   ".into(), "\t\n".into(), "a\u{7}".into(), "x".repeat(101)] {
+        for bad in [
+            String::new(),
+            "   ".into(),
+            "\t\n".into(),
+            "a\u{7}".into(),
+            "x".repeat(101),
+        ] {
             assert!(TokenName::parse(&bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -288,7 +299,10 @@ mod tests {
     #[test]
     fn a_token_role_is_never_owner() {
         assert!(TokenRole::parse("owner").is_err());
-        assert_eq!(Role::from(TokenRole::parse("member").unwrap()), Role::Member);
+        assert_eq!(
+            Role::from(TokenRole::parse("member").unwrap()),
+            Role::Member
+        );
         assert!(serde_json::from_str::<TokenRole>("\"owner\"").is_err());
     }
 }

@@ -53,7 +53,9 @@ pub enum JwtConfigError {
     BadUrl(&'static str),
     #[error("the JWKS URL must use https (plain http only for a loopback host)")]
     InsecureUrl,
-    #[error("unsupported or symmetric JWT algorithm {0:?} (allowed: RS*, PS*, ES256, ES384, EdDSA)")]
+    #[error(
+        "unsupported or symmetric JWT algorithm {0:?} (allowed: RS*, PS*, ES256, ES384, EdDSA)"
+    )]
     BadAlgorithm(String),
 }
 
@@ -95,7 +97,10 @@ impl JwtConfig {
         if algorithms.is_empty() {
             return Err(JwtConfigError::Missing(env::ALGORITHMS));
         }
-        if let Some(bad) = algorithms.iter().find(|a| a.family() == AlgorithmFamily::Hmac) {
+        if let Some(bad) = algorithms
+            .iter()
+            .find(|a| a.family() == AlgorithmFamily::Hmac)
+        {
             return Err(JwtConfigError::BadAlgorithm(format!("{bad:?}")));
         }
         Ok(Self {
@@ -188,7 +193,9 @@ struct KeySet {
 /// Verifies JWTs for one issuer; cheap to share (`Arc`) across requests.
 pub struct JwtVerifier {
     config: JwtConfig,
-    validation: Validation,
+    /// One `Validation` per pinned algorithm: jsonwebtoken requires every
+    /// algorithm of a validation to match the key's family.
+    validations: Vec<(Algorithm, Validation)>,
     http: reqwest::Client,
     keys: RwLock<Arc<KeySet>>,
     /// Serialises fetches so concurrent unknown `kid`s trigger one fetch.
@@ -197,14 +204,20 @@ pub struct JwtVerifier {
 
 impl JwtVerifier {
     pub fn new(config: JwtConfig) -> Result<Self, JwtError> {
-        let mut validation = Validation::new(config.algorithms[0]);
-        validation.algorithms = config.algorithms.clone();
-        validation.set_issuer(&[&config.issuer]);
-        validation.set_audience(&[&config.audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        // Time is checked against the decision's `now` (see `check_times`).
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
+        let validations = config
+            .algorithms
+            .iter()
+            .map(|&alg| {
+                let mut validation = Validation::new(alg);
+                validation.set_issuer(&[&config.issuer]);
+                validation.set_audience(&[&config.audience]);
+                validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+                // Time is checked against the decision's `now` (`check_times`).
+                validation.validate_exp = false;
+                validation.validate_nbf = false;
+                (alg, validation)
+            })
+            .collect();
         let http = reqwest::Client::builder()
             .timeout(FETCH_TIMEOUT)
             .connect_timeout(FETCH_TIMEOUT)
@@ -213,7 +226,7 @@ impl JwtVerifier {
             .map_err(|e| JwtError::KeysUnavailable(e.to_string()))?;
         Ok(Self {
             config,
-            validation,
+            validations,
             http,
             keys: RwLock::new(Arc::new(KeySet::default())),
             fetching: tokio::sync::Mutex::new(()),
@@ -227,15 +240,19 @@ impl JwtVerifier {
     /// Verifies signature, algorithm, `iss`, `aud`, `sub`, `exp` and `nbf`.
     pub async fn verify(&self, jwt: &Jwt, now: i64) -> Result<VerifiedJwt, JwtError> {
         let token = jwt.expose();
-        let header =
-            jsonwebtoken::decode_header(token).map_err(|_| JwtError::Invalid("malformed header"))?;
-        if !self.config.algorithms.contains(&header.alg) {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| JwtError::Invalid("malformed header"))?;
+        let Some((_, validation)) = self.validations.iter().find(|(alg, _)| *alg == header.alg)
+        else {
             return Err(JwtError::Invalid("algorithm not allowed"));
-        }
+        };
         let kid = header.kid.as_deref().ok_or(JwtError::Invalid("no kid"))?;
         let key = match self.cached(kid) {
             Some(key) => key,
-            None => self.refetch_for(kid).await?.ok_or(JwtError::Invalid("unknown kid"))?,
+            None => self
+                .refetch_for(kid)
+                .await?
+                .ok_or(JwtError::Invalid("unknown kid"))?,
         };
         if key.alg.is_some_and(|alg| alg != header.alg) || key.key.family() != header.alg.family() {
             return Err(JwtError::Invalid("key does not match algorithm"));
@@ -248,7 +265,7 @@ impl JwtVerifier {
         if expected_curve.is_some() && key.curve != expected_curve {
             return Err(JwtError::Invalid("key curve does not match algorithm"));
         }
-        let data = jsonwebtoken::decode::<Claims>(token, &key.key, &self.validation)
+        let data = jsonwebtoken::decode::<Claims>(token, &key.key, validation)
             .map_err(|e| JwtError::Invalid(describe(e.kind())))?;
         check_times(&data.claims, now)?;
         let user_id = UserId::parse(&data.claims.sub).map_err(|_| JwtError::Invalid("bad sub"))?;
@@ -279,7 +296,9 @@ impl JwtVerifier {
             return if had_keys {
                 Ok(None)
             } else {
-                Err(JwtError::KeysUnavailable("no keys yet; fetch cooling down".into()))
+                Err(JwtError::KeysUnavailable(
+                    "no keys yet; fetch cooling down".into(),
+                ))
             };
         }
         let fetched = self.fetch().await;
@@ -310,7 +329,13 @@ impl JwtVerifier {
             .get(self.config.jwks_url.clone())
             .send()
             .await
-            .map_err(|e| unavailable(if e.is_timeout() { "timeout" } else { "unreachable" }))?;
+            .map_err(|e| {
+                unavailable(if e.is_timeout() {
+                    "timeout"
+                } else {
+                    "unreachable"
+                })
+            })?;
         if !response.status().is_success() {
             return Err(unavailable(response.status().as_str()));
         }
@@ -375,7 +400,10 @@ fn check_times(claims: &Claims, now: i64) -> Result<(), JwtError> {
     if claims.exp.saturating_add(LEEWAY_SECS) < now {
         return Err(JwtError::Invalid("expired"));
     }
-    if claims.nbf.is_some_and(|nbf| nbf.saturating_sub(LEEWAY_SECS) > now) {
+    if claims
+        .nbf
+        .is_some_and(|nbf| nbf.saturating_sub(LEEWAY_SECS) > now)
+    {
         return Err(JwtError::Invalid("not yet valid"));
     }
     Ok(())
@@ -399,7 +427,12 @@ mod tests {
     use super::*;
 
     fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        }
     }
 
     #[test]
@@ -417,10 +450,18 @@ mod tests {
     fn jwks_urls_must_be_https_unless_loopback() {
         let algs = &DEFAULT_ALGORITHMS;
         assert!(JwtConfig::new("i", "a", "https://idp.example/jwks", algs).is_ok());
-        for ok in ["http://127.0.0.1:9/jwks", "http://localhost/jwks", "http://[::1]/jwks"] {
+        for ok in [
+            "http://127.0.0.1:9/jwks",
+            "http://localhost/jwks",
+            "http://[::1]/jwks",
+        ] {
             assert!(JwtConfig::new("i", "a", ok, algs).is_ok(), "{ok}");
         }
-        for bad in ["http://idp.example/jwks", "http://10.0.0.1/jwks", "ftp://localhost/x"] {
+        for bad in [
+            "http://idp.example/jwks",
+            "http://10.0.0.1/jwks",
+            "ftp://localhost/x",
+        ] {
             assert_eq!(
                 JwtConfig::new("i", "a", bad, algs).unwrap_err(),
                 JwtConfigError::InsecureUrl,
@@ -459,9 +500,16 @@ mod tests {
 
     #[test]
     fn time_checks_allow_sixty_seconds_of_skew() {
-        let c = |exp, nbf| Claims { sub: "u".into(), exp, nbf };
+        let c = |exp, nbf| Claims {
+            sub: "u".into(),
+            exp,
+            nbf,
+        };
         assert!(check_times(&c(1000, None), 1060).is_ok());
-        assert_eq!(check_times(&c(1000, None), 1061), Err(JwtError::Invalid("expired")));
+        assert_eq!(
+            check_times(&c(1000, None), 1061),
+            Err(JwtError::Invalid("expired"))
+        );
         assert!(check_times(&c(5000, Some(1060)), 1000).is_ok());
         assert_eq!(
             check_times(&c(5000, Some(1061)), 1000),

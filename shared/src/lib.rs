@@ -20,6 +20,7 @@ pub mod clock;
 pub mod credential;
 pub mod decision;
 pub mod ids;
+pub mod issue;
 pub mod jwt;
 pub mod principal;
 pub mod store;

@@ -133,9 +133,8 @@ impl Principal {
                 _ => None,
             }
         };
-        let credential = CredentialKind::parse(
-            &get(keys::CREDENTIAL).ok_or(InvalidId("credential kind"))?,
-        )?;
+        let credential =
+            CredentialKind::parse(&get(keys::CREDENTIAL).ok_or(InvalidId("credential kind"))?)?;
         let user_id = get(keys::USER_ID).map(|s| UserId::parse(&s)).transpose()?;
         let workspace_id = get(keys::WORKSPACE_ID)
             .map(|s| WorkspaceId::parse(&s))

@@ -8,13 +8,18 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
 
 /// Operations whose count is a read in the DESIGN §5 budget.
-const READS: &[&str] = &["GetItem", "Query", "BatchGetItem", "Scan", "TransactGetItems"];
+const READS: &[&str] = &[
+    "GetItem",
+    "Query",
+    "BatchGetItem",
+    "Scan",
+    "TransactGetItems",
+];
 
 /// A cloneable handle; every clone shares one tally.
 #[derive(Debug, Clone, Default)]
@@ -59,12 +64,22 @@ impl Intercept for CallCounter {
         "CallCounter"
     }
 
-    fn read_before_execution(
+    /// Runs once per operation, after serialisation and before the retry
+    /// loop. The DynamoDB JSON protocol names the operation in `X-Amz-Target`
+    /// (`DynamoDB_20120810.GetItem`).
+    fn read_after_serialization(
         &self,
-        _context: &BeforeSerializationInterceptorContextRef<'_>,
-        cfg: &mut ConfigBag,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let op = cfg.load::<Metadata>().map_or("unknown", |m| m.name()).to_owned();
+        let op = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .and_then(|t| t.rsplit('.').next())
+            .unwrap_or("unknown")
+            .to_owned();
         if let Ok(mut m) = self.0.lock() {
             *m.entry(op).or_default() += 1;
         }

@@ -152,7 +152,10 @@ impl StoredCredential {
                     put(attr::LAST_USED_AT, n(at));
                 }
                 put(GSI1.hash.0, s(workspace_tokens_partition(&t.workspace_id)));
-                put(GSI1.range.0, s(format!("{:012}#{}", t.created_at.max(0), t.id)));
+                put(
+                    GSI1.range.0,
+                    s(format!("{:012}#{}", t.created_at.max(0), t.id)),
+                );
             }
             Self::Session(x) => {
                 put(attr::KIND, s(KIND_SESSION));
@@ -264,14 +267,16 @@ impl Membership {
             GSI1.hash.0.to_owned(),
             s(format!("USER#{}#WORKSPACES", self.user_id)),
         );
-        item.insert(GSI1.range.0.to_owned(), s(format!("WS#{}", self.workspace_id)));
+        item.insert(
+            GSI1.range.0.to_owned(),
+            s(format!("WS#{}", self.workspace_id)),
+        );
         item
     }
 
     pub(crate) fn from_item(item: &Item) -> Result<Self, StoreError> {
         Ok(Self {
-            workspace_id: WorkspaceId::parse(get_s(item, attr::WORKSPACE_ID)?)
-                .map_err(corrupt)?,
+            workspace_id: WorkspaceId::parse(get_s(item, attr::WORKSPACE_ID)?).map_err(corrupt)?,
             user_id: UserId::parse(get_s(item, attr::USER_ID)?).map_err(corrupt)?,
             role: Role::parse(get_s(item, attr::ROLE)?).map_err(corrupt)?,
             joined_at: get_n(item, attr::JOINED_AT)?,
@@ -363,7 +368,10 @@ mod tests {
         let hash = CredentialHash::of("x");
         let mut item = api_token().to_item(&hash);
         item.insert(attr::ROLE.into(), s("owner"));
-        assert!(StoredCredential::from_item(&item).is_err(), "a token can never be owner");
+        assert!(
+            StoredCredential::from_item(&item).is_err(),
+            "a token can never be owner"
+        );
         let mut item = api_token().to_item(&hash);
         item.insert(attr::EXPIRES_AT.into(), s("soon"));
         assert!(StoredCredential::from_item(&item).is_err());

@@ -20,9 +20,7 @@ use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 
 pub use calls::CallCounter;
 pub use error::StoreError;
-pub use items::{
-    ApiTokenRecord, CredentialPointer, Membership, SessionRecord, StoredCredential,
-};
+pub use items::{ApiTokenRecord, CredentialPointer, Membership, SessionRecord, StoredCredential};
 
 use crate::credential::CredentialHash;
 use crate::ids::{UserId, WorkspaceId};
@@ -124,7 +122,13 @@ impl DynamoStore {
     /// on the first request. A miss on a key no item uses; failures are
     /// ignored here and surface on the first real call.
     pub async fn warm_up(&self) {
-        let _ = self.client.get_item().table_name(&self.table).set_key(Some(pointer_key("warmup"))).send().await;
+        let _ = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(pointer_key("warmup")))
+            .send()
+            .await;
     }
 
     /// Writes a new credential and its id pointer in one transaction; both
@@ -153,11 +157,15 @@ impl DynamoStore {
         self.client
             .transact_write_items()
             .transact_items(put(credential.to_item(hash))?)
-            .transact_items(put(pointer.to_item(credential.id(), items::kind_of(credential)))?)
+            .transact_items(put(
+                pointer.to_item(credential.id(), items::kind_of(credential))
+            )?)
             .send()
             .await
             .map_err(|e| {
-                if e.as_service_error().is_some_and(|e| e.is_transaction_canceled_exception()) {
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_transaction_canceled_exception())
+                {
                     StoreError::Conflict
                 } else {
                     StoreError::from_sdk(e)
@@ -206,7 +214,10 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_transaction_canceled_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_transaction_canceled_exception()) =>
+            {
                 Ok(false)
             }
             Err(e) => Err(StoreError::from_sdk(e)),
@@ -300,8 +311,7 @@ impl DecisionStore for DynamoStore {
         match request.update_expression(update).send().await {
             Ok(_) => Ok(TouchOutcome::Applied),
             Err(e)
-                if e
-                    .as_service_error()
+                if e.as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
                 Ok(TouchOutcome::Gone)
@@ -309,4 +319,18 @@ impl DecisionStore for DynamoStore {
             Err(e) => Err(StoreError::from_sdk(e)),
         }
     }
+}
+
+/// Client settings for a DynamoDB-compatible endpoint given by URL (the local
+/// run's embedded engine, tests): fixed dummy credentials and region, since
+/// such an engine ignores them, plus the hot-path time bounds.
+pub fn endpoint_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    with_time_bounds(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("local", "local", None, None, "akua-local"))
+            .endpoint_url(endpoint),
+    )
 }

@@ -15,8 +15,8 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
 use super::StoreError;
@@ -138,8 +138,7 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError
     match request.send().await {
         Ok(_) => {}
         Err(e)
-            if e
-                .as_service_error()
+            if e.as_service_error()
                 .is_some_and(|e| e.is_resource_in_use_exception()) =>
         {
             return Ok(());

@@ -1,0 +1,62 @@
+//! Issuing credentials: generate, record, store. The plaintext leaves this
+//! module once, in the returned token, and is never stored (DESIGN §1).
+
+use crate::credential::{ApiToken, SessionToken};
+use crate::decision::SESSION_LIFETIME_SECS;
+use crate::ids::{SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
+use crate::store::{ApiTokenRecord, DynamoStore, SessionRecord, StoreError, StoredCredential};
+
+/// What a new workspace API token is for.
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    pub workspace_id: WorkspaceId,
+    pub name: TokenName,
+    pub role: TokenRole,
+    pub created_by: Option<UserId>,
+    pub expires_at: Option<i64>,
+}
+
+/// Creates a workspace API token. Returns the plaintext (to show once) and
+/// the stored record.
+pub async fn api_token(
+    store: &DynamoStore,
+    new: NewApiToken,
+    now: i64,
+) -> Result<(ApiToken, ApiTokenRecord), StoreError> {
+    let token = ApiToken::generate();
+    let record = ApiTokenRecord {
+        id: TokenId::generate(),
+        workspace_id: new.workspace_id,
+        name: new.name,
+        prefix: token.display_prefix(),
+        role: new.role,
+        created_by: new.created_by,
+        created_at: now,
+        expires_at: new.expires_at,
+        last_used_at: None,
+    };
+    store
+        .create_credential(&token.hash(), &StoredCredential::ApiToken(record.clone()))
+        .await?;
+    Ok((token, record))
+}
+
+/// Starts a session for `user`, valid for a year (sliding, DESIGN §1).
+pub async fn session(
+    store: &DynamoStore,
+    user: UserId,
+    now: i64,
+) -> Result<(SessionToken, SessionRecord), StoreError> {
+    let token = SessionToken::generate();
+    let record = SessionRecord {
+        id: SessionId::generate(),
+        user_id: user,
+        created_at: now,
+        expires_at: now + SESSION_LIFETIME_SECS,
+        last_used_at: None,
+    };
+    store
+        .create_credential(&token.hash(), &StoredCredential::Session(record.clone()))
+        .await?;
+    Ok((token, record))
+}
