@@ -15,16 +15,20 @@
 //! - [`principal`]: who an allowed request is, and the request-context keys
 //!   that carry it from the authorizer to the handlers.
 
+pub mod api_error;
 pub mod base62;
 pub mod clock;
 pub mod credential;
+pub mod cursor;
 pub mod decision;
 pub mod ids;
 pub mod issue;
 pub mod jwt;
 pub mod principal;
 pub mod store;
+pub mod tokens;
 
+pub use api_error::ApiError;
 pub use credential::{ApiToken, Credential, CredentialError, CredentialHash, Jwt, SessionToken};
 pub use decision::{Authorizer, Decision, DecisionError, DenyReason};
 pub use ids::{Role, SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId};

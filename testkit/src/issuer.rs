@@ -7,8 +7,9 @@ use akua_shared::jwt::JwtConfig;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
+pub use jsonwebtoken::Algorithm;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 

@@ -6,22 +6,14 @@ use akua_authorizer::handle;
 use akua_shared::Authorizer;
 use akua_shared::clock;
 use akua_shared::jwt::{JwtConfig, JwtVerifier};
-use akua_shared::store::{DynamoStore, with_time_bounds};
+use akua_shared::store::DynamoStore;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let table = std::env::var("AKUA_TABLE_NAME").map_err(|_| "AKUA_TABLE_NAME is not set")?;
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        with_time_bounds(aws_sdk_dynamodb::config::Builder::from(&sdk)).build(),
-    );
-    let store = DynamoStore::new(client, table);
-    store.warm_up().await;
+    let store = DynamoStore::from_env().await?;
     let jwt = JwtConfig::from_env()?.map(JwtVerifier::new).transpose()?;
     let authorizer = Authorizer::new(store, jwt);
     let authorizer = &authorizer;

@@ -64,6 +64,12 @@ pub fn workspace_tokens_partition(workspace: &WorkspaceId) -> String {
     format!("WS#{workspace}#TOKENS")
 }
 
+/// A token's `gsi1sk`: creation time (zero-padded, so strings sort as
+/// numbers) then id, unique and ordered for newest-first lists.
+pub fn token_sort_key(token: &ApiTokenRecord) -> String {
+    format!("{:012}#{}", token.created_at.max(0), token.id)
+}
+
 /// The `by_expiry` shard of a hash: spreads expiring items evenly.
 fn expiry_shard(hash: &CredentialHash) -> String {
     let first = hash.to_hex().as_bytes()[0];

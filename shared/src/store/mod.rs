@@ -110,6 +110,22 @@ impl DynamoStore {
         }
     }
 
+    /// The store a Lambda function uses: table from `AKUA_TABLE_NAME`,
+    /// region and credentials from the environment (`AWS_ENDPOINT_URL_DYNAMODB`
+    /// points it at a local engine), time bounds applied, connection warmed.
+    #[cfg(feature = "env")]
+    pub async fn from_env() -> Result<Self, StoreError> {
+        let table = std::env::var("AKUA_TABLE_NAME")
+            .map_err(|_| StoreError::Request("AKUA_TABLE_NAME is not set".into()))?;
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .load()
+            .await;
+        let config = with_time_bounds(aws_sdk_dynamodb::config::Builder::from(&sdk)).build();
+        let store = Self::new(Client::from_conf(config), table);
+        store.warm_up().await;
+        Ok(store)
+    }
+
     pub fn client(&self) -> &Client {
         &self.client
     }
@@ -222,6 +238,49 @@ impl DynamoStore {
             }
             Err(e) => Err(StoreError::from_sdk(e)),
         }
+    }
+
+    /// A workspace's API tokens, newest first: at most `limit` records after
+    /// the sort key `after`, and whether more follow. Reads `limit + 1`
+    /// items so `has_more` is exact (no empty last page).
+    pub async fn list_workspace_tokens(
+        &self,
+        workspace: &WorkspaceId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<(Vec<(ApiTokenRecord, String)>, bool), StoreError> {
+        let mut condition = "gsi1pk = :p".to_owned();
+        let mut request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(table::GSI1.name)
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+            .expression_attribute_values(
+                ":p",
+                items::s(items::workspace_tokens_partition(workspace)),
+            );
+        if let Some(after) = after {
+            condition.push_str(" AND gsi1sk < :after");
+            request = request.expression_attribute_values(":after", items::s(after));
+        }
+        let out = request
+            .key_condition_expression(condition)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        let mut page = Vec::with_capacity(limit);
+        for item in out.items() {
+            let StoredCredential::ApiToken(record) = StoredCredential::from_item(item)? else {
+                return Err(StoreError::Corrupt("non-token item in a token list"));
+            };
+            let sort_key = items::token_sort_key(&record);
+            page.push((record, sort_key));
+        }
+        let has_more = page.len() > limit;
+        page.truncate(limit);
+        Ok((page, has_more))
     }
 
     /// Creates or replaces a membership.

@@ -1,0 +1,299 @@
+//! The HTTP edge shared by the function crates: everything between an API
+//! Gateway request and a call into `akua_shared`, and back.
+//!
+//! - [`Caller`]: the principal the authorizer put in the request context;
+//! - [`JsonBody`] and [`ListQuery`]: request input, with failures in the
+//!   documented envelope (400 unreadable, 422 invalid value);
+//! - [`Error`]: [`ApiError`] as a response, the one place errors become
+//!   HTTP;
+//! - [`dispatch`] and [`run`]: one router served the same way in Lambda, in
+//!   tests and in the local run, whether or not API Gateway put the stage
+//!   name in front of the path.
+
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use lambda_http::request::RequestContext;
+use serde::de::DeserializeOwned;
+use tower::ServiceExt;
+
+pub use akua_shared::ApiError;
+use akua_shared::Principal;
+use akua_shared::store::StoreError;
+
+/// Request bodies larger than this are refused (every body here is small).
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// An [`ApiError`] on its way out as a response.
+#[derive(Debug)]
+pub struct Error(pub ApiError);
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Self(e.into())
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(self.0.envelope())).into_response()
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// The authorizer's context as API Gateway delivers it: REST APIs flatten it
+/// into `requestContext.authorizer`, HTTP APIs nest it under `lambda`.
+fn authorizer_fields(
+    parts: &Parts,
+) -> Option<&std::collections::HashMap<String, serde_json::Value>> {
+    match parts.extensions.get::<RequestContext>()? {
+        RequestContext::ApiGatewayV1(ctx) => Some(&ctx.authorizer.fields),
+        RequestContext::ApiGatewayV2(ctx) => ctx.authorizer.as_ref().map(|a| &a.fields),
+        _ => None,
+    }
+}
+
+/// The authenticated caller of a protected route.
+///
+/// A missing or unreadable context means the route was deployed without the
+/// authorizer in front of it: that is our fault (500), and nobody gets in.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        let fields = authorizer_fields(parts).ok_or_else(|| {
+            tracing::error!("protected route reached without an authorizer context");
+            Error(ApiError::Internal)
+        })?;
+        Principal::from_context(fields).map(Caller).map_err(|e| {
+            tracing::error!(error = %e, "unreadable authorizer context");
+            Error(ApiError::Internal)
+        })
+    }
+}
+
+/// A JSON request body. Wrong content type or malformed JSON → 400; valid
+/// JSON with a wrong, missing or unknown field → 422 naming the field.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+fn is_json(content_type: Option<&header::HeaderValue>) -> bool {
+    content_type
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Parses `bytes` as `T` with the error split described on [`JsonBody`].
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    let syntax = || Error(ApiError::BadRequest("the body is not valid JSON".into()));
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let message = data_message(&inner);
+                Error(ApiError::validation(field_name(&path, &message), message))
+            }
+            _ => syntax(),
+        }
+    })?;
+    de.end().map_err(|_| syntax())?;
+    Ok(value)
+}
+
+/// The field a data error is about. serde_path_to_error reports an unknown
+/// field at its own path, but a missing one at its parent's path, naming it
+/// in backticks in the message.
+fn field_name(path: &str, message: &str) -> String {
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match (path, missing) {
+        (".", Some(name)) => name.to_owned(),
+        (".", None) => "body".to_owned(),
+        (parent, Some(name)) => format!("{parent}.{name}"),
+        (path, None) => path.to_owned(),
+    }
+}
+
+/// serde's message without the input echoed back or position noise.
+fn data_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.find(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        if !is_json(req.headers().get(header::CONTENT_TYPE)) {
+            return Err(Error(ApiError::BadRequest(
+                "Content-Type must be application/json".into(),
+            )));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| {
+                Error(ApiError::BadRequest(format!(
+                    "the body must be at most {MAX_BODY_BYTES} bytes"
+                )))
+            })?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// `?limit=&cursor=` of a list endpoint (DESIGN §6). `limit` is checked by
+/// the caller against its range; here it only has to be an integer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        let mut query = ListQuery::default();
+        for (key, value) in url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+        {
+            match &*key {
+                "limit" => {
+                    let n = value.trim().parse::<i64>().map_err(|_| {
+                        Error(ApiError::validation(
+                            "limit",
+                            "must be an integer between 1 and 100",
+                        ))
+                    })?;
+                    query.limit = Some(n);
+                }
+                "cursor" if !value.is_empty() => query.cursor = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        Ok(query)
+    }
+}
+
+/// Rewrites `/{stage}/v1/...` to `/v1/...`. `lambda_http` puts a REST API's
+/// stage in front of the path; the routes are declared without it.
+pub fn strip_stage<B>(req: &mut axum::http::Request<B>) {
+    let stage = match req.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.stage.clone(),
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.stage.clone(),
+        _ => None,
+    };
+    let Some(stage) = stage.filter(|s| s != "$default") else {
+        return;
+    };
+    let Some(rest) = req.uri().path().strip_prefix(&format!("/{stage}")) else {
+        return;
+    };
+    if !rest.starts_with('/') {
+        return;
+    }
+    let path_and_query = match req.uri().query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_owned(),
+    };
+    if let Ok(uri) = path_and_query.parse::<Uri>() {
+        *req.uri_mut() = uri;
+    }
+}
+
+/// Serves one API Gateway request with `router`: the path the way the
+/// routes are declared, then the router. Lambda and tests both go through
+/// here.
+pub async fn dispatch(router: Router, mut req: lambda_http::Request) -> Response {
+    strip_stage(&mut req);
+    match router.oneshot(req).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
+/// Runs `router` as the Lambda's handler.
+pub async fn run(router: Router) -> std::result::Result<(), lambda_http::Error> {
+    lambda_http::run(lambda_http::service_fn(move |req: lambda_http::Request| {
+        let router = router.clone();
+        async move { Ok::<_, std::convert::Infallible>(dispatch(router, req).await) }
+    }))
+    .await
+}
+
+/// The layers every function's router gets: body limit, envelope 404/405.
+pub fn finish<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// 404 for routes that do not exist, in the envelope.
+pub async fn not_found() -> Error {
+    Error(ApiError::NotFound("route"))
+}
+
+/// 405 in the envelope.
+pub async fn method_not_allowed() -> Error {
+    Error(ApiError::MethodNotAllowed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        n: Option<i64>,
+    }
+
+    #[test]
+    fn syntax_errors_are_400_and_data_errors_name_their_field() {
+        let status = |b: &[u8]| {
+            parse_json::<Body>(b)
+                .map(|_| 200)
+                .unwrap_or_else(|e| e.0.status())
+        };
+        assert_eq!(status(br#"{"name":"a"}"#), 200);
+        assert_eq!(status(b"not json"), 400);
+        assert_eq!(status(br#"{"name":"a""#), 400);
+        assert_eq!(status(br#"{"name":"a"} trailing"#), 400);
+        let e = parse_json::<Body>(br#"{"name":"a","n":"x"}"#)
+            .unwrap_err()
+            .0;
+        assert_eq!(e.status(), 422);
+        assert_eq!(e.envelope()["error"]["field"], "n");
+        let e = parse_json::<Body>(br#"{"name":"a","admin":true}"#)
+            .unwrap_err()
+            .0;
+        assert_eq!(e.status(), 422);
+        assert!(e.to_string().contains("unknown field"));
+        assert_eq!(e.envelope()["error"]["field"], "admin");
+        let e = parse_json::<Body>(br#"{}"#).unwrap_err().0;
+        assert_eq!(e.envelope()["error"]["field"], "name");
+        assert_eq!(parse_json::<Body>(b"[]").unwrap_err().0.status(), 422);
+    }
+}

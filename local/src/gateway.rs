@@ -1,0 +1,263 @@
+//! API Gateway's part, played locally and faithfully: route matching, the
+//! REQUEST authorizer in front of protected routes (401 for the error
+//! `Unauthorized`, 403 for an explicit Deny, 503 when the authorizer fails),
+//! the gateway responses in the JSON error envelope, and the proxy event
+//! with the authorizer context that the function receives.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use akua_authorizer::AuthorizerError;
+use akua_shared::store::DynamoStore;
+use akua_shared::{ApiError, Authorizer, clock};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Method, Request, Response, StatusCode};
+use axum::response::IntoResponse;
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+
+use crate::routes::{Function, ROUTES, Route, match_path};
+
+/// Account, API id and stage reported in the events, as API Gateway would.
+const ACCOUNT: &str = "000000000000";
+const API_ID: &str = "akualocal";
+const STAGE: &str = "local";
+
+/// The routers of every function behind one authorizer.
+#[derive(Clone)]
+pub struct Gateway {
+    authorizer: Arc<Authorizer<DynamoStore>>,
+    routers: Arc<HashMap<Function, Router>>,
+}
+
+impl Gateway {
+    pub fn new(authorizer: Authorizer<DynamoStore>) -> Self {
+        let store = authorizer.store().clone();
+        let routers = HashMap::from([(Function::Tokens, akua_tokens::router(store))]);
+        Self {
+            authorizer: Arc::new(authorizer),
+            routers: Arc::new(routers),
+        }
+    }
+
+    /// Serves one request as the deployed API would.
+    pub async fn handle(&self, request: Request<Bytes>) -> Response<Body> {
+        let (parts, body) = request.into_parts();
+        let path = parts.uri.path().to_owned();
+        let query = parts.uri.query().unwrap_or("").to_owned();
+        let candidates: Vec<(&Route, Vec<(String, String)>)> = ROUTES
+            .iter()
+            .filter_map(|r| match_path(r.path, &path).map(|p| (r, p)))
+            .collect();
+        if candidates.is_empty() {
+            return error(ApiError::NotFound("route"));
+        }
+        let Some((route, params)) = candidates
+            .into_iter()
+            .find(|(r, _)| r.method == parts.method)
+        else {
+            return error(ApiError::MethodNotAllowed);
+        };
+        let method_arn = format!(
+            "arn:aws:execute-api:local:{ACCOUNT}:{API_ID}/{STAGE}/{}{}",
+            parts.method, path
+        );
+        let mut authorizer_context = Map::new();
+        if route.protected {
+            let event = authorizer_event(
+                route,
+                &parts.method,
+                &path,
+                &query,
+                &parts.headers,
+                &params,
+                &method_arn,
+            );
+            match akua_authorizer::handle(&self.authorizer, event, clock::now()).await {
+                Ok(answer) => {
+                    if answer["policyDocument"]["Statement"][0]["Effect"] != "Allow" {
+                        return error(ApiError::Forbidden(
+                            "the credential may not act here".into(),
+                        ));
+                    }
+                    authorizer_context = answer["context"].as_object().cloned().unwrap_or_default();
+                    authorizer_context.insert("principalId".into(), answer["principalId"].clone());
+                }
+                Err(AuthorizerError::Unauthorized) => return error(ApiError::Unauthorized),
+                Err(AuthorizerError::Failed) => return error(ApiError::Unavailable),
+            }
+        }
+        let event = proxy_event(
+            route,
+            &parts.method,
+            &path,
+            &query,
+            &parts.headers,
+            &params,
+            &body,
+            authorizer_context,
+        );
+        let Ok(lambda_request) = lambda_http::request::from_str(&event.to_string()) else {
+            return error(ApiError::BadRequest(
+                "the request could not be represented".into(),
+            ));
+        };
+        let Some(router) = self.routers.get(&route.function).cloned() else {
+            return error(ApiError::NotFound("route"));
+        };
+        akua_http::dispatch(router, lambda_request).await
+    }
+}
+
+fn error(e: ApiError) -> Response<Body> {
+    akua_http::Error(e).into_response()
+}
+
+fn single_headers(headers: &HeaderMap) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (name, value) in headers {
+        out.insert(
+            name.as_str().to_owned(),
+            json!(String::from_utf8_lossy(value.as_bytes())),
+        );
+    }
+    out
+}
+
+fn multi_headers(headers: &HeaderMap) -> Map<String, Value> {
+    let mut out: Map<String, Value> = Map::new();
+    for name in headers.keys() {
+        let values: Vec<Value> = headers
+            .get_all(name)
+            .iter()
+            .map(|v| json!(String::from_utf8_lossy(v.as_bytes())))
+            .collect();
+        out.insert(name.as_str().to_owned(), Value::Array(values));
+    }
+    out
+}
+
+fn query_maps(query: &str) -> (Map<String, Value>, Map<String, Value>) {
+    let mut single = Map::new();
+    let mut multi: Map<String, Value> = Map::new();
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        single.insert(k.to_string(), json!(v));
+        match multi.get_mut(k.as_ref()) {
+            Some(Value::Array(a)) => a.push(json!(v)),
+            _ => {
+                multi.insert(k.to_string(), json!([v]));
+            }
+        }
+    }
+    (single, multi)
+}
+
+fn path_parameters(params: &[(String, String)]) -> Value {
+    if params.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(params.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+    }
+}
+
+/// The REST `REQUEST` authorizer event API Gateway sends for this request.
+fn authorizer_event(
+    route: &Route,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    params: &[(String, String)],
+    method_arn: &str,
+) -> Value {
+    let (single, multi) = query_maps(query);
+    json!({
+        "type": "REQUEST",
+        "methodArn": method_arn,
+        "resource": route.path,
+        "path": path,
+        "httpMethod": method.as_str(),
+        "headers": single_headers(headers),
+        "multiValueHeaders": multi_headers(headers),
+        "queryStringParameters": single,
+        "multiValueQueryStringParameters": multi,
+        "pathParameters": path_parameters(params),
+        "stageVariables": {},
+        "requestContext": request_context(route, method, path, Map::new()),
+    })
+}
+
+fn request_context(
+    route: &Route,
+    method: &Method,
+    path: &str,
+    authorizer: Map<String, Value>,
+) -> Value {
+    let mut ctx = json!({
+        "accountId": ACCOUNT,
+        "apiId": API_ID,
+        "stage": STAGE,
+        "resourcePath": route.path,
+        "path": format!("/{STAGE}{path}"),
+        "httpMethod": method.as_str(),
+        "requestId": format!("local-{}", akua_shared::base62::random(16)),
+        "identity": {"sourceIp": "127.0.0.1"},
+    });
+    if !authorizer.is_empty() {
+        ctx["authorizer"] = Value::Object(authorizer);
+    }
+    ctx
+}
+
+/// The REST proxy integration event the function receives.
+#[allow(clippy::too_many_arguments)]
+fn proxy_event(
+    route: &Route,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    params: &[(String, String)],
+    body: &Bytes,
+    authorizer: Map<String, Value>,
+) -> Value {
+    let (single, multi) = query_maps(query);
+    let (body, is_base64) = if body.is_empty() {
+        (Value::Null, false)
+    } else {
+        match std::str::from_utf8(body) {
+            Ok(text) => (json!(text), false),
+            Err(_) => (
+                json!(base64::engine::general_purpose::STANDARD.encode(body)),
+                true,
+            ),
+        }
+    };
+    json!({
+        "resource": route.path,
+        "path": path,
+        "httpMethod": method.as_str(),
+        "headers": single_headers(headers),
+        "multiValueHeaders": multi_headers(headers),
+        "queryStringParameters": if single.is_empty() { Value::Null } else { Value::Object(single) },
+        "multiValueQueryStringParameters": if multi.is_empty() { Value::Null } else { Value::Object(multi) },
+        "pathParameters": path_parameters(params),
+        "stageVariables": Value::Null,
+        "requestContext": request_context(route, method, path, authorizer),
+        "body": body,
+        "isBase64Encoded": is_base64,
+    })
+}
+
+/// Collects a response body (for callers that need bytes, e.g. tests).
+pub async fn body_bytes(response: Response<Body>) -> (StatusCode, HeaderMap, Bytes) {
+    use http_body_util::BodyExt;
+    let (parts, body) = response.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    (parts.status, parts.headers, bytes)
+}

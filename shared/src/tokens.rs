@@ -1,0 +1,206 @@
+//! Workspace API tokens: create, list, revoke (DESIGN §1, §6). The HTTP
+//! function translates requests to these calls and their results back.
+
+use serde::Serialize;
+
+use crate::api_error::ApiError;
+use crate::cursor;
+use crate::ids::{Role, TokenId, TokenName, TokenRole, WorkspaceId};
+use crate::issue::{self, NewApiToken};
+use crate::principal::Principal;
+use crate::store::{ApiTokenRecord, DynamoStore};
+
+/// `expires_at` may be at most this far in the future (5 years). Further out
+/// is almost certainly a unit mistake (milliseconds for seconds); a token
+/// that should never expire says so with `null`.
+pub const MAX_TOKEN_LIFETIME_SECS: i64 = 5 * 365 * 24 * 3600;
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 100;
+
+/// A create request after parsing: the raw JSON types, checked here so each
+/// failure names its field.
+#[derive(Debug, Clone, Default)]
+pub struct CreateRequest {
+    pub name: String,
+    pub expires_at: Option<i64>,
+    pub role: Option<String>,
+}
+
+/// The one response that carries a token's plaintext.
+#[derive(Debug, Serialize)]
+pub struct CreatedToken {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    pub token: String,
+    pub prefix: String,
+    pub role: TokenRole,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+/// A token as listed: never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenSummary {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    pub prefix: String,
+    pub role: TokenRole,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub expires_at: Option<i64>,
+}
+
+impl From<ApiTokenRecord> for TokenSummary {
+    fn from(t: ApiTokenRecord) -> Self {
+        Self {
+            id: t.id.to_string(),
+            workspace_id: t.workspace_id.to_string(),
+            name: t.name.into(),
+            prefix: t.prefix,
+            role: t.role,
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            expires_at: t.expires_at,
+        }
+    }
+}
+
+/// A page of a list (DESIGN §6).
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub has_more: bool,
+    pub next_cursor: Option<String>,
+}
+
+/// `limit` checked against 1–100 (default 50).
+pub fn page_limit(limit: Option<i64>) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(DEFAULT_PAGE),
+        Some(n) if (1..=MAX_PAGE as i64).contains(&n) => Ok(n as usize),
+        Some(_) => Err(ApiError::validation("limit", "must be between 1 and 100")),
+    }
+}
+
+fn rank(role: Role) -> u8 {
+    match role {
+        Role::Member => 0,
+        Role::Admin => 1,
+        Role::Owner => 2,
+    }
+}
+
+/// The workspace the caller manages tokens in: needs `owner` or `admin`.
+fn managed_workspace(caller: &Principal) -> Result<(WorkspaceId, Role), ApiError> {
+    let (ws, role) = caller.workspace()?;
+    if !role.can_manage_tokens() {
+        return Err(ApiError::Forbidden(
+            "creating and revoking API tokens needs the owner or admin role".into(),
+        ));
+    }
+    Ok((ws.clone(), role))
+}
+
+pub async fn create(
+    store: &DynamoStore,
+    caller: &Principal,
+    request: CreateRequest,
+    now: i64,
+) -> Result<CreatedToken, ApiError> {
+    let (workspace_id, caller_role) = managed_workspace(caller)?;
+    let name = TokenName::parse(&request.name).map_err(|_| {
+        ApiError::validation(
+            "name",
+            "must be 1–100 characters, not only whitespace, no control characters",
+        )
+    })?;
+    let role = match request.role.as_deref() {
+        None => TokenRole::Admin,
+        Some(r) => TokenRole::parse(r)
+            .map_err(|_| ApiError::validation("role", "must be \"admin\" or \"member\""))?,
+    };
+    if rank(role.into()) > rank(caller_role) {
+        return Err(ApiError::Forbidden(
+            "a token cannot have more rights than its creator".into(),
+        ));
+    }
+    if let Some(at) = request.expires_at {
+        if at <= now {
+            return Err(ApiError::validation(
+                "expires_at",
+                "must be in the future (Unix seconds)",
+            ));
+        }
+        if at > now + MAX_TOKEN_LIFETIME_SECS {
+            return Err(ApiError::validation(
+                "expires_at",
+                "must be at most 5 years ahead (Unix seconds; null for no expiry)",
+            ));
+        }
+    }
+    let new = NewApiToken {
+        workspace_id,
+        name,
+        role,
+        created_by: caller.user_id.clone(),
+        expires_at: request.expires_at,
+    };
+    let (token, record) = issue::api_token(store, new, now).await?;
+    Ok(CreatedToken {
+        id: record.id.to_string(),
+        workspace_id: record.workspace_id.to_string(),
+        name: record.name.into(),
+        token: token.expose().to_owned(),
+        prefix: record.prefix,
+        role: record.role,
+        created_at: record.created_at,
+        expires_at: record.expires_at,
+    })
+}
+
+pub async fn list(
+    store: &DynamoStore,
+    caller: &Principal,
+    limit: usize,
+    cursor: Option<&str>,
+) -> Result<Page<TokenSummary>, ApiError> {
+    let (ws, _) = caller.workspace()?;
+    let after = cursor
+        .map(|c| cursor::decode(c, ws.as_str()))
+        .transpose()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let (records, has_more) = store
+        .list_workspace_tokens(ws, limit, after.as_deref())
+        .await?;
+    let next_cursor = if has_more {
+        records
+            .last()
+            .map(|(_, key)| cursor::encode(ws.as_str(), key))
+    } else {
+        None
+    };
+    Ok(Page {
+        data: records.into_iter().map(|(r, _)| r.into()).collect(),
+        has_more,
+        next_cursor,
+    })
+}
+
+/// Revokes a token of the caller's workspace. An unknown id, a malformed
+/// id, and a token of another workspace are all the same 404.
+pub async fn revoke(store: &DynamoStore, caller: &Principal, id: &str) -> Result<(), ApiError> {
+    let (ws, _) = managed_workspace(caller)?;
+    let not_found = ApiError::NotFound("API token");
+    let id = TokenId::parse(id).map_err(|_| not_found.clone())?;
+    let pointer = store.pointer(id.as_str()).await?.ok_or(not_found.clone())?;
+    if pointer.workspace_id.as_ref() != Some(&ws) {
+        return Err(not_found);
+    }
+    if store.delete_credential(&pointer.hash, id.as_str()).await? {
+        Ok(())
+    } else {
+        Err(not_found)
+    }
+}

@@ -1,0 +1,114 @@
+//! A typed test client for the whole API: a fresh embedded engine, the
+//! local gateway in front of the real function routers, the real
+//! authorizer, and helpers to seed identities the API cannot create itself.
+
+use std::time::Duration;
+
+use akua_local::gateway::{Gateway, body_bytes};
+use akua_shared::jwt::JwtVerifier;
+use akua_shared::store::Membership;
+use akua_shared::{Authorizer, Role, UserId, WorkspaceId, clock};
+use akua_testkit::{Engine, TestIssuer};
+use axum::body::Bytes;
+use axum::http::{Method, Request, StatusCode};
+use serde_json::Value;
+
+/// A response: status and JSON body (`Null` when empty).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The error code of an envelope, if any.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+pub struct Api {
+    pub engine: Engine,
+    pub issuer: TestIssuer,
+    pub gateway: Gateway,
+}
+
+impl Api {
+    pub async fn start() -> Api {
+        let engine = Engine::start().await;
+        let issuer = TestIssuer::start().await;
+        let verifier = JwtVerifier::new(issuer.config(Duration::from_secs(30))).expect("verifier");
+        let gateway = Gateway::new(Authorizer::new(engine.store.clone(), Some(verifier)));
+        Api {
+            engine,
+            issuer,
+            gateway,
+        }
+    }
+
+    /// A JWT for `sub` from the test issuer, valid for an hour.
+    pub fn jwt(&self, sub: &str) -> String {
+        TestIssuer::sign(
+            "rsa-1",
+            jsonwebtoken_alg(),
+            &TestIssuer::claims(sub, clock::now()),
+        )
+    }
+
+    /// Makes `user` a member of `workspace` directly in the store.
+    pub async fn add_member(&self, workspace: &str, user: &str, role: Role) {
+        self.engine
+            .store
+            .put_membership(&Membership {
+                workspace_id: WorkspaceId::parse(workspace).expect("ws id"),
+                user_id: UserId::parse(user).expect("user id"),
+                role,
+                joined_at: clock::now(),
+            })
+            .await
+            .expect("put membership");
+    }
+
+    /// Sends a request. `token` becomes `Authorization: Bearer …`;
+    /// `context` becomes `Akua-Context`; a `body` is sent as JSON.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        context: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            builder = builder.header("authorization", format!("Bearer {t}"));
+        }
+        if let Some(c) = context {
+            builder = builder.header("akua-context", c);
+        }
+        let bytes = match body {
+            Some(b) => {
+                builder = builder.header("content-type", "application/json");
+                Bytes::from(b.to_string())
+            }
+            None => Bytes::new(),
+        };
+        self.send(builder.body(bytes).expect("request")).await
+    }
+
+    /// Sends a request exactly as built.
+    pub async fn send(&self, request: Request<Bytes>) -> Reply {
+        let (status, _, bytes) = body_bytes(self.gateway.handle(request).await).await;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Reply { status, body }
+    }
+}
+
+fn jsonwebtoken_alg() -> akua_testkit::issuer::Algorithm {
+    akua_testkit::issuer::Algorithm::RS256
+}

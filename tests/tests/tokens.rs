@@ -1,0 +1,659 @@
+//! Workspace API tokens over HTTP (issue: create, list, revoke), through the
+//! local gateway: the real authorizer decides, the real router answers.
+
+use std::collections::BTreeSet;
+
+use akua_shared::Role;
+use akua_tests::{Api, Reply};
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const WS: &str = "ws_acme";
+
+/// An API with `usr_owner` (owner), `usr_admin` (admin) and `usr_member`
+/// (member) in `ws_acme`, and `usr_other` owning `ws_other`.
+async fn setup() -> Api {
+    let api = Api::start().await;
+    api.add_member(WS, "usr_owner", Role::Owner).await;
+    api.add_member(WS, "usr_admin", Role::Admin).await;
+    api.add_member(WS, "usr_member", Role::Member).await;
+    api.add_member("ws_other", "usr_other", Role::Owner).await;
+    api
+}
+
+async fn create(api: &Api, as_user: &str, body: Value) -> Reply {
+    let jwt = api.jwt(as_user);
+    api.call(
+        Method::POST,
+        "/v1/api_tokens",
+        Some(&jwt),
+        Some(WS),
+        Some(body),
+    )
+    .await
+}
+
+async fn new_token(api: &Api, name: &str) -> (String, String) {
+    let r = create(api, "usr_owner", json!({"name": name})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    (
+        r.body["token"].as_str().unwrap().to_owned(),
+        r.body["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn create_returns_the_token_once_with_the_documented_fields() {
+    let api = setup().await;
+    let r = create(
+        &api,
+        "usr_admin",
+        json!({"name": "deploy", "expires_at": null, "role": "member"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let b = &r.body;
+    assert!(b["id"].as_str().unwrap().starts_with("tok_"));
+    assert_eq!(b["workspace_id"], WS);
+    assert_eq!(b["name"], "deploy");
+    assert_eq!(b["role"], "member");
+    assert_eq!(b["expires_at"], Value::Null);
+    assert!(b["created_at"].as_i64().unwrap() > 1_700_000_000);
+    let token = b["token"].as_str().unwrap();
+    assert!(token.starts_with("sk_akua_") && token.len() == 40);
+    assert_eq!(b["prefix"].as_str().unwrap(), &token[..12]);
+    let mut keys: Vec<_> = b.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "expires_at",
+            "id",
+            "name",
+            "prefix",
+            "role",
+            "token",
+            "workspace_id"
+        ]
+    );
+
+    // Never again: not in the list, not in the table.
+    let list = api
+        .call(Method::GET, "/v1/api_tokens", Some(token), None, None)
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(!list.body.to_string().contains(token));
+    assert!(list.body["data"][0].get("token").is_none());
+    assert!(!format!("{:?}", api.engine.all_items().await).contains(token));
+}
+
+#[tokio::test]
+async fn role_defaults_to_admin_and_a_token_acts_on_its_workspace() {
+    let api = setup().await;
+    let r = create(&api, "usr_owner", json!({"name": "ci"})).await;
+    assert_eq!(r.body["role"], "admin");
+    let token = r.body["token"].as_str().unwrap();
+    // The token creates another token in its own workspace without a header.
+    let r = api
+        .call(
+            Method::POST,
+            "/v1/api_tokens",
+            Some(token),
+            None,
+            Some(json!({"name": "child", "role": "member"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["workspace_id"], WS);
+    // ...and is refused for another workspace.
+    let r = api
+        .call(
+            Method::GET,
+            "/v1/api_tokens",
+            Some(token),
+            Some("ws_other"),
+            None,
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
+}
+
+#[tokio::test]
+async fn roles_gate_create_and_revoke_but_not_list() {
+    let api = setup().await;
+    let (_, id) = new_token(&api, "a").await;
+    let member = api.jwt("usr_member");
+    let r = api
+        .call(
+            Method::POST,
+            "/v1/api_tokens",
+            Some(&member),
+            Some(WS),
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
+    let r = api
+        .call(
+            Method::DELETE,
+            &format!("/v1/api_tokens/{id}"),
+            Some(&member),
+            Some(WS),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = api
+        .call(Method::GET, "/v1/api_tokens", Some(&member), Some(WS), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    // A member-role token can list but neither create nor revoke.
+    let r = create(&api, "usr_owner", json!({"name": "ro", "role": "member"})).await;
+    let ro = r.body["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        api.call(Method::GET, "/v1/api_tokens", Some(&ro), None, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = api
+        .call(
+            Method::POST,
+            "/v1/api_tokens",
+            Some(&ro),
+            None,
+            Some(json!({"name": "x", "role": "member"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = api
+        .call(
+            Method::DELETE,
+            &format!("/v1/api_tokens/{id}"),
+            Some(&ro),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Not a member at all: the authorizer refuses with 403.
+    let outsider = api.jwt("usr_other");
+    let r = api
+        .call(
+            Method::GET,
+            "/v1/api_tokens",
+            Some(&outsider),
+            Some(WS),
+            None,
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
+}
+
+#[tokio::test]
+async fn a_user_credential_without_akua_context_gets_403() {
+    let api = setup().await;
+    let jwt = api.jwt("usr_owner");
+    for (method, body) in [
+        (Method::POST, Some(json!({"name": "x"}))),
+        (Method::GET, None),
+    ] {
+        let r = api
+            .call(method, "/v1/api_tokens", Some(&jwt), None, body)
+            .await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::FORBIDDEN, "forbidden"),
+            "{:?}",
+            r.body
+        );
+    }
+    let r = api
+        .call(
+            Method::DELETE,
+            "/v1/api_tokens/tok_x",
+            Some(&jwt),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn no_or_bad_credential_is_401_in_the_envelope() {
+    let api = setup().await;
+    for token in [
+        None,
+        Some("garbage"),
+        Some("sk_akua_00000000000000000000000000000000"),
+    ] {
+        let r = api
+            .call(Method::GET, "/v1/api_tokens", token, None, None)
+            .await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::UNAUTHORIZED, "unauthorized")
+        );
+        assert!(r.body["error"]["message"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn invalid_create_bodies_are_422_naming_the_field() {
+    let api = setup().await;
+    let now = akua_shared::clock::now();
+    let cases = [
+        (json!({}), "name"),
+        (json!({"name": ""}), "name"),
+        (json!({"name": "   "}), "name"),
+        (json!({"name": "x".repeat(101)}), "name"),
+        (json!({"name": 42}), "name"),
+        (json!({"name": "a", "expires_at": now - 1}), "expires_at"),
+        (json!({"name": "a", "expires_at": -5}), "expires_at"),
+        (
+            json!({"name": "a", "expires_at": now + 6 * 365 * 86400}),
+            "expires_at",
+        ),
+        (json!({"name": "a", "expires_at": "tomorrow"}), "expires_at"),
+        (json!({"name": "a", "role": "owner"}), "role"),
+        (json!({"name": "a", "role": "root"}), "role"),
+        (
+            json!({"name": "a", "workspace_id": "ws_other"}),
+            "workspace_id",
+        ),
+    ];
+    for (body, field) in cases {
+        let r = create(&api, "usr_owner", body.clone()).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
+            "{body}: {:?}",
+            r.body
+        );
+        assert_eq!(r.body["error"]["field"], field, "{body}: {:?}", r.body);
+    }
+    let ok = create(
+        &api,
+        "usr_owner",
+        json!({"name": "é".repeat(100), "expires_at": now + 3600}),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::CREATED);
+    assert_eq!(ok.body["expires_at"], now + 3600);
+}
+
+#[tokio::test]
+async fn unreadable_bodies_are_400() {
+    let api = setup().await;
+    let jwt = api.jwt("usr_owner");
+    let send = |content_type: Option<&'static str>, body: &'static str| {
+        let mut b = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/v1/api_tokens")
+            .header("authorization", format!("Bearer {jwt}"))
+            .header("akua-context", WS);
+        if let Some(ct) = content_type {
+            b = b.header("content-type", ct);
+        }
+        b.body(axum::body::Bytes::from_static(body.as_bytes()))
+            .unwrap()
+    };
+    for (ct, body) in [
+        (Some("application/json"), "not json"),
+        (Some("application/json"), ""),
+        (Some("application/json"), "{\"name\": \"a\""),
+        (Some("text/plain"), "{\"name\": \"a\"}"),
+        (None, "{\"name\": \"a\"}"),
+    ] {
+        let r = api.send(send(ct, body)).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::BAD_REQUEST, "bad_request"),
+            "{ct:?} {body:?}"
+        );
+    }
+    let r = api
+        .send(send(
+            Some("application/json; charset=utf-8"),
+            "{\"name\": \"a\"}",
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn list_pages_newest_first_without_duplicates_or_gaps() {
+    let api = setup().await;
+    let mut created = Vec::new();
+    for i in 0..7 {
+        created.push(new_token(&api, &format!("t{i}")).await.1);
+    }
+    let jwt = api.jwt("usr_member");
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/api_tokens?limit=3&cursor={c}"),
+            None => "/v1/api_tokens?limit=3".to_owned(),
+        };
+        let r = api
+            .call(Method::GET, &path, Some(&jwt), Some(WS), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        pages += 1;
+        for t in r.body["data"].as_array().unwrap() {
+            seen.push(t["id"].as_str().unwrap().to_owned());
+            assert_eq!(t["workspace_id"], WS);
+            assert!(t["prefix"].as_str().unwrap().starts_with("sk_akua_"));
+            assert!(t.get("token").is_none());
+        }
+        if r.body["has_more"] == json!(true) {
+            cursor = Some(r.body["next_cursor"].as_str().unwrap().to_owned());
+        } else {
+            assert_eq!(r.body["next_cursor"], Value::Null);
+            break;
+        }
+    }
+    assert_eq!(pages, 3);
+    // Same second: ties broken by id, but every token exactly once.
+    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 7);
+    assert_eq!(seen.len(), 7);
+    let mut expected = created.clone();
+    expected.sort();
+    let mut got = seen.clone();
+    got.sort();
+    assert_eq!(got, expected);
+
+    // Default limit and an exact last page: no empty extra page.
+    let r = api
+        .call(
+            Method::GET,
+            "/v1/api_tokens?limit=7",
+            Some(&jwt),
+            Some(WS),
+            None,
+        )
+        .await;
+    assert_eq!(r.body["data"].as_array().unwrap().len(), 7);
+    assert_eq!(r.body["has_more"], false);
+}
+
+#[tokio::test]
+async fn bad_limits_are_422_and_bad_cursors_400() {
+    let api = setup().await;
+    for _ in 0..2 {
+        new_token(&api, "t").await;
+    }
+    let jwt = api.jwt("usr_owner");
+    for q in ["limit=0", "limit=101", "limit=abc", "limit=-1"] {
+        let r = api
+            .call(
+                Method::GET,
+                &format!("/v1/api_tokens?{q}"),
+                Some(&jwt),
+                Some(WS),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
+            "{q}"
+        );
+    }
+    let first = api
+        .call(
+            Method::GET,
+            "/v1/api_tokens?limit=1",
+            Some(&jwt),
+            Some(WS),
+            None,
+        )
+        .await;
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let mut tampered = cursor.clone();
+    tampered.insert(5, 'x');
+    for c in [tampered.as_str(), "garbage", "eyJ2IjoxfQ"] {
+        let r = api
+            .call(
+                Method::GET,
+                &format!("/v1/api_tokens?cursor={c}"),
+                Some(&jwt),
+                Some(WS),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::BAD_REQUEST, "bad_request"),
+            "{c}"
+        );
+    }
+    // A cursor from one workspace is refused in another.
+    let other = api.jwt("usr_other");
+    let r = api
+        .call(
+            Method::GET,
+            &format!("/v1/api_tokens?cursor={cursor}"),
+            Some(&other),
+            Some("ws_other"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn revoke_is_immediate_and_leaves_nothing_behind() {
+    let api = setup().await;
+    let (token, id) = new_token(&api, "doomed").await;
+    let before = api.engine.all_items().await.len();
+    let jwt = api.jwt("usr_admin");
+    let r = api
+        .call(
+            Method::DELETE,
+            &format!("/v1/api_tokens/{id}"),
+            Some(&jwt),
+            Some(WS),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(r.body, Value::Null);
+    // The very next request with it fails.
+    let r = api
+        .call(Method::GET, "/v1/api_tokens", Some(&token), None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // Credential and pointer are both gone.
+    assert_eq!(api.engine.all_items().await.len(), before - 2);
+    // Twice → 404.
+    let r = api
+        .call(
+            Method::DELETE,
+            &format!("/v1/api_tokens/{id}"),
+            Some(&jwt),
+            Some(WS),
+            None,
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "not_found"));
+}
+
+#[tokio::test]
+async fn revoke_never_reveals_other_workspaces_tokens() {
+    let api = setup().await;
+    let other = api.jwt("usr_other");
+    let r = api
+        .call(
+            Method::POST,
+            "/v1/api_tokens",
+            Some(&other),
+            Some("ws_other"),
+            Some(json!({"name": "theirs"})),
+        )
+        .await;
+    let (their_token, their_id) = (
+        r.body["token"].as_str().unwrap().to_owned(),
+        r.body["id"].as_str().unwrap().to_owned(),
+    );
+    let jwt = api.jwt("usr_owner");
+    for id in [
+        their_id.as_str(),
+        "tok_doesnotexist",
+        "not-an-id",
+        "ses_abc",
+        "tok_",
+        "%00",
+    ] {
+        let r = api
+            .call(
+                Method::DELETE,
+                &format!("/v1/api_tokens/{id}"),
+                Some(&jwt),
+                Some(WS),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::NOT_FOUND, "not_found"),
+            "{id}"
+        );
+    }
+    // Still works.
+    let r = api
+        .call(
+            Method::GET,
+            "/v1/api_tokens",
+            Some(&their_token),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn concurrent_creates_all_land() {
+    let api = setup().await;
+    let replies = futures::future::join_all(
+        (0..20).map(|i| create(&api, "usr_owner", json!({"name": format!("c{i}")}))),
+    )
+    .await;
+    let ids: BTreeSet<String> = replies
+        .iter()
+        .map(|r| {
+            assert_eq!(r.status, StatusCode::CREATED);
+            r.body["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 20);
+    let jwt = api.jwt("usr_owner");
+    let r = api
+        .call(
+            Method::GET,
+            "/v1/api_tokens?limit=100",
+            Some(&jwt),
+            Some(WS),
+            None,
+        )
+        .await;
+    assert_eq!(r.body["data"].as_array().unwrap().len(), 20);
+}
+
+#[tokio::test]
+async fn create_then_immediately_revoke() {
+    let api = setup().await;
+    let (token, id) = new_token(&api, "blink").await;
+    let jwt = api.jwt("usr_owner");
+    let r = api
+        .call(
+            Method::DELETE,
+            &format!("/v1/api_tokens/{id}"),
+            Some(&jwt),
+            Some(WS),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        api.call(Method::GET, "/v1/api_tokens", Some(&token), None, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn end_to_end_create_use_see_last_used_revoke() {
+    let api = setup().await;
+    let (token, id) = new_token(&api, "e2e").await;
+    // The authorizer allows it...
+    let r = api
+        .call(Method::GET, "/v1/api_tokens", Some(&token), None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    // ...and last_used_at shows up in the list.
+    let listed = r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id.as_str())
+        .cloned()
+        .unwrap();
+    let r2 = api
+        .call(Method::GET, "/v1/api_tokens", Some(&token), None, None)
+        .await;
+    let listed2 = r2.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id.as_str())
+        .cloned()
+        .unwrap();
+    assert!(
+        listed["last_used_at"].is_i64() || listed2["last_used_at"].is_i64(),
+        "{listed2}"
+    );
+    // Revoke: 401 on the next call.
+    let r = api
+        .call(
+            Method::DELETE,
+            &format!("/v1/api_tokens/{id}"),
+            Some(&token),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = api
+        .call(Method::GET, "/v1/api_tokens", Some(&token), None, None)
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNAUTHORIZED, "unauthorized")
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_use_the_envelope() {
+    let api = setup().await;
+    let jwt = api.jwt("usr_owner");
+    let r = api
+        .call(Method::GET, "/v1/nope", Some(&jwt), Some(WS), None)
+        .await;
+    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "not_found"));
+    let r = api
+        .call(Method::PUT, "/v1/api_tokens", Some(&jwt), Some(WS), None)
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+    );
+}
