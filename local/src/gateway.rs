@@ -34,7 +34,10 @@ pub struct Gateway {
 impl Gateway {
     pub fn new(authorizer: Authorizer<DynamoStore>) -> Self {
         let store = authorizer.store().clone();
-        let routers = HashMap::from([(Function::Tokens, akua_tokens::router(store))]);
+        let routers = HashMap::from([
+            (Function::Tokens, akua_tokens::router(store.clone())),
+            (Function::Workspaces, akua_workspaces::router(store)),
+        ]);
         Self {
             authorizer: Arc::new(authorizer),
             routers: Arc::new(routers),

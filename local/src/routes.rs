@@ -8,6 +8,7 @@ use axum::http::Method;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Function {
     Tokens,
+    Workspaces,
 }
 
 impl Function {
@@ -15,6 +16,7 @@ impl Function {
     pub fn template_name(self) -> &'static str {
         match self {
             Function::Tokens => "TokensFunction",
+            Function::Workspaces => "WorkspacesFunction",
         }
     }
 }
@@ -38,15 +40,17 @@ const fn route(method: Method, path: &'static str, function: Function, protected
     }
 }
 
+#[rustfmt::skip]
 pub const ROUTES: &[Route] = &[
-    route(Method::POST, "/v1/api_tokens", Function::Tokens, true),
-    route(Method::GET, "/v1/api_tokens", Function::Tokens, true),
-    route(
-        Method::DELETE,
-        "/v1/api_tokens/{id}",
-        Function::Tokens,
-        true,
-    ),
+    route(Method::POST,   "/v1/api_tokens",                         Function::Tokens,     true),
+    route(Method::GET,    "/v1/api_tokens",                         Function::Tokens,     true),
+    route(Method::DELETE, "/v1/api_tokens/{id}",                    Function::Tokens,     true),
+    route(Method::POST,   "/v1/workspaces",                         Function::Workspaces, true),
+    route(Method::GET,    "/v1/workspaces",                         Function::Workspaces, true),
+    route(Method::GET,    "/v1/workspaces/{id}/members",            Function::Workspaces, true),
+    route(Method::POST,   "/v1/workspaces/{id}/members",            Function::Workspaces, true),
+    route(Method::PATCH,  "/v1/workspaces/{id}/members/{user_id}",  Function::Workspaces, true),
+    route(Method::DELETE, "/v1/workspaces/{id}/members/{user_id}",  Function::Workspaces, true),
 ];
 
 /// Matches a concrete path against a resource template, returning the path

@@ -130,13 +130,19 @@ impl From<UserId> for String {
     }
 }
 
-/// A workspace API token's name: 1–100 characters, not only whitespace, no
-/// control characters (they would corrupt a terminal listing tokens).
+/// A display name (of an API token or a workspace): 1–100 characters, not
+/// only whitespace, no control characters (they would corrupt a terminal
+/// listing them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct TokenName(String);
+pub struct Name(String);
 
-impl TokenName {
+/// An API token's name.
+pub type TokenName = Name;
+/// A workspace's name.
+pub type WorkspaceName = Name;
+
+impl Name {
     pub const MAX_CHARS: usize = 100;
 
     pub fn parse(s: &str) -> Result<Self, InvalidId> {
@@ -146,7 +152,7 @@ impl TokenName {
             || s.trim().is_empty()
             || s.chars().any(char::is_control)
         {
-            return Err(InvalidId("token name"));
+            return Err(InvalidId("name"));
         }
         Ok(Self(s.to_owned()))
     }
@@ -156,15 +162,15 @@ impl TokenName {
     }
 }
 
-impl TryFrom<String> for TokenName {
+impl TryFrom<String> for Name {
     type Error = InvalidId;
     fn try_from(s: String) -> Result<Self, InvalidId> {
         Self::parse(&s)
     }
 }
 
-impl From<TokenName> for String {
-    fn from(name: TokenName) -> String {
+impl From<Name> for String {
+    fn from(name: Name) -> String {
         name.0
     }
 }

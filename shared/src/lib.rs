@@ -27,9 +27,12 @@ pub mod jwt;
 pub mod principal;
 pub mod store;
 pub mod tokens;
+pub mod workspaces;
 
 pub use api_error::ApiError;
 pub use credential::{ApiToken, Credential, CredentialError, CredentialHash, Jwt, SessionToken};
 pub use decision::{Authorizer, Decision, DecisionError, DenyReason};
-pub use ids::{Role, SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
+pub use ids::{
+    Name, Role, SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId, WorkspaceName,
+};
 pub use principal::{CredentialKind, Principal};

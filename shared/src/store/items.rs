@@ -9,7 +9,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::StoreError;
 use super::table::{BY_EXPIRY, EXPIRY_SHARDS, GSI1, PK, SK, TTL};
 use crate::credential::CredentialHash;
-use crate::ids::{Role, SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
+use crate::ids::{
+    Role, SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId, WorkspaceName,
+};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -271,7 +273,7 @@ impl Membership {
         item.insert(attr::JOINED_AT.to_owned(), n(self.joined_at));
         item.insert(
             GSI1.hash.0.to_owned(),
-            s(format!("USER#{}#WORKSPACES", self.user_id)),
+            s(user_memberships_partition(&self.user_id)),
         );
         item.insert(
             GSI1.range.0.to_owned(),
@@ -290,6 +292,50 @@ impl Membership {
     }
 }
 
+/// A workspace's own item: `WS#<ws>` / `META`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceRecord {
+    pub id: WorkspaceId,
+    pub name: WorkspaceName,
+    pub created_at: i64,
+    pub created_by: UserId,
+}
+
+const META_SK: &str = "META";
+
+/// The primary key of a workspace item.
+pub fn workspace_key(workspace: &WorkspaceId) -> Item {
+    HashMap::from([
+        (PK.to_owned(), s(format!("WS#{workspace}"))),
+        (SK.to_owned(), s(META_SK)),
+    ])
+}
+
+/// The `gsi1` partition listing a user's memberships.
+pub fn user_memberships_partition(user: &UserId) -> String {
+    format!("USER#{user}#WORKSPACES")
+}
+
+impl WorkspaceRecord {
+    pub(crate) fn to_item(&self) -> Item {
+        let mut item = workspace_key(&self.id);
+        item.insert(attr::ID.to_owned(), s(self.id.as_str()));
+        item.insert(attr::NAME.to_owned(), s(self.name.as_str()));
+        item.insert(attr::CREATED_AT.to_owned(), n(self.created_at));
+        item.insert(attr::CREATED_BY.to_owned(), s(self.created_by.as_str()));
+        item
+    }
+
+    pub(crate) fn from_item(item: &Item) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: WorkspaceId::parse(get_s(item, attr::ID)?).map_err(corrupt)?,
+            name: WorkspaceName::parse(get_s(item, attr::NAME)?).map_err(corrupt)?,
+            created_at: get_n(item, attr::CREATED_AT)?,
+            created_by: UserId::parse(get_s(item, attr::CREATED_BY)?).map_err(corrupt)?,
+        })
+    }
+}
+
 pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
@@ -298,7 +344,7 @@ pub(crate) fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn corrupt(e: crate::ids::InvalidId) -> StoreError {
+pub(crate) fn corrupt(e: crate::ids::InvalidId) -> StoreError {
     StoreError::Corrupt(e.0)
 }
 
@@ -310,7 +356,7 @@ fn opt_s<'a>(item: &'a Item, key: &'static str) -> Result<Option<&'a str>, Store
     }
 }
 
-fn get_s<'a>(item: &'a Item, key: &'static str) -> Result<&'a str, StoreError> {
+pub(crate) fn get_s<'a>(item: &'a Item, key: &'static str) -> Result<&'a str, StoreError> {
     opt_s(item, key)?.ok_or(StoreError::Corrupt(key))
 }
 
@@ -322,7 +368,7 @@ fn opt_n(item: &Item, key: &'static str) -> Result<Option<i64>, StoreError> {
     }
 }
 
-fn get_n(item: &Item, key: &'static str) -> Result<i64, StoreError> {
+pub(crate) fn get_n(item: &Item, key: &'static str) -> Result<i64, StoreError> {
     opt_n(item, key)?.ok_or(StoreError::Corrupt(key))
 }
 

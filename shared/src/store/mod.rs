@@ -9,6 +9,7 @@ mod calls;
 mod error;
 pub mod items;
 pub mod table;
+mod workspaces;
 
 use std::future::Future;
 use std::time::Duration;
@@ -20,7 +21,9 @@ use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 
 pub use calls::CallCounter;
 pub use error::StoreError;
-pub use items::{ApiTokenRecord, CredentialPointer, Membership, SessionRecord, StoredCredential};
+pub use items::{
+    ApiTokenRecord, CredentialPointer, Membership, SessionRecord, StoredCredential, WorkspaceRecord,
+};
 
 use crate::credential::CredentialHash;
 use crate::ids::{UserId, WorkspaceId};

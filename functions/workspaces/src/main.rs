@@ -1,0 +1,8 @@
+use akua_shared::store::DynamoStore;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let store = DynamoStore::from_env().await?;
+    akua_http::run(akua_workspaces::router(store)).await
+}
