@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use akua_authorizer::AuthorizerError;
+use akua_shared::device::DeviceConfig;
 use akua_shared::store::DynamoStore;
 use akua_shared::{ApiError, Authorizer, clock};
 use axum::Router;
@@ -32,11 +33,16 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    pub fn new(authorizer: Authorizer<DynamoStore>) -> Self {
+    pub fn new(authorizer: Authorizer<DynamoStore>, device: DeviceConfig) -> Self {
         let store = authorizer.store().clone();
+        let sessions = akua_sessions::AppState {
+            store: store.clone(),
+            device,
+        };
         let routers = HashMap::from([
             (Function::Tokens, akua_tokens::router(store.clone())),
             (Function::Workspaces, akua_workspaces::router(store)),
+            (Function::Sessions, akua_sessions::router(sessions)),
         ]);
         Self {
             authorizer: Arc::new(authorizer),

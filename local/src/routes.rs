@@ -9,6 +9,7 @@ use axum::http::Method;
 pub enum Function {
     Tokens,
     Workspaces,
+    Sessions,
 }
 
 impl Function {
@@ -17,6 +18,7 @@ impl Function {
         match self {
             Function::Tokens => "TokensFunction",
             Function::Workspaces => "WorkspacesFunction",
+            Function::Sessions => "SessionsFunction",
         }
     }
 }
@@ -51,6 +53,14 @@ pub const ROUTES: &[Route] = &[
     route(Method::POST,   "/v1/workspaces/{id}/members",            Function::Workspaces, true),
     route(Method::PATCH,  "/v1/workspaces/{id}/members/{user_id}",  Function::Workspaces, true),
     route(Method::DELETE, "/v1/workspaces/{id}/members/{user_id}",  Function::Workspaces, true),
+    route(Method::POST,   "/v1/auth/device/code",                   Function::Sessions,   false),
+    route(Method::POST,   "/v1/auth/device/token",                  Function::Sessions,   false),
+    route(Method::POST,   "/v1/auth/device/approve",                Function::Sessions,   true),
+    route(Method::POST,   "/v1/auth/device/deny",                   Function::Sessions,   true),
+    route(Method::GET,    "/v1/auth/session",                       Function::Sessions,   true),
+    route(Method::DELETE, "/v1/auth/session",                       Function::Sessions,   true),
+    route(Method::POST,   "/v1/auth/session/refresh",               Function::Sessions,   true),
+    route(Method::GET,    "/v1/auth/whoami",                        Function::Sessions,   true),
 ];
 
 /// Matches a concrete path against a resource template, returning the path

@@ -17,14 +17,17 @@
 
 pub mod api_error;
 pub mod base62;
+pub mod cleanup;
 pub mod clock;
 pub mod credential;
 pub mod cursor;
 pub mod decision;
+pub mod device;
 pub mod ids;
 pub mod issue;
 pub mod jwt;
 pub mod principal;
+pub mod sessions;
 pub mod store;
 pub mod tokens;
 pub mod workspaces;

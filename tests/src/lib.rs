@@ -38,7 +38,14 @@ impl Api {
         let engine = Engine::start().await;
         let issuer = TestIssuer::start().await;
         let verifier = JwtVerifier::new(issuer.config(Duration::from_secs(30))).expect("verifier");
-        let gateway = Gateway::new(Authorizer::new(engine.store.clone(), Some(verifier)));
+        let device = akua_shared::device::DeviceConfig {
+            verification_uri: "http://127.0.0.1:8787/device".into(),
+            client_ids: vec!["cnap".into()],
+        };
+        let gateway = Gateway::new(
+            Authorizer::new(engine.store.clone(), Some(verifier)),
+            device,
+        );
         Api {
             engine,
             issuer,

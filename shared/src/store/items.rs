@@ -73,7 +73,7 @@ pub fn token_sort_key(token: &ApiTokenRecord) -> String {
 }
 
 /// The `by_expiry` shard of a hash: spreads expiring items evenly.
-fn expiry_shard(hash: &CredentialHash) -> String {
+pub(crate) fn expiry_shard(hash: &CredentialHash) -> String {
     let first = hash.to_hex().as_bytes()[0];
     let nibble = char::from(first).to_digit(16).unwrap_or(0) as u8;
     format!("EXP#{}", nibble % EXPIRY_SHARDS)
@@ -348,7 +348,7 @@ pub(crate) fn corrupt(e: crate::ids::InvalidId) -> StoreError {
     StoreError::Corrupt(e.0)
 }
 
-fn opt_s<'a>(item: &'a Item, key: &'static str) -> Result<Option<&'a str>, StoreError> {
+pub(crate) fn opt_s<'a>(item: &'a Item, key: &'static str) -> Result<Option<&'a str>, StoreError> {
     match item.get(key) {
         None => Ok(None),
         Some(AttributeValue::S(v)) => Ok(Some(v)),
@@ -360,7 +360,7 @@ pub(crate) fn get_s<'a>(item: &'a Item, key: &'static str) -> Result<&'a str, St
     opt_s(item, key)?.ok_or(StoreError::Corrupt(key))
 }
 
-fn opt_n(item: &Item, key: &'static str) -> Result<Option<i64>, StoreError> {
+pub(crate) fn opt_n(item: &Item, key: &'static str) -> Result<Option<i64>, StoreError> {
     match item.get(key) {
         None => Ok(None),
         Some(AttributeValue::N(v)) => v.parse().map(Some).map_err(|_| StoreError::Corrupt(key)),

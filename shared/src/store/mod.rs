@@ -6,7 +6,9 @@
 //! functions use.
 
 mod calls;
+mod device;
 mod error;
+pub mod expiry;
 pub mod items;
 pub mod table;
 mod workspaces;
@@ -20,6 +22,7 @@ use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 
 pub use calls::CallCounter;
+pub use device::{DeviceGrant, DeviceStatus};
 pub use error::StoreError;
 pub use items::{
     ApiTokenRecord, CredentialPointer, Membership, SessionRecord, StoredCredential, WorkspaceRecord,

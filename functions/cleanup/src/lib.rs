@@ -1,0 +1,26 @@
+//! The cleanup Lambda, run by an EventBridge schedule. The sweep itself is
+//! `akua_shared::cleanup`; this adapts the scheduled event and logs the
+//! summary as one structured line.
+
+use akua_shared::cleanup::{self, Summary};
+use akua_shared::store::{DynamoStore, StoreError};
+use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use serde_json::Value;
+
+/// Handles one scheduled event (its content is not needed: the schedule is
+/// the trigger).
+pub async fn handle(
+    store: &DynamoStore,
+    _event: EventBridgeEvent<Value>,
+    now: i64,
+) -> Result<Summary, StoreError> {
+    let summary = cleanup::run(store, now).await?;
+    tracing::info!(
+        deleted = summary.deleted,
+        skipped = summary.skipped,
+        pages = summary.pages,
+        duration_ms = summary.duration_ms,
+        "cleanup finished"
+    );
+    Ok(summary)
+}

@@ -1,0 +1,181 @@
+//! Sessions for the `cnap` CLI:
+//!
+//! | route | auth | success | refusals |
+//! |---|---|---|---|
+//! | `POST /v1/auth/device/code` | public | 200 RFC 8628 §3.2 | 400 `invalid_request`/`invalid_client` |
+//! | `POST /v1/auth/device/token` | public | 200 `{access_token, token_type, expires_in}` | 400 RFC 8628 §3.5 errors |
+//! | `POST /v1/auth/device/approve`, `/deny` | session or JWT | 200 | 403 API token, 404 unknown code, 409 used, 429 guessing |
+//! | `GET /v1/auth/session` | session | 200 | 400 not a session |
+//! | `POST /v1/auth/session/refresh` | session | 200 | 400 not a session |
+//! | `DELETE /v1/auth/session` | session | 204 | 400 not a session |
+//! | `GET /v1/auth/whoami` | any | 200 | — |
+//!
+//! The device endpoints speak OAuth (`{error, error_description}`, form or
+//! JSON bodies); the others use the API's error envelope.
+
+use akua_http::{Caller, JsonBody, Result};
+use akua_shared::clock;
+use akua_shared::device::{self, DeviceConfig, OAuthError, Params};
+use akua_shared::sessions::{self, SessionView, Whoami};
+use akua_shared::store::DynamoStore;
+use axum::body::Bytes;
+use axum::extract::{FromRef, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: DynamoStore,
+    pub device: DeviceConfig,
+}
+
+impl FromRef<AppState> for DynamoStore {
+    fn from_ref(state: &AppState) -> DynamoStore {
+        state.store.clone()
+    }
+}
+
+/// An OAuth error as a response; never cached (RFC 6749 §5.1).
+struct OAuth(OAuthError);
+
+impl IntoResponse for OAuth {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::BAD_REQUEST);
+        (status, [(header::CACHE_CONTROL, "no-store")], Json(self.0)).into_response()
+    }
+}
+
+/// A successful token-endpoint answer; never cached.
+fn no_store<T: serde::Serialize>(body: T) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(body),
+    )
+        .into_response()
+}
+
+/// Reads OAuth parameters from a form (RFC 8628 §3.1) or a JSON object of
+/// strings. Anything else is `invalid_request`.
+fn params(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Params, OAuthError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    match content_type.as_str() {
+        "application/x-www-form-urlencoded" => {
+            Ok(url::form_urlencoded::parse(body).into_owned().collect())
+        }
+        "application/json" => {
+            let value: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_slice(body).map_err(|_| OAuthError::INVALID_REQUEST)?;
+            value
+                .into_iter()
+                .map(|(k, v)| match v {
+                    serde_json::Value::String(s) => Ok((k, s)),
+                    _ => Err(OAuthError::INVALID_REQUEST),
+                })
+                .collect()
+        }
+        _ => Err(OAuthError::INVALID_REQUEST),
+    }
+}
+
+async fn device_code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let result = match params(&headers, &body) {
+        Ok(p) => device::authorize(&state.store, &state.device, &p, clock::now()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(authorization) => no_store(authorization),
+        Err(e) => OAuth(e).into_response(),
+    }
+}
+
+async fn device_token(
+    State(store): State<DynamoStore>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = match params(&headers, &body) {
+        Ok(p) => device::token(&store, &p, clock::now()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(token) => no_store(token),
+        Err(e) => OAuth(e).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnswerBody {
+    user_code: String,
+}
+
+#[derive(serde::Serialize)]
+struct Answered {
+    status: &'static str,
+}
+
+async fn approve(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    JsonBody(body): JsonBody<AnswerBody>,
+) -> Result<Json<Answered>> {
+    device::answer(&store, &caller, &body.user_code, true, clock::now()).await?;
+    Ok(Json(Answered { status: "approved" }))
+}
+
+async fn deny(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    JsonBody(body): JsonBody<AnswerBody>,
+) -> Result<Json<Answered>> {
+    device::answer(&store, &caller, &body.user_code, false, clock::now()).await?;
+    Ok(Json(Answered { status: "denied" }))
+}
+
+async fn session(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+) -> Result<Json<SessionView>> {
+    Ok(Json(sessions::status(&store, &caller, clock::now()).await?))
+}
+
+async fn refresh(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+) -> Result<Json<SessionView>> {
+    Ok(Json(
+        sessions::refresh(&store, &caller, clock::now()).await?,
+    ))
+}
+
+async fn logout(State(store): State<DynamoStore>, Caller(caller): Caller) -> Result<StatusCode> {
+    sessions::logout(&store, &caller).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn whoami(Caller(caller): Caller) -> Json<Whoami> {
+    Json(sessions::whoami(&caller))
+}
+
+pub fn router(state: AppState) -> Router {
+    akua_http::finish(
+        Router::new()
+            .route("/v1/auth/device/code", post(device_code))
+            .route("/v1/auth/device/token", post(device_token))
+            .route("/v1/auth/device/approve", post(approve))
+            .route("/v1/auth/device/deny", post(deny))
+            .route("/v1/auth/session", get(session).delete(logout))
+            .route("/v1/auth/session/refresh", post(refresh))
+            .route("/v1/auth/whoami", get(whoami)),
+    )
+    .with_state(state)
+}

@@ -1,0 +1,377 @@
+//! The OAuth 2.0 Device Authorization Grant (RFC 8628) that logs the `cnap`
+//! CLI in: the CLI asks for a code, a signed-in user approves it in a
+//! browser, the CLI's polling then yields a session token.
+//!
+//! - Device codes are 32 random base62 characters, stored only as SHA-256.
+//! - User codes are 8 characters from 20 consonants (RFC 8628 §6.1: no
+//!   vowels, no look-alikes), shown `XXXX-XXXX`, accepted in any case with
+//!   or without the dash; about 34.6 bits, alive 10 minutes, single-use.
+//! - Guessing is throttled: an approving user gets [`MAX_APPROVAL_MISSES`]
+//!   unknown codes per [`MISS_WINDOW_SECS`], then 429 until the window ends.
+//! - Polling faster than the interval answers `slow_down` and the interval
+//!   grows by 5 s (RFC 8628 §3.5); a device code yields at most one session.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::api_error::ApiError;
+use crate::base62;
+use crate::credential::{CredentialHash, SessionToken};
+use crate::decision::SESSION_LIFETIME_SECS;
+use crate::ids::SessionId;
+use crate::principal::{CredentialKind, Principal};
+use crate::store::{DeviceGrant, DeviceStatus, DynamoStore, SessionRecord, StoreError};
+
+/// How long a device code and its user code live (RFC 8628 §3.2 `expires_in`).
+pub const CODE_LIFETIME_SECS: i64 = 600;
+/// The initial polling interval.
+pub const POLL_INTERVAL_SECS: i64 = 5;
+/// Added to the interval on each `slow_down`.
+pub const SLOW_DOWN_STEP_SECS: i64 = 5;
+/// Unknown user codes one approving user may submit per window.
+pub const MAX_APPROVAL_MISSES: i64 = 5;
+pub const MISS_WINDOW_SECS: i64 = 300;
+/// `grant_type` of a device access token request (RFC 8628 §3.4).
+pub const DEVICE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+const USER_CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
+const USER_CODE_LEN: usize = 8;
+const DEVICE_CODE_LEN: usize = 32;
+
+/// A user code in canonical form: 8 characters of [`USER_CODE_ALPHABET`].
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct UserCode(String);
+
+impl UserCode {
+    pub fn generate() -> Self {
+        let mut out = String::with_capacity(USER_CODE_LEN);
+        let mut buf = [0u8; 32];
+        while out.len() < USER_CODE_LEN {
+            getrandom::fill(&mut buf).expect("the OS CSPRNG is unavailable");
+            // 240 = 12 × 20: reject above it so every letter is equally likely.
+            for &b in buf.iter().filter(|&&b| b < 240) {
+                if out.len() < USER_CODE_LEN {
+                    out.push(char::from(USER_CODE_ALPHABET[usize::from(b % 20)]));
+                }
+            }
+        }
+        Self(out)
+    }
+
+    /// Accepts any case, with or without the dash and surrounding spaces.
+    pub fn parse(input: &str) -> Option<Self> {
+        let code: String = input
+            .trim()
+            .chars()
+            .filter(|c| *c != '-')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let valid =
+            code.len() == USER_CODE_LEN && code.bytes().all(|b| USER_CODE_ALPHABET.contains(&b));
+        valid.then_some(Self(code))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `XXXX-XXXX`, as shown to people.
+    pub fn display(&self) -> String {
+        format!("{}-{}", &self.0[..4], &self.0[4..])
+    }
+}
+
+impl fmt::Debug for UserCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UserCode([REDACTED])")
+    }
+}
+
+/// Settings of the device flow.
+#[derive(Debug, Clone)]
+pub struct DeviceConfig {
+    /// Where people approve a code (`verification_uri`).
+    pub verification_uri: String,
+    /// `client_id`s that may start a login.
+    pub client_ids: Vec<String>,
+}
+
+impl DeviceConfig {
+    /// `AKUA_VERIFICATION_URI` (default: the local run's page) and
+    /// `AKUA_DEVICE_CLIENT_IDS` (comma-separated, default `cnap`).
+    pub fn from_env() -> Self {
+        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        Self {
+            verification_uri: get("AKUA_VERIFICATION_URI")
+                .unwrap_or_else(|| "http://127.0.0.1:8787/device".to_owned()),
+            client_ids: get("AKUA_DEVICE_CLIENT_IDS")
+                .unwrap_or_else(|| "cnap".to_owned())
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        }
+    }
+}
+
+/// An RFC 6749 §5.2 / RFC 8628 §3.5 error: `400 {error, error_description}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OAuthError {
+    pub error: &'static str,
+    pub error_description: &'static str,
+    #[serde(skip)]
+    pub status: u16,
+}
+
+impl OAuthError {
+    const fn new(error: &'static str, error_description: &'static str) -> Self {
+        Self {
+            error,
+            error_description,
+            status: 400,
+        }
+    }
+    pub const INVALID_REQUEST: Self = Self::new(
+        "invalid_request",
+        "a required parameter is missing or malformed",
+    );
+    pub const INVALID_CLIENT: Self = Self::new("invalid_client", "unknown client_id");
+    pub const INVALID_GRANT: Self = Self::new(
+        "invalid_grant",
+        "the device code is unknown or already used",
+    );
+    pub const UNSUPPORTED_GRANT_TYPE: Self = Self::new(
+        "unsupported_grant_type",
+        "grant_type must be urn:ietf:params:oauth:grant-type:device_code",
+    );
+    pub const AUTHORIZATION_PENDING: Self = Self::new(
+        "authorization_pending",
+        "the user has not approved the code yet",
+    );
+    pub const SLOW_DOWN: Self = Self::new(
+        "slow_down",
+        "polling too fast: wait the interval, now 5 s longer",
+    );
+    pub const ACCESS_DENIED: Self = Self::new("access_denied", "the user denied the request");
+    pub const EXPIRED_TOKEN: Self =
+        Self::new("expired_token", "the device code expired: start again");
+    pub const TEMPORARILY_UNAVAILABLE: Self = Self {
+        error: "temporarily_unavailable",
+        error_description: "the service is temporarily unavailable; retry shortly",
+        status: 503,
+    };
+    pub const SERVER_ERROR: Self = Self {
+        error: "server_error",
+        error_description: "internal error",
+        status: 500,
+    };
+}
+
+impl From<StoreError> for OAuthError {
+    fn from(e: StoreError) -> Self {
+        match ApiError::from(e) {
+            ApiError::Unavailable => Self::TEMPORARILY_UNAVAILABLE,
+            _ => Self::SERVER_ERROR,
+        }
+    }
+}
+
+/// The device authorization response (RFC 8628 §3.2).
+#[derive(Debug, Serialize)]
+pub struct DeviceAuthorization {
+    pub device_code: String,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: String,
+    pub expires_in: i64,
+    pub interval: i64,
+}
+
+/// The token response (RFC 8628 §3.5, RFC 6749 §5.1).
+#[derive(Debug, Serialize)]
+pub struct AccessToken {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+}
+
+/// Parameters of a device request, from JSON or a form.
+pub type Params = std::collections::HashMap<String, String>;
+
+fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+}
+
+/// `POST /v1/auth/device/code`.
+pub async fn authorize(
+    store: &DynamoStore,
+    config: &DeviceConfig,
+    params: &Params,
+    now: i64,
+) -> Result<DeviceAuthorization, OAuthError> {
+    let client_id = param(params, "client_id").ok_or(OAuthError::INVALID_REQUEST)?;
+    if !config.client_ids.iter().any(|c| c == client_id) {
+        return Err(OAuthError::INVALID_CLIENT);
+    }
+    let scope = param(params, "scope").map(str::to_owned);
+    if scope.as_ref().is_some_and(|s| s.len() > 1000) {
+        return Err(OAuthError::INVALID_REQUEST);
+    }
+    // A user code collision is possible (34.6 bits); try a few fresh ones.
+    for _ in 0..5 {
+        let device_code = base62::random(DEVICE_CODE_LEN);
+        let user_code = UserCode::generate();
+        let grant = DeviceGrant {
+            user_code: user_code.clone(),
+            client_id: client_id.to_owned(),
+            scope: scope.clone(),
+            status: DeviceStatus::Pending,
+            user_id: None,
+            created_at: now,
+            expires_at: now + CODE_LIFETIME_SECS,
+            interval: POLL_INTERVAL_SECS,
+            last_poll_at: None,
+        };
+        if store
+            .create_device_grant(&CredentialHash::of(&device_code), &grant)
+            .await?
+        {
+            let complete = format!(
+                "{}{}user_code={}",
+                config.verification_uri,
+                if config.verification_uri.contains('?') {
+                    '&'
+                } else {
+                    '?'
+                },
+                user_code.display()
+            );
+            return Ok(DeviceAuthorization {
+                device_code,
+                user_code: user_code.display(),
+                verification_uri: config.verification_uri.clone(),
+                verification_uri_complete: complete,
+                expires_in: CODE_LIFETIME_SECS,
+                interval: POLL_INTERVAL_SECS,
+            });
+        }
+    }
+    Err(OAuthError::SERVER_ERROR)
+}
+
+/// `POST /v1/auth/device/token`.
+pub async fn token(
+    store: &DynamoStore,
+    params: &Params,
+    now: i64,
+) -> Result<AccessToken, OAuthError> {
+    match param(params, "grant_type") {
+        None => return Err(OAuthError::INVALID_REQUEST),
+        Some(DEVICE_GRANT_TYPE) => {}
+        Some(_) => return Err(OAuthError::UNSUPPORTED_GRANT_TYPE),
+    }
+    let device_code = param(params, "device_code").ok_or(OAuthError::INVALID_REQUEST)?;
+    let client_id = param(params, "client_id").ok_or(OAuthError::INVALID_REQUEST)?;
+    if device_code.len() != DEVICE_CODE_LEN || !base62::is_base62(device_code) {
+        return Err(OAuthError::INVALID_GRANT);
+    }
+    let hash = CredentialHash::of(device_code);
+    let grant = store
+        .device_grant(&hash)
+        .await?
+        .ok_or(OAuthError::INVALID_GRANT)?;
+    if grant.client_id != client_id {
+        return Err(OAuthError::INVALID_GRANT);
+    }
+    if grant.expires_at <= now {
+        return Err(OAuthError::EXPIRED_TOKEN);
+    }
+    match grant.status {
+        DeviceStatus::Denied => Err(OAuthError::ACCESS_DENIED),
+        DeviceStatus::Pending => {
+            let too_fast = grant
+                .last_poll_at
+                .is_some_and(|at| now - at < grant.interval);
+            let interval = if too_fast {
+                grant.interval + SLOW_DOWN_STEP_SECS
+            } else {
+                grant.interval
+            };
+            store.record_poll(&hash, now, interval).await?;
+            Err(if too_fast {
+                OAuthError::SLOW_DOWN
+            } else {
+                OAuthError::AUTHORIZATION_PENDING
+            })
+        }
+        DeviceStatus::Approved => {
+            let user_id = grant.user_id.ok_or(OAuthError::SERVER_ERROR)?;
+            let token = SessionToken::generate();
+            let session = SessionRecord {
+                id: SessionId::generate(),
+                user_id,
+                created_at: now,
+                expires_at: now + SESSION_LIFETIME_SECS,
+                last_used_at: None,
+            };
+            if !store
+                .redeem_device_grant(&hash, &token.hash(), &session)
+                .await?
+            {
+                // Redeemed by a concurrent poll: at most one session per code.
+                return Err(OAuthError::INVALID_GRANT);
+            }
+            Ok(AccessToken {
+                access_token: token.expose().to_owned(),
+                token_type: "Bearer",
+                expires_in: SESSION_LIFETIME_SECS,
+            })
+        }
+    }
+}
+
+/// `POST /v1/auth/device/approve` and `/deny`: the signed-in user's answer.
+pub async fn answer(
+    store: &DynamoStore,
+    caller: &Principal,
+    user_code: &str,
+    approve: bool,
+    now: i64,
+) -> Result<(), ApiError> {
+    let user = match (&caller.credential, &caller.user_id) {
+        (CredentialKind::Session | CredentialKind::Jwt, Some(user)) => user,
+        _ => {
+            return Err(ApiError::Forbidden(
+                "approving a login needs a user credential (session or JWT)".into(),
+            ));
+        }
+    };
+    let window = now - now.rem_euclid(MISS_WINDOW_SECS);
+    if store.approval_misses(user, window).await? >= MAX_APPROVAL_MISSES {
+        return Err(ApiError::TooManyRequests(
+            "too many unknown codes: wait a few minutes".into(),
+        ));
+    }
+    let code = UserCode::parse(user_code);
+    let grant_hash = match &code {
+        Some(code) => store.device_by_user_code(code, now).await?,
+        None => None,
+    };
+    let (Some(code), Some(hash)) = (code, grant_hash) else {
+        store
+            .add_approval_miss(user, window, window + MISS_WINDOW_SECS)
+            .await?;
+        return Err(ApiError::NotFound("user code"));
+    };
+    if !store
+        .answer_device_grant(&hash, &code, approve, user, now)
+        .await?
+    {
+        return Err(ApiError::Conflict("this code was already used".into()));
+    }
+    Ok(())
+}
