@@ -103,6 +103,22 @@ impl Api {
         self.send(builder.body(bytes).expect("request")).await
     }
 
+    /// POSTs an `application/x-www-form-urlencoded` body (OAuth style).
+    pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", url_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Bytes::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
     /// Sends a request exactly as built.
     pub async fn send(&self, request: Request<Bytes>) -> Reply {
         let (status, _, bytes) = body_bytes(self.gateway.handle(request).await).await;
@@ -118,4 +134,15 @@ impl Api {
 
 fn jsonwebtoken_alg() -> akua_testkit::issuer::Algorithm {
     akua_testkit::issuer::Algorithm::RS256
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

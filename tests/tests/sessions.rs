@@ -1,0 +1,629 @@
+//! CLI login by device flow (RFC 8628), session status/refresh/logout,
+//! whoami, and the cleanup sweep.
+
+use akua_shared::decision::SESSION_LIFETIME_SECS;
+use akua_shared::device::{self, DEVICE_GRANT_TYPE, MAX_APPROVAL_MISSES, UserCode};
+use akua_shared::issue::{self, NewApiToken};
+use akua_shared::{CredentialHash, Name, Role, TokenRole, UserId, WorkspaceId, cleanup, clock};
+use akua_tests::{Api, Reply};
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn start_login(api: &Api) -> (String, String) {
+    let r = api
+        .form("/v1/auth/device/code", &[("client_id", "cnap")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    (
+        r.body["device_code"].as_str().unwrap().to_owned(),
+        r.body["user_code"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn poll(api: &Api, device_code: &str) -> Reply {
+    api.form(
+        "/v1/auth/device/token",
+        &[
+            ("grant_type", DEVICE_GRANT_TYPE),
+            ("device_code", device_code),
+            ("client_id", "cnap"),
+        ],
+    )
+    .await
+}
+
+async fn answer(api: &Api, user: &str, code: &str, approve: bool) -> Reply {
+    let path = if approve {
+        "/v1/auth/device/approve"
+    } else {
+        "/v1/auth/device/deny"
+    };
+    let jwt = api.jwt(user);
+    api.call(
+        Method::POST,
+        path,
+        Some(&jwt),
+        None,
+        Some(json!({ "user_code": code })),
+    )
+    .await
+}
+
+/// Moves a pending grant's last poll into the past, as if `secs` had passed.
+async fn age_last_poll(api: &Api, device_code: &str, secs: i64) {
+    use aws_sdk_dynamodb::types::AttributeValue::{N, S};
+    let hash = CredentialHash::of(device_code);
+    api.engine
+        .store
+        .client()
+        .update_item()
+        .table_name(&api.engine.table)
+        .key("pk", S(format!("DEVICE#{}", hash.to_hex())))
+        .key("sk", S("DEVICE".into()))
+        .update_expression("SET last_poll_at = last_poll_at - :s")
+        .expression_attribute_values(":s", N(secs.to_string()))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_whole_device_flow() {
+    let api = Api::start().await;
+    let r = api
+        .form(
+            "/v1/auth/device/code",
+            &[("client_id", "cnap"), ("scope", "api")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let b = &r.body;
+    let user_code = b["user_code"].as_str().unwrap();
+    assert!(regex_like_user_code(user_code), "{user_code}");
+    assert_eq!(b["verification_uri"], "http://127.0.0.1:8787/device");
+    assert_eq!(
+        b["verification_uri_complete"],
+        format!("http://127.0.0.1:8787/device?user_code={user_code}")
+    );
+    let expires_in = b["expires_in"].as_i64().unwrap();
+    assert!((600..=900).contains(&expires_in));
+    assert_eq!(b["interval"], 5);
+    let device_code = b["device_code"].as_str().unwrap().to_owned();
+
+    // Pending, then polling too fast: slow_down.
+    let r = poll(&api, &device_code).await;
+    assert_eq!(
+        (r.status, r.body["error"].clone()),
+        (StatusCode::BAD_REQUEST, json!("authorization_pending"))
+    );
+    assert!(r.body["error_description"].is_string());
+    let r = poll(&api, &device_code).await;
+    assert_eq!(r.body["error"], "slow_down");
+    // The interval grew by 5 s (to 10): waiting 6 s is still too fast, and
+    // that second slow_down grows it again (to 15).
+    age_last_poll(&api, &device_code, 6).await;
+    assert_eq!(poll(&api, &device_code).await.body["error"], "slow_down");
+    age_last_poll(&api, &device_code, 14).await;
+    assert_eq!(poll(&api, &device_code).await.body["error"], "slow_down");
+    age_last_poll(&api, &device_code, 21).await;
+    assert_eq!(
+        poll(&api, &device_code).await.body["error"],
+        "authorization_pending"
+    );
+
+    // The user approves in the browser (lowercase, no dash is fine).
+    let typed = user_code.replace('-', "").to_lowercase();
+    let r = answer(&api, "usr_ada", &typed, true).await;
+    assert_eq!(
+        (r.status, r.body.clone()),
+        (StatusCode::OK, json!({"status": "approved"}))
+    );
+
+    age_last_poll(&api, &device_code, 60).await;
+    let r = poll(&api, &device_code).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["token_type"], "Bearer");
+    assert_eq!(r.body["expires_in"], SESSION_LIFETIME_SECS);
+    let session = r.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(session.len(), 32);
+
+    // The session works and belongs to the approving user.
+    let r = api
+        .call(Method::GET, "/v1/auth/whoami", Some(&session), None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["credential"], "session");
+    assert_eq!(r.body["user_id"], "usr_ada");
+
+    // A second redemption of the same device code fails.
+    let r = poll(&api, &device_code).await;
+    assert_eq!(
+        (r.status, r.body["error"].clone()),
+        (StatusCode::BAD_REQUEST, json!("invalid_grant"))
+    );
+    // The user code is single-use.
+    assert_eq!(
+        answer(&api, "usr_ada", user_code, true).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+fn regex_like_user_code(code: &str) -> bool {
+    let bytes = code.as_bytes();
+    bytes.len() == 9
+        && bytes[4] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || b"BCDFGHJKLMNPQRSTVWXZ".contains(b))
+}
+
+#[tokio::test]
+async fn json_bodies_work_too_and_bad_input_gets_oauth_errors() {
+    let api = Api::start().await;
+    let r = api
+        .call(
+            Method::POST,
+            "/v1/auth/device/code",
+            None,
+            None,
+            Some(json!({"client_id": "cnap"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let device_code = r.body["device_code"].as_str().unwrap().to_owned();
+    let r = api
+        .call(Method::POST, "/v1/auth/device/token", None, None, Some(json!({"grant_type": DEVICE_GRANT_TYPE, "device_code": device_code, "client_id": "cnap"})))
+        .await;
+    assert_eq!(r.body["error"], "authorization_pending");
+
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
+        ("/v1/auth/device/code", vec![], "invalid_request"),
+        (
+            "/v1/auth/device/code",
+            vec![("client_id", "someone-else")],
+            "invalid_client",
+        ),
+        (
+            "/v1/auth/device/token",
+            vec![("device_code", "x"), ("client_id", "cnap")],
+            "invalid_request",
+        ),
+        (
+            "/v1/auth/device/token",
+            vec![
+                ("grant_type", "password"),
+                ("device_code", "x"),
+                ("client_id", "cnap"),
+            ],
+            "unsupported_grant_type",
+        ),
+        (
+            "/v1/auth/device/token",
+            vec![("grant_type", DEVICE_GRANT_TYPE), ("client_id", "cnap")],
+            "invalid_request",
+        ),
+        (
+            "/v1/auth/device/token",
+            vec![
+                ("grant_type", DEVICE_GRANT_TYPE),
+                ("device_code", "nope"),
+                ("client_id", "cnap"),
+            ],
+            "invalid_grant",
+        ),
+        (
+            "/v1/auth/device/token",
+            vec![
+                ("grant_type", DEVICE_GRANT_TYPE),
+                ("device_code", &device_code),
+                ("client_id", "other"),
+            ],
+            "invalid_grant",
+        ),
+    ];
+    for (path, fields, error) in cases {
+        let r = api.form(path, &fields).await;
+        assert_eq!(
+            (r.status, r.body["error"].as_str().unwrap_or("")),
+            (StatusCode::BAD_REQUEST, error),
+            "{path} {fields:?}"
+        );
+    }
+    let r = api
+        .call(
+            Method::POST,
+            "/v1/auth/device/code",
+            None,
+            None,
+            Some(json!({"client_id": 5})),
+        )
+        .await;
+    assert_eq!(r.body["error"], "invalid_request");
+}
+
+#[tokio::test]
+async fn deny_ends_in_access_denied() {
+    let api = Api::start().await;
+    let (device_code, user_code) = start_login(&api).await;
+    let r = answer(&api, "usr_ada", &user_code, false).await;
+    assert_eq!(
+        (r.status, r.body.clone()),
+        (StatusCode::OK, json!({"status": "denied"}))
+    );
+    assert_eq!(
+        poll(&api, &device_code).await.body["error"],
+        "access_denied"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_code_is_expired_token() {
+    let api = Api::start().await;
+    let store = &api.engine.store;
+    let config = akua_shared::device::DeviceConfig {
+        verification_uri: "http://x/device".into(),
+        client_ids: vec!["cnap".into()],
+    };
+    let now = clock::now();
+    let params = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let auth = device::authorize(store, &config, &params(&[("client_id", "cnap")]), now)
+        .await
+        .unwrap();
+    let later = now + device::CODE_LIFETIME_SECS;
+    let poll = params(&[
+        ("grant_type", DEVICE_GRANT_TYPE),
+        ("device_code", &auth.device_code),
+        ("client_id", "cnap"),
+    ]);
+    assert_eq!(
+        device::token(store, &poll, later).await.unwrap_err().error,
+        "expired_token"
+    );
+    // Nor can it be approved any more.
+    let ada = akua_shared::Principal {
+        credential: akua_shared::CredentialKind::Jwt,
+        token_id: None,
+        user_id: Some(UserId::parse("usr_ada").unwrap()),
+        workspace_id: None,
+        role: None,
+        expires_at: None,
+    };
+    let e = device::answer(store, &ada, &auth.user_code, true, later)
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), 404);
+}
+
+#[tokio::test]
+async fn user_code_guessing_is_throttled() {
+    let api = Api::start().await;
+    let (_, real) = start_login(&api).await;
+    for i in 0..MAX_APPROVAL_MISSES {
+        let guess = if i % 2 == 0 {
+            "BBBB-BBBB"
+        } else {
+            "not a code"
+        };
+        let r = answer(&api, "usr_mallory", guess, true).await;
+        assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "not_found"));
+    }
+    // Now even the right code is refused for this user.
+    let r = answer(&api, "usr_mallory", &real, true).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
+    // Another user is not affected.
+    assert_eq!(
+        answer(&api, "usr_ada", &real, true).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn only_user_credentials_can_approve() {
+    let api = Api::start().await;
+    let (_, code) = start_login(&api).await;
+    let (token, _) = issue::api_token(
+        &api.engine.store,
+        NewApiToken {
+            workspace_id: WorkspaceId::parse("ws_a").unwrap(),
+            name: Name::parse("t").unwrap(),
+            role: TokenRole::Admin,
+            created_by: None,
+            expires_at: None,
+        },
+        clock::now(),
+    )
+    .await
+    .unwrap();
+    let r = api
+        .call(
+            Method::POST,
+            "/v1/auth/device/approve",
+            Some(token.expose()),
+            None,
+            Some(json!({"user_code": code})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = api
+        .call(
+            Method::POST,
+            "/v1/auth/device/approve",
+            None,
+            None,
+            Some(json!({"user_code": code})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn logged_in(api: &Api, user: &str) -> String {
+    let (session, _) = issue::session(
+        &api.engine.store,
+        UserId::parse(user).unwrap(),
+        clock::now(),
+    )
+    .await
+    .unwrap();
+    session.expose().to_owned()
+}
+
+#[tokio::test]
+async fn session_status_refresh_and_logout() {
+    let api = Api::start().await;
+    let session = logged_in(&api, "usr_ada").await;
+    let r = api
+        .call(Method::GET, "/v1/auth/session", Some(&session), None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(r.body["id"].as_str().unwrap().starts_with("ses_"));
+    assert_eq!(r.body["user_id"], "usr_ada");
+    let mut keys: Vec<_> = r.body.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["created_at", "expires_at", "id", "last_used_at", "user_id"]
+    );
+    assert!(
+        r.body["last_used_at"].is_i64(),
+        "the authorizer recorded the use"
+    );
+
+    let r = api
+        .call(
+            Method::POST,
+            "/v1/auth/session/refresh",
+            Some(&session),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let expires = r.body["expires_at"].as_i64().unwrap();
+    assert!((expires - (clock::now() + SESSION_LIFETIME_SECS)).abs() <= 2);
+
+    let r = api
+        .call(
+            Method::DELETE,
+            "/v1/auth/session",
+            Some(&session),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = api
+        .call(Method::GET, "/v1/auth/whoami", Some(&session), None, None)
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNAUTHORIZED, "unauthorized")
+    );
+}
+
+#[tokio::test]
+async fn session_endpoints_refuse_other_credentials_with_400() {
+    let api = Api::start().await;
+    let jwt = api.jwt("usr_ada");
+    for (method, path) in [
+        (Method::GET, "/v1/auth/session"),
+        (Method::POST, "/v1/auth/session/refresh"),
+        (Method::DELETE, "/v1/auth/session"),
+    ] {
+        let r = api.call(method, path, Some(&jwt), None, None).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::BAD_REQUEST, "bad_request"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn whoami_reports_the_resolved_credential() {
+    let api = Api::start().await;
+    api.add_member("ws_acme", "usr_ada", Role::Admin).await;
+    let jwt = api.jwt("usr_ada");
+    let r = api
+        .call(
+            Method::GET,
+            "/v1/auth/whoami",
+            Some(&jwt),
+            Some("ws_acme"),
+            None,
+        )
+        .await;
+    assert_eq!(r.body["credential"], "jwt");
+    assert_eq!(
+        (r.body["workspace_id"].clone(), r.body["role"].clone()),
+        (json!("ws_acme"), json!("admin"))
+    );
+    assert_eq!(r.body["token_id"], Value::Null);
+    let session = logged_in(&api, "usr_ada").await;
+    let r = api
+        .call(Method::GET, "/v1/auth/whoami", Some(&session), None, None)
+        .await;
+    assert_eq!(
+        (r.body["workspace_id"].clone(), r.body["role"].clone()),
+        (Value::Null, Value::Null)
+    );
+    assert!(r.body["token_id"].as_str().unwrap().starts_with("ses_"));
+    assert!(r.body["expires_at"].is_i64());
+}
+
+#[tokio::test]
+async fn cleanup_deletes_exactly_the_expired_items_and_reads_only_them() {
+    let api = Api::start().await;
+    let store = &api.engine.store;
+    let now = clock::now();
+    let ws = WorkspaceId::parse("ws_acme").unwrap();
+    let token = |expires_at| NewApiToken {
+        workspace_id: ws.clone(),
+        name: Name::parse("t").unwrap(),
+        role: TokenRole::Member,
+        created_by: None,
+        expires_at,
+    };
+    // Live: 150 tokens without expiry, 30 with, 20 sessions. Expired: 5 tokens, 3 sessions.
+    for _ in 0..150 {
+        issue::api_token(store, token(None), now - 100)
+            .await
+            .unwrap();
+    }
+    for _ in 0..30 {
+        issue::api_token(store, token(Some(now + 3600)), now - 100)
+            .await
+            .unwrap();
+    }
+    let mut live_sessions = Vec::new();
+    for _ in 0..20 {
+        live_sessions.push(
+            issue::session(store, UserId::parse("usr_a").unwrap(), now)
+                .await
+                .unwrap()
+                .0,
+        );
+    }
+    let mut expired = Vec::new();
+    for _ in 0..5 {
+        expired.push(
+            issue::api_token(store, token(Some(now - 1)), now - 100)
+                .await
+                .unwrap()
+                .0
+                .hash(),
+        );
+    }
+    for _ in 0..3 {
+        let (s, _) = issue::session(
+            store,
+            UserId::parse("usr_b").unwrap(),
+            now - SESSION_LIFETIME_SECS - 10,
+        )
+        .await
+        .unwrap();
+        expired.push(s.hash());
+    }
+    // An expired device grant and its user code.
+    let config = akua_shared::device::DeviceConfig {
+        verification_uri: "x".into(),
+        client_ids: vec!["cnap".into()],
+    };
+    let params = [("client_id".to_owned(), "cnap".to_owned())]
+        .into_iter()
+        .collect();
+    device::authorize(store, &config, &params, now - 3600)
+        .await
+        .unwrap();
+    let before = api.engine.all_items().await.len();
+
+    api.engine.calls.reset();
+    let summary = cleanup::run(store, now).await.unwrap();
+    assert_eq!(summary.deleted, 5 + 3 + 2, "{summary:?}");
+    assert_eq!(summary.skipped, 0);
+    // Reads: one query page per shard (no Scan); writes: one transaction per expired item.
+    assert_eq!(api.engine.calls.count("Scan"), 0);
+    assert_eq!(
+        api.engine.calls.count("Query"),
+        4,
+        "{:?}",
+        api.engine.calls.snapshot()
+    );
+    assert_eq!(api.engine.calls.count("TransactWriteItems"), 10);
+    // 8 credentials + 8 pointers + grant + user code.
+    assert_eq!(api.engine.all_items().await.len(), before - 18);
+    for hash in &expired {
+        assert!(
+            api.engine
+                .raw_item(&format!("CRED#{}", hash.to_hex()), "CRED")
+                .await
+                .is_none()
+        );
+    }
+    for s in &live_sessions {
+        let r = api
+            .call(Method::GET, "/v1/auth/whoami", Some(s.expose()), None, None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    // Running again finds nothing; running twice at once is harmless.
+    let (a, b) = tokio::join!(cleanup::run(store, now), cleanup::run(store, now));
+    assert_eq!(a.unwrap().deleted + b.unwrap().deleted, 0);
+}
+
+#[tokio::test]
+async fn cleanup_spares_a_session_refreshed_after_it_was_listed() {
+    let api = Api::start().await;
+    let store = &api.engine.store;
+    let now = clock::now();
+    let (s, record) = issue::session(
+        store,
+        UserId::parse("usr_a").unwrap(),
+        now - SESSION_LIFETIME_SECS - 5,
+    )
+    .await
+    .unwrap();
+    let page = store.expired_page("EXP#0", now, 100, None).await.unwrap();
+    let mut all = page.items;
+    for shard in ["EXP#1", "EXP#2", "EXP#3"] {
+        all.extend(
+            store
+                .expired_page(shard, now, 100, None)
+                .await
+                .unwrap()
+                .items,
+        );
+    }
+    assert_eq!(all.len(), 1);
+    // Between the sweep's read and its delete, the session is brought back
+    // to life by the store (a refresh racing the sweep).
+    {
+        use aws_sdk_dynamodb::types::AttributeValue::{N, S};
+        store
+            .client()
+            .update_item()
+            .table_name(store.table())
+            .key("pk", S(format!("CRED#{}", s.hash().to_hex())))
+            .key("sk", S("CRED".into()))
+            .update_expression("SET expires_at = :e")
+            .expression_attribute_values(":e", N((now + 100).to_string()))
+            .send()
+            .await
+            .unwrap();
+    }
+    assert!(!store.delete_expired(&all[0], now).await.unwrap());
+    assert!(
+        store.pointer(record.id.as_str()).await.unwrap().is_some(),
+        "pointer kept with its credential"
+    );
+    let _ = UserCode::generate();
+}
