@@ -8,5 +8,8 @@
 //! event to the function's router through the same `lambda_http` path the
 //! Lambda uses.
 
+pub mod dev_issuer;
+pub mod device_page;
 pub mod gateway;
 pub mod routes;
+pub mod server;

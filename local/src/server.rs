@@ -1,0 +1,241 @@
+//! Assembles and serves the local API: the embedded (or an external)
+//! DynamoDB-compatible store, the table, the identity provider, the gateway
+//! and the local-only pages.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use akua_shared::device::DeviceConfig;
+use akua_shared::jwt::{JwtConfig, JwtVerifier};
+use akua_shared::store::{DynamoStore, endpoint_config, table};
+use akua_shared::{Authorizer, UserId};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+use crate::dev_issuer::{self, DevIssuer};
+use crate::device_page::{self, DevicePage};
+use crate::gateway::Gateway;
+
+/// How `akua-local` runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub bind: IpAddr,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    /// An external DynamoDB-compatible endpoint instead of the embedded one.
+    pub dynamodb_endpoint: Option<String>,
+    pub table: String,
+    /// Who the `/device` page approves as.
+    pub dev_user: String,
+}
+
+/// Largest request body the local gateway accepts (API Gateway: 10 MB).
+const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+const FIRST_RUN_MARKER: &str = "first-run-done";
+
+/// Creates the data directory (owner-only) if needed.
+pub fn prepare_data_dir(dir: &std::path::Path) -> Result<bool, String> {
+    let created = !dir.exists();
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    Ok(created)
+}
+
+/// Starts the embedded engine on a loopback port, backed by a SQLite file in
+/// the data directory, and returns its endpoint.
+async fn start_embedded_engine(data_dir: &std::path::Path) -> Result<String, String> {
+    let path = data_dir.join("akua.sqlite");
+    let db = dynoxide::Database::new(&path.to_string_lossy())
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let endpoint = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    tokio::spawn(async move {
+        if let Err(e) =
+            dynoxide::server::serve_with_shutdown(listener, db, std::future::pending()).await
+        {
+            tracing::error!(error = %e, "embedded store stopped");
+        }
+    });
+    Ok(endpoint)
+}
+
+async fn fallback(State(gateway): State<Gateway>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
+        Ok(bytes) => gateway.handle(Request::from_parts(parts, bytes)).await,
+        Err(_) => akua_http::Error(akua_shared::ApiError::BadRequest(
+            "request body too large".into(),
+        ))
+        .into_response(),
+    }
+}
+
+/// A server started by [`start`].
+pub struct Running {
+    /// Where it listens (the real port when asked for port 0).
+    pub addr: SocketAddr,
+    /// The base URL of the API, e.g. `http://127.0.0.1:8787` (routes are
+    /// under `/v1`).
+    pub base_url: String,
+    pub task: tokio::task::JoinHandle<Result<(), String>>,
+}
+
+/// Serves until Ctrl-C / SIGTERM.
+pub async fn serve(options: Options) -> Result<(), String> {
+    let running = start(options, shutdown_signal()).await?;
+    running.task.await.map_err(|e| e.to_string())?
+}
+
+/// Binds, prepares everything, and serves in the background until
+/// `shutdown` resolves. Tests use it with port 0.
+pub async fn start(
+    options: Options,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<Running, String> {
+    let first_run =
+        prepare_data_dir(&options.data_dir)? || !options.data_dir.join(FIRST_RUN_MARKER).exists();
+    let endpoint = match &options.dynamodb_endpoint {
+        Some(url) => url.clone(),
+        None => start_embedded_engine(&options.data_dir).await?,
+    };
+    let client = aws_sdk_dynamodb::Client::from_conf(endpoint_config(&endpoint).build());
+    table::ensure_table(&client, &options.table)
+        .await
+        .map_err(|e| format!("cannot create the table: {e}"))?;
+    let store = DynamoStore::new(client, options.table.clone());
+
+    let listener = TcpListener::bind(SocketAddr::new(options.bind, options.port))
+        .await
+        .map_err(|e| format!("cannot listen on {}:{}: {e}", options.bind, options.port))?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let host = if options.bind.is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        options.bind.to_string()
+    };
+    let base = format!("http://{host}:{port}");
+
+    let external = JwtConfig::from_env().map_err(|e| e.to_string())?;
+    let dev = if external.is_none() {
+        Some(Arc::new(DevIssuer::open(&options.data_dir)?))
+    } else {
+        None
+    };
+    let jwt = match external {
+        Some(config) => config,
+        None => JwtConfig::new(
+            dev_issuer::ISSUER,
+            dev_issuer::AUDIENCE,
+            &format!("http://127.0.0.1:{port}/.well-known/jwks.json"),
+            &akua_shared::jwt::DEFAULT_ALGORITHMS,
+        )
+        .map_err(|e| e.to_string())?,
+    };
+    let verifier = JwtVerifier::new(jwt).map_err(|e| e.to_string())?;
+    let mut device = DeviceConfig::from_env();
+    if std::env::var("AKUA_VERIFICATION_URI").is_err() {
+        device.verification_uri = format!("{base}/device");
+    }
+    let gateway = Gateway::new(Authorizer::new(store.clone(), Some(verifier)), device);
+    let dev_user = UserId::parse(&options.dev_user).map_err(|_| "invalid --dev-user".to_owned())?;
+
+    let mut app = Router::new().route(
+        "/device",
+        get(device_page::show)
+            .post(device_page::submit)
+            .with_state(DevicePage {
+                store,
+                user: dev_user.clone(),
+            }),
+    );
+    if let Some(dev) = dev.clone() {
+        app = app.route(
+            "/.well-known/jwks.json",
+            get(move || {
+                let dev = dev.clone();
+                async move { axum::Json(dev.jwks().clone()) }
+            }),
+        );
+    }
+    let app = app
+        .fallback(fallback)
+        .with_state(gateway)
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES));
+
+    eprintln!(
+        "akua-local: serving the Akua API on {base}/v1 (store: {endpoint}, table: {})",
+        options.table
+    );
+    if first_run {
+        print_welcome(&base, &options, dev.is_some());
+        let _ = std::fs::write(options.data_dir.join(FIRST_RUN_MARKER), b"");
+    }
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(|e| e.to_string())
+    });
+    Ok(Running {
+        addr,
+        base_url: base,
+        task,
+    })
+}
+
+fn print_welcome(base: &str, options: &Options, dev_issuer: bool) {
+    let data = options.data_dir.display();
+    eprintln!();
+    eprintln!("Welcome! The whole API runs here, with its data in {data}.");
+    if dev_issuer {
+        eprintln!("Get a credential (a JWT from the built-in development issuer):");
+        eprintln!(
+            "  JWT=$(cargo run -q --release -p akua-local -- mint-jwt --sub usr_me --data-dir {data})"
+        );
+        eprintln!("  curl -s -X POST {base}/v1/workspaces -H \"Authorization: Bearer $JWT\" \\");
+        eprintln!("       -H 'Content-Type: application/json' -d '{{\"name\":\"My workspace\"}}'");
+    } else {
+        eprintln!(
+            "JWTs from the configured issuer ({}) are accepted.",
+            std::env::var("AKUA_JWT_ISSUER").unwrap_or_default()
+        );
+    }
+    eprintln!(
+        "Or log in with the CLI: cnap auth login (approve at {base}/device as {}).",
+        options.dev_user
+    );
+    eprintln!();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
