@@ -43,6 +43,7 @@ impl Gateway {
             (Function::Tokens, akua_tokens::router(store.clone())),
             (Function::Workspaces, akua_workspaces::router(store)),
             (Function::Sessions, akua_sessions::router(sessions)),
+            (Function::Docs, akua_docs::router()),
         ]);
         Self {
             authorizer: Arc::new(authorizer),

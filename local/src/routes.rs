@@ -10,6 +10,7 @@ pub enum Function {
     Tokens,
     Workspaces,
     Sessions,
+    Docs,
 }
 
 impl Function {
@@ -19,6 +20,7 @@ impl Function {
             Function::Tokens => "TokensFunction",
             Function::Workspaces => "WorkspacesFunction",
             Function::Sessions => "SessionsFunction",
+            Function::Docs => "DocsFunction",
         }
     }
 }
@@ -61,6 +63,7 @@ pub const ROUTES: &[Route] = &[
     route(Method::DELETE, "/v1/auth/session",                       Function::Sessions,   true),
     route(Method::POST,   "/v1/auth/session/refresh",               Function::Sessions,   true),
     route(Method::GET,    "/v1/auth/whoami",                        Function::Sessions,   true),
+    route(Method::GET,    "/v1/openapi.json",                       Function::Docs,       false),
 ];
 
 /// Matches a concrete path against a resource template, returning the path

@@ -8,6 +8,24 @@ use serde_json::json;
 use crate::principal::NoWorkspace;
 use crate::store::StoreError;
 
+/// The error envelope `{"error": {"code", "message", "field"?}}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Machine-readable: `unauthorized`, `forbidden`, `not_found`,
+    /// `validation_error`, `bad_request`, `conflict`, `rate_limited`,
+    /// `method_not_allowed`, `service_unavailable`, `internal_error`.
+    pub code: &'static str,
+    pub message: String,
+    /// The offending field of a `validation_error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// 400: the request cannot be read (not JSON, wrong content type, a
@@ -83,12 +101,24 @@ impl ApiError {
     }
 
     /// The response body.
-    pub fn envelope(&self) -> serde_json::Value {
-        let mut error = json!({"code": self.code(), "message": self.to_string()});
-        if let Self::Validation { field, .. } = self {
-            error["field"] = json!(field);
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+                field: match self {
+                    Self::Validation { field, .. } => Some(field.clone()),
+                    _ => None,
+                },
+            },
         }
-        json!({ "error": error })
+    }
+
+    /// The response body as JSON.
+    pub fn envelope(&self) -> serde_json::Value {
+        serde_json::to_value(self.body()).unwrap_or_else(
+            |_| json!({"error": {"code": "internal_error", "message": "internal error"}}),
+        )
     }
 }
 

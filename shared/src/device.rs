@@ -116,7 +116,7 @@ impl DeviceConfig {
 }
 
 /// An RFC 6749 §5.2 / RFC 8628 §3.5 error: `400 {error, error_description}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OAuthError {
     pub error: &'static str,
     pub error_description: &'static str,
@@ -178,7 +178,7 @@ impl From<StoreError> for OAuthError {
 }
 
 /// The device authorization response (RFC 8628 §3.2).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeviceAuthorization {
     pub device_code: String,
     pub user_code: String,
@@ -189,7 +189,7 @@ pub struct DeviceAuthorization {
 }
 
 /// The token response (RFC 8628 §3.5, RFC 6749 §5.1).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccessToken {
     pub access_token: String,
     pub token_type: &'static str,

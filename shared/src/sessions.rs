@@ -12,7 +12,7 @@ use crate::store::{
     DecisionStore, DynamoStore, SessionRecord, StoredCredential, Touch, TouchOutcome,
 };
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     pub id: String,
     pub user_id: String,
@@ -34,7 +34,7 @@ impl From<SessionRecord> for SessionView {
 }
 
 /// The credential as the authorizer resolved it (null where not applicable).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Whoami {
     pub credential: CredentialKind,
     pub user_id: Option<String>,

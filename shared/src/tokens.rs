@@ -27,7 +27,7 @@ pub struct CreateRequest {
 }
 
 /// The one response that carries a token's plaintext.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedToken {
     pub id: String,
     pub workspace_id: String,
@@ -40,7 +40,7 @@ pub struct CreatedToken {
 }
 
 /// A token as listed: never the secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TokenSummary {
     pub id: String,
     pub workspace_id: String,
@@ -68,7 +68,7 @@ impl From<ApiTokenRecord> for TokenSummary {
 }
 
 /// A page of a list (DESIGN §6).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub data: Vec<T>,
     pub has_more: bool,

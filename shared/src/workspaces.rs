@@ -23,7 +23,7 @@ use crate::store::{DynamoStore, Membership, WorkspaceRecord};
 use crate::tokens::Page;
 
 /// A workspace as the caller sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct WorkspaceView {
     pub id: String,
     pub name: String,
@@ -32,7 +32,7 @@ pub struct WorkspaceView {
 }
 
 /// A member as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MemberView {
     pub user_id: String,
     pub role: Role,

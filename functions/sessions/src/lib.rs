@@ -14,8 +14,11 @@
 //! JSON bodies); the others use the API's error envelope.
 
 use akua_http::{Caller, JsonBody, Result};
+use akua_shared::api_error::ErrorBody;
 use akua_shared::clock;
-use akua_shared::device::{self, DeviceConfig, OAuthError, Params};
+use akua_shared::device::{
+    self, AccessToken, DeviceAuthorization, DeviceConfig, OAuthError, Params,
+};
 use akua_shared::sessions::{self, SessionView, Whoami};
 use akua_shared::store::DynamoStore;
 use axum::body::Bytes;
@@ -86,6 +89,10 @@ fn params(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Params, OAuth
     }
 }
 
+/// Start a device login (RFC 8628 §3.1). Form or JSON body: `client_id`, optional `scope`.
+#[utoipa::path(post, path = "/v1/auth/device/code", tag = "Sessions",
+    request_body(content = std::collections::HashMap<String, String>, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "Device authorization", body = DeviceAuthorization), (status = 400, description = "invalid_request or invalid_client", body = OAuthError)))]
 async fn device_code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let result = match params(&headers, &body) {
         Ok(p) => device::authorize(&state.store, &state.device, &p, clock::now()).await,
@@ -97,6 +104,11 @@ async fn device_code(State(state): State<AppState>, headers: HeaderMap, body: By
     }
 }
 
+/// Poll for the session token (RFC 8628 §3.4). Form or JSON body: `grant_type`, `device_code`, `client_id`.
+#[utoipa::path(post, path = "/v1/auth/device/token", tag = "Sessions",
+    request_body(content = std::collections::HashMap<String, String>, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "The new session token", body = AccessToken),
+        (status = 400, description = "authorization_pending, slow_down, access_denied, expired_token, invalid_grant, invalid_request, unsupported_grant_type", body = OAuthError)))]
 async fn device_token(
     State(store): State<DynamoStore>,
     headers: HeaderMap,
@@ -112,17 +124,24 @@ async fn device_token(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AnswerBody {
+pub struct AnswerBody {
+    /// As shown to the user, `XXXX-XXXX`; any case, dash optional.
     user_code: String,
 }
 
-#[derive(serde::Serialize)]
-struct Answered {
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Answered {
+    /// `approved` or `denied`.
     status: &'static str,
 }
 
+/// Approve a device login as the signed-in user (session or JWT).
+#[utoipa::path(post, path = "/v1/auth/device/approve", tag = "Sessions", request_body = AnswerBody,
+    responses((status = 200, description = "Approved", body = Answered), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a user credential", body = ErrorBody),
+        (status = 404, description = "Unknown or expired code", body = ErrorBody), (status = 409, description = "Already used", body = ErrorBody), (status = 429, description = "Too many unknown codes", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn approve(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
@@ -132,6 +151,11 @@ async fn approve(
     Ok(Json(Answered { status: "approved" }))
 }
 
+/// Deny a device login as the signed-in user (session or JWT).
+#[utoipa::path(post, path = "/v1/auth/device/deny", tag = "Sessions", request_body = AnswerBody,
+    responses((status = 200, description = "Denied", body = Answered), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a user credential", body = ErrorBody),
+        (status = 404, description = "Unknown or expired code", body = ErrorBody), (status = 409, description = "Already used", body = ErrorBody), (status = 429, description = "Too many unknown codes", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn deny(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
@@ -141,6 +165,10 @@ async fn deny(
     Ok(Json(Answered { status: "denied" }))
 }
 
+/// The calling session.
+#[utoipa::path(get, path = "/v1/auth/session", tag = "Sessions",
+    responses((status = 200, description = "The session", body = SessionView), (status = 400, description = "Not a session token", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn session(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
@@ -148,6 +176,10 @@ async fn session(
     Ok(Json(sessions::status(&store, &caller, clock::now()).await?))
 }
 
+/// Extend the calling session to a year from now.
+#[utoipa::path(post, path = "/v1/auth/session/refresh", tag = "Sessions",
+    responses((status = 200, description = "The extended session", body = SessionView), (status = 400, description = "Not a session token", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn refresh(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
@@ -157,14 +189,37 @@ async fn refresh(
     ))
 }
 
+/// Log out: the session is deleted and fails on the very next request.
+#[utoipa::path(delete, path = "/v1/auth/session", tag = "Sessions",
+    responses((status = 204, description = "Logged out"), (status = 400, description = "Not a session token", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn logout(State(store): State<DynamoStore>, Caller(caller): Caller) -> Result<StatusCode> {
     sessions::logout(&store, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The credential as the authorizer resolved it, honouring `Akua-Context`.
+#[utoipa::path(get, path = "/v1/auth/whoami", tag = "Sessions",
+    params(("Akua-Context" = Option<String>, Header, description = "Workspace to resolve")),
+    responses((status = 200, description = "Who is calling", body = Whoami), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a member of Akua-Context", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn whoami(Caller(caller): Caller) -> Json<Whoami> {
     Json(sessions::whoami(&caller))
 }
+
+/// This function's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    device_code,
+    device_token,
+    approve,
+    deny,
+    session,
+    refresh,
+    logout,
+    whoami
+))]
+pub struct ApiDoc;
 
 pub fn router(state: AppState) -> Router {
     akua_http::finish(

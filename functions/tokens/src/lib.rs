@@ -9,6 +9,7 @@
 //! The rules live in `akua_shared::tokens`; this crate only translates.
 
 use akua_http::{Caller, JsonBody, ListQuery, Result};
+use akua_shared::api_error::ErrorBody;
 use akua_shared::clock;
 use akua_shared::store::DynamoStore;
 use akua_shared::tokens::{self, CreateRequest, CreatedToken, Page, TokenSummary};
@@ -19,16 +20,33 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 /// `POST /v1/api_tokens` body. Unknown fields are refused.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub struct CreateBody {
+    /// 1–100 characters.
     name: String,
+    /// Unix seconds, in the future, at most 5 years ahead; `null` or absent
+    /// for a token that never expires.
     #[serde(default)]
     expires_at: Option<i64>,
+    /// `admin` (default) or `member`; never more than the creator's role.
     #[serde(default)]
+    #[schema(example = "member")]
     role: Option<String>,
 }
 
+/// Create a workspace API token. The plaintext `token` is in this response only.
+#[utoipa::path(post, path = "/v1/api_tokens", tag = "API tokens",
+    request_body = CreateBody,
+    params(("Akua-Context" = Option<String>, Header, description = "Workspace (needed for a session or JWT)")),
+    responses(
+        (status = 201, description = "Created", body = CreatedToken),
+        (status = 400, description = "Unreadable body", body = ErrorBody),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 403, description = "No workspace, or not owner/admin", body = ErrorBody),
+        (status = 422, description = "Invalid field", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
 async fn create(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
@@ -43,6 +61,21 @@ async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+/// List the workspace's API tokens, newest first.
+#[utoipa::path(get, path = "/v1/api_tokens", tag = "API tokens",
+    params(
+        ("limit" = Option<i64>, Query, description = "1–100, default 50"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("Akua-Context" = Option<String>, Header, description = "Workspace (needed for a session or JWT)"),
+    ),
+    responses(
+        (status = 200, description = "A page of tokens", body = Page<TokenSummary>),
+        (status = 400, description = "Invalid cursor", body = ErrorBody),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 403, description = "No workspace", body = ErrorBody),
+        (status = 422, description = "Invalid limit", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
 async fn list(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
@@ -54,6 +87,19 @@ async fn list(
     ))
 }
 
+/// Revoke a token: it fails on the very next request and cannot be recovered.
+#[utoipa::path(delete, path = "/v1/api_tokens/{id}", tag = "API tokens",
+    params(
+        ("id" = String, Path, description = "`tok_…`"),
+        ("Akua-Context" = Option<String>, Header, description = "Workspace (needed for a session or JWT)"),
+    ),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 403, description = "Not owner/admin", body = ErrorBody),
+        (status = 404, description = "No such token in this workspace", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
 async fn revoke(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
@@ -62,6 +108,11 @@ async fn revoke(
     tokens::revoke(&store, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This function's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, list, revoke))]
+pub struct ApiDoc;
 
 /// The routes, ready for [`akua_http::dispatch`] or a local server.
 pub fn router(store: DynamoStore) -> Router {

@@ -12,6 +12,7 @@
 //! The rules live in `akua_shared::workspaces`.
 
 use akua_http::{Caller, JsonBody, ListQuery, Result};
+use akua_shared::api_error::ErrorBody;
 use akua_shared::clock;
 use akua_shared::store::DynamoStore;
 use akua_shared::tokens::{Page, page_limit};
@@ -22,25 +23,30 @@ use axum::routing::{get, patch};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub struct CreateBody {
     name: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AddMemberBody {
+pub struct AddMemberBody {
     user_id: String,
     role: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RoleBody {
+pub struct RoleBody {
     role: String,
 }
 
+/// Create a workspace; the caller becomes its owner.
+#[utoipa::path(post, path = "/v1/workspaces", tag = "Workspaces", request_body = CreateBody,
+    responses((status = 201, description = "Created", body = WorkspaceView), (status = 400, description = "Unreadable body", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 403, description = "An API token cannot create workspaces", body = ErrorBody), (status = 422, description = "Invalid name", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn create(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
@@ -50,6 +56,11 @@ async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+/// The caller's workspaces (only the request's workspace when it has one).
+#[utoipa::path(get, path = "/v1/workspaces", tag = "Workspaces",
+    params(("limit" = Option<i64>, Query, description = "1–100, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    responses((status = 200, description = "A page of workspaces", body = Page<WorkspaceView>), (status = 400, description = "Invalid cursor", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 422, description = "Invalid limit", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn list(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
@@ -61,6 +72,11 @@ async fn list(
     ))
 }
 
+/// A workspace's members (any member may list).
+#[utoipa::path(get, path = "/v1/workspaces/{id}/members", tag = "Workspaces",
+    params(("id" = String, Path, description = "`ws_…`"), ("limit" = Option<i64>, Query, description = "1–100, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    responses((status = 200, description = "A page of members", body = Page<MemberView>), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Akua-Context differs from the path", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn members(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
@@ -73,6 +89,11 @@ async fn members(
     Ok(Json(page))
 }
 
+/// Add a member as `admin` or `member` (owner or admin).
+#[utoipa::path(post, path = "/v1/workspaces/{id}/members", tag = "Workspaces", request_body = AddMemberBody,
+    params(("id" = String, Path, description = "`ws_…`")),
+    responses((status = 201, description = "Added", body = MemberView), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner or admin", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody), (status = 409, description = "Already a member", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn add_member(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
@@ -91,6 +112,11 @@ async fn add_member(
     Ok((StatusCode::CREATED, Json(member)))
 }
 
+/// Change a member's role (owner only; the last owner cannot be demoted).
+#[utoipa::path(patch, path = "/v1/workspaces/{id}/members/{user_id}", tag = "Workspaces", request_body = RoleBody,
+    params(("id" = String, Path, description = "`ws_…`"), ("user_id" = String, Path, description = "The member")),
+    responses((status = 200, description = "Changed", body = MemberView), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner", body = ErrorBody), (status = 404, description = "No such member", body = ErrorBody), (status = 409, description = "Last owner", body = ErrorBody), (status = 422, description = "Invalid role", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn change_role(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
@@ -102,6 +128,11 @@ async fn change_role(
     ))
 }
 
+/// Remove a member (owner or admin, or the member themself; never the last owner).
+#[utoipa::path(delete, path = "/v1/workspaces/{id}/members/{user_id}", tag = "Workspaces",
+    params(("id" = String, Path, description = "`ws_…`"), ("user_id" = String, Path, description = "The member")),
+    responses((status = 204, description = "Removed"), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs a higher role", body = ErrorBody), (status = 404, description = "No such member", body = ErrorBody), (status = 409, description = "Last owner", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn remove_member(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
@@ -110,6 +141,11 @@ async fn remove_member(
     workspaces::remove_member(&store, &caller, &id, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This function's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, list, members, add_member, change_role, remove_member))]
+pub struct ApiDoc;
 
 pub fn router(store: DynamoStore) -> Router {
     akua_http::finish(

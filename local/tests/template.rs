@@ -1,0 +1,222 @@
+//! `template.yaml` deploys exactly what runs locally: the same routes, the
+//! same public/protected split, the same table, and the authorizer settings
+//! DESIGN §5 requires. If one side changes, this fails.
+
+use std::collections::BTreeSet;
+
+use akua_local::routes::ROUTES;
+use akua_shared::store::table::{self, IndexProjection, KeyKind};
+use yaml_serde::Value;
+
+fn template() -> Value {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
+    yaml_serde::from_str(&text).unwrap()
+}
+
+fn resources(t: &Value) -> &yaml_serde::Mapping {
+    t["Resources"].as_mapping().unwrap()
+}
+
+fn s(v: &Value) -> String {
+    v.as_str().map(str::to_owned).unwrap_or_default()
+}
+
+#[test]
+fn routes_agree_with_the_local_route_table() {
+    let t = template();
+    let mut deployed = BTreeSet::new();
+    for (name, resource) in resources(&t) {
+        if s(&resource["Type"]) != "AWS::Serverless::Function" {
+            continue;
+        }
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        for event in events.values() {
+            if s(&event["Type"]) != "Api" {
+                continue;
+            }
+            let p = &event["Properties"];
+            let public = s(&p["Auth"]["Authorizer"]) == "NONE";
+            deployed.insert((
+                s(&p["Method"]).to_uppercase(),
+                s(&p["Path"]),
+                s(name),
+                !public,
+            ));
+        }
+    }
+    let local: BTreeSet<_> = ROUTES
+        .iter()
+        .map(|r| {
+            (
+                r.method.to_string(),
+                r.path.to_owned(),
+                r.function.template_name().to_owned(),
+                r.protected,
+            )
+        })
+        .collect();
+    assert_eq!(deployed, local);
+}
+
+#[test]
+fn the_table_is_the_one_shared_defines() {
+    let t = template();
+    let p = &resources(&t)["Table"]["Properties"];
+    assert_eq!(s(&p["BillingMode"]), "PAY_PER_REQUEST");
+    assert_eq!(
+        s(&p["TimeToLiveSpecification"]["AttributeName"]),
+        table::TTL
+    );
+    assert_eq!(p["TimeToLiveSpecification"]["Enabled"], Value::Bool(true));
+    assert_eq!(
+        p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        Value::Bool(true)
+    );
+    assert_eq!(p["SSESpecification"]["SSEEnabled"], Value::Bool(true));
+
+    let kind = |k: KeyKind| if k == KeyKind::String { "S" } else { "N" };
+    let mut expected_attrs =
+        BTreeSet::from([(table::PK.to_owned(), "S"), (table::SK.to_owned(), "S")]);
+    for index in table::INDEXES {
+        expected_attrs.insert((index.hash.0.to_owned(), kind(index.hash.1)));
+        expected_attrs.insert((index.range.0.to_owned(), kind(index.range.1)));
+    }
+    let attrs: BTreeSet<(String, &str)> = p["AttributeDefinitions"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                s(&a["AttributeName"]),
+                if s(&a["AttributeType"]) == "S" {
+                    "S"
+                } else {
+                    "N"
+                },
+            )
+        })
+        .collect();
+    assert_eq!(attrs, expected_attrs);
+
+    let keys = |schema: &Value| -> Vec<(String, String)> {
+        schema
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|k| (s(&k["AttributeName"]), s(&k["KeyType"])))
+            .collect()
+    };
+    assert_eq!(
+        keys(&p["KeySchema"]),
+        [
+            (table::PK.into(), "HASH".into()),
+            (table::SK.into(), "RANGE".into())
+        ]
+    );
+
+    let gsis = p["GlobalSecondaryIndexes"].as_sequence().unwrap();
+    assert_eq!(gsis.len(), table::INDEXES.len());
+    for index in table::INDEXES {
+        let g = gsis
+            .iter()
+            .find(|g| s(&g["IndexName"]) == index.name)
+            .expect(index.name);
+        assert_eq!(
+            keys(&g["KeySchema"]),
+            [
+                (index.hash.0.into(), "HASH".into()),
+                (index.range.0.into(), "RANGE".into())
+            ]
+        );
+        match index.projection {
+            IndexProjection::All => assert_eq!(s(&g["Projection"]["ProjectionType"]), "ALL"),
+            IndexProjection::Include(attrs) => {
+                assert_eq!(s(&g["Projection"]["ProjectionType"]), "INCLUDE");
+                let got: Vec<String> = g["Projection"]["NonKeyAttributes"]
+                    .as_sequence()
+                    .unwrap()
+                    .iter()
+                    .map(s)
+                    .collect();
+                assert_eq!(got, attrs);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_authorizer_is_a_request_authorizer_without_caching() {
+    let t = template();
+    let api = &resources(&t)["Api"]["Properties"];
+    let auth = &api["Auth"]["Authorizers"]["AkuaAuthorizer"];
+    assert_eq!(s(&api["Auth"]["DefaultAuthorizer"]), "AkuaAuthorizer");
+    assert_eq!(s(&auth["FunctionPayloadType"]), "REQUEST");
+    // DESIGN §5: result caching off, or a revoked token keeps working.
+    assert_eq!(
+        auth["Identity"]["ReauthorizeEvery"],
+        Value::Number(0.into())
+    );
+    assert_eq!(
+        auth["Identity"]["Headers"][0],
+        Value::String("Authorization".into())
+    );
+
+    // 401/403 bodies are the JSON error envelope.
+    for (response, code) in [
+        ("UNAUTHORIZED", "unauthorized"),
+        ("ACCESS_DENIED", "forbidden"),
+    ] {
+        let body = s(&api["GatewayResponses"][response]["ResponseTemplates"]["application/json"]);
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"]["code"], code);
+    }
+
+    // Least privilege: the authorizer may only read and touch items.
+    let policies = &resources(&t)["AuthorizerFunction"]["Properties"]["Policies"];
+    let actions: BTreeSet<String> = policies[0]["Statement"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|st| st["Action"].as_sequence().unwrap().iter().map(s))
+        .collect();
+    assert_eq!(
+        actions,
+        BTreeSet::from([
+            "dynamodb:GetItem".to_owned(),
+            "dynamodb:UpdateItem".to_owned()
+        ])
+    );
+}
+
+#[test]
+fn the_openapi_document_describes_exactly_the_routes() {
+    let doc = serde_json::to_value(akua_docs::document()).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                documented.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    let routes: BTreeSet<_> = ROUTES
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_owned()))
+        .collect();
+    assert_eq!(documented, routes);
+    // Protected routes declare the bearer scheme; public ones do not.
+    for r in ROUTES {
+        let op = &doc["paths"][r.path][r.method.as_str().to_lowercase()];
+        assert_eq!(
+            op.get("security").is_some(),
+            r.protected,
+            "{} {}",
+            r.method,
+            r.path
+        );
+    }
+}
