@@ -6,7 +6,9 @@
 //! links the emulator (DESIGN §2).
 
 mod engine;
+mod faults;
 pub mod issuer;
 
 pub use engine::Engine;
+pub use faults::{Fault, FaultProxy};
 pub use issuer::TestIssuer;

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use akua_local::gateway::{Gateway, body_bytes};
 use akua_shared::jwt::JwtVerifier;
-use akua_shared::store::Membership;
+use akua_shared::store::{DynamoStore, Membership, endpoint_config};
 use akua_shared::{Authorizer, Role, UserId, WorkspaceId, clock};
-use akua_testkit::{Engine, TestIssuer};
+use akua_testkit::{Engine, FaultProxy, TestIssuer};
 use axum::body::Bytes;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::Value;
@@ -36,6 +36,21 @@ pub struct Api {
 impl Api {
     pub async fn start() -> Api {
         let engine = Engine::start().await;
+        let store = engine.store.clone();
+        Self::with_store(engine, store).await
+    }
+
+    /// An API whose functions reach the engine through a [`FaultProxy`];
+    /// `api.engine` still reads the engine directly, to inspect what is left.
+    pub async fn start_faulty() -> (Api, FaultProxy) {
+        let engine = Engine::start().await;
+        let proxy = FaultProxy::start(&engine.endpoint).await;
+        let client = aws_sdk_dynamodb::Client::from_conf(endpoint_config(&proxy.endpoint).build());
+        let store = DynamoStore::new(client, engine.table.clone());
+        (Self::with_store(engine, store).await, proxy)
+    }
+
+    async fn with_store(engine: Engine, store: DynamoStore) -> Api {
         let issuer = TestIssuer::start().await;
         let verifier = JwtVerifier::new(issuer.config(Duration::from_secs(30))).expect("verifier");
         let device = akua_shared::device::DeviceConfig {
@@ -43,7 +58,7 @@ impl Api {
             client_ids: vec!["cnap".into()],
         };
         let gateway = Gateway::new(
-            Authorizer::new(engine.store.clone(), Some(verifier)),
+            Authorizer::new(store, Some(verifier)),
             device,
         );
         Api {
