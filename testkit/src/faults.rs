@@ -53,14 +53,19 @@ pub struct FaultProxy {
 
 impl FaultProxy {
     pub async fn start(upstream: &str) -> FaultProxy {
-        let rule = Arc::new(Mutex::new(Rule { operation: None, fault: Fault::Pass }));
+        let rule = Arc::new(Mutex::new(Rule {
+            operation: None,
+            fault: Fault::Pass,
+        }));
         let shared = Shared {
             upstream: upstream.to_owned(),
             http: reqwest::Client::new(),
             rule: rule.clone(),
         };
         let app = Router::new().fallback(handle).with_state(shared);
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -70,7 +75,10 @@ impl FaultProxy {
 
     /// Applies `fault` to `operation` (or every operation with `None`).
     pub fn set(&self, operation: Option<&str>, fault: Fault) {
-        *self.rule.lock().unwrap() = Rule { operation: operation.map(str::to_owned), fault };
+        *self.rule.lock().unwrap() = Rule {
+            operation: operation.map(str::to_owned),
+            fault,
+        };
     }
 
     pub fn heal(&self) {
@@ -82,7 +90,12 @@ fn dynamodb_error(status: StatusCode, name: &str, extra: &str) -> Response {
     let body = format!(
         r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{name}","message":"injected fault"{extra}}}"#
     );
-    (status, [("content-type", "application/x-amz-json-1.0")], body).into_response()
+    (
+        status,
+        [("content-type", "application/x-amz-json-1.0")],
+        body,
+    )
+        .into_response()
 }
 
 async fn handle(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
@@ -103,9 +116,15 @@ async fn handle(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -
         Fault::Pass => {}
         Fault::Delay(d) => tokio::time::sleep(d).await,
         Fault::Throttle => {
-            return dynamodb_error(StatusCode::BAD_REQUEST, "ProvisionedThroughputExceededException", "");
+            return dynamodb_error(
+                StatusCode::BAD_REQUEST,
+                "ProvisionedThroughputExceededException",
+                "",
+            );
         }
-        Fault::ServerError => return dynamodb_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", ""),
+        Fault::ServerError => {
+            return dynamodb_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", "");
+        }
         Fault::CancelTransaction => {
             return dynamodb_error(
                 StatusCode::BAD_REQUEST,
@@ -114,7 +133,11 @@ async fn handle(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -
             );
         }
         Fault::ConditionFailed => {
-            return dynamodb_error(StatusCode::BAD_REQUEST, "ConditionalCheckFailedException", "");
+            return dynamodb_error(
+                StatusCode::BAD_REQUEST,
+                "ConditionalCheckFailedException",
+                "",
+            );
         }
     }
     let mut request = shared.http.post(&shared.upstream).body(body);
@@ -125,7 +148,8 @@ async fn handle(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -
     }
     match request.send().await {
         Ok(upstream) => {
-            let status = StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+            let status =
+                StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
             let content_type = upstream
                 .headers()
                 .get("content-type")

@@ -2,6 +2,8 @@
 //! local gateway in front of the real function routers, the real
 //! authorizer, and helpers to seed identities the API cannot create itself.
 
+pub mod process;
+
 use std::time::Duration;
 
 use akua_local::gateway::{Gateway, body_bytes};
@@ -57,10 +59,7 @@ impl Api {
             verification_uri: "http://127.0.0.1:8787/device".into(),
             client_ids: vec!["cnap".into()],
         };
-        let gateway = Gateway::new(
-            Authorizer::new(store, Some(verifier)),
-            device,
-        );
+        let gateway = Gateway::new(Authorizer::new(store, Some(verifier)), device);
         Api {
             engine,
             issuer,

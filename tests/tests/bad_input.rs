@@ -14,16 +14,33 @@ fn is_device_endpoint(path: &str) -> bool {
 /// The error in the body: the API's envelope, or OAuth's for the device
 /// endpoints (RFC 6749 §5.2).
 fn assert_error_body(r: &Reply, what: &str) {
-    let code = r.body["error"]["code"].as_str().or_else(|| r.body["error"].as_str());
-    assert!(code.is_some_and(|c| !c.is_empty()), "{what}: no error code in {:?}", r.body);
-    assert!(r.status.is_client_error(), "{what}: {} {:?}", r.status, r.body);
+    let code = r.body["error"]["code"]
+        .as_str()
+        .or_else(|| r.body["error"].as_str());
+    assert!(
+        code.is_some_and(|c| !c.is_empty()),
+        "{what}: no error code in {:?}",
+        r.body
+    );
+    assert!(
+        r.status.is_client_error(),
+        "{what}: {} {:?}",
+        r.status,
+        r.body
+    );
 }
 
 fn concrete(path: &str, id: &str) -> String {
     path.replace("{id}", id).replace("{user_id}", id)
 }
 
-async fn raw(api: &Api, method: &Method, path: &str, headers: &[(&str, &str)], body: &'static [u8]) -> Reply {
+async fn raw(
+    api: &Api,
+    method: &Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &'static [u8],
+) -> Reply {
     let mut b = Request::builder().method(method.clone()).uri(path);
     for (k, v) in headers {
         b = b.header(*k, *v);
@@ -41,18 +58,50 @@ async fn every_route_refuses_bad_input_cleanly() {
         let path = concrete(route.path, "ws_acme");
         let what = format!("{} {}", route.method, route.path);
         if route.protected {
-            for auth in [None, Some("Bearer garbage"), Some("Basic dXNlcg=="), Some("Bearer sk_akua_000000000000000000000000000000000")] {
-                let headers: Vec<(&str, &str)> = auth.map(|a| vec![("authorization", a)]).unwrap_or_default();
+            for auth in [
+                None,
+                Some("Bearer garbage"),
+                Some("Basic dXNlcg=="),
+                Some("Bearer sk_akua_000000000000000000000000000000000"),
+            ] {
+                let headers: Vec<(&str, &str)> =
+                    auth.map(|a| vec![("authorization", a)]).unwrap_or_default();
                 let r = raw(&api, &route.method, &path, &headers, b"").await;
                 assert_eq!(r.status.as_u16(), 401, "{what} with {auth:?}");
                 assert_eq!(r.code(), "unauthorized", "{what}");
             }
-            let r = raw(&api, &route.method, &path, &[("authorization", &bearer), ("akua-context", "not a workspace")], b"").await;
+            let r = raw(
+                &api,
+                &route.method,
+                &path,
+                &[
+                    ("authorization", &bearer),
+                    ("akua-context", "not a workspace"),
+                ],
+                b"",
+            )
+            .await;
             assert_eq!(r.status.as_u16(), 403, "{what}: malformed Akua-Context");
         }
         if matches!(route.method, Method::POST | Method::PATCH) {
-            for (ct, body) in [("application/json", &b"{not json"[..]), ("application/json", b"[1,2]"), ("text/plain", b"hello"), ("application/json", b"\xff\xfe")] {
-                let r = raw(&api, &route.method, &path, &[("authorization", &bearer), ("akua-context", "ws_acme"), ("content-type", ct)], body).await;
+            for (ct, body) in [
+                ("application/json", &b"{not json"[..]),
+                ("application/json", b"[1,2]"),
+                ("text/plain", b"hello"),
+                ("application/json", b"\xff\xfe"),
+            ] {
+                let r = raw(
+                    &api,
+                    &route.method,
+                    &path,
+                    &[
+                        ("authorization", &bearer),
+                        ("akua-context", "ws_acme"),
+                        ("content-type", ct),
+                    ],
+                    body,
+                )
+                .await;
                 assert_error_body(&r, &format!("{what} {ct} {body:?}"));
                 if is_device_endpoint(route.path) {
                     assert_eq!(r.body["error"], "invalid_request", "{what}");
@@ -62,12 +111,33 @@ async fn every_route_refuses_bad_input_cleanly() {
         if route.path.contains('{') {
             for id in ["x", "%00", "tok_%F0%9F%92%A9", &"a".repeat(300)] {
                 let p = concrete(route.path, id);
-                let r = raw(&api, &route.method, &p, &[("authorization", &bearer), ("content-type", "application/json")], b"{}").await;
+                let r = raw(
+                    &api,
+                    &route.method,
+                    &p,
+                    &[
+                        ("authorization", &bearer),
+                        ("content-type", "application/json"),
+                    ],
+                    b"{}",
+                )
+                .await;
                 assert_error_body(&r, &format!("{what} id={id}"));
             }
         }
-        if route.method == Method::GET && !route.path.contains("openapi") && !route.path.starts_with("/v1/auth/session") && !route.path.ends_with("whoami") {
-            let r = raw(&api, &route.method, &format!("{path}?limit=abc&cursor=%%%"), &[("authorization", &bearer), ("akua-context", "ws_acme")], b"").await;
+        if route.method == Method::GET
+            && !route.path.contains("openapi")
+            && !route.path.starts_with("/v1/auth/session")
+            && !route.path.ends_with("whoami")
+        {
+            let r = raw(
+                &api,
+                &route.method,
+                &format!("{path}?limit=abc&cursor=%%%"),
+                &[("authorization", &bearer), ("akua-context", "ws_acme")],
+                b"",
+            )
+            .await;
             assert_error_body(&r, &format!("{what} bad query"));
         }
     }

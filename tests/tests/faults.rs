@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use akua_shared::{Role, UserId, clock, issue};
-use akua_tests::Api;
 use akua_testkit::Fault;
+use akua_tests::Api;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
@@ -27,23 +27,62 @@ async fn count(api: &Api, pk_prefix: &str) -> usize {
 async fn the_authorizer_never_allows_when_the_store_is_sick() {
     let (api, proxy) = Api::start_faulty().await;
     api.add_member(WS, "usr_owner", Role::Owner).await;
-    let (session, _) = issue::session(&api.engine.store, UserId::parse("usr_owner").unwrap(), clock::now()).await.unwrap();
+    let (session, _) = issue::session(
+        &api.engine.store,
+        UserId::parse("usr_owner").unwrap(),
+        clock::now(),
+    )
+    .await
+    .unwrap();
     let jwt = api.jwt("usr_owner");
-    for fault in [Fault::Delay(Duration::from_secs(3)), Fault::Throttle, Fault::ServerError] {
+    for fault in [
+        Fault::Delay(Duration::from_secs(3)),
+        Fault::Throttle,
+        Fault::ServerError,
+    ] {
         proxy.set(Some("GetItem"), fault);
         for (token, context) in [(session.expose(), None), (jwt.as_str(), Some(WS))] {
             let started = Instant::now();
-            let r = api.call(Method::GET, "/v1/api_tokens", Some(token), context, None).await;
-            assert_eq!((r.status, r.code()), (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"), "{fault:?}");
-            assert!(started.elapsed() < Duration::from_millis(2500), "{fault:?} took {:?}", started.elapsed());
+            let r = api
+                .call(Method::GET, "/v1/api_tokens", Some(token), context, None)
+                .await;
+            assert_eq!(
+                (r.status, r.code()),
+                (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),
+                "{fault:?}"
+            );
+            assert!(
+                started.elapsed() < Duration::from_millis(2500),
+                "{fault:?} took {:?}",
+                started.elapsed()
+            );
         }
     }
     // A failed guarded write (the item vanished meanwhile) is a refusal too.
     proxy.set(Some("UpdateItem"), Fault::ConditionFailed);
-    let r = api.call(Method::GET, "/v1/auth/whoami", Some(session.expose()), None, None).await;
+    let r = api
+        .call(
+            Method::GET,
+            "/v1/auth/whoami",
+            Some(session.expose()),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     proxy.heal();
-    assert_eq!(api.call(Method::GET, "/v1/auth/whoami", Some(session.expose()), None, None).await.status, StatusCode::OK);
+    assert_eq!(
+        api.call(
+            Method::GET,
+            "/v1/auth/whoami",
+            Some(session.expose()),
+            None,
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -51,33 +90,88 @@ async fn token_writes_fail_cleanly_and_leave_nothing_half_done() {
     let (api, proxy) = Api::start_faulty().await;
     api.add_member(WS, "usr_owner", Role::Owner).await;
     let jwt = api.jwt("usr_owner");
-    let r = api.call(Method::POST, "/v1/api_tokens", Some(&jwt), Some(WS), Some(json!({"name": "keep"}))).await;
-    let (token, id) = (r.body["token"].as_str().unwrap().to_owned(), r.body["id"].as_str().unwrap().to_owned());
+    let r = api
+        .call(
+            Method::POST,
+            "/v1/api_tokens",
+            Some(&jwt),
+            Some(WS),
+            Some(json!({"name": "keep"})),
+        )
+        .await;
+    let (token, id) = (
+        r.body["token"].as_str().unwrap().to_owned(),
+        r.body["id"].as_str().unwrap().to_owned(),
+    );
 
     for (fault, status) in [
         (Fault::Throttle, StatusCode::SERVICE_UNAVAILABLE),
         (Fault::ServerError, StatusCode::SERVICE_UNAVAILABLE),
-        (Fault::Delay(Duration::from_secs(3)), StatusCode::SERVICE_UNAVAILABLE),
+        (
+            Fault::Delay(Duration::from_secs(3)),
+            StatusCode::SERVICE_UNAVAILABLE,
+        ),
         (Fault::CancelTransaction, StatusCode::INTERNAL_SERVER_ERROR),
     ] {
         proxy.set(Some("TransactWriteItems"), fault);
-        let r = api.call(Method::POST, "/v1/api_tokens", Some(&jwt), Some(WS), Some(json!({"name": "x"}))).await;
+        let r = api
+            .call(
+                Method::POST,
+                "/v1/api_tokens",
+                Some(&jwt),
+                Some(WS),
+                Some(json!({"name": "x"})),
+            )
+            .await;
         assert_eq!(r.status, status, "create under {fault:?}: {:?}", r.body);
         assert!(r.body["error"]["code"].is_string());
-        assert!(!r.body.to_string().contains("sk_akua_"), "no token handed out for a failed create");
-        let r = api.call(Method::DELETE, &format!("/v1/api_tokens/{id}"), Some(&jwt), Some(WS), None).await;
-        assert!(r.status.is_server_error() || r.status == StatusCode::NOT_FOUND, "revoke under {fault:?}: {}", r.status);
+        assert!(
+            !r.body.to_string().contains("sk_akua_"),
+            "no token handed out for a failed create"
+        );
+        let r = api
+            .call(
+                Method::DELETE,
+                &format!("/v1/api_tokens/{id}"),
+                Some(&jwt),
+                Some(WS),
+                None,
+            )
+            .await;
+        assert!(
+            r.status.is_server_error() || r.status == StatusCode::NOT_FOUND,
+            "revoke under {fault:?}: {}",
+            r.status
+        );
         // Exactly the one token: credential and pointer, together.
         assert_eq!(count(&api, "CRED#").await, 1, "{fault:?}");
         assert_eq!(count(&api, "TOKEN#").await, 1, "{fault:?}");
     }
     proxy.set(Some("Query"), Fault::Throttle);
-    let r = api.call(Method::GET, "/v1/api_tokens", Some(&jwt), Some(WS), None).await;
-    assert_eq!((r.status, r.code()), (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"));
+    let r = api
+        .call(Method::GET, "/v1/api_tokens", Some(&jwt), Some(WS), None)
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
+    );
     proxy.heal();
     // The surviving token still works and still revokes normally.
-    assert_eq!(api.call(Method::GET, "/v1/api_tokens", Some(&token), None, None).await.status, StatusCode::OK);
-    let r = api.call(Method::DELETE, &format!("/v1/api_tokens/{id}"), Some(&jwt), Some(WS), None).await;
+    assert_eq!(
+        api.call(Method::GET, "/v1/api_tokens", Some(&token), None, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = api
+        .call(
+            Method::DELETE,
+            &format!("/v1/api_tokens/{id}"),
+            Some(&jwt),
+            Some(WS),
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(count(&api, "CRED#").await + count(&api, "TOKEN#").await, 0);
 }
@@ -87,24 +181,67 @@ async fn workspace_and_member_writes_fail_cleanly() {
     let (api, proxy) = Api::start_faulty().await;
     let jwt = api.jwt("usr_owner");
     proxy.set(Some("TransactWriteItems"), Fault::ServerError);
-    let r = api.call(Method::POST, "/v1/workspaces", Some(&jwt), None, Some(json!({"name": "W"}))).await;
-    assert_eq!((r.status, r.code()), (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"));
-    assert_eq!(count(&api, "WS#").await, 0, "no workspace without its owner, nor the other way round");
+    let r = api
+        .call(
+            Method::POST,
+            "/v1/workspaces",
+            Some(&jwt),
+            None,
+            Some(json!({"name": "W"})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
+    );
+    assert_eq!(
+        count(&api, "WS#").await,
+        0,
+        "no workspace without its owner, nor the other way round"
+    );
     proxy.heal();
-    let r = api.call(Method::POST, "/v1/workspaces", Some(&jwt), None, Some(json!({"name": "W"}))).await;
+    let r = api
+        .call(
+            Method::POST,
+            "/v1/workspaces",
+            Some(&jwt),
+            None,
+            Some(json!({"name": "W"})),
+        )
+        .await;
     let ws = r.body["id"].as_str().unwrap().to_owned();
     for op in ["PutItem", "Query", "BatchGetItem", "GetItem"] {
         proxy.set(Some(op), Fault::Throttle);
         let r = match op {
-            "PutItem" => api.call(Method::POST, &format!("/v1/workspaces/{ws}/members"), Some(&jwt), None, Some(json!({"user_id": "u2", "role": "member"}))).await,
-            _ => api.call(Method::GET, "/v1/workspaces", Some(&jwt), None, None).await,
+            "PutItem" => {
+                api.call(
+                    Method::POST,
+                    &format!("/v1/workspaces/{ws}/members"),
+                    Some(&jwt),
+                    None,
+                    Some(json!({"user_id": "u2", "role": "member"})),
+                )
+                .await
+            }
+            _ => {
+                api.call(Method::GET, "/v1/workspaces", Some(&jwt), None, None)
+                    .await
+            }
         };
         // GetItem is the authorizer's membership read only with a header; the
         // list itself reads an index and the workspace items.
         if op != "GetItem" {
-            assert_eq!((r.status, r.code()), (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"), "{op}");
+            assert_eq!(
+                (r.status, r.code()),
+                (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),
+                "{op}"
+            );
         } else {
-            assert!(r.status == StatusCode::OK || r.status == StatusCode::SERVICE_UNAVAILABLE, "{op}: {}", r.status);
+            assert!(
+                r.status == StatusCode::OK || r.status == StatusCode::SERVICE_UNAVAILABLE,
+                "{op}: {}",
+                r.status
+            );
         }
     }
 }
@@ -113,19 +250,47 @@ async fn workspace_and_member_writes_fail_cleanly() {
 async fn device_login_under_faults_answers_oauth_errors_and_issues_at_most_one_session() {
     let (api, proxy) = Api::start_faulty().await;
     proxy.set(Some("TransactWriteItems"), Fault::Throttle);
-    let r = api.form("/v1/auth/device/code", &[("client_id", "cnap")]).await;
-    assert_eq!((r.status, r.body["error"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("temporarily_unavailable")));
-    assert_eq!(count(&api, "DEVICE#").await + count(&api, "USERCODE#").await, 0);
+    let r = api
+        .form("/v1/auth/device/code", &[("client_id", "cnap")])
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"].as_str()),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some("temporarily_unavailable")
+        )
+    );
+    assert_eq!(
+        count(&api, "DEVICE#").await + count(&api, "USERCODE#").await,
+        0
+    );
     proxy.heal();
-    let r = api.form("/v1/auth/device/code", &[("client_id", "cnap")]).await;
-    let (device_code, user_code) = (r.body["device_code"].as_str().unwrap().to_owned(), r.body["user_code"].as_str().unwrap().to_owned());
+    let r = api
+        .form("/v1/auth/device/code", &[("client_id", "cnap")])
+        .await;
+    let (device_code, user_code) = (
+        r.body["device_code"].as_str().unwrap().to_owned(),
+        r.body["user_code"].as_str().unwrap().to_owned(),
+    );
     let jwt = api.jwt("usr_ada");
-    let r = api.call(Method::POST, "/v1/auth/device/approve", Some(&jwt), None, Some(json!({"user_code": user_code}))).await;
+    let r = api
+        .call(
+            Method::POST,
+            "/v1/auth/device/approve",
+            Some(&jwt),
+            None,
+            Some(json!({"user_code": user_code})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     // Redemption fails in the store: no session is half-created, and the
     // grant can still be redeemed once the store recovers.
     proxy.set(Some("TransactWriteItems"), Fault::ServerError);
-    let poll = [("grant_type", akua_shared::device::DEVICE_GRANT_TYPE), ("device_code", device_code.as_str()), ("client_id", "cnap")];
+    let poll = [
+        ("grant_type", akua_shared::device::DEVICE_GRANT_TYPE),
+        ("device_code", device_code.as_str()),
+        ("client_id", "cnap"),
+    ];
     let r = api.form("/v1/auth/device/token", &poll).await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(count(&api, "CRED#").await + count(&api, "TOKEN#").await, 0);
@@ -141,18 +306,43 @@ async fn cleanup_under_faults_stops_without_half_deletes() {
     let (api, proxy) = Api::start_faulty().await;
     let now = clock::now();
     for _ in 0..3 {
-        issue::session(&api.engine.store, UserId::parse("u").unwrap(), now - 2 * 365 * 86400).await.unwrap();
+        issue::session(
+            &api.engine.store,
+            UserId::parse("u").unwrap(),
+            now - 2 * 365 * 86400,
+        )
+        .await
+        .unwrap();
     }
     let faulty = akua_shared::store::DynamoStore::new(
-        aws_sdk_dynamodb::Client::from_conf(akua_shared::store::endpoint_config(&proxy.endpoint).build()),
+        aws_sdk_dynamodb::Client::from_conf(
+            akua_shared::store::endpoint_config(&proxy.endpoint).build(),
+        ),
         api.engine.table.clone(),
     );
-    for fault in [Fault::Throttle, Fault::ServerError, Fault::Delay(Duration::from_secs(3))] {
+    for fault in [
+        Fault::Throttle,
+        Fault::ServerError,
+        Fault::Delay(Duration::from_secs(3)),
+    ] {
         proxy.set(Some("TransactWriteItems"), fault);
-        assert!(akua_shared::cleanup::run(&faulty, now).await.is_err(), "{fault:?}");
-        assert_eq!(count(&api, "CRED#").await, count(&api, "TOKEN#").await, "{fault:?}");
+        assert!(
+            akua_shared::cleanup::run(&faulty, now).await.is_err(),
+            "{fault:?}"
+        );
+        assert_eq!(
+            count(&api, "CRED#").await,
+            count(&api, "TOKEN#").await,
+            "{fault:?}"
+        );
     }
     proxy.heal();
-    assert_eq!(akua_shared::cleanup::run(&faulty, now).await.unwrap().deleted, 3);
+    assert_eq!(
+        akua_shared::cleanup::run(&faulty, now)
+            .await
+            .unwrap()
+            .deleted,
+        3
+    );
     assert!(api.engine.all_items().await.is_empty());
 }

@@ -2,134 +2,92 @@
 //! a temporary data directory, driven over real HTTP through the README's
 //! walk-through, then restarted to check that state survives.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use akua_tests::process::{Http, mint_jwt, start};
 use serde_json::{Value, json};
-
-/// The `akua-local` binary next to this test's own (built by `cargo test`
-/// for the workspace; built here if it is missing).
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-    let bin = dir.join("akua-local");
-    if !bin.exists() {
-        let status = Command::new(env!("CARGO")).args(["build", "-p", "akua-local"]).status().unwrap();
-        assert!(status.success());
-    }
-    bin
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts the server on port 0 and reads the chosen address from its
-/// start-up line.
-fn start(data_dir: &Path) -> Server {
-    let mut child = Command::new(binary())
-        .args(["--port", "0", "--data-dir"])
-        .arg(data_dir)
-        .env_remove("AKUA_JWT_ISSUER")
-        .env_remove("AKUA_JWT_AUDIENCE")
-        .env_remove("AKUA_JWKS_URL")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let base = loop {
-        let line = lines.next().expect("akua-local exited before serving").unwrap();
-        if let Some(rest) = line.split("serving the Akua API on ").nth(1) {
-            break rest.split("/v1").next().unwrap().to_owned();
-        }
-    };
-    // Keep draining stderr so the process never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, base }
-}
-
-fn mint_jwt(data_dir: &Path, sub: &str) -> String {
-    let out = Command::new(binary()).args(["mint-jwt", "--sub", sub, "--data-dir"]).arg(data_dir).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-struct Http {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Http {
-    async fn call(&self, method: &str, path: &str, token: Option<&str>, context: Option<&str>, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.client.request(method.parse().unwrap(), format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        if let Some(c) = context {
-            req = req.header("akua-context", c);
-        }
-        if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b.to_string());
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status().as_u16();
-        let text = res.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn form(&self, path: &str, body: &str) -> (u16, String) {
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.to_owned())
-            .send()
-            .await
-            .unwrap();
-        (res.status().as_u16(), res.text().await.unwrap())
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_walk_through_works_and_state_survives_a_restart() {
     let dir = std::env::temp_dir().join(format!("akua-e2e-{}", akua_shared::base62::random(8)));
     let server = start(&dir);
-    let http = Http { client: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap(), base: server.base.clone() };
+    let http = Http {
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap(),
+        base: server.base.clone(),
+    };
     let jwt = mint_jwt(&dir, "usr_walker");
 
     // JWT → workspace → token → use → revoke → 401.
-    let (status, ws) = http.call("POST", "/v1/workspaces", Some(&jwt), None, Some(json!({"name": "Walk"}))).await;
+    let (status, ws) = http
+        .call(
+            "POST",
+            "/v1/workspaces",
+            Some(&jwt),
+            None,
+            Some(json!({"name": "Walk"})),
+        )
+        .await;
     assert_eq!(status, 201, "{ws}");
     let ws = ws["id"].as_str().unwrap().to_owned();
-    let (status, created) = http.call("POST", "/v1/api_tokens", Some(&jwt), Some(&ws), Some(json!({"name": "ci"}))).await;
+    let (status, created) = http
+        .call(
+            "POST",
+            "/v1/api_tokens",
+            Some(&jwt),
+            Some(&ws),
+            Some(json!({"name": "ci"})),
+        )
+        .await;
     assert_eq!(status, 201);
     let token = created["token"].as_str().unwrap().to_owned();
-    let (status, list) = http.call("GET", "/v1/api_tokens", Some(&token), None, None).await;
+    let (status, list) = http
+        .call("GET", "/v1/api_tokens", Some(&token), None, None)
+        .await;
     assert_eq!((status, list["data"].as_array().unwrap().len()), (200, 1));
-    let (status, _) = http.call("DELETE", &format!("/v1/api_tokens/{}", created["id"].as_str().unwrap()), Some(&jwt), Some(&ws), None).await;
+    let (status, _) = http
+        .call(
+            "DELETE",
+            &format!("/v1/api_tokens/{}", created["id"].as_str().unwrap()),
+            Some(&jwt),
+            Some(&ws),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
-    let (status, err) = http.call("GET", "/v1/api_tokens", Some(&token), None, None).await;
-    assert_eq!((status, err["error"]["code"].as_str()), (401, Some("unauthorized")));
-    let (_, keeper) = http.call("POST", "/v1/api_tokens", Some(&jwt), Some(&ws), Some(json!({"name": "keeper"}))).await;
+    let (status, err) = http
+        .call("GET", "/v1/api_tokens", Some(&token), None, None)
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let (_, keeper) = http
+        .call(
+            "POST",
+            "/v1/api_tokens",
+            Some(&jwt),
+            Some(&ws),
+            Some(json!({"name": "keeper"})),
+        )
+        .await;
     let keeper = keeper["token"].as_str().unwrap().to_owned();
 
     // Device login, approved on the /device page as a browser would post it.
     let (status, code) = http.form("/v1/auth/device/code", "client_id=cnap").await;
     assert_eq!(status, 200);
     let code: Value = serde_json::from_str(&code).unwrap();
-    let (status, page) = http.form("/device", &format!("user_code={}&action=approve", code["user_code"].as_str().unwrap())).await;
+    let (status, page) = http
+        .form(
+            "/device",
+            &format!(
+                "user_code={}&action=approve",
+                code["user_code"].as_str().unwrap()
+            ),
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(page.contains("Approved"), "{page}");
     let (status, token_body) = http
@@ -139,12 +97,24 @@ async fn the_walk_through_works_and_state_survives_a_restart() {
         )
         .await;
     assert_eq!(status, 200, "{token_body}");
-    let session = serde_json::from_str::<Value>(&token_body).unwrap()["access_token"].as_str().unwrap().to_owned();
-    let (status, me) = http.call("GET", "/v1/auth/whoami", Some(&session), None, None).await;
+    let session = serde_json::from_str::<Value>(&token_body).unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, me) = http
+        .call("GET", "/v1/auth/whoami", Some(&session), None, None)
+        .await;
     assert_eq!((status, me["user_id"].as_str()), (200, Some("usr_dev")));
-    let (status, _) = http.call("DELETE", "/v1/auth/session", Some(&session), None, None).await;
+    let (status, _) = http
+        .call("DELETE", "/v1/auth/session", Some(&session), None, None)
+        .await;
     assert_eq!(status, 204);
-    assert_eq!(http.call("GET", "/v1/auth/whoami", Some(&session), None, None).await.0, 401);
+    assert_eq!(
+        http.call("GET", "/v1/auth/whoami", Some(&session), None, None)
+            .await
+            .0,
+        401
+    );
 
     // The OpenAPI document is public.
     let (status, doc) = http.call("GET", "/v1/openapi.json", None, None, None).await;
@@ -154,13 +124,36 @@ async fn the_walk_through_works_and_state_survives_a_restart() {
     // Restart on the same data directory: everything is still there.
     drop(server);
     let server = start(&dir);
-    let http = Http { client: http.client.clone(), base: server.base.clone() };
+    let http = Http {
+        client: http.client.clone(),
+        base: server.base.clone(),
+    };
     let jwt = mint_jwt(&dir, "usr_walker");
-    let (status, list) = http.call("GET", "/v1/workspaces", Some(&jwt), None, None).await;
-    assert_eq!((status, list["data"][0]["id"].as_str()), (200, Some(ws.as_str())));
-    assert_eq!(http.call("GET", "/v1/api_tokens", Some(&keeper), None, None).await.0, 200);
-    assert_eq!(http.call("GET", "/v1/api_tokens", Some(&token), None, None).await.0, 401);
-    assert_eq!(http.call("GET", "/v1/auth/whoami", Some(&session), None, None).await.0, 401);
+    let (status, list) = http
+        .call("GET", "/v1/workspaces", Some(&jwt), None, None)
+        .await;
+    assert_eq!(
+        (status, list["data"][0]["id"].as_str()),
+        (200, Some(ws.as_str()))
+    );
+    assert_eq!(
+        http.call("GET", "/v1/api_tokens", Some(&keeper), None, None)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        http.call("GET", "/v1/api_tokens", Some(&token), None, None)
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        http.call("GET", "/v1/auth/whoami", Some(&session), None, None)
+            .await
+            .0,
+        401
+    );
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

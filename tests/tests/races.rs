@@ -16,7 +16,12 @@ const WS: &str = "ws_acme";
 /// Every credential has its id pointer and every pointer its credential.
 async fn assert_pairs_intact(api: &Api) {
     let items = api.engine.all_items().await;
-    let s = |i: &HashMap<String, aws_sdk_dynamodb::types::AttributeValue>, k: &str| i.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+    let s = |i: &HashMap<String, aws_sdk_dynamodb::types::AttributeValue>, k: &str| {
+        i.get(k)
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default()
+    };
     let creds: HashMap<String, String> = items
         .iter()
         .filter(|i| s(i, "pk").starts_with("CRED#"))
@@ -27,7 +32,10 @@ async fn assert_pairs_intact(api: &Api) {
         .filter(|i| s(i, "pk").starts_with("TOKEN#"))
         .map(|i| (s(i, "pk")["TOKEN#".len()..].to_owned(), s(i, "hash")))
         .collect();
-    assert_eq!(creds, pointers, "credentials and pointers must pair up exactly");
+    assert_eq!(
+        creds, pointers,
+        "credentials and pointers must pair up exactly"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -35,7 +43,15 @@ async fn no_request_that_starts_after_a_revoke_returns_succeeds() {
     let api = Api::start().await;
     api.add_member(WS, "usr_owner", Role::Owner).await;
     let jwt = api.jwt("usr_owner");
-    let r = api.call(Method::POST, "/v1/api_tokens", Some(&jwt), Some(WS), Some(json!({"name": "hot"}))).await;
+    let r = api
+        .call(
+            Method::POST,
+            "/v1/api_tokens",
+            Some(&jwt),
+            Some(WS),
+            Some(json!({"name": "hot"})),
+        )
+        .await;
     let token = r.body["token"].as_str().unwrap().to_owned();
     let id = r.body["id"].as_str().unwrap().to_owned();
     let authorizer = Arc::new(Authorizer::new(api.engine.store.clone(), None));
@@ -49,14 +65,25 @@ async fn no_request_that_starts_after_a_revoke_returns_succeeds() {
             let mut seen = Vec::new();
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let started = Instant::now();
-                let allowed = matches!(authorizer.decide_now(Some(&header), None).await, Ok(Decision::Allow(_)));
+                let allowed = matches!(
+                    authorizer.decide_now(Some(&header), None).await,
+                    Ok(Decision::Allow(_))
+                );
                 seen.push((started, allowed));
             }
             seen
         }));
     }
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let r = api.call(Method::DELETE, &format!("/v1/api_tokens/{id}"), Some(&jwt), Some(WS), None).await;
+    let r = api
+        .call(
+            Method::DELETE,
+            &format!("/v1/api_tokens/{id}"),
+            Some(&jwt),
+            Some(WS),
+            None,
+        )
+        .await;
     let revoked_at = Instant::now();
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     tokio::time::sleep(Duration::from_millis(150)).await;
@@ -67,33 +94,63 @@ async fn no_request_that_starts_after_a_revoke_returns_succeeds() {
         for (started, allowed) in w.await.unwrap() {
             if started > revoked_at {
                 after += 1;
-                assert!(!allowed, "a request started after the revoke returned was allowed");
+                assert!(
+                    !allowed,
+                    "a request started after the revoke returned was allowed"
+                );
             } else if allowed {
                 before += 1;
             }
         }
     }
-    assert!(before > 0 && after > 0, "the race did not happen: {before} allowed before, {after} after");
+    assert!(
+        before > 0 && after > 0,
+        "the race did not happen: {before} allowed before, {after} after"
+    );
     assert_pairs_intact(&api).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_refreshes_of_one_session_agree() {
     let api = Api::start().await;
-    let (session, _) = issue::session(&api.engine.store, UserId::parse("usr_ada").unwrap(), clock::now() - 7200).await.unwrap();
-    let token = session.expose().to_owned();
-    let replies = futures::future::join_all(
-        (0..20).map(|_| api.call(Method::POST, "/v1/auth/session/refresh", Some(&token), None, None)),
+    let (session, _) = issue::session(
+        &api.engine.store,
+        UserId::parse("usr_ada").unwrap(),
+        clock::now() - 7200,
     )
+    .await
+    .unwrap();
+    let token = session.expose().to_owned();
+    let replies = futures::future::join_all((0..20).map(|_| {
+        api.call(
+            Method::POST,
+            "/v1/auth/session/refresh",
+            Some(&token),
+            None,
+            None,
+        )
+    }))
     .await;
     let now = clock::now();
     for r in &replies {
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-        assert!((r.body["expires_at"].as_i64().unwrap() - (now + SESSION_LIFETIME_SECS)).abs() <= 2);
+        assert!(
+            (r.body["expires_at"].as_i64().unwrap() - (now + SESSION_LIFETIME_SECS)).abs() <= 2
+        );
     }
-    let stored = api.engine.store.credential(&session.hash()).await.unwrap().unwrap();
+    let stored = api
+        .engine
+        .store
+        .credential(&session.hash())
+        .await
+        .unwrap()
+        .unwrap();
     assert!((stored.expires_at().unwrap() - (now + SESSION_LIFETIME_SECS)).abs() <= 2);
-    assert_eq!(api.engine.all_items().await.len(), 2, "one session, one pointer");
+    assert_eq!(
+        api.engine.all_items().await.len(),
+        2,
+        "one session, one pointer"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -103,20 +160,55 @@ async fn concurrent_create_revoke_and_list_keep_the_table_consistent() {
     let jwt = api.jwt("usr_owner");
     let mut ids = Vec::new();
     for i in 0..10 {
-        let r = api.call(Method::POST, "/v1/api_tokens", Some(&jwt), Some(WS), Some(json!({"name": format!("old{i}")}))).await;
+        let r = api
+            .call(
+                Method::POST,
+                "/v1/api_tokens",
+                Some(&jwt),
+                Some(WS),
+                Some(json!({"name": format!("old{i}")})),
+            )
+            .await;
         ids.push(r.body["id"].as_str().unwrap().to_owned());
     }
     let creates = (0..15).map(|i| {
         let (api, jwt) = (&api, &jwt);
-        async move { api.call(Method::POST, "/v1/api_tokens", Some(jwt), Some(WS), Some(json!({"name": format!("new{i}")}))).await }
+        async move {
+            api.call(
+                Method::POST,
+                "/v1/api_tokens",
+                Some(jwt),
+                Some(WS),
+                Some(json!({"name": format!("new{i}")})),
+            )
+            .await
+        }
     });
     let revokes = ids.iter().map(|id| {
         let (api, jwt) = (&api, &jwt);
-        async move { api.call(Method::DELETE, &format!("/v1/api_tokens/{id}"), Some(jwt), Some(WS), None).await }
+        async move {
+            api.call(
+                Method::DELETE,
+                &format!("/v1/api_tokens/{id}"),
+                Some(jwt),
+                Some(WS),
+                None,
+            )
+            .await
+        }
     });
     let lists = (0..10).map(|_| {
         let (api, jwt) = (&api, &jwt);
-        async move { api.call(Method::GET, "/v1/api_tokens?limit=100", Some(jwt), Some(WS), None).await }
+        async move {
+            api.call(
+                Method::GET,
+                "/v1/api_tokens?limit=100",
+                Some(jwt),
+                Some(WS),
+                None,
+            )
+            .await
+        }
     });
     let (created, revoked, listed) = tokio::join!(
         futures::future::join_all(creates),
@@ -126,9 +218,25 @@ async fn concurrent_create_revoke_and_list_keep_the_table_consistent() {
     assert!(created.iter().all(|r| r.status == StatusCode::CREATED));
     assert!(revoked.iter().all(|r| r.status == StatusCode::NO_CONTENT));
     assert!(listed.iter().all(|r| r.status == StatusCode::OK));
-    let r = api.call(Method::GET, "/v1/api_tokens?limit=100", Some(&jwt), Some(WS), None).await;
-    let remaining: HashSet<String> = r.body["data"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_owned()).collect();
-    let expected: HashSet<String> = created.iter().map(|r| r.body["id"].as_str().unwrap().to_owned()).collect();
+    let r = api
+        .call(
+            Method::GET,
+            "/v1/api_tokens?limit=100",
+            Some(&jwt),
+            Some(WS),
+            None,
+        )
+        .await;
+    let remaining: HashSet<String> = r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: HashSet<String> = created
+        .iter()
+        .map(|r| r.body["id"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(remaining, expected);
     assert_pairs_intact(&api).await;
 }
@@ -141,12 +249,22 @@ async fn cleanup_during_revocations_and_refreshes() {
     let user = UserId::parse("usr_a").unwrap();
     let mut expired = Vec::new();
     for _ in 0..10 {
-        expired.push(issue::session(store, user.clone(), now - SESSION_LIFETIME_SECS - 5).await.unwrap().0);
+        expired.push(
+            issue::session(store, user.clone(), now - SESSION_LIFETIME_SECS - 5)
+                .await
+                .unwrap()
+                .0,
+        );
     }
     // About to expire: refreshed while the sweep runs.
     let mut refreshed = Vec::new();
     for _ in 0..10 {
-        refreshed.push(issue::session(store, user.clone(), now - SESSION_LIFETIME_SECS + 30).await.unwrap().0);
+        refreshed.push(
+            issue::session(store, user.clone(), now - SESSION_LIFETIME_SECS + 30)
+                .await
+                .unwrap()
+                .0,
+        );
     }
     let mut revoked = Vec::new();
     for _ in 0..10 {
@@ -157,11 +275,16 @@ async fn cleanup_during_revocations_and_refreshes() {
     let later = now + 60;
     let sweep = akua_shared::cleanup::run(store, later);
     let refreshes = futures::future::join_all(refreshed.iter().map(|s| async move {
-        let touch = Touch { last_used_at: now, extend_to: Some(now + SESSION_LIFETIME_SECS) };
+        let touch = Touch {
+            last_used_at: now,
+            extend_to: Some(now + SESSION_LIFETIME_SECS),
+        };
         store.touch(&s.hash(), touch, now).await
     }));
     let revokes = futures::future::join_all(
-        revoked.iter().map(|(s, r)| async move { store.delete_credential(&s.hash(), r.id.as_str()).await }),
+        revoked
+            .iter()
+            .map(|(s, r)| async move { store.delete_credential(&s.hash(), r.id.as_str()).await }),
     );
     let (summary, refresh_outcomes, _) = tokio::join!(sweep, refreshes, revokes);
     let summary = summary.unwrap();

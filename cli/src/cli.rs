@@ -1,0 +1,198 @@
+//! The command line: every command, flag and help text. Parsing only; the
+//! work happens in `commands`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
+use url::Url;
+
+use crate::client::parse_api_url;
+use crate::output::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cnap",
+    version,
+    about = "The Akua command-line client: log in, manage API tokens and workspaces.",
+    after_help = "Configuration: ~/.cnap/config.yaml. Environment: AKUA_API_TOKEN, AKUA_API_URL \
+                  (or CNAP_API_TOKEN, CNAP_API_URL), CNAP_TIMEOUT.\n\
+                  Exit codes: 0 ok, 1 API error, 2 usage, 3 authentication, 4 server or network."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts; they win over the environment and the config.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Base URL of the Akua API, ending in /v1 [env: AKUA_API_URL, CNAP_API_URL]
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_api_url)]
+    pub api_url: Option<Url>,
+
+    /// Workspace to act in, sent as the Akua-Context header (default: active_workspace)
+    #[arg(long, global = true, value_name = "ws_…")]
+    pub workspace: Option<String>,
+
+    /// Output format for data (default: output.format in the config, else table)
+    #[arg(long, short = 'o', global = true, value_enum, value_name = "FORMAT")]
+    pub output: Option<Format>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in, check the login, log out
+    #[command(subcommand)]
+    Auth(AuthCommand),
+    /// Create, list and revoke workspace API tokens
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+    /// List and create workspaces, choose the active one
+    #[command(subcommand)]
+    Workspaces(WorkspacesCommand),
+    /// Print a shell completion script (e.g. `cnap completion bash > ~/.local/share/bash-completion/completions/cnap`)
+    Completion {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Log in through the browser (device flow), or store a token
+    Login(LoginArgs),
+    /// Show the credential in use, whom it belongs to and when it expires
+    Status,
+    /// Log out: revoke the session on the server and forget it here
+    Logout,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Do not open a browser; just print the URL and the code
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Store this token (API token, session token or JWT) after checking it with the server.
+    /// It is visible to other local users while cnap runs; prefer --with-token
+    #[arg(long, value_name = "TOKEN", conflicts_with = "with_token")]
+    pub token: Option<String>,
+
+    /// Read the token to store from standard input
+    #[arg(long)]
+    pub with_token: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create an API token; its secret is shown once
+    Create(CreateTokenArgs),
+    /// List the workspace's API tokens (never their secrets)
+    List(ListArgs),
+    /// Revoke an API token by id; it stops working at once
+    Revoke(RevokeArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TokenRole {
+    Admin,
+    Member,
+}
+
+impl TokenRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenRole::Admin => "admin",
+            TokenRole::Member => "member",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CreateTokenArgs {
+    /// A name to recognise the token by (1–100 characters)
+    #[arg(long)]
+    pub name: String,
+
+    /// Lifetime from now: a number and a unit (s, m, h, d, w), e.g. 30d or 12h
+    #[arg(long, value_name = "DURATION", value_parser = crate::time::parse_duration, conflicts_with = "expires_at")]
+    pub expires_in: Option<i64>,
+
+    /// Expiry time: Unix seconds, a date (2026-01-31) or RFC 3339 (2026-01-31T12:00:00Z)
+    #[arg(long, value_name = "TIMESTAMP", value_parser = crate::time::parse_instant)]
+    pub expires_at: Option<i64>,
+
+    /// The token's role in the workspace (default: the server's); at most your own
+    #[arg(long, value_enum)]
+    pub role: Option<TokenRole>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Items per page (1–100; default: the server's, 50)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub limit: Option<u32>,
+
+    /// Follow next_cursor and list everything
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The token's id (tok_…), as shown by `cnap tokens list`
+    #[arg(value_name = "TOKEN_ID")]
+    pub id: String,
+
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspacesCommand {
+    /// List the workspaces you belong to
+    List(ListArgs),
+    /// Create a workspace; you become its owner
+    Create {
+        /// The workspace's name
+        name: String,
+    },
+    /// Make a workspace the default for later commands (active_workspace)
+    Use {
+        /// The workspace's id (ws_…)
+        #[arg(value_name = "WORKSPACE_ID")]
+        id: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn expiry_flags_exclude_each_other() {
+        let r = Cli::try_parse_from([
+            "cnap",
+            "tokens",
+            "create",
+            "--name",
+            "x",
+            "--expires-in",
+            "1d",
+            "--expires-at",
+            "2030-01-01",
+        ]);
+        assert_eq!(
+            r.unwrap_err().kind(),
+            clap::error::ErrorKind::ArgumentConflict
+        );
+    }
+}

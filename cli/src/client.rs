@@ -1,0 +1,414 @@
+//! The HTTP client: one method per API call, every failure turned into an
+//! [`Error`] the caller can act on.
+//!
+//! - Bounded in time: connecting gives up after 5 s and a whole request
+//!   after 30 s (`CNAP_TIMEOUT` overrides the latter), so a dead or
+//!   black-holed server is an error with exit code 4, never a hang.
+//! - The bearer header is marked sensitive, and errors are built from the
+//!   URL and the server's answer only: a token cannot leak through them.
+//! - Error bodies are read in both of the API's shapes: the envelope
+//!   `{"error": {"code", "message", "field"}}` (DESIGN §6) and OAuth's
+//!   `{"error", "error_description"}` from the device endpoints.
+
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use url::Url;
+
+use crate::api::{
+    AccessToken, CreateToken, CreateWorkspace, CreatedToken, DeviceAuthorization, Page, Session,
+    TokenSummary, Whoami, Workspace,
+};
+use crate::credential::Credential;
+use crate::error::{Error, Result};
+
+const CONNECT_TIMEOUT_SECS: u64 = 5;
+const REQUEST_TIMEOUT_SECS: u64 = 30;
+/// Overrides the request timeout, in seconds.
+pub const TIMEOUT_ENV: &str = "CNAP_TIMEOUT";
+/// Who `cnap` is to the device flow (RFC 8628 §3.1 `client_id`).
+pub const CLIENT_ID: &str = "cnap";
+const DEVICE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// The workspace header (DESIGN §1).
+const CONTEXT_HEADER: &str = "Akua-Context";
+
+/// Reads a base URL: http(s), no query or fragment, and `/v1` added when
+/// only a host is given (`http://127.0.0.1:8787` → `…/v1`).
+pub fn parse_api_url(input: &str) -> std::result::Result<Url, String> {
+    let mut url = Url::parse(input.trim()).map_err(|e| {
+        format!("{input:?} is not a URL ({e}); expected e.g. https://api.example.com/v1")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "{input:?}: the API URL must start with http:// or https://"
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() || url.cannot_be_a_base() {
+        return Err(format!("{input:?}: the API URL takes no query or fragment"));
+    }
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(if path.is_empty() { "/v1" } else { &path });
+    Ok(url)
+}
+
+/// The outcome of one device-token poll (RFC 8628 §3.5).
+pub enum Poll {
+    Granted(Credential),
+    Pending,
+    SlowDown,
+    Denied,
+    Expired,
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    credential: Option<Credential>,
+    workspace: Option<String>,
+    timeout_secs: u64,
+}
+
+impl Client {
+    /// `workspace` is sent as `Akua-Context` on authenticated calls.
+    pub fn new(
+        base: Url,
+        credential: Option<Credential>,
+        workspace: Option<String>,
+    ) -> Result<Self> {
+        let timeout_secs = match std::env::var(TIMEOUT_ENV) {
+            Ok(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|s| *s > 0)
+                .ok_or_else(|| {
+                    Error::Usage(format!("{TIMEOUT_ENV} must be a whole number of seconds"))
+                })?,
+            Err(_) => REQUEST_TIMEOUT_SECS,
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(CONNECT_TIMEOUT_SECS.min(timeout_secs)))
+            .timeout(Duration::from_secs(timeout_secs))
+            .user_agent(concat!("cnap/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Network {
+                url: base.to_string(),
+                reason: format!("cannot build the HTTP client: {e}"),
+            })?;
+        Ok(Self {
+            http,
+            base,
+            credential,
+            workspace,
+            timeout_secs,
+        })
+    }
+
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .expect("checked by parse_api_url")
+            .extend(segments);
+        url
+    }
+
+    fn public(&self, method: Method, segments: &[&str]) -> RequestBuilder {
+        self.http
+            .request(method, self.url(segments))
+            .header(reqwest::header::ACCEPT, "application/json")
+    }
+
+    /// A request with `Authorization` (marked sensitive by reqwest) and,
+    /// when a workspace is selected, `Akua-Context`.
+    fn authed(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder> {
+        let credential = self.credential.as_ref().ok_or(Error::NotLoggedIn)?;
+        let mut request = self
+            .public(method, segments)
+            .bearer_auth(credential.expose());
+        if let Some(ws) = &self.workspace {
+            request = request.header(CONTEXT_HEADER, ws);
+        }
+        Ok(request)
+    }
+
+    /// Sends and reads the whole answer, translating transport failures.
+    async fn send(&self, request: RequestBuilder) -> Result<(StatusCode, Vec<u8>)> {
+        let request = request.build().map_err(|e| self.transport(e))?;
+        let response = self
+            .http
+            .execute(request)
+            .await
+            .map_err(|e| self.transport(e))?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| self.transport(e))?;
+        Ok((status, body.to_vec()))
+    }
+
+    async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
+        let (status, body) = self.send(request).await?;
+        if !status.is_success() {
+            return Err(api_error(status, &body));
+        }
+        serde_json::from_slice(&body).map_err(|e| Error::BadResponse {
+            url: self.base.to_string(),
+            reason: format!("HTTP {status} with a body cnap cannot read ({e})"),
+        })
+    }
+
+    async fn no_content(&self, request: RequestBuilder) -> Result<()> {
+        let (status, body) = self.send(request).await?;
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(api_error(status, &body))
+        }
+    }
+
+    fn transport(&self, e: reqwest::Error) -> Error {
+        let url = self.base.to_string();
+        if e.is_connect() {
+            let reason = if e.is_timeout() {
+                format!("no connection within {CONNECT_TIMEOUT_SECS} s")
+            } else {
+                root_cause(&e)
+            };
+            Error::Connect { url, reason }
+        } else if e.is_timeout() {
+            Error::Timeout {
+                url,
+                secs: self.timeout_secs,
+            }
+        } else {
+            Error::Network {
+                url,
+                reason: root_cause(&e),
+            }
+        }
+    }
+
+    /// `POST /auth/device/code`.
+    pub async fn device_code(&self) -> Result<DeviceAuthorization> {
+        let request = self
+            .public(Method::POST, &["auth", "device", "code"])
+            .form(&[("client_id", CLIENT_ID)]);
+        self.json(request).await
+    }
+
+    /// `POST /auth/device/token`: one poll.
+    pub async fn device_token(&self, device_code: &str) -> Result<Poll> {
+        let request = self
+            .public(Method::POST, &["auth", "device", "token"])
+            .form(&[
+                ("grant_type", DEVICE_GRANT_TYPE),
+                ("device_code", device_code),
+                ("client_id", CLIENT_ID),
+            ]);
+        let (status, body) = self.send(request).await?;
+        if status.is_success() {
+            let bad = |reason: String| Error::BadResponse {
+                url: self.base.to_string(),
+                reason,
+            };
+            let token: AccessToken = serde_json::from_slice(&body)
+                .map_err(|e| bad(format!("unreadable access token response ({e})")))?;
+            let credential = Credential::parse(&token.access_token)
+                .map_err(|_| bad("the access token is not a token".into()))?;
+            return Ok(Poll::Granted(credential));
+        }
+        let error = api_error(status, &body);
+        match &error {
+            Error::Api { code, .. } => match code.as_str() {
+                "authorization_pending" => Ok(Poll::Pending),
+                "slow_down" => Ok(Poll::SlowDown),
+                "access_denied" => Ok(Poll::Denied),
+                "expired_token" => Ok(Poll::Expired),
+                _ => Err(error),
+            },
+            _ => Err(error),
+        }
+    }
+
+    /// `GET /auth/whoami`.
+    pub async fn whoami(&self) -> Result<Whoami> {
+        self.json(self.authed(Method::GET, &["auth", "whoami"])?)
+            .await
+    }
+
+    /// `GET /auth/session` (session credentials only).
+    pub async fn session(&self) -> Result<Session> {
+        self.json(self.authed(Method::GET, &["auth", "session"])?)
+            .await
+    }
+
+    /// `DELETE /auth/session`: revokes the calling session.
+    pub async fn logout(&self) -> Result<()> {
+        self.no_content(self.authed(Method::DELETE, &["auth", "session"])?)
+            .await
+    }
+
+    /// `POST /api_tokens`.
+    pub async fn create_token(&self, body: &CreateToken) -> Result<CreatedToken> {
+        self.json(self.authed(Method::POST, &["api_tokens"])?.json(body))
+            .await
+    }
+
+    /// `GET /api_tokens`: one page.
+    pub async fn list_tokens(
+        &self,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<TokenSummary>> {
+        let request = self.authed(Method::GET, &["api_tokens"])?;
+        self.json(paged(request, limit, cursor)).await
+    }
+
+    /// `DELETE /api_tokens/{id}`.
+    pub async fn revoke_token(&self, id: &str) -> Result<()> {
+        self.no_content(self.authed(Method::DELETE, &["api_tokens", id])?)
+            .await
+    }
+
+    /// `POST /workspaces`.
+    pub async fn create_workspace(&self, name: &str) -> Result<Workspace> {
+        let body = CreateWorkspace {
+            name: name.to_owned(),
+        };
+        self.json(self.authed(Method::POST, &["workspaces"])?.json(&body))
+            .await
+    }
+
+    /// `GET /workspaces`: one page.
+    pub async fn list_workspaces(
+        &self,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<Workspace>> {
+        let request = self.authed(Method::GET, &["workspaces"])?;
+        self.json(paged(request, limit, cursor)).await
+    }
+}
+
+fn paged(request: RequestBuilder, limit: Option<u32>, cursor: Option<&str>) -> RequestBuilder {
+    let mut query: Vec<(&str, String)> = Vec::new();
+    if let Some(limit) = limit {
+        query.push(("limit", limit.to_string()));
+    }
+    if let Some(cursor) = cursor {
+        query.push(("cursor", cursor.to_owned()));
+    }
+    request.query(&query)
+}
+
+/// The innermost cause, e.g. "Connection refused (os error 111)": the
+/// outer layers only repeat "error sending request".
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = e;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+/// Reads an error answer in either of the API's shapes; anything else
+/// (a proxy's HTML page) keeps the status and its reason phrase.
+fn api_error(status: StatusCode, body: &[u8]) -> Error {
+    let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    let reason = status.canonical_reason().unwrap_or("error").to_lowercase();
+    let (code, message, field) = match &value["error"] {
+        Value::Object(e) => (
+            text(&e["code"]),
+            text(&e["message"]),
+            e.get("field").and_then(text),
+        ),
+        Value::String(code) => (Some(code.clone()), text(&value["error_description"]), None),
+        _ => (None, None, None),
+    };
+    Error::Api {
+        status: status.as_u16(),
+        code: code.unwrap_or_else(|| format!("http_{}", status.as_u16())),
+        message: message.unwrap_or(reason),
+        field,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(e: Error) -> (u16, String, String, Option<String>) {
+        match e {
+            Error::Api {
+                status,
+                code,
+                message,
+                field,
+            } => (status, code, message, field),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn api_urls_are_normalised() {
+        let s = |i: &str| parse_api_url(i).map(|u| u.to_string());
+        assert_eq!(
+            s("http://127.0.0.1:8787").unwrap(),
+            "http://127.0.0.1:8787/v1"
+        );
+        assert_eq!(
+            s("https://api.example.com/v1/").unwrap(),
+            "https://api.example.com/v1"
+        );
+        assert_eq!(
+            s("https://x.example/prod/v1").unwrap(),
+            "https://x.example/prod/v1"
+        );
+        assert!(s("ftp://x").is_err());
+        assert!(s("127.0.0.1:8787").is_err());
+        assert!(s("http://x/v1?a=b").is_err());
+    }
+
+    #[test]
+    fn paths_are_escaped_segments() {
+        let client = Client::new(parse_api_url("http://h/v1").unwrap(), None, None).unwrap();
+        assert_eq!(
+            client.url(&["api_tokens", "tok_1/../x"]).as_str(),
+            "http://h/v1/api_tokens/tok_1%2F..%2Fx"
+        );
+    }
+
+    #[test]
+    fn both_error_shapes_are_read() {
+        let envelope =
+            br#"{"error":{"code":"validation_error","message":"too long","field":"name"}}"#;
+        assert_eq!(
+            parts(api_error(StatusCode::UNPROCESSABLE_ENTITY, envelope)),
+            (
+                422,
+                "validation_error".into(),
+                "too long".into(),
+                Some("name".into())
+            )
+        );
+        let oauth = br#"{"error":"slow_down","error_description":"polling too fast"}"#;
+        assert_eq!(
+            parts(api_error(StatusCode::BAD_REQUEST, oauth)),
+            (400, "slow_down".into(), "polling too fast".into(), None)
+        );
+        let html = b"<html>bad gateway</html>";
+        assert_eq!(
+            parts(api_error(StatusCode::BAD_GATEWAY, html)),
+            (502, "http_502".into(), "bad gateway".into(), None)
+        );
+    }
+
+    #[tokio::test]
+    async fn calls_needing_a_credential_fail_before_any_request() {
+        // Port 9 (discard) is never contacted: the error comes first.
+        let client =
+            Client::new(parse_api_url("http://127.0.0.1:9/v1").unwrap(), None, None).unwrap();
+        assert!(matches!(client.whoami().await, Err(Error::NotLoggedIn)));
+    }
+}

@@ -1,0 +1,346 @@
+//! `~/.cnap/config.yaml`: where `cnap` keeps the API URL, the active
+//! workspace, the credential and the default output format.
+//!
+//! ```yaml
+//! api_url: https://api.example.com/v1
+//! active_workspace: ws_…
+//! auth:
+//!   token: …
+//! output:
+//!   format: table
+//! ```
+//!
+//! The file is kept as a generic YAML mapping and only the known keys are
+//! edited, so keys written by a newer `cnap` (or by hand) survive a save.
+//! It holds a secret, hence the directory is 0700, the file 0600, and a save
+//! is atomic (a temp file in the same directory, then `rename`): a crash or a
+//! full disk never leaves a half-written file that loses the login.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use yaml_serde::{Mapping, Value};
+
+use crate::credential::Credential;
+use crate::error::{Error, Result};
+use crate::output::Format;
+
+const DIR: &str = ".cnap";
+const FILE: &str = "config.yaml";
+
+const API_URL: &[&str] = &["api_url"];
+const ACTIVE_WORKSPACE: &[&str] = &["active_workspace"];
+const TOKEN: &[&str] = &["auth", "token"];
+const OUTPUT_FORMAT: &[&str] = &["output", "format"];
+
+/// The config file's contents. Deliberately not `Debug`: it holds the token.
+pub struct Config {
+    path: PathBuf,
+    doc: Mapping,
+}
+
+impl Config {
+    /// `$HOME/.cnap/config.yaml`. `HOME` comes from the environment so that
+    /// tests (and people with several identities) can point it elsewhere.
+    pub fn default_path() -> Result<PathBuf> {
+        match std::env::var_os("HOME") {
+            Some(home) if !home.is_empty() => Ok(PathBuf::from(home).join(DIR).join(FILE)),
+            _ => Err(Error::Config(
+                "HOME is not set: cannot find ~/.cnap/config.yaml".into(),
+            )),
+        }
+    }
+
+    /// Reads the file; a missing file is an empty config.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => {
+                return Err(Error::Config(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        let doc = match yaml_serde::from_str::<Value>(&text) {
+            Ok(Value::Mapping(m)) => m,
+            Ok(Value::Null) => Mapping::new(),
+            Ok(_) => {
+                return Err(Error::Config(format!(
+                    "{} must be a YAML mapping (key: value)",
+                    path.display()
+                )));
+            }
+            Err(e) => {
+                return Err(Error::Config(format!(
+                    "cannot parse {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        let config = Self {
+            path: path.to_owned(),
+            doc,
+        };
+        // Reject wrongly typed known keys now, not halfway through a command.
+        config.api_url()?;
+        config.active_workspace()?;
+        config.token()?;
+        config.output_format()?;
+        Ok(config)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn api_url(&self) -> Result<Option<&str>> {
+        self.get(API_URL)
+    }
+
+    pub fn set_api_url(&mut self, url: Option<&str>) {
+        self.set(API_URL, url);
+    }
+
+    pub fn active_workspace(&self) -> Result<Option<&str>> {
+        self.get(ACTIVE_WORKSPACE)
+    }
+
+    pub fn set_active_workspace(&mut self, workspace: Option<&str>) {
+        self.set(ACTIVE_WORKSPACE, workspace);
+    }
+
+    pub fn token(&self) -> Result<Option<Credential>> {
+        self.get(TOKEN)?
+            .map(Credential::parse)
+            .transpose()
+            .map_err(|_| {
+                Error::Config(format!(
+                    "auth.token in {} is not a token; run `cnap auth login`",
+                    self.path.display()
+                ))
+            })
+    }
+
+    pub fn set_token(&mut self, token: Option<&Credential>) {
+        self.set(TOKEN, token.map(Credential::expose));
+    }
+
+    pub fn output_format(&self) -> Result<Option<Format>> {
+        match self.get(OUTPUT_FORMAT)? {
+            None => Ok(None),
+            Some("table") => Ok(Some(Format::Table)),
+            Some("json") => Ok(Some(Format::Json)),
+            Some(other) => Err(Error::Config(format!(
+                "output.format in {} is {other:?}; expected table or json",
+                self.path.display()
+            ))),
+        }
+    }
+
+    /// The string at `keys`; absent or null is `None`, another type an error.
+    fn get(&self, keys: &[&str]) -> Result<Option<&str>> {
+        let mut current = &self.doc;
+        let (last, parents) = keys.split_last().expect("a key path");
+        for (depth, key) in parents.iter().enumerate() {
+            match current.get(*key) {
+                None | Some(Value::Null) => return Ok(None),
+                Some(Value::Mapping(m)) => current = m,
+                Some(_) => return Err(self.wrong_type(&keys[..=depth])),
+            }
+        }
+        match current.get(*last) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(self.wrong_type(keys)),
+        }
+    }
+
+    fn wrong_type(&self, keys: &[&str]) -> Error {
+        Error::Config(format!(
+            "{} in {} has the wrong type",
+            keys.join("."),
+            self.path.display()
+        ))
+    }
+
+    /// Sets (or with `None` removes) the string at `keys`, creating parent
+    /// mappings as needed and dropping a parent this leaves empty. Every
+    /// other key, known or not, is left as it was.
+    fn set(&mut self, keys: &[&str], value: Option<&str>) {
+        fn walk(map: &mut Mapping, keys: &[&str], value: Option<&str>) {
+            let (key, rest) = keys.split_first().expect("a key path");
+            if rest.is_empty() {
+                match value {
+                    Some(v) => {
+                        map.insert(Value::from(*key), Value::from(v));
+                    }
+                    None => {
+                        map.remove(*key);
+                    }
+                }
+                return;
+            }
+            if value.is_none() && !matches!(map.get(*key), Some(Value::Mapping(_))) {
+                return;
+            }
+            let child = map
+                .entry(Value::from(*key))
+                .or_insert_with(|| Value::Mapping(Mapping::new()));
+            if !child.is_mapping() {
+                *child = Value::Mapping(Mapping::new());
+            }
+            if let Value::Mapping(m) = child {
+                walk(m, rest, value);
+                if m.is_empty() {
+                    map.remove(*key);
+                }
+            }
+        }
+        walk(&mut self.doc, keys, value);
+    }
+
+    /// Writes the file atomically with owner-only permissions.
+    pub fn save(&self) -> Result<()> {
+        let fail = |what: &str, e: std::io::Error| {
+            Error::Config(format!("cannot {what} {}: {e}", self.path.display()))
+        };
+        let dir = self
+            .path
+            .parent()
+            .ok_or_else(|| Error::Config(format!("{} has no directory", self.path.display())))?;
+        create_private_dir(dir).map_err(|e| fail("create the directory of", e))?;
+
+        let text = yaml_serde::to_string(&self.doc)
+            .map_err(|e| Error::Config(format!("cannot serialise the config: {e}")))?;
+        // tempfile creates the file 0600 on Unix, so the secret is never
+        // readable by others, not even for an instant.
+        let mut temp = tempfile::Builder::new()
+            .prefix(".config.yaml.")
+            .tempfile_in(dir)
+            .map_err(|e| fail("create a temporary file next to", e))?;
+        temp.write_all(text.as_bytes())
+            .and_then(|()| temp.as_file().sync_all())
+            .map_err(|e| fail("write", e))?;
+        set_mode(temp.path(), 0o600).map_err(|e| fail("set the permissions of", e))?;
+        temp.persist(&self.path)
+            .map_err(|e| fail("replace", e.error))?;
+        // Make the rename itself durable; harmless where unsupported.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+/// Creates `dir` (and parents) and makes it owner-only, tightening a
+/// directory that already exists with looser permissions.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)?;
+    set_mode(dir, 0o700)
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_: &Path, _: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> (tempfile::TempDir, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DIR).join(FILE);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        let config = Config::load(&path).unwrap();
+        (dir, config)
+    }
+
+    #[test]
+    fn a_missing_file_is_an_empty_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::load(&dir.path().join("nope.yaml")).unwrap();
+        assert_eq!(config.api_url().unwrap(), None);
+        assert!(config.token().unwrap().is_none());
+    }
+
+    #[test]
+    fn unknown_keys_survive_edits() {
+        let (_dir, mut config) = config(
+            "colour: never\nauth:\n  token: abc\n  helper: keychain\noutput:\n  format: json\n",
+        );
+        config.set_token(None);
+        config.set_api_url(Some("http://x/v1"));
+        config.save().unwrap();
+        let saved: Value =
+            yaml_serde::from_str(&std::fs::read_to_string(config.path()).unwrap()).unwrap();
+        assert_eq!(saved["colour"], Value::from("never"));
+        assert_eq!(saved["auth"]["helper"], Value::from("keychain"));
+        assert!(saved["auth"].get("token").is_none());
+        assert_eq!(saved["output"]["format"], Value::from("json"));
+        assert_eq!(saved["api_url"], Value::from("http://x/v1"));
+    }
+
+    #[test]
+    fn removing_the_last_key_drops_the_empty_parent() {
+        let (_dir, mut config) = config("auth:\n  token: abc\n");
+        config.set_token(None);
+        assert!(config.doc.is_empty());
+        // Removing what is not there creates nothing.
+        config.set_token(None);
+        assert!(config.doc.is_empty());
+    }
+
+    #[test]
+    fn wrong_types_and_values_are_reported_with_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        for (text, key) in [
+            ("api_url: 5\n", "api_url"),
+            ("auth: yes\n", "auth"),
+            ("output:\n  format: xml\n", "output.format"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let Err(e) = Config::load(&path) else {
+                panic!("{text} accepted")
+            };
+            assert!(e.to_string().contains(key), "{e}");
+        }
+        std::fs::write(&path, "- a list\n").unwrap();
+        assert!(Config::load(&path).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn save_is_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let cnap = dir.path().join(DIR);
+        std::fs::create_dir(&cnap).unwrap();
+        set_mode(&cnap, 0o755).unwrap();
+        let mut config = Config::load(&cnap.join(FILE)).unwrap();
+        config.set_active_workspace(Some("ws_1"));
+        config.save().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&cnap), 0o700);
+        assert_eq!(mode(&cnap.join(FILE)), 0o600);
+        // Nothing but the config is left behind.
+        assert_eq!(std::fs::read_dir(&cnap).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,61 @@
+//! Prefixed ids as the API defines them (DESIGN §6): the prefix, then 1 or
+//! more base62 characters, up to a maximum length. Checked before any
+//! request, so a typo is a usage error and an id is always safe to put in a
+//! URL path or a header. Not clap value parsers: clap echoes a rejected
+//! value, and a token pasted in place of an id must not be printed.
+
+fn parse(input: &str, prefix: &str, what: &str, max: usize) -> Result<String, String> {
+    let input = input.trim();
+    match input.strip_prefix(prefix) {
+        Some(rest)
+            if !rest.is_empty()
+                && input.len() <= max
+                && rest.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            Ok(input.to_owned())
+        }
+        // The input is not echoed: it might be a token pasted by mistake.
+        _ => Err(format!(
+            "not a {what}: expected {prefix} followed by letters and digits (at most {max} characters)"
+        )),
+    }
+}
+
+/// A workspace id: at most 53 characters, the `Akua-Context` limit.
+pub fn workspace_id(input: &str) -> Result<String, String> {
+    parse(input, "ws_", "workspace id", 53)
+}
+
+/// An API token id (not the token itself).
+pub fn token_id(input: &str) -> Result<String, String> {
+    if input.trim().starts_with("sk_akua_") {
+        return Err(
+            "that is a token, not its id: pass the tok_… id shown by `cnap tokens list`".into(),
+        );
+    }
+    parse(input, "tok_", "token id", 64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_prefix_and_base62() {
+        assert_eq!(workspace_id("ws_abc1"), Ok("ws_abc1".into()));
+        assert!(workspace_id(&format!("ws_{}", "a".repeat(50))).is_ok());
+        for bad in ["", "ws_", "ws", "WS_a", "ws_a b", "ws_a/b", "tok_a"] {
+            assert!(workspace_id(bad).is_err(), "{bad}");
+        }
+        assert!(workspace_id(&format!("ws_{}", "a".repeat(51))).is_err());
+        assert_eq!(token_id("tok_1"), Ok("tok_1".into()));
+        assert!(token_id("tok_../x").is_err());
+    }
+
+    #[test]
+    fn a_token_given_as_an_id_is_not_echoed() {
+        let secret = "sk_akua_AbCdEfGhIjKlMnOpQrStUvWxYz012345";
+        let e = token_id(secret).unwrap_err();
+        assert!(!e.contains(secret), "{e}");
+    }
+}

@@ -1,0 +1,159 @@
+//! Where each setting comes from. One rule for all of them:
+//! flags > environment (`AKUA_*`, then `CNAP_*`) > config file > default.
+//!
+//! | setting | flag | environment | config |
+//! |---|---|---|---|
+//! | API URL | `--api-url` | `AKUA_API_URL`, `CNAP_API_URL` | `api_url` |
+//! | credential | `auth login --token` (stored) | `AKUA_API_TOKEN`, `CNAP_API_TOKEN` | `auth.token` |
+//! | workspace | `--workspace` | — | `active_workspace` |
+//! | output | `--output` | — | `output.format` |
+//!
+//! An API token belongs to one workspace and acts on it implicitly
+//! (DESIGN §1), so `active_workspace`, which is chosen for sessions, is not
+//! sent with an API token; an explicit `--workspace` still is.
+
+use std::fmt;
+
+use url::Url;
+
+use crate::cli::GlobalArgs;
+use crate::client::{Client, parse_api_url};
+use crate::config::Config;
+use crate::credential::{Credential, Kind};
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::output::Format;
+
+/// The local API that `akua-local` serves, until a URL is configured.
+pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8787/v1";
+pub const TOKEN_ENV: [&str; 2] = ["AKUA_API_TOKEN", "CNAP_API_TOKEN"];
+pub const URL_ENV: [&str; 2] = ["AKUA_API_URL", "CNAP_API_URL"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Flag,
+    Env(&'static str),
+    Config,
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Flag => f.write_str("flag"),
+            Source::Env(name) => f.write_str(name),
+            Source::Config => f.write_str("config"),
+            Source::Default => f.write_str("default"),
+        }
+    }
+}
+
+pub struct Settings {
+    pub config: Config,
+    pub api_url: Url,
+    pub api_url_source: Source,
+    /// The credential in effect, and where it came from.
+    pub credential: Option<(Credential, Source)>,
+    pub workspace: Option<(String, Source)>,
+    pub format: Format,
+}
+
+/// The first of `names` set to a non-empty value.
+fn env_first(names: [&'static str; 2]) -> Option<(&'static str, String)> {
+    names.into_iter().find_map(|name| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (name, v))
+    })
+}
+
+impl Settings {
+    pub fn resolve(global: &GlobalArgs) -> Result<Self> {
+        let config = Config::load(&Config::default_path()?)?;
+
+        let (api_url, api_url_source) = if let Some(url) = &global.api_url {
+            (url.clone(), Source::Flag)
+        } else if let Some((name, value)) = env_first(URL_ENV) {
+            let url = parse_api_url(&value).map_err(|e| Error::Usage(format!("{name}: {e}")))?;
+            (url, Source::Env(name))
+        } else if let Some(value) = config.api_url()? {
+            let url = parse_api_url(value).map_err(|e| {
+                Error::Config(format!("api_url in {}: {e}", config.path().display()))
+            })?;
+            (url, Source::Config)
+        } else {
+            (
+                parse_api_url(DEFAULT_API_URL).expect("a valid default"),
+                Source::Default,
+            )
+        };
+
+        let credential = if let Some((name, value)) = env_first(TOKEN_ENV) {
+            let credential = Credential::parse(&value)
+                .map_err(|_| Error::Usage(format!("{name} does not hold a token")))?;
+            Some((credential, Source::Env(name)))
+        } else {
+            config.token()?.map(|c| (c, Source::Config))
+        };
+
+        let workspace = match &global.workspace {
+            Some(ws) => Some((
+                ids::workspace_id(ws).map_err(|e| Error::Usage(format!("--workspace: {e}")))?,
+                Source::Flag,
+            )),
+            None => match config.active_workspace()? {
+                Some(ws) => Some((
+                    ids::workspace_id(ws).map_err(|e| {
+                        Error::Config(format!(
+                            "active_workspace in {}: {e}",
+                            config.path().display()
+                        ))
+                    })?,
+                    Source::Config,
+                )),
+                None => None,
+            },
+        };
+
+        let format = match global.output {
+            Some(format) => format,
+            None => config.output_format()?.unwrap_or_default(),
+        };
+
+        Ok(Self {
+            config,
+            api_url,
+            api_url_source,
+            credential,
+            workspace,
+            format,
+        })
+    }
+
+    /// The workspace to send as `Akua-Context` with the current credential.
+    pub fn context(&self) -> Option<&str> {
+        let (ws, source) = self.workspace.as_ref()?;
+        let api_token = matches!(&self.credential, Some((c, _)) if c.kind() == Kind::ApiToken);
+        (!api_token || *source == Source::Flag).then_some(ws.as_str())
+    }
+
+    /// A client with the credential in effect and the workspace to act in.
+    pub fn client(&self) -> Result<Client> {
+        Client::new(
+            self.api_url.clone(),
+            self.credential.as_ref().map(|(c, _)| c.clone()),
+            self.context().map(str::to_owned),
+        )
+    }
+
+    /// A client for calls that need no credential, or a given one.
+    pub fn client_with(&self, credential: Option<Credential>) -> Result<Client> {
+        Client::new(self.api_url.clone(), credential, None)
+    }
+
+    /// The credential, or "not logged in".
+    pub fn require_credential(&self) -> Result<&(Credential, Source)> {
+        self.credential.as_ref().ok_or(Error::NotLoggedIn)
+    }
+}

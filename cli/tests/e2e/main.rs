@@ -1,0 +1,9 @@
+//! End-to-end tests of `cnap`: the real binary against the real API
+//! (`akua-local` in-process, embedded store), each test with its own server
+//! and its own temporary `HOME`. One test binary, so the API is linked once.
+
+mod config;
+mod errors;
+mod login;
+mod support;
+mod tokens;

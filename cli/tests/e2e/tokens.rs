@@ -1,0 +1,237 @@
+//! `cnap workspaces …` and `cnap tokens …` with a session from the device
+//! flow, as a person would use them.
+
+use serde_json::Value;
+
+use crate::support::{Api, Home, now};
+
+fn ids(list: &Value) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|t| t["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+/// Data rows of a table (the header is the first line).
+fn rows(table: &str) -> Vec<&str> {
+    table.lines().skip(1).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workspaces_and_tokens_with_a_session() {
+    let api = Api::start().await;
+    let home = Home::new(&api.base);
+    home.device_login(&api).await.expect(0);
+
+    // A session acts in no workspace until one is chosen: 403, exit 3.
+    home.run(&["tokens", "list"])
+        .await
+        .expect(3)
+        .stderr_has("forbidden")
+        .stderr_has("hint: check the workspace");
+
+    // Create a workspace and make it the default.
+    let created = home
+        .run(&["workspaces", "create", "Platform", "-o", "json"])
+        .await;
+    let ws = created.expect(0).json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert!(ws.starts_with("ws_"));
+    assert_eq!(created.json()["role"], "owner");
+    home.run(&["workspaces", "use", &ws])
+        .await
+        .expect(0)
+        .stderr_has("You are owner");
+    assert_eq!(
+        home.config()["active_workspace"].as_str(),
+        Some(ws.as_str())
+    );
+    let list = home.run(&["workspaces", "list"]).await;
+    let active: Vec<&str> = rows(&list.expect(0).stdout)
+        .into_iter()
+        .filter(|r| r.starts_with('*'))
+        .collect();
+    assert_eq!(active.len(), 1, "{list:#?}");
+    assert!(active[0].contains(&ws) && active[0].contains("Platform"));
+
+    // Create: the secret once, with a warning; expiry from --expires-in.
+    let before = now();
+    let first = home
+        .run(&[
+            "tokens",
+            "create",
+            "--name",
+            "ci-1",
+            "--expires-in",
+            "30d",
+            "-o",
+            "json",
+        ])
+        .await;
+    first.expect(0).stderr_has("it will not be shown again");
+    let first = first.json();
+    let secret = first["token"].as_str().expect("token").to_owned();
+    assert!(secret.starts_with("sk_akua_"));
+    assert_eq!(first["workspace_id"], ws.as_str());
+    let expires = first["expires_at"].as_i64().expect("expires_at");
+    assert!(
+        (before + 30 * 86_400..=now() + 30 * 86_400).contains(&expires),
+        "expires_at {expires}"
+    );
+    assert_eq!(api.whoami_status(&secret).await, 200);
+
+    // --expires-at and --role reach the server as given.
+    let second = home
+        .run(&[
+            "tokens",
+            "create",
+            "--name",
+            "ci-2",
+            "--expires-at",
+            "2030-01-01",
+            "--role",
+            "member",
+            "-o",
+            "json",
+        ])
+        .await;
+    let second = second.expect(0).json();
+    assert_eq!(second["expires_at"], 1_893_456_000);
+    assert_eq!(second["role"], "member");
+
+    // The table form shows the secret too, exactly once.
+    let table = home.run(&["tokens", "create", "--name", "ci-3"]).await;
+    table.expect(0).stdout_has("token:").stdout_has("expires:");
+    let shown = table
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("token:"))
+        .expect("token line")
+        .trim()
+        .to_owned();
+    assert_eq!(table.stdout.matches(&shown).count(), 1);
+    assert_eq!(api.whoami_status(&shown).await, 200);
+    for name in ["ci-4", "ci-5"] {
+        home.run(&["tokens", "create", "--name", name])
+            .await
+            .expect(0);
+    }
+
+    // One page of 2, with a pointer to --all …
+    let page = home.run(&["tokens", "list", "--limit", "2"]).await;
+    page.expect(0).stderr_has("pass --all");
+    assert_eq!(rows(&page.stdout).len(), 2, "{page:#?}");
+    let page = home
+        .run(&["tokens", "list", "--limit", "2", "-o", "json"])
+        .await;
+    let page = page.expect(0).json();
+    assert_eq!(ids(&page).len(), 2);
+    assert_eq!(page["has_more"], true);
+    assert!(page["next_cursor"].is_string());
+
+    // … and --all follows the cursors through three pages.
+    let all = home
+        .run(&["tokens", "list", "--limit", "2", "--all", "-o", "json"])
+        .await;
+    all.expect(0).never_shows(&secret).never_shows(&shown);
+    let all = all.json();
+    let mut listed = ids(&all);
+    assert_eq!(listed.len(), 5, "{all}");
+    assert_eq!(all["has_more"], false);
+    assert!(
+        all["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t.get("token").is_none())
+    );
+    listed.sort();
+    listed.dedup();
+    assert_eq!(listed.len(), 5, "a token listed twice");
+    assert!(listed.contains(&first["id"].as_str().unwrap().to_owned()));
+    let table = home.run(&["tokens", "list", "--limit", "2", "--all"]).await;
+    assert_eq!(rows(&table.expect(0).stdout).len(), 5);
+    assert!(!table.stderr.contains("pass --all"));
+
+    // Revoke asks first; without a terminal it refuses to ask.
+    let id = first["id"].as_str().unwrap();
+    home.run(&["tokens", "revoke", id])
+        .await
+        .expect(2)
+        .stderr_has("pass --yes");
+    assert_eq!(
+        api.whoami_status(&secret).await,
+        200,
+        "revoked without --yes"
+    );
+
+    home.run(&["tokens", "revoke", id, "--yes"])
+        .await
+        .expect(0)
+        .stderr_has(&format!("Revoked {id}"));
+    assert_eq!(api.whoami_status(&secret).await, 401);
+    let after = home.run(&["tokens", "list", "--all", "-o", "json"]).await;
+    let remaining = ids(&after.expect(0).json());
+    assert_eq!(remaining.len(), 4);
+    assert!(!remaining.iter().any(|r| r == id));
+
+    // Revoking it again, or an id that never existed: 404, exit 1.
+    home.run(&["tokens", "revoke", id, "--yes"])
+        .await
+        .expect(1)
+        .stderr_has("not_found")
+        .stderr_has("HTTP 404");
+    home.run(&["tokens", "revoke", "tok_doesnotexist", "-y"])
+        .await
+        .expect(1)
+        .stderr_has("not_found");
+
+    // --workspace beats active_workspace: a workspace we are not in is 403,
+    // and `use` refuses to save it.
+    home.run(&["tokens", "list", "--workspace", "ws_nobodyhasthisone"])
+        .await
+        .expect(3)
+        .stderr_has("forbidden");
+    home.run(&["workspaces", "use", "ws_nobodyhasthisone"])
+        .await
+        .expect(3);
+    assert_eq!(
+        home.config()["active_workspace"].as_str(),
+        Some(ws.as_str())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_api_token_acts_in_its_own_workspace() {
+    let api = Api::start().await;
+    let ws = api.workspace("Own").await;
+    let other = api.workspace("Other").await;
+    let (_, token) = api.api_token(&ws, "ci").await;
+    api.api_token(&ws, "second").await;
+    let home = Home::new(&api.base);
+    // The active workspace names another workspace; an API token ignores it.
+    home.write_config(&format!("active_workspace: {other}\n"));
+    home.run(&["auth", "login", "--token", &token])
+        .await
+        .expect(0);
+
+    let list = home.run(&["tokens", "list", "-o", "json"]).await;
+    let list = list.expect(0).never_shows(&token).json();
+    assert_eq!(ids(&list).len(), 2);
+    assert!(
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["workspace_id"] == ws.as_str())
+    );
+    // An explicit --workspace is sent, and the server refuses the mismatch.
+    home.run(&["tokens", "list", "--workspace", &other])
+        .await
+        .expect(3)
+        .stderr_has("forbidden");
+}

@@ -1,0 +1,147 @@
+//! `akua-local` as a separate process, for tests that need what a person
+//! gets: a real port, a data directory on disk, a restart, the logs.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+/// The `akua-local` binary next to this test's own.
+pub fn binary() -> PathBuf {
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    // Make sure the binary matches the sources (a no-op under
+    // `cargo test --workspace`, which has just built it).
+    BUILD.call_once(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-q", "-p", "akua-local"])
+            .status()
+            .expect("run cargo");
+        assert!(status.success(), "building akua-local failed");
+    });
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().join("akua-local")
+}
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    /// Everything the process wrote to stderr (its logs), so far.
+    pub logs: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the server on port 0 and reads the chosen address from its
+/// start-up line.
+pub fn start(data_dir: &Path) -> Server {
+    start_with(data_dir, &[])
+}
+
+/// Starts with extra environment variables (e.g. `RUST_LOG`).
+pub fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Server {
+    let mut child = Command::new(binary())
+        .args(["--port", "0", "--data-dir"])
+        .arg(data_dir)
+        .env_remove("AKUA_JWT_ISSUER")
+        .env_remove("AKUA_JWT_AUDIENCE")
+        .env_remove("AKUA_JWKS_URL")
+        .envs(env.iter().copied())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let logs = Arc::new(Mutex::new(String::new()));
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("akua-local exited before serving")
+            .unwrap();
+        logs.lock().unwrap().push_str(&line);
+        logs.lock().unwrap().push('\n');
+        if let Some(rest) = line.split("serving the Akua API on ").nth(1) {
+            break rest.split("/v1").next().unwrap().to_owned();
+        }
+    };
+    // Keep reading stderr so the process never blocks on a full pipe.
+    let sink = logs.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let mut logs = sink.lock().unwrap();
+            logs.push_str(&line);
+            logs.push('\n');
+        }
+    });
+    Server { child, base, logs }
+}
+
+pub fn mint_jwt(data_dir: &Path, sub: &str) -> String {
+    let out = Command::new(binary())
+        .args(["mint-jwt", "--sub", sub, "--data-dir"])
+        .arg(data_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+pub struct Http {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl Http {
+    /// A request with an optional bearer token, `Akua-Context` and JSON body;
+    /// returns the status and the JSON body (`Null` when not JSON).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        context: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .client
+            .request(method.parse().unwrap(), format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        if let Some(c) = context {
+            req = req.header("akua-context", c);
+        }
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn form(&self, path: &str, body: &str) -> (u16, String) {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+}
