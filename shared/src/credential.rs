@@ -223,6 +223,33 @@ impl fmt::Debug for Jwt {
     }
 }
 
+/// A secret on its way out in the one response that hands it over (a new
+/// API token, a session token, a device code): serialises as the plain
+/// string, prints as `[REDACTED]`, so logging a response cannot leak it.
+pub struct Revealed(SecretString);
+
+impl Revealed {
+    pub fn new(secret: &str) -> Self {
+        Self(SecretString::from(secret))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for Revealed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+impl serde::Serialize for Revealed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.expose_secret())
+    }
+}
+
 /// SHA-256 of a whole token: the only form in which a credential is stored
 /// (DESIGN §1). Kept out of `Debug` too: a hash is what a stolen table would
 /// be matched against.
@@ -376,6 +403,13 @@ mod tests {
         assert!(!printed.contains(session.expose()));
         assert!(!printed.contains(&api.hash().to_hex()));
         assert!(!printed.contains("eyJzdWIiOiJ4In0"));
+    }
+
+    #[test]
+    fn revealed_secrets_serialise_but_never_print() {
+        let r = Revealed::new("sk_akua_secret");
+        assert_eq!(serde_json::to_string(&r).unwrap(), "\"sk_akua_secret\"");
+        assert!(!format!("{r:?}").contains("secret"));
     }
 
     #[test]

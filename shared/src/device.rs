@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::api_error::ApiError;
 use crate::base62;
-use crate::credential::{CredentialHash, SessionToken};
+use crate::credential::{CredentialHash, Revealed, SessionToken};
 use crate::decision::SESSION_LIFETIME_SECS;
 use crate::ids::SessionId;
 use crate::principal::{CredentialKind, Principal};
@@ -180,7 +180,8 @@ impl From<StoreError> for OAuthError {
 /// The device authorization response (RFC 8628 §3.2).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeviceAuthorization {
-    pub device_code: String,
+    #[schema(value_type = String)]
+    pub device_code: Revealed,
     pub user_code: String,
     pub verification_uri: String,
     pub verification_uri_complete: String,
@@ -191,7 +192,9 @@ pub struct DeviceAuthorization {
 /// The token response (RFC 8628 §3.5, RFC 6749 §5.1).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccessToken {
-    pub access_token: String,
+    /// The new 32-character session token.
+    #[schema(value_type = String)]
+    pub access_token: Revealed,
     pub token_type: &'static str,
     pub expires_in: i64,
 }
@@ -251,7 +254,7 @@ pub async fn authorize(
                 user_code.display()
             );
             return Ok(DeviceAuthorization {
-                device_code,
+                device_code: Revealed::new(&device_code),
                 user_code: user_code.display(),
                 verification_uri: config.verification_uri.clone(),
                 verification_uri_complete: complete,
@@ -326,7 +329,7 @@ pub async fn token(
                 return Err(OAuthError::INVALID_GRANT);
             }
             Ok(AccessToken {
-                access_token: token.expose().to_owned(),
+                access_token: Revealed::new(token.expose()),
                 token_type: "Bearer",
                 expires_in: SESSION_LIFETIME_SECS,
             })

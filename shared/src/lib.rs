@@ -33,7 +33,9 @@ pub mod tokens;
 pub mod workspaces;
 
 pub use api_error::ApiError;
-pub use credential::{ApiToken, Credential, CredentialError, CredentialHash, Jwt, SessionToken};
+pub use credential::{
+    ApiToken, Credential, CredentialError, CredentialHash, Jwt, Revealed, SessionToken,
+};
 pub use decision::{Authorizer, Decision, DecisionError, DenyReason};
 pub use ids::{
     Name, Role, SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId, WorkspaceName,

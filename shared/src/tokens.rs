@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::api_error::ApiError;
+use crate::credential::Revealed;
 use crate::cursor;
 use crate::ids::{Role, TokenId, TokenName, TokenRole, WorkspaceId};
 use crate::issue::{self, NewApiToken};
@@ -32,7 +33,8 @@ pub struct CreatedToken {
     pub id: String,
     pub workspace_id: String,
     pub name: String,
-    pub token: String,
+    #[schema(value_type = String, example = "sk_akua_…")]
+    pub token: Revealed,
     pub prefix: String,
     pub role: TokenRole,
     pub created_at: i64,
@@ -152,7 +154,7 @@ pub async fn create(
         id: record.id.to_string(),
         workspace_id: record.workspace_id.to_string(),
         name: record.name.into(),
-        token: token.expose().to_owned(),
+        token: Revealed::new(token.expose()),
         prefix: record.prefix,
         role: record.role,
         created_at: record.created_at,

@@ -279,7 +279,7 @@ async fn an_expired_code_is_expired_token() {
     let later = now + device::CODE_LIFETIME_SECS;
     let poll = params(&[
         ("grant_type", DEVICE_GRANT_TYPE),
-        ("device_code", &auth.device_code),
+        ("device_code", auth.device_code.expose()),
         ("client_id", "cnap"),
     ]);
     assert_eq!(

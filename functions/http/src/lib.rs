@@ -132,13 +132,30 @@ fn field_name(path: &str, message: &str) -> String {
     }
 }
 
-/// serde's message without the input echoed back or position noise.
+/// serde's message without position noise and without the offending value
+/// echoed back (`invalid type: string "…"`): a value can be a secret pasted
+/// into the wrong field, and error messages never carry secrets.
 fn data_message(e: &serde_json::Error) -> String {
     let text = e.to_string();
-    match text.find(" at line ") {
-        Some(i) => text[..i].to_owned(),
-        None => text,
+    let text = match text.find(" at line ") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut quoted = false;
+    for c in text.chars() {
+        if c == '"' {
+            if !quoted {
+                out.push_str("\"…");
+            } else {
+                out.push('"');
+            }
+            quoted = !quoted;
+        } else if !quoted {
+            out.push(c);
+        }
     }
+    out
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
@@ -292,6 +309,14 @@ mod tests {
         assert_eq!(e.status(), 422);
         assert!(e.to_string().contains("unknown field"));
         assert_eq!(e.envelope()["error"]["field"], "admin");
+        let e = parse_json::<Body>(br#"{"name":"sk_akua_secret","n":"sk_akua_secret"}"#)
+            .unwrap_err()
+            .0;
+        assert!(
+            !e.envelope().to_string().contains("secret"),
+            "input echoed: {}",
+            e.envelope()
+        );
         let e = parse_json::<Body>(br#"{}"#).unwrap_err().0;
         assert_eq!(e.envelope()["error"]["field"], "name");
         assert_eq!(parse_json::<Body>(b"[]").unwrap_err().0.status(), 422);
