@@ -4,15 +4,13 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnValue, TransactWriteItem, Update};
 
 use super::items::{
     self, CredentialPointer, Item, attr, expiry_shard, get_n, get_s, n, opt_n, opt_s, s,
 };
 use super::table::{BY_EXPIRY, PK, SK, TTL};
-use super::{DynamoStore, SessionRecord, StoreError, StoredCredential};
+use super::{DynamoStore, SessionRecord, StoreError, StoredCredential, written};
 use crate::credential::CredentialHash;
 use crate::device::UserCode;
 use crate::ids::UserId;
@@ -139,16 +137,6 @@ impl DeviceGrant {
     }
 }
 
-fn canceled<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(
-    e: &aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
-) -> bool {
-    e.as_service_error()
-        .and_then(|e| e.code())
-        .is_some_and(|c| {
-            c == "TransactionCanceledException" || c == "ConditionalCheckFailedException"
-        })
-}
-
 impl DynamoStore {
     /// Stores a new grant and its user code; `false` if the user code is
     /// taken (the caller draws another).
@@ -162,43 +150,25 @@ impl DynamoStore {
         pointer.insert(attr::ID.to_owned(), s(grant.user_code.as_str()));
         pointer.insert(attr::HASH.to_owned(), s(hash.to_hex()));
         expiring(&mut pointer, hash, grant.expires_at);
-        let put = |item| {
-            Put::builder()
-                .table_name(self.table())
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map(|p| TransactWriteItem::builder().put(p).build())
-                .map_err(StoreError::request)
-        };
         let result = self
             .client()
             .transact_write_items()
-            .transact_items(put(grant.to_item(hash))?)
-            .transact_items(put(pointer)?)
+            .transact_items(self.put_new(grant.to_item(hash))?)
+            .transact_items(self.put_new(pointer)?)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if canceled(&e) => Ok(false),
-            Err(e) => Err(StoreError::from_sdk(e)),
-        }
+        written(result)
     }
 
     pub async fn device_grant(
         &self,
         hash: &CredentialHash,
     ) -> Result<Option<DeviceGrant>, StoreError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(device_key(hash)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        out.item().map(DeviceGrant::from_item).transpose()
+        self.get(device_key(hash))
+            .await?
+            .as_ref()
+            .map(DeviceGrant::from_item)
+            .transpose()
     }
 
     /// The grant a live user code points to.
@@ -207,25 +177,15 @@ impl DynamoStore {
         code: &UserCode,
         now: i64,
     ) -> Result<Option<CredentialHash>, StoreError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(user_code_key(code)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        let Some(item) = out.item() else {
+        let Some(item) = self.get(user_code_key(code)).await? else {
             return Ok(None);
         };
-        if get_n(item, attr::EXPIRES_AT)? <= now {
+        if get_n(&item, attr::EXPIRES_AT)? <= now {
             return Ok(None);
         }
-        Ok(Some(
-            CredentialHash::from_hex(get_s(item, attr::HASH)?)
-                .ok_or(StoreError::Corrupt("hash"))?,
-        ))
+        let hash = CredentialHash::from_hex(get_s(&item, attr::HASH)?)
+            .ok_or(StoreError::Corrupt("hash"))?;
+        Ok(Some(hash))
     }
 
     /// Records a poll (and the interval after it) of a pending grant.
@@ -249,17 +209,8 @@ impl DynamoStore {
             .expression_attribute_values(":interval", n(interval))
             .send()
             .await;
-        match result {
-            // Answered or redeemed meanwhile: the next poll sees it.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(StoreError::from_sdk(e)),
-            Ok(_) => Ok(()),
-        }
+        // Not written: answered or redeemed meanwhile; the next poll sees it.
+        written(result).map(|_| ())
     }
 
     /// Approves or denies a pending, unexpired grant and retires its user
@@ -303,11 +254,7 @@ impl DynamoStore {
             .transact_items(TransactWriteItem::builder().delete(delete).build())
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if canceled(&e) => Ok(false),
-            Err(e) => Err(StoreError::from_sdk(e)),
-        }
+        written(result)
     }
 
     /// Turns an approved grant into a session, in one transaction: the grant
@@ -332,45 +279,24 @@ impl DynamoStore {
             .expression_attribute_values(":approved", s(DeviceStatus::Approved.as_str()))
             .build()
             .map_err(StoreError::request)?;
-        let put = |item| {
-            Put::builder()
-                .table_name(self.table())
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map(|p| TransactWriteItem::builder().put(p).build())
-                .map_err(StoreError::request)
-        };
         let result = self
             .client()
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().delete(delete).build())
-            .transact_items(put(credential.to_item(session_hash))?)
-            .transact_items(put(
-                pointer.to_item(session.id.as_str(), items::kind_of(&credential))
-            )?)
+            .transact_items(self.put_new(credential.to_item(session_hash))?)
+            .transact_items(
+                self.put_new(pointer.to_item(session.id.as_str(), items::kind_of(&credential)))?,
+            )
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if canceled(&e) => Ok(false),
-            Err(e) => Err(StoreError::from_sdk(e)),
-        }
+        written(result)
     }
 
     /// Unknown user codes `user` submitted in the window starting `window`.
     pub async fn approval_misses(&self, user: &UserId, window: i64) -> Result<i64, StoreError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(miss_key(user, window)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(out
-            .item()
+        let item = self.get(miss_key(user, window)).await?;
+        Ok(item
+            .as_ref()
             .map(|i| opt_n(i, a::MISSES))
             .transpose()?
             .flatten()

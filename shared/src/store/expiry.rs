@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 
 use super::items::{Item, attr, n, pointer_key, s};
 use super::table::{BY_EXPIRY, EXPIRY_SHARDS, PK, SK};
-use super::{DynamoStore, StoreError};
+use super::{DynamoStore, StoreError, written};
 
 /// An expired item as the index shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,15 +101,6 @@ impl DynamoStore {
                 .map_err(StoreError::request)?;
             request = request.transact_items(TransactWriteItem::builder().delete(pointer).build());
         }
-        match request.send().await {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_transaction_canceled_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::from_sdk(e)),
-        }
+        written(request.send().await)
     }
 }

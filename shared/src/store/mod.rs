@@ -17,8 +17,10 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 
 pub use calls::CallCounter;
@@ -108,7 +110,54 @@ pub struct DynamoStore {
 const LIVE_CREDENTIAL: &str =
     "attribute_exists(pk) AND (attribute_not_exists(expires_at) OR expires_at > :now)";
 
+/// `true` when a write failed only because its condition did not hold (a
+/// single-item `ConditionalCheckFailed`, or a cancelled transaction).
+pub(crate) fn condition_failed<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
+    e.as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|c| {
+            c == "TransactionCanceledException" || c == "ConditionalCheckFailedException"
+        })
+}
+
+/// Maps a conditional write's outcome: `Ok(true)` written, `Ok(false)` the
+/// condition did not hold, `Err` anything else.
+pub(crate) fn written<T, E: ProvideErrorMetadata>(
+    result: Result<T, SdkError<E, HttpResponse>>,
+) -> Result<bool, StoreError> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if condition_failed(&e) => Ok(false),
+        Err(e) => Err(StoreError::from_sdk(e)),
+    }
+}
+
 impl DynamoStore {
+    /// A strongly consistent `GetItem`.
+    pub(crate) async fn get(&self, key: items::Item) -> Result<Option<items::Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(out.item)
+    }
+
+    /// A transaction step that creates `item` only if its key is free.
+    pub(crate) fn put_new(&self, item: items::Item) -> Result<TransactWriteItem, StoreError> {
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map(|p| TransactWriteItem::builder().put(p).build())
+            .map_err(StoreError::request)
+    }
+
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
             client,
@@ -167,47 +216,29 @@ impl DynamoStore {
                 StoredCredential::Session(_) => None,
             },
         };
-        let put = |item| {
-            Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map(|p| TransactWriteItem::builder().put(p).build())
-                .map_err(StoreError::request)
-        };
-        self.client
+        let result = self
+            .client
             .transact_write_items()
-            .transact_items(put(credential.to_item(hash))?)
-            .transact_items(put(
-                pointer.to_item(credential.id(), items::kind_of(credential))
-            )?)
+            .transact_items(self.put_new(credential.to_item(hash))?)
+            .transact_items(
+                self.put_new(pointer.to_item(credential.id(), items::kind_of(credential)))?,
+            )
             .send()
-            .await
-            .map_err(|e| {
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_transaction_canceled_exception())
-                {
-                    StoreError::Conflict
-                } else {
-                    StoreError::from_sdk(e)
-                }
-            })?;
-        Ok(())
+            .await;
+        if written(result)? {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
     }
 
     /// A strongly consistent read of an id pointer.
     pub async fn pointer(&self, id: &str) -> Result<Option<CredentialPointer>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(pointer_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        out.item().map(CredentialPointer::from_item).transpose()
+        self.get(pointer_key(id))
+            .await?
+            .as_ref()
+            .map(CredentialPointer::from_item)
+            .transpose()
     }
 
     /// Deletes a credential and its pointer in one transaction. Returns
@@ -234,16 +265,7 @@ impl DynamoStore {
             .transact_items(delete(credential_key(hash), None)?)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_transaction_canceled_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::from_sdk(e)),
-        }
+        written(result)
     }
 
     /// A workspace's API tokens, newest first: at most `limit` records after
@@ -323,16 +345,11 @@ impl DecisionStore for DynamoStore {
         &self,
         hash: &CredentialHash,
     ) -> Result<Option<StoredCredential>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(credential_key(hash)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        out.item().map(StoredCredential::from_item).transpose()
+        self.get(credential_key(hash))
+            .await?
+            .as_ref()
+            .map(StoredCredential::from_item)
+            .transpose()
     }
 
     async fn membership(
@@ -340,16 +357,11 @@ impl DecisionStore for DynamoStore {
         workspace: &WorkspaceId,
         user: &UserId,
     ) -> Result<Option<Membership>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(membership_key(workspace, user)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        out.item().map(Membership::from_item).transpose()
+        self.get(membership_key(workspace, user))
+            .await?
+            .as_ref()
+            .map(Membership::from_item)
+            .transpose()
     }
 
     async fn touch(
@@ -373,16 +385,12 @@ impl DecisionStore for DynamoStore {
                 .expression_attribute_names("#ttl", table::TTL)
                 .expression_attribute_values(":until", n(until));
         }
-        match request.update_expression(update).send().await {
-            Ok(_) => Ok(TouchOutcome::Applied),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(TouchOutcome::Gone)
-            }
-            Err(e) => Err(StoreError::from_sdk(e)),
-        }
+        let result = request.update_expression(update).send().await;
+        Ok(if written(result)? {
+            TouchOutcome::Applied
+        } else {
+            TouchOutcome::Gone
+        })
     }
 }
 

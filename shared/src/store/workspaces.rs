@@ -2,12 +2,12 @@
 //! the workspaces API. The authorizer reads memberships through
 //! [`DecisionStore::membership`](super::DecisionStore::membership).
 
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 
 use super::items::{
     self, Membership, WorkspaceRecord, membership_key, s, user_memberships_partition, workspace_key,
 };
-use super::{DynamoStore, StoreError, table};
+use super::{DynamoStore, StoreError, condition_failed, table, written};
 use crate::ids::{Role, UserId, WorkspaceId};
 
 /// `sk` prefix of membership items inside a workspace's partition.
@@ -20,44 +20,26 @@ impl DynamoStore {
         workspace: &WorkspaceRecord,
         owner: &Membership,
     ) -> Result<(), StoreError> {
-        let put = |item| {
-            Put::builder()
-                .table_name(self.table())
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map(|p| TransactWriteItem::builder().put(p).build())
-                .map_err(StoreError::request)
-        };
-        self.client()
+        let result = self
+            .client()
             .transact_write_items()
-            .transact_items(put(workspace.to_item())?)
-            .transact_items(put(owner.to_item())?)
+            .transact_items(self.put_new(workspace.to_item())?)
+            .transact_items(self.put_new(owner.to_item())?)
             .send()
-            .await
-            .map_err(|e| {
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_transaction_canceled_exception())
-                {
-                    StoreError::Conflict
-                } else {
-                    StoreError::from_sdk(e)
-                }
-            })?;
-        Ok(())
+            .await;
+        if written(result)? {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
     }
 
     pub async fn workspace(&self, id: &WorkspaceId) -> Result<Option<WorkspaceRecord>, StoreError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(workspace_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        out.item().map(WorkspaceRecord::from_item).transpose()
+        self.get(workspace_key(id))
+            .await?
+            .as_ref()
+            .map(WorkspaceRecord::from_item)
+            .transpose()
     }
 
     /// Several workspaces by id, in one `BatchGetItem` (at most 100 ids).
@@ -119,16 +101,7 @@ impl DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::from_sdk(e)),
-        }
+        written(result)
     }
 
     /// Changes a member's role; `None` when the user is not a member.
@@ -152,12 +125,7 @@ impl DynamoStore {
             .await;
         match result {
             Ok(out) => out.attributes().map(Membership::from_item).transpose(),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
+            Err(e) if condition_failed(&e) => Ok(None),
             Err(e) => Err(StoreError::from_sdk(e)),
         }
     }
@@ -176,16 +144,7 @@ impl DynamoStore {
             .condition_expression("attribute_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::from_sdk(e)),
-        }
+        written(result)
     }
 
     /// A workspace's members in user-id order: at most `limit` after the
