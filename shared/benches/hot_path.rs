@@ -5,7 +5,9 @@
 //!   credential kind (the store call itself is a `HashMap` lookup here);
 //! - `jwt`: RS256 and ES256 verification with a warm JWKS cache;
 //! - `authorizer`: `akua_authorizer::handle` on a REST `REQUEST` event,
-//!   response built and serialised.
+//!   response built and serialised; and the two ways of reading the event
+//!   (typed REST event vs. a lookup of the two headers), to show where the
+//!   time of `handle` goes.
 //!
 //! `cargo bench -p akua-shared --bench hot_path` (see BENCHMARKS.md).
 
@@ -18,7 +20,8 @@ use akua_shared::jwt::JwtVerifier;
 use akua_shared::{Authorizer, Credential, CredentialHash, Decision, Jwt};
 use akua_testkit::TestIssuer;
 use akua_testkit::issuer::Algorithm;
-use criterion::{Criterion, criterion_group, criterion_main};
+use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest;
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use serde_json::Value;
 
 use support::{NOW, WORKSPACE, runtime, seeded_store, time_async};
@@ -214,6 +217,32 @@ fn authorizer(c: &mut Criterion) {
                 let response = akua_authorizer::handle(authorizer, event, NOW).await;
                 serde_json::to_vec(&response.unwrap()).unwrap()
             })
+        })
+    });
+    // Where the time of `handle` goes: the event turned into the typed
+    // REST event (every header, the request context...), against a lookup
+    // of the two headers the decision needs straight in the JSON value.
+    let typed = serde_json::to_value(&allow).unwrap();
+    g.bench_function("event_to_typed_rest_request", |b| {
+        b.iter_batched(
+            || typed.clone(),
+            |event| {
+                serde_json::from_value::<ApiGatewayCustomAuthorizerRequestTypeRequest>(event)
+                    .unwrap()
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("event_two_header_lookup", |b| {
+        b.iter(|| {
+            let headers = black_box(&typed)["headers"].as_object().unwrap();
+            let find = |name: &str| {
+                headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .and_then(|(_, v)| v.as_str())
+            };
+            (find("authorization"), find("akua-context"))
         })
     });
     g.finish();

@@ -165,17 +165,36 @@ impl DynamoStore {
         }
     }
 
-    /// The store a Lambda function uses: table from `AKUA_TABLE_NAME`,
-    /// region and credentials from the environment (`AWS_ENDPOINT_URL_DYNAMODB`
-    /// points it at a local engine), time bounds applied, connection warmed.
+    /// The store a Lambda function uses: table from `AKUA_TABLE_NAME`, region
+    /// and the execution role's credentials from the variables Lambda sets
+    /// (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    /// `AWS_SESSION_TOKEN`); `AWS_ENDPOINT_URL_DYNAMODB` points it at another
+    /// engine. Time bounds applied, connection warmed.
     #[cfg(feature = "env")]
     pub async fn from_env() -> Result<Self, StoreError> {
         let table = std::env::var("AKUA_TABLE_NAME")
             .map_err(|_| StoreError::Request("AKUA_TABLE_NAME is not set".into()))?;
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .load()
-            .await;
-        let config = with_time_bounds(aws_sdk_dynamodb::config::Builder::from(&sdk)).build();
+        use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let missing = |k: &str| StoreError::Request(format!("{k} is not set"));
+        let credentials = Credentials::new(
+            var("AWS_ACCESS_KEY_ID").ok_or_else(|| missing("AWS_ACCESS_KEY_ID"))?,
+            var("AWS_SECRET_ACCESS_KEY").ok_or_else(|| missing("AWS_SECRET_ACCESS_KEY"))?,
+            var("AWS_SESSION_TOKEN"),
+            None,
+            "lambda-environment",
+        );
+        let region = var("AWS_REGION")
+            .or_else(|| var("AWS_DEFAULT_REGION"))
+            .ok_or_else(|| missing("AWS_REGION"))?;
+        let mut builder = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region))
+            .credentials_provider(credentials);
+        if let Some(url) = var("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| var("AWS_ENDPOINT_URL")) {
+            builder = builder.endpoint_url(url);
+        }
+        let config = with_time_bounds(builder).build();
         let store = Self::new(Client::from_conf(config), table);
         store.warm_up().await;
         Ok(store)
