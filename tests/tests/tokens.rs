@@ -620,7 +620,9 @@ async fn end_to_end_create_use_see_last_used_revoke() {
     // The first use wrote it (the list reads an index, so the very request
     // that wrote it may or may not see it); the next list must.
     assert_eq!(listed["created_at"], listed2["created_at"]);
-    let used = listed2["last_used_at"].as_i64().expect("last_used_at recorded");
+    let used = listed2["last_used_at"]
+        .as_i64()
+        .expect("last_used_at recorded");
     assert!((used - akua_shared::clock::now()).abs() <= 5, "{listed2}");
     // Revoke: 401 on the next call.
     let r = api
