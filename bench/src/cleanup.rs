@@ -1,4 +1,4 @@
-//! The scheduled sweep (`akua_shared::cleanup::run`) over big tables: its
+//! The scheduled sweep (`akua_store::sweep::run`) over big tables: its
 //! reads (Query calls), writes and time, and whether its reads follow the
 //! number of expired items rather than the table size.
 //!
@@ -10,19 +10,16 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use akua_shared::cleanup;
-use akua_shared::issue::{self, NewApiToken};
-use akua_shared::store::items::{
-    Item, credential_key, pointer_key, token_sort_key, workspace_tokens_partition,
-};
-use akua_shared::store::table::{BY_EXPIRY, EXPIRY_SHARDS, GSI1, TTL};
-use akua_shared::store::{ApiTokenRecord, SessionRecord, StoredCredential};
-use akua_shared::{
-    ApiToken, CredentialHash, Role, SessionId, SessionToken, TokenId, TokenName, TokenRole, UserId,
+use akua_core::records::{ApiTokenRecord, SessionRecord, StoredCredential};
+use akua_core::{
+    ApiToken, CredentialHash, SessionId, SessionToken, TokenId, TokenName, TokenRole, UserId,
     WorkspaceId,
 };
+use akua_store::items::{credential_item, pointer_item};
+use akua_store::keys::Item;
+use akua_store::sweep;
 use akua_testkit::Engine;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use tokio::task::JoinSet;
 
 use crate::stats::fmt_duration;
@@ -39,128 +36,12 @@ pub struct Sweep {
     pub time: Duration,
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn n(v: i64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
-/// The `by_expiry` shard the service gives a hash (first hex digit modulo
-/// the shard count); checked against a service-written item in
-/// [`check_item_shapes`].
-fn expiry_shard(hash: &CredentialHash) -> String {
-    let first = hash.to_hex().as_bytes()[0];
-    let nibble = char::from(first).to_digit(16).unwrap_or(0);
-    format!("EXP#{}", nibble % u32::from(EXPIRY_SHARDS))
-}
-
-/// A credential item as the service writes it (DESIGN §4).
-fn credential_item(hash: &CredentialHash, credential: &StoredCredential) -> Item {
-    let mut item = credential_key(hash);
-    let mut put = |k: &str, v: AttributeValue| {
-        item.insert(k.to_owned(), v);
-    };
-    match credential {
-        StoredCredential::ApiToken(t) => {
-            put("kind", s("api_token"));
-            put("id", s(t.id.as_str()));
-            put("workspace_id", s(t.workspace_id.as_str()));
-            put("name", s(t.name.as_str()));
-            put("prefix", s(&t.prefix));
-            put("role", s(Role::from(t.role).as_str()));
-            put("created_at", n(t.created_at));
-            if let Some(by) = &t.created_by {
-                put("created_by", s(by.as_str()));
-            }
-            if let Some(at) = t.last_used_at {
-                put("last_used_at", n(at));
-            }
-            put(GSI1.hash.0, s(workspace_tokens_partition(&t.workspace_id)));
-            put(GSI1.range.0, s(token_sort_key(t)));
-        }
-        StoredCredential::Session(x) => {
-            put("kind", s("session"));
-            put("id", s(x.id.as_str()));
-            put("user_id", s(x.user_id.as_str()));
-            put("created_at", n(x.created_at));
-            if let Some(at) = x.last_used_at {
-                put("last_used_at", n(at));
-            }
-        }
-    }
-    if let Some(at) = credential.expires_at() {
-        put("expires_at", n(at));
-        put(TTL, n(at));
-        put(BY_EXPIRY.hash.0, s(expiry_shard(hash)));
-    }
-    item
-}
-
-/// The id pointer written beside every credential.
-fn pointer_item(hash: &CredentialHash, credential: &StoredCredential) -> Item {
-    let mut item = pointer_key(credential.id());
-    item.insert("hash".into(), s(hash.to_hex()));
-    match credential {
-        StoredCredential::ApiToken(t) => {
-            item.insert("kind".into(), s("api_token"));
-            item.insert("workspace_id".into(), s(t.workspace_id.as_str()));
-        }
-        StoredCredential::Session(_) => {
-            item.insert("kind".into(), s("session"));
-        }
-    }
-    item
-}
-
 fn workspace() -> WorkspaceId {
     WorkspaceId::parse("ws_seed").expect("workspace id")
 }
 
 fn user() -> UserId {
     UserId::parse("usr_seed").expect("user id")
-}
-
-/// Fails loudly if the items built here differ from the service's own.
-async fn check_item_shapes(engine: &Engine, now: i64) {
-    let new = NewApiToken {
-        workspace_id: workspace(),
-        name: TokenName::parse("shape").expect("name"),
-        role: TokenRole::Admin,
-        created_by: Some(user()),
-        expires_at: Some(now + 3600),
-    };
-    let (token, record) = issue::api_token(&engine.store, new, now)
-        .await
-        .expect("create API token");
-    let (session, session_record) = issue::session(&engine.store, user(), now)
-        .await
-        .expect("create session");
-    let cases = [
-        (token.hash(), StoredCredential::ApiToken(record)),
-        (session.hash(), StoredCredential::Session(session_record)),
-    ];
-    for (hash, credential) in cases {
-        let stored = engine
-            .raw_item(&format!("CRED#{}", hash.to_hex()), "CRED")
-            .await
-            .expect("service-written credential");
-        assert_eq!(
-            credential_item(&hash, &credential),
-            stored,
-            "seeded credential items must have the service's shape"
-        );
-        let pointer = engine
-            .raw_item(&format!("TOKEN#{}", credential.id()), "TOKEN")
-            .await
-            .expect("service-written pointer");
-        assert_eq!(
-            pointer_item(&hash, &credential),
-            pointer,
-            "seeded pointers must have the service's shape"
-        );
-    }
 }
 
 /// The i-th credential of a table of `total` with `expired` expired ones:
@@ -271,13 +152,13 @@ async fn seed(engine: &Engine, total: usize, expired: usize, now: i64) {
 /// Seeds a fresh table and sweeps it once.
 async fn sweep(credentials: usize, expired: usize) -> Sweep {
     let engine = Engine::start().await;
-    let now = akua_shared::clock::now();
+    let now = akua_core::clock::now();
     let began = Instant::now();
     seed(&engine, credentials, expired, now).await;
     let seed_time = began.elapsed();
     engine.calls.reset();
     let began = Instant::now();
-    let summary = cleanup::run(&engine.store, now).await.expect("cleanup run");
+    let summary = sweep::run(&engine.store, now).await.expect("cleanup run");
     let time = began.elapsed();
     Sweep {
         credentials,
@@ -294,10 +175,6 @@ async fn sweep(credentials: usize, expired: usize) -> Sweep {
 /// a table ten times bigger for the proportionality check. `quick` stops
 /// at 10k credentials.
 pub async fn run(quick: bool, targets: &mut Targets) {
-    let check = Engine::start().await;
-    check_item_shapes(&check, akua_shared::clock::now()).await;
-    drop(check);
-
     let cases: &[(usize, usize)] = if quick {
         &[(1_000, 100), (10_000, 100)]
     } else {

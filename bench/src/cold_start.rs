@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use akua_shared::issue::{self, NewApiToken};
-use akua_shared::store::Membership;
-use akua_shared::{Role, TokenName, TokenRole, UserId, WorkspaceId};
+use akua_core::issue::{self, NewApiToken};
+use akua_core::ports::WorkspaceStore as _;
+use akua_core::records::Membership;
+use akua_core::{Role, TokenName, TokenRole, UserId, WorkspaceId};
 use akua_testkit::issuer::Algorithm;
 use akua_testkit::{Engine, TestIssuer};
 use serde_json::Value;
@@ -177,7 +178,7 @@ async fn start_once(
 
 /// The credentials the invocations carry, created in `engine`.
 async fn invocations(engine: &Engine) -> Vec<Invocation> {
-    let now = akua_shared::clock::now();
+    let now = akua_core::clock::now();
     let ws = WorkspaceId::parse("ws_cold").expect("workspace id");
     let user = UserId::parse("usr_cold").expect("user id");
     let new = NewApiToken {
@@ -195,7 +196,7 @@ async fn invocations(engine: &Engine) -> Vec<Invocation> {
         .expect("session");
     engine
         .store
-        .put_membership(&Membership {
+        .add_member(&Membership {
             workspace_id: ws.clone(),
             user_id: user,
             role: Role::Admin,

@@ -10,17 +10,17 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use akua_shared::decision::SESSION_LIFETIME_SECS;
-use akua_shared::issue::{self, NewApiToken};
-use akua_shared::jwt::JwtVerifier;
-use akua_shared::store::items::{Item, credential_key};
-use akua_shared::store::{
-    ApiTokenRecord, DynamoStore, Membership, SessionRecord, StoredCredential,
-};
-use akua_shared::{
+use akua_core::decision::SESSION_LIFETIME_SECS;
+use akua_core::issue::{self, NewApiToken};
+use akua_core::jwt::JwtVerifier;
+use akua_core::ports::WorkspaceStore as _;
+use akua_core::records::{ApiTokenRecord, Membership, SessionRecord, StoredCredential};
+use akua_core::{
     ApiToken, Authorizer, Credential, CredentialKind, Decision, Role, SessionId, SessionToken,
     TokenId, TokenName, TokenRole, UserId, WorkspaceId,
 };
+use akua_store::DynamoStore;
+use akua_store::keys::{self, Item};
 use akua_testkit::issuer::Algorithm;
 use akua_testkit::{Engine, TestIssuer};
 
@@ -295,13 +295,13 @@ pub async fn engine_runs(sizes: &Sizes, targets: &mut Targets) -> Vec<(&'static 
     let issuer = TestIssuer::start().await;
     let verifier = JwtVerifier::new(issuer.config(Duration::from_secs(30))).expect("verifier");
     let authorizer = Authorizer::new(engine.store.clone(), Some(verifier));
-    let start = akua_shared::clock::now();
+    let start = akua_core::clock::now();
     let n = sizes.requests;
     const TEN_MINUTES: i64 = 600;
 
     engine
         .store
-        .put_membership(&Membership {
+        .add_member(&Membership {
             workspace_id: workspace(),
             user_id: user(MEMBER),
             role: Role::Member,
@@ -425,7 +425,7 @@ pub async fn engine_runs(sizes: &Sizes, targets: &mut Targets) -> Vec<(&'static 
             Ok(Credential::Session(t)) => t.hash(),
             _ => unreachable!("an issued opaque token"),
         };
-        credential_key(&hash)
+        keys::credential(&hash)
     };
     let hot_keys = [
         ("API token, 1 hot, 10 min", key_of(&hot_token[0])),
@@ -568,7 +568,7 @@ pub async fn memory_runs(
     engine_overhead: &[(&str, Duration)],
     targets: &mut Targets,
 ) {
-    let now = akua_shared::clock::now();
+    let now = akua_core::clock::now();
     let store = MemoryStore::default();
     let api = ApiToken::generate();
     store.insert(

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use akua_shared::Jwt;
-use akua_shared::jwt::JwtVerifier;
+use akua_core::Jwt;
+use akua_core::jwt::JwtVerifier;
 use akua_testkit::TestIssuer;
 use akua_testkit::issuer::{AUDIENCE, Algorithm, ISSUER};
 use serde::Deserialize;
@@ -108,7 +108,7 @@ pub async fn run(node_dir: &Path, timing: &Timing, targets: &mut Targets) {
         Ok(v) => v,
         Err(e) => return fail(targets, e),
     };
-    let now = akua_shared::clock::now();
+    let now = akua_core::clock::now();
     let sign = |kid: &str, alg| -> Vec<String> {
         (0..TOKENS)
             .map(|i| TestIssuer::sign(kid, alg, &TestIssuer::claims(&format!("usr_{i}"), now)))
@@ -168,7 +168,7 @@ pub async fn run(node_dir: &Path, timing: &Timing, targets: &mut Targets) {
         timing.seconds
     );
     println!(
-        "aws-jwt-verify {} on Node {}; ours: akua_shared::jwt (jsonwebtoken + aws-lc-rs)",
+        "aws-jwt-verify {} on Node {}; ours: akua_core::jwt (jsonwebtoken + aws-lc-rs)",
         node.aws_jwt_verify, node.node
     );
     println!(

@@ -9,10 +9,9 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use akua_shared::store::{
-    DecisionStore, Membership, StoreError, StoredCredential, Touch, TouchOutcome,
-};
-use akua_shared::{CredentialHash, UserId, WorkspaceId};
+use akua_core::ports::{DecisionStore, StoreError, Touch, TouchOutcome};
+use akua_core::records::{Membership, StoredCredential};
+use akua_core::{CredentialHash, UserId, WorkspaceId};
 
 /// Credentials and memberships in `HashMap`s, with call counters. `touch`
 /// applies the table's guard (the item exists and has not expired).

@@ -3,7 +3,7 @@
 #![no_main]
 
 use akua_fuzz::{OneCredential, runtime};
-use akua_shared::{Authorizer, Decision, WorkspaceId};
+use akua_core::{Authorizer, Decision, WorkspaceId};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

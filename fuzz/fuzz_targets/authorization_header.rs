@@ -3,7 +3,7 @@
 #![no_main]
 
 use akua_fuzz::{OneCredential, runtime};
-use akua_shared::{Authorizer, Credential, Decision};
+use akua_core::{Authorizer, Credential, Decision};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,7 +4,7 @@
 #![no_main]
 
 use akua_fuzz::{OneCredential, runtime};
-use akua_shared::Authorizer;
+use akua_core::Authorizer;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! that decodes to the same position, and only within its own scope.
 #![no_main]
 
-use akua_shared::cursor;
+use akua_core::cursor;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,10 +4,9 @@
 
 use std::sync::OnceLock;
 
-use akua_shared::store::{
-    ApiTokenRecord, DecisionStore, Membership, StoreError, StoredCredential, Touch, TouchOutcome,
-};
-use akua_shared::{ApiToken, CredentialHash, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
+use akua_core::records::{ApiTokenRecord, Membership, StoredCredential};
+use akua_core::ports::{DecisionStore, StoreError, Touch, TouchOutcome};
+use akua_core::{ApiToken, CredentialHash, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
 
 /// A store with one API token of `ws_fuzz`, or none at all.
 pub struct OneCredential(pub Option<(CredentialHash, StoredCredential)>);

@@ -4,9 +4,9 @@
 //! the approval step is `POST /v1/auth/device/approve` from the product's
 //! own signed-in web app.
 
-use akua_shared::device;
-use akua_shared::store::DynamoStore;
-use akua_shared::{CredentialKind, Principal, UserId, clock};
+use akua_core::device;
+use akua_core::{CredentialKind, Principal, UserId, clock};
+use akua_store::DynamoStore;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::Html;

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use akua_authorizer::AuthorizerError;
-use akua_shared::device::DeviceConfig;
-use akua_shared::store::DynamoStore;
-use akua_shared::{ApiError, Authorizer, clock};
+use akua_core::device::DeviceConfig;
+use akua_core::{ApiError, Authorizer, clock};
+use akua_store::DynamoStore;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, Response, StatusCode};
@@ -211,7 +211,7 @@ fn request_context(
         "resourcePath": route.path,
         "path": format!("/{STAGE}{path}"),
         "httpMethod": method.as_str(),
-        "requestId": format!("local-{}", akua_shared::base62::random(16)),
+        "requestId": format!("local-{}", akua_core::base62::random(16)),
         "identity": {"sourceIp": "127.0.0.1"},
     });
     if !authorizer.is_empty() {

@@ -60,7 +60,7 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Some(Command::MintJwt { sub, ttl }) => server::prepare_data_dir(&cli.data_dir)
             .and_then(|_| DevIssuer::open(&cli.data_dir))
-            .and_then(|issuer| issuer.mint(&sub, akua_shared::clock::now(), ttl))
+            .and_then(|issuer| issuer.mint(&sub, akua_core::clock::now(), ttl))
             .map(|jwt| println!("{jwt}")),
         None => {
             tracing_subscriber::fmt()

@@ -6,10 +6,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use akua_shared::device::DeviceConfig;
-use akua_shared::jwt::{JwtConfig, JwtVerifier};
-use akua_shared::store::{DynamoStore, endpoint_config, table};
-use akua_shared::{Authorizer, UserId};
+use akua_core::device::DeviceConfig;
+use akua_core::jwt::{JwtConfig, JwtVerifier};
+use akua_core::{Authorizer, UserId};
+use akua_store::{DynamoStore, endpoint_config, table};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::response::{IntoResponse, Response};
@@ -76,7 +76,7 @@ async fn fallback(State(gateway): State<Gateway>, request: Request) -> Response 
     let (parts, body) = request.into_parts();
     match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
         Ok(bytes) => gateway.handle(Request::from_parts(parts, bytes)).await,
-        Err(_) => akua_http::Error(akua_shared::ApiError::BadRequest(
+        Err(_) => akua_http::Error(akua_core::ApiError::BadRequest(
             "request body too large".into(),
         ))
         .into_response(),
@@ -140,7 +140,7 @@ pub async fn start(
             dev_issuer::ISSUER,
             dev_issuer::AUDIENCE,
             &format!("http://127.0.0.1:{port}/.well-known/jwks.json"),
-            &akua_shared::jwt::DEFAULT_ALGORITHMS,
+            &akua_core::jwt::DEFAULT_ALGORITHMS,
         )
         .map_err(|e| e.to_string())?,
     };

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use akua_local::routes::ROUTES;
-use akua_shared::store::table::{self, IndexProjection, KeyKind};
+use akua_store::table::{self, IndexProjection, KeyKind};
 use yaml_serde::Value;
 
 fn template() -> Value {

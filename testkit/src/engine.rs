@@ -1,4 +1,4 @@
-use akua_shared::store::{CallCounter, DynamoStore, endpoint_config, table};
+use akua_store::{CallCounter, DynamoStore, endpoint_config, table};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 

@@ -3,7 +3,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use akua_shared::jwt::JwtConfig;
+use akua_core::jwt::JwtConfig;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
@@ -64,7 +64,7 @@ impl TestIssuer {
             ISSUER,
             AUDIENCE,
             &self.jwks_url,
-            &akua_shared::jwt::DEFAULT_ALGORITHMS,
+            &akua_core::jwt::DEFAULT_ALGORITHMS,
         )
         .expect("test issuer config");
         config.refetch_cooldown = refetch_cooldown;

@@ -6,10 +6,12 @@ pub mod process;
 
 use std::time::Duration;
 
+use akua_core::jwt::JwtVerifier;
+use akua_core::ports::WorkspaceStore as _;
+use akua_core::records::Membership;
+use akua_core::{Authorizer, Role, UserId, WorkspaceId, clock};
 use akua_local::gateway::{Gateway, body_bytes};
-use akua_shared::jwt::JwtVerifier;
-use akua_shared::store::{DynamoStore, Membership, endpoint_config};
-use akua_shared::{Authorizer, Role, UserId, WorkspaceId, clock};
+use akua_store::{DynamoStore, endpoint_config};
 use akua_testkit::{Engine, FaultProxy, TestIssuer};
 use axum::body::Bytes;
 use axum::http::{Method, Request, StatusCode};
@@ -55,7 +57,7 @@ impl Api {
     async fn with_store(engine: Engine, store: DynamoStore) -> Api {
         let issuer = TestIssuer::start().await;
         let verifier = JwtVerifier::new(issuer.config(Duration::from_secs(30))).expect("verifier");
-        let device = akua_shared::device::DeviceConfig {
+        let device = akua_core::device::DeviceConfig {
             verification_uri: "http://127.0.0.1:8787/device".into(),
             client_ids: vec!["cnap".into()],
         };
@@ -80,7 +82,7 @@ impl Api {
     pub async fn add_member(&self, workspace: &str, user: &str, role: Role) {
         self.engine
             .store
-            .put_membership(&Membership {
+            .add_member(&Membership {
                 workspace_id: WorkspaceId::parse(workspace).expect("ws id"),
                 user_id: UserId::parse(user).expect("user id"),
                 role,

@@ -1,8 +1,8 @@
 //! Bad input to every route is answered with the right 4xx and a readable
 //! error body: never a 5xx, never a panic, never an empty body.
 
+use akua_core::Role;
 use akua_local::routes::ROUTES;
-use akua_shared::Role;
 use akua_tests::{Api, Reply};
 use axum::body::Bytes;
 use axum::http::{Method, Request};

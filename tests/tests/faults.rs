@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use akua_shared::{Role, UserId, clock, issue};
+use akua_core::{Role, UserId, clock, issue};
 use akua_testkit::Fault;
 use akua_tests::Api;
 use axum::http::{Method, StatusCode};
@@ -287,7 +287,7 @@ async fn device_login_under_faults_answers_oauth_errors_and_issues_at_most_one_s
     // grant can still be redeemed once the store recovers.
     proxy.set(Some("TransactWriteItems"), Fault::ServerError);
     let poll = [
-        ("grant_type", akua_shared::device::DEVICE_GRANT_TYPE),
+        ("grant_type", akua_core::device::DEVICE_GRANT_TYPE),
         ("device_code", device_code.as_str()),
         ("client_id", "cnap"),
     ];
@@ -314,10 +314,8 @@ async fn cleanup_under_faults_stops_without_half_deletes() {
         .await
         .unwrap();
     }
-    let faulty = akua_shared::store::DynamoStore::new(
-        aws_sdk_dynamodb::Client::from_conf(
-            akua_shared::store::endpoint_config(&proxy.endpoint).build(),
-        ),
+    let faulty = akua_store::DynamoStore::new(
+        aws_sdk_dynamodb::Client::from_conf(akua_store::endpoint_config(&proxy.endpoint).build()),
         api.engine.table.clone(),
     );
     for fault in [
@@ -327,7 +325,7 @@ async fn cleanup_under_faults_stops_without_half_deletes() {
     ] {
         proxy.set(Some("TransactWriteItems"), fault);
         assert!(
-            akua_shared::cleanup::run(&faulty, now).await.is_err(),
+            akua_store::sweep::run(&faulty, now).await.is_err(),
             "{fault:?}"
         );
         assert_eq!(
@@ -338,10 +336,7 @@ async fn cleanup_under_faults_stops_without_half_deletes() {
     }
     proxy.heal();
     assert_eq!(
-        akua_shared::cleanup::run(&faulty, now)
-            .await
-            .unwrap()
-            .deleted,
+        akua_store::sweep::run(&faulty, now).await.unwrap().deleted,
         3
     );
     assert!(api.engine.all_items().await.is_empty());

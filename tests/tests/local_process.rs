@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_walk_through_works_and_state_survives_a_restart() {
-    let dir = std::env::temp_dir().join(format!("akua-e2e-{}", akua_shared::base62::random(8)));
+    let dir = std::env::temp_dir().join(format!("akua-e2e-{}", akua_core::base62::random(8)));
     let server = start(&dir);
     let http = Http {
         client: reqwest::Client::builder()

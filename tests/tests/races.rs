@@ -1,12 +1,13 @@
 //! Races: what concurrent traffic must never break.
 
+use akua_core::ports::CredentialStore as _;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use akua_shared::decision::SESSION_LIFETIME_SECS;
-use akua_shared::store::{DecisionStore, Touch, TouchOutcome};
-use akua_shared::{Authorizer, Decision, Role, UserId, clock, issue};
+use akua_core::decision::SESSION_LIFETIME_SECS;
+use akua_core::ports::{DecisionStore, Touch, TouchOutcome};
+use akua_core::{Authorizer, Decision, Role, UserId, clock, issue};
 use akua_tests::Api;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
@@ -273,7 +274,7 @@ async fn cleanup_during_revocations_and_refreshes() {
     // The sweep runs as if a minute later, when the "refreshed" ones would
     // have expired had they not been refreshed.
     let later = now + 60;
-    let sweep = akua_shared::cleanup::run(store, later);
+    let sweep = akua_store::sweep::run(store, later);
     let refreshes = futures::future::join_all(refreshed.iter().map(|s| async move {
         let touch = Touch {
             last_used_at: now,

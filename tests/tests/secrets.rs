@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use akua_shared::CredentialHash;
+use akua_core::CredentialHash;
 use akua_tests::process::{Http, mint_jwt, start_with};
 use serde_json::{Value, json};
 
@@ -26,7 +26,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_token_hash_or_jwt_reaches_the_logs_or_the_data_directory() {
-    let dir = std::env::temp_dir().join(format!("akua-secrets-{}", akua_shared::base62::random(8)));
+    let dir = std::env::temp_dir().join(format!("akua-secrets-{}", akua_core::base62::random(8)));
     let server = start_with(&dir, &[("RUST_LOG", "debug")]);
     let http = Http {
         client: reqwest::Client::builder()

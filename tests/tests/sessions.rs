@@ -1,10 +1,11 @@
 //! CLI login by device flow (RFC 8628), session status/refresh/logout,
 //! whoami, and the cleanup sweep.
 
-use akua_shared::decision::SESSION_LIFETIME_SECS;
-use akua_shared::device::{self, DEVICE_GRANT_TYPE, MAX_APPROVAL_MISSES, UserCode};
-use akua_shared::issue::{self, NewApiToken};
-use akua_shared::{CredentialHash, Name, Role, TokenRole, UserId, WorkspaceId, cleanup, clock};
+use akua_core::decision::SESSION_LIFETIME_SECS;
+use akua_core::device::{self, DEVICE_GRANT_TYPE, MAX_APPROVAL_MISSES, UserCode};
+use akua_core::issue::{self, NewApiToken};
+use akua_core::ports::CredentialStore as _;
+use akua_core::{CredentialHash, Name, Role, TokenRole, UserId, WorkspaceId, clock};
 use akua_tests::{Api, Reply};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -263,7 +264,7 @@ async fn deny_ends_in_access_denied() {
 async fn an_expired_code_is_expired_token() {
     let api = Api::start().await;
     let store = &api.engine.store;
-    let config = akua_shared::device::DeviceConfig {
+    let config = akua_core::device::DeviceConfig {
         verification_uri: "http://x/device".into(),
         client_ids: vec!["cnap".into()],
     };
@@ -288,8 +289,8 @@ async fn an_expired_code_is_expired_token() {
         "expired_token"
     );
     // Nor can it be approved any more.
-    let ada = akua_shared::Principal {
-        credential: akua_shared::CredentialKind::Jwt,
+    let ada = akua_core::Principal {
+        credential: akua_core::CredentialKind::Jwt,
         token_id: None,
         user_id: Some(UserId::parse("usr_ada").unwrap()),
         workspace_id: None,
@@ -535,7 +536,7 @@ async fn cleanup_deletes_exactly_the_expired_items_and_reads_only_them() {
         expired.push(s.hash());
     }
     // An expired device grant and its user code.
-    let config = akua_shared::device::DeviceConfig {
+    let config = akua_core::device::DeviceConfig {
         verification_uri: "x".into(),
         client_ids: vec!["cnap".into()],
     };
@@ -548,7 +549,7 @@ async fn cleanup_deletes_exactly_the_expired_items_and_reads_only_them() {
     let before = api.engine.all_items().await.len();
 
     api.engine.calls.reset();
-    let summary = cleanup::run(store, now).await.unwrap();
+    let summary = akua_store::sweep::run(store, now).await.unwrap();
     assert_eq!(summary.deleted, 5 + 3 + 2, "{summary:?}");
     assert_eq!(summary.skipped, 0);
     // Reads: one query page per shard (no Scan); writes: one transaction per expired item.
@@ -577,7 +578,10 @@ async fn cleanup_deletes_exactly_the_expired_items_and_reads_only_them() {
         assert_eq!(r.status, StatusCode::OK);
     }
     // Running again finds nothing; running twice at once is harmless.
-    let (a, b) = tokio::join!(cleanup::run(store, now), cleanup::run(store, now));
+    let (a, b) = tokio::join!(
+        akua_store::sweep::run(store, now),
+        akua_store::sweep::run(store, now)
+    );
     assert_eq!(a.unwrap().deleted + b.unwrap().deleted, 0);
 }
 

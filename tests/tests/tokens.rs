@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use akua_shared::Role;
+use akua_core::Role;
 use akua_tests::{Api, Reply};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -245,7 +245,7 @@ async fn no_or_bad_credential_is_401_in_the_envelope() {
 #[tokio::test]
 async fn invalid_create_bodies_are_422_naming_the_field() {
     let api = setup().await;
-    let now = akua_shared::clock::now();
+    let now = akua_core::clock::now();
     let cases = [
         (json!({}), "name"),
         (json!({"name": ""}), "name"),
@@ -623,7 +623,7 @@ async fn end_to_end_create_use_see_last_used_revoke() {
     let used = listed2["last_used_at"]
         .as_i64()
         .expect("last_used_at recorded");
-    assert!((used - akua_shared::clock::now()).abs() <= 5, "{listed2}");
+    assert!((used - akua_core::clock::now()).abs() <= 5, "{listed2}");
     // Revoke: 401 on the next call.
     let r = api
         .call(

@@ -1,6 +1,6 @@
 //! Workspaces and members over HTTP, through the local gateway.
 
-use akua_shared::{UserId, issue};
+use akua_core::{UserId, issue};
 use akua_tests::Api;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -98,7 +98,7 @@ async fn a_session_user_can_create_workspaces_but_an_api_token_cannot() {
     let (session, _) = issue::session(
         &api.engine.store,
         UserId::parse("usr_ada").unwrap(),
-        akua_shared::clock::now(),
+        akua_core::clock::now(),
     )
     .await
     .unwrap();

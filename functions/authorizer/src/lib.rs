@@ -1,5 +1,5 @@
 //! The API Gateway Lambda authorizer: adapts the two event shapes to the
-//! one decision in `akua_shared` and its outcome back to what API Gateway
+//! one decision in `akua_core` and its outcome back to what API Gateway
 //! expects (DESIGN §5).
 //!
 //! | decision | REST `REQUEST` authorizer | HTTP API (payload 2.0, simple responses) |
@@ -14,9 +14,9 @@
 
 use std::collections::HashMap;
 
-use akua_shared::decision::{Decision, DecisionError};
-use akua_shared::store::DecisionStore;
-use akua_shared::{Authorizer, Principal};
+use akua_core::decision::{Decision, DecisionError};
+use akua_core::ports::DecisionStore;
+use akua_core::{Authorizer, Principal};
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequestTypeRequest,
     ApiGatewayCustomAuthorizerResponse, ApiGatewayV2CustomAuthorizerSimpleResponse,

@@ -3,10 +3,10 @@
 //! decision.
 
 use akua_authorizer::handle;
-use akua_shared::Authorizer;
-use akua_shared::clock;
-use akua_shared::jwt::{JwtConfig, JwtVerifier};
-use akua_shared::store::DynamoStore;
+use akua_core::Authorizer;
+use akua_core::clock;
+use akua_core::jwt::{JwtConfig, JwtVerifier};
+use akua_store::DynamoStore;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 

@@ -3,11 +3,13 @@
 //! response JSON checked, against the real engine.
 
 use akua_authorizer::{AuthorizerError, handle};
-use akua_shared::issue::{self, NewApiToken};
-use akua_shared::store::{DynamoStore, Membership, endpoint_config};
-use akua_shared::{
+use akua_core::issue::{self, NewApiToken};
+use akua_core::ports::WorkspaceStore as _;
+use akua_core::records::Membership;
+use akua_core::{
     ApiToken, Authorizer, Role, SessionToken, TokenName, TokenRole, UserId, WorkspaceId,
 };
+use akua_store::{DynamoStore, endpoint_config};
 use akua_testkit::Engine;
 use serde_json::{Value, json};
 
@@ -171,7 +173,7 @@ async fn http_api_simple_responses() {
         .unwrap();
     engine
         .store
-        .put_membership(&Membership {
+        .add_member(&Membership {
             workspace_id: WorkspaceId::parse("ws_acme").unwrap(),
             user_id: UserId::parse("usr_ada").unwrap(),
             role: Role::Owner,

@@ -1,9 +1,10 @@
 //! The cleanup Lambda, run by an EventBridge schedule. The sweep itself is
-//! `akua_shared::cleanup`; this adapts the scheduled event and logs the
+//! `akua_store::sweep`; this adapts the scheduled event and logs the
 //! summary as one structured line.
 
-use akua_shared::cleanup::{self, Summary};
-use akua_shared::store::{DynamoStore, StoreError};
+use akua_core::ports::StoreError;
+use akua_store::DynamoStore;
+use akua_store::sweep::{self, Summary};
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use serde_json::Value;
 
@@ -14,7 +15,7 @@ pub async fn handle(
     _event: EventBridgeEvent<Value>,
     now: i64,
 ) -> Result<Summary, StoreError> {
-    let summary = cleanup::run(store, now).await?;
+    let summary = sweep::run(store, now).await?;
     tracing::info!(
         deleted = summary.deleted,
         skipped = summary.skipped,

@@ -1,5 +1,5 @@
-use akua_shared::clock;
-use akua_shared::store::DynamoStore;
+use akua_core::clock;
+use akua_store::DynamoStore;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;

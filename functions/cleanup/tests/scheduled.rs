@@ -1,8 +1,8 @@
 //! The cleanup Lambda takes an EventBridge scheduled event (fixture shaped
 //! like AWS's sample) and sweeps the real engine.
 
-use akua_shared::issue;
-use akua_shared::{UserId, clock};
+use akua_core::issue;
+use akua_core::{UserId, clock};
 use akua_testkit::Engine;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use serde_json::Value;

@@ -1,5 +1,5 @@
 //! The HTTP edge shared by the function crates: everything between an API
-//! Gateway request and a call into `akua_shared`, and back.
+//! Gateway request and a call into `akua_core`, and back.
 //!
 //! - [`Caller`]: the principal the authorizer put in the request context;
 //! - [`JsonBody`] and [`ListQuery`]: request input, with failures in the
@@ -19,9 +19,9 @@ use lambda_http::request::RequestContext;
 use serde::de::DeserializeOwned;
 use tower::ServiceExt;
 
-pub use akua_shared::ApiError;
-use akua_shared::Principal;
-use akua_shared::store::StoreError;
+pub use akua_core::ApiError;
+use akua_core::Principal;
+use akua_core::ports::StoreError;
 
 /// Request bodies larger than this are refused (every body here is small).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;

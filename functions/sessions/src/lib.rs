@@ -13,14 +13,12 @@
 //! The device endpoints speak OAuth (`{error, error_description}`, form or
 //! JSON bodies); the others use the API's error envelope.
 
+use akua_core::api_error::ErrorBody;
+use akua_core::clock;
+use akua_core::device::{self, AccessToken, DeviceAuthorization, DeviceConfig, OAuthError, Params};
+use akua_core::sessions::{self, SessionView, Whoami};
 use akua_http::{Caller, JsonBody, Result};
-use akua_shared::api_error::ErrorBody;
-use akua_shared::clock;
-use akua_shared::device::{
-    self, AccessToken, DeviceAuthorization, DeviceConfig, OAuthError, Params,
-};
-use akua_shared::sessions::{self, SessionView, Whoami};
-use akua_shared::store::DynamoStore;
+use akua_store::DynamoStore;
 use axum::body::Bytes;
 use axum::extract::{FromRef, State};
 use axum::http::{HeaderMap, StatusCode, header};

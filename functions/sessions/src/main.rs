@@ -1,6 +1,6 @@
+use akua_core::device::DeviceConfig;
 use akua_sessions::AppState;
-use akua_shared::device::DeviceConfig;
-use akua_shared::store::DynamoStore;
+use akua_store::DynamoStore;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {

@@ -6,13 +6,14 @@
 //! | `GET /v1/api_tokens?limit=&cursor=` | 200 page, newest first | 400 bad cursor, 403 no workspace, 422 bad limit |
 //! | `DELETE /v1/api_tokens/{id}` | 204 | 403 role, 404 unknown/foreign/malformed id |
 //!
-//! The rules live in `akua_shared::tokens`; this crate only translates.
+//! The rules live in `akua_core::tokens`; this crate only translates.
 
+use akua_core::api_error::ErrorBody;
+use akua_core::clock;
+use akua_core::paging::{Page, page_limit};
+use akua_core::tokens::{self, CreateRequest, CreatedToken, TokenSummary};
 use akua_http::{Caller, JsonBody, ListQuery, Result};
-use akua_shared::api_error::ErrorBody;
-use akua_shared::clock;
-use akua_shared::store::DynamoStore;
-use akua_shared::tokens::{self, CreateRequest, CreatedToken, Page, TokenSummary};
+use akua_store::DynamoStore;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, post};
@@ -81,7 +82,7 @@ async fn list(
     Caller(caller): Caller,
     query: ListQuery,
 ) -> Result<Json<Page<TokenSummary>>> {
-    let limit = tokens::page_limit(query.limit)?;
+    let limit = page_limit(query.limit)?;
     Ok(Json(
         tokens::list(&store, &caller, limit, query.cursor.as_deref()).await?,
     ))

@@ -1,4 +1,4 @@
-use akua_shared::store::DynamoStore;
+use akua_store::DynamoStore;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {

@@ -9,14 +9,14 @@
 //! | `PATCH /v1/workspaces/{id}/members/{user_id}` | 200 | 403 not owner, 404, 409 last owner, 422 |
 //! | `DELETE /v1/workspaces/{id}/members/{user_id}` | 204 | 403 role, 404, 409 last owner |
 //!
-//! The rules live in `akua_shared::workspaces`.
+//! The rules live in `akua_core::workspaces`.
 
+use akua_core::api_error::ErrorBody;
+use akua_core::clock;
+use akua_core::paging::{Page, page_limit};
+use akua_core::workspaces::{self, MemberView, WorkspaceView};
 use akua_http::{Caller, JsonBody, ListQuery, Result};
-use akua_shared::api_error::ErrorBody;
-use akua_shared::clock;
-use akua_shared::store::DynamoStore;
-use akua_shared::tokens::{Page, page_limit};
-use akua_shared::workspaces::{self, MemberView, WorkspaceView};
+use akua_store::DynamoStore;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, patch};

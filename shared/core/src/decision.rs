@@ -16,8 +16,9 @@ use crate::clock;
 use crate::credential::{Credential, CredentialError, CredentialHash};
 use crate::ids::{Role, UserId, WorkspaceId};
 use crate::jwt::{JwtError, JwtVerifier};
+use crate::ports::{DecisionStore, StoreError, Touch, TouchOutcome};
 use crate::principal::{CredentialKind, Principal};
-use crate::store::{DecisionStore, StoreError, StoredCredential, Touch, TouchOutcome};
+use crate::records::StoredCredential;
 
 /// `last_used_at` is written at most this often per credential (DESIGN §5).
 pub const LAST_USED_INTERVAL_SECS: i64 = 60;
@@ -285,7 +286,7 @@ fn unauthorized(reason: DenyReason) -> Decision {
 mod tests {
     use super::*;
     use crate::ids::{SessionId, TokenId, TokenName, TokenRole};
-    use crate::store::{ApiTokenRecord, SessionRecord};
+    use crate::records::{ApiTokenRecord, SessionRecord};
 
     fn token(last_used_at: Option<i64>) -> StoredCredential {
         StoredCredential::ApiToken(ApiTokenRecord {

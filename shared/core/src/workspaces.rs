@@ -16,11 +16,11 @@
 use serde::Serialize;
 
 use crate::api_error::ApiError;
-use crate::cursor;
 use crate::ids::{Role, UserId, WorkspaceId, WorkspaceName};
+use crate::paging::{self, Page};
+use crate::ports::{Removal, RoleChange, WorkspaceStore};
 use crate::principal::{CredentialKind, Principal};
-use crate::store::{DynamoStore, Membership, WorkspaceRecord};
-use crate::tokens::Page;
+use crate::records::{Membership, WorkspaceRecord};
 
 /// A workspace as the caller sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -74,7 +74,7 @@ fn user_of(caller: &Principal) -> Result<&UserId, ApiError> {
 
 /// Creates a workspace with the caller as its owner.
 pub async fn create(
-    store: &DynamoStore,
+    store: &impl WorkspaceStore,
     caller: &Principal,
     name: &str,
     now: i64,
@@ -105,58 +105,37 @@ pub async fn create(
 /// The caller's workspaces: only the request's workspace when it has one
 /// (a workspace token, or `Akua-Context`), else every membership.
 pub async fn list(
-    store: &DynamoStore,
+    store: &impl WorkspaceStore,
     caller: &Principal,
     limit: usize,
     cursor: Option<&str>,
 ) -> Result<Page<WorkspaceView>, ApiError> {
     if let Ok((ws, role)) = caller.workspace() {
-        if let Some(c) = cursor {
-            cursor::decode(c, ws.as_str()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-            return Ok(Page {
-                data: Vec::new(),
-                has_more: false,
-                next_cursor: None,
-            });
+        if paging::after(cursor, ws.as_str())?.is_some() {
+            return Ok(Page::whole(Vec::new()));
         }
         let record = store.workspace(ws).await?.ok_or_else(not_found)?;
-        return Ok(Page {
-            data: vec![view(record, role)],
-            has_more: false,
-            next_cursor: None,
-        });
+        return Ok(Page::whole(vec![view(record, role)]));
     }
     let user = user_of(caller)?;
-    let after = cursor
-        .map(|c| cursor::decode(c, user.as_str()))
-        .transpose()
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let (memberships, has_more) = store
+    let after = paging::after(cursor, user.as_str())?;
+    let memberships = store
         .list_user_memberships(user, limit, after.as_deref())
         .await?;
     let ids: Vec<WorkspaceId> = memberships
+        .rows
         .iter()
         .map(|(m, _)| m.workspace_id.clone())
         .collect();
     let records = store.workspaces(&ids).await?;
-    let next_cursor = has_more
-        .then(|| {
-            memberships
-                .last()
-                .map(|(_, key)| cursor::encode(user.as_str(), key))
-        })
-        .flatten();
-    let data = memberships
-        .into_iter()
-        .filter_map(|(m, _)| {
-            let record = records.iter().find(|r| r.id == m.workspace_id)?.clone();
-            Some(view(record, m.role))
-        })
-        .collect();
+    let mut page = memberships.into_page(user.as_str(), |m| {
+        let record = records.iter().find(|r| r.id == m.workspace_id).cloned();
+        record.map(|r| view(r, m.role))
+    });
     Ok(Page {
-        data,
-        has_more,
-        next_cursor,
+        data: page.data.drain(..).flatten().collect(),
+        has_more: page.has_more,
+        next_cursor: page.next_cursor,
     })
 }
 
@@ -167,7 +146,7 @@ pub async fn list(
 /// disagrees is a 403, a token's other workspace a 404. A user without the
 /// header is looked up as a member (consistent read); not a member → 404.
 async fn role_in(
-    store: &DynamoStore,
+    store: &impl WorkspaceStore,
     caller: &Principal,
     path_id: &str,
 ) -> Result<(WorkspaceId, Role), ApiError> {
@@ -184,7 +163,6 @@ async fn role_in(
         };
     }
     let user = user_of(caller).map_err(|_| not_found())?;
-    use crate::store::DecisionStore as _;
     match store.membership(&ws, user).await? {
         Some(m) => Ok((ws, m.role)),
         None => Err(not_found()),
@@ -192,30 +170,16 @@ async fn role_in(
 }
 
 pub async fn list_members(
-    store: &DynamoStore,
+    store: &impl WorkspaceStore,
     caller: &Principal,
     workspace: &str,
     limit: usize,
     cursor: Option<&str>,
 ) -> Result<Page<MemberView>, ApiError> {
     let (ws, _) = role_in(store, caller, workspace).await?;
-    let after = cursor
-        .map(|c| cursor::decode(c, ws.as_str()))
-        .transpose()
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let (members, has_more) = store.list_members(&ws, limit, after.as_deref()).await?;
-    let next_cursor = has_more
-        .then(|| {
-            members
-                .last()
-                .map(|(_, key)| cursor::encode(ws.as_str(), key))
-        })
-        .flatten();
-    Ok(Page {
-        data: members.into_iter().map(|(m, _)| m.into()).collect(),
-        has_more,
-        next_cursor,
-    })
+    let after = paging::after(cursor, ws.as_str())?;
+    let members = store.list_members(&ws, limit, after.as_deref()).await?;
+    Ok(members.into_page(ws.as_str(), MemberView::from))
 }
 
 /// `admin` or `member`: `owner` is never assigned through the API.
@@ -230,7 +194,7 @@ pub fn assignable_role(role: &str) -> Result<Role, ApiError> {
 }
 
 pub async fn add_member(
-    store: &DynamoStore,
+    store: &impl WorkspaceStore,
     caller: &Principal,
     workspace: &str,
     user_id: &str,
@@ -258,33 +222,8 @@ pub async fn add_member(
     Ok(membership.into())
 }
 
-/// `true` when `user` is the only owner left.
-async fn is_last_owner(
-    store: &DynamoStore,
-    ws: &WorkspaceId,
-    user: &UserId,
-) -> Result<bool, ApiError> {
-    let mut owners = 0;
-    let mut after: Option<String> = None;
-    let mut target_is_owner = false;
-    loop {
-        let (page, more) = store.list_members(ws, 100, after.as_deref()).await?;
-        for (m, _) in &page {
-            if m.role == Role::Owner {
-                owners += 1;
-                target_is_owner |= m.user_id == *user;
-            }
-        }
-        after = page.last().map(|(_, k)| k.clone());
-        if !more {
-            break;
-        }
-    }
-    Ok(target_is_owner && owners <= 1)
-}
-
 pub async fn change_role(
-    store: &DynamoStore,
+    store: &impl WorkspaceStore,
     caller: &Principal,
     workspace: &str,
     user_id: &str,
@@ -298,20 +237,17 @@ pub async fn change_role(
         ));
     }
     let user = UserId::parse(user_id).map_err(|_| ApiError::NotFound("member"))?;
-    if is_last_owner(store, &ws, &user).await? {
-        return Err(ApiError::Conflict(
+    match store.set_member_role(&ws, &user, role).await? {
+        RoleChange::Changed(updated) => Ok(updated.into()),
+        RoleChange::NotMember => Err(ApiError::NotFound("member")),
+        RoleChange::LastOwner => Err(ApiError::Conflict(
             "the last owner cannot be demoted".into(),
-        ));
+        )),
     }
-    let updated = store
-        .set_member_role(&ws, &user, role)
-        .await?
-        .ok_or(ApiError::NotFound("member"))?;
-    Ok(updated.into())
 }
 
 pub async fn remove_member(
-    store: &DynamoStore,
+    store: &impl WorkspaceStore,
     caller: &Principal,
     workspace: &str,
     user_id: &str,
@@ -319,7 +255,6 @@ pub async fn remove_member(
     let (ws, caller_role) = role_in(store, caller, workspace).await?;
     let user = UserId::parse(user_id).map_err(|_| ApiError::NotFound("member"))?;
     let is_self = caller.user_id.as_ref() == Some(&user);
-    use crate::store::DecisionStore as _;
     let target = store
         .membership(&ws, &user)
         .await?
@@ -332,13 +267,11 @@ pub async fn remove_member(
             "removing this member needs a higher role".into(),
         ));
     }
-    if target.role == Role::Owner && is_last_owner(store, &ws, &user).await? {
-        return Err(ApiError::Conflict(
+    match store.remove_member(&ws, &user).await? {
+        Removal::Removed => Ok(()),
+        Removal::NotMember => Err(ApiError::NotFound("member")),
+        Removal::LastOwner => Err(ApiError::Conflict(
             "the last owner cannot be removed".into(),
-        ));
+        )),
     }
-    if !store.remove_member(&ws, &user).await? {
-        return Err(ApiError::NotFound("member"));
-    }
-    Ok(())
 }

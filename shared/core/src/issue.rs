@@ -4,7 +4,8 @@
 use crate::credential::{ApiToken, SessionToken};
 use crate::decision::SESSION_LIFETIME_SECS;
 use crate::ids::{SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
-use crate::store::{ApiTokenRecord, DynamoStore, SessionRecord, StoreError, StoredCredential};
+use crate::ports::{CredentialStore, StoreError};
+use crate::records::{ApiTokenRecord, SessionRecord, StoredCredential};
 
 /// What a new workspace API token is for.
 #[derive(Debug, Clone)]
@@ -19,7 +20,7 @@ pub struct NewApiToken {
 /// Creates a workspace API token. Returns the plaintext (to show once) and
 /// the stored record.
 pub async fn api_token(
-    store: &DynamoStore,
+    store: &impl CredentialStore,
     new: NewApiToken,
     now: i64,
 ) -> Result<(ApiToken, ApiTokenRecord), StoreError> {
@@ -43,7 +44,7 @@ pub async fn api_token(
 
 /// Starts a session for `user`, valid for a year (sliding, DESIGN §1).
 pub async fn session(
-    store: &DynamoStore,
+    store: &impl CredentialStore,
     user: UserId,
     now: i64,
 ) -> Result<(SessionToken, SessionRecord), StoreError> {

@@ -5,18 +5,17 @@ use serde::Serialize;
 
 use crate::api_error::ApiError;
 use crate::credential::Revealed;
-use crate::cursor;
 use crate::ids::{Role, TokenId, TokenName, TokenRole, WorkspaceId};
 use crate::issue::{self, NewApiToken};
+use crate::paging::{self, Page};
+use crate::ports::CredentialStore;
 use crate::principal::Principal;
-use crate::store::{ApiTokenRecord, DynamoStore};
+use crate::records::ApiTokenRecord;
 
 /// `expires_at` may be at most this far in the future (5 years). Further out
 /// is almost certainly a unit mistake (milliseconds for seconds); a token
 /// that should never expire says so with `null`.
 pub const MAX_TOKEN_LIFETIME_SECS: i64 = 5 * 365 * 24 * 3600;
-pub const DEFAULT_PAGE: usize = 50;
-pub const MAX_PAGE: usize = 100;
 
 /// A create request after parsing: the raw JSON types, checked here so each
 /// failure names its field.
@@ -69,23 +68,6 @@ impl From<ApiTokenRecord> for TokenSummary {
     }
 }
 
-/// A page of a list (DESIGN §6).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Page<T> {
-    pub data: Vec<T>,
-    pub has_more: bool,
-    pub next_cursor: Option<String>,
-}
-
-/// `limit` checked against 1–100 (default 50).
-pub fn page_limit(limit: Option<i64>) -> Result<usize, ApiError> {
-    match limit {
-        None => Ok(DEFAULT_PAGE),
-        Some(n) if (1..=MAX_PAGE as i64).contains(&n) => Ok(n as usize),
-        Some(_) => Err(ApiError::validation("limit", "must be between 1 and 100")),
-    }
-}
-
 fn rank(role: Role) -> u8 {
     match role {
         Role::Member => 0,
@@ -106,7 +88,7 @@ fn managed_workspace(caller: &Principal) -> Result<(WorkspaceId, Role), ApiError
 }
 
 pub async fn create(
-    store: &DynamoStore,
+    store: &impl CredentialStore,
     caller: &Principal,
     request: CreateRequest,
     now: i64,
@@ -163,36 +145,26 @@ pub async fn create(
 }
 
 pub async fn list(
-    store: &DynamoStore,
+    store: &impl CredentialStore,
     caller: &Principal,
     limit: usize,
     cursor: Option<&str>,
 ) -> Result<Page<TokenSummary>, ApiError> {
     let (ws, _) = caller.workspace()?;
-    let after = cursor
-        .map(|c| cursor::decode(c, ws.as_str()))
-        .transpose()
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let (records, has_more) = store
+    let after = paging::after(cursor, ws.as_str())?;
+    let listed = store
         .list_workspace_tokens(ws, limit, after.as_deref())
         .await?;
-    let next_cursor = if has_more {
-        records
-            .last()
-            .map(|(_, key)| cursor::encode(ws.as_str(), key))
-    } else {
-        None
-    };
-    Ok(Page {
-        data: records.into_iter().map(|(r, _)| r.into()).collect(),
-        has_more,
-        next_cursor,
-    })
+    Ok(listed.into_page(ws.as_str(), TokenSummary::from))
 }
 
 /// Revokes a token of the caller's workspace. An unknown id, a malformed
 /// id, and a token of another workspace are all the same 404.
-pub async fn revoke(store: &DynamoStore, caller: &Principal, id: &str) -> Result<(), ApiError> {
+pub async fn revoke(
+    store: &impl CredentialStore,
+    caller: &Principal,
+    id: &str,
+) -> Result<(), ApiError> {
     let (ws, _) = managed_workspace(caller)?;
     let not_found = ApiError::NotFound("API token");
     let id = TokenId::parse(id).map_err(|_| not_found.clone())?;

@@ -1,12 +1,12 @@
 //! Property tests: token generation and checksum, cursor encoding, and the
 //! throttle decisions, over inputs no one would write by hand.
 
-use akua_shared::decision::{
+use akua_core::decision::{
     LAST_USED_INTERVAL_SECS, SESSION_EXTENSION_INTERVAL_SECS, SESSION_LIFETIME_SECS, plan_touch,
 };
-use akua_shared::ids::{SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
-use akua_shared::store::{ApiTokenRecord, SessionRecord, StoredCredential};
-use akua_shared::{ApiToken, Credential, CredentialError, SessionToken, cursor};
+use akua_core::ids::{SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
+use akua_core::records::{ApiTokenRecord, SessionRecord, StoredCredential};
+use akua_core::{ApiToken, Credential, CredentialError, SessionToken, cursor};
 use proptest::prelude::*;
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -2,12 +2,7 @@
 //!
 //! The tests, the local run and `template.yaml` all create the table from
 //! (or are checked against) these constants, so they cannot drift.
-//!
-//! | item | `pk` | `sk` | indexed by |
-//! |---|---|---|---|
-//! | credential | `CRED#<sha256 hex>` | `CRED` | `gsi1` (API tokens, by workspace, newest first), `by_expiry` |
-//! | id pointer | `TOKEN#<tok_… or ses_…>` | `TOKEN` | — |
-//! | membership | `WS#<ws_…>` | `USER#<user>` | `gsi1` (by user) |
+//! The items and their keys are listed in [`crate::keys`].
 //!
 //! `by_expiry` is sparse: only items that expire carry `exp_shard`, so the
 //! cleanup reads expired items without scanning the table, and its cost
@@ -19,7 +14,9 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
-use super::StoreError;
+use akua_core::ports::StoreError;
+
+use crate::error::{request_error, sdk_error};
 
 /// Partition key (String).
 pub const PK: &str = "pk";
@@ -89,7 +86,7 @@ fn key(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
         .attribute_name(name)
         .key_type(key_type)
         .build()
-        .map_err(StoreError::request)
+        .map_err(request_error)
 }
 
 fn attribute(name: &str, kind: KeyKind) -> Result<AttributeDefinition, StoreError> {
@@ -97,7 +94,7 @@ fn attribute(name: &str, kind: KeyKind) -> Result<AttributeDefinition, StoreErro
         .attribute_name(name)
         .attribute_type(scalar(kind))
         .build()
-        .map_err(StoreError::request)
+        .map_err(request_error)
 }
 
 fn index(def: &IndexDefinition) -> Result<GlobalSecondaryIndex, StoreError> {
@@ -114,7 +111,7 @@ fn index(def: &IndexDefinition) -> Result<GlobalSecondaryIndex, StoreError> {
         .key_schema(key(def.range.0, KeyType::Range)?)
         .projection(projection.build())
         .build()
-        .map_err(StoreError::request)
+        .map_err(request_error)
 }
 
 /// Creates the table (on-demand, TTL on `ttl`) unless it already exists.
@@ -143,19 +140,19 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError
         {
             return Ok(());
         }
-        Err(e) => return Err(StoreError::from_sdk(e)),
+        Err(e) => return Err(sdk_error(e)),
     }
     let ttl = TimeToLiveSpecification::builder()
         .attribute_name(TTL)
         .enabled(true)
         .build()
-        .map_err(StoreError::request)?;
+        .map_err(request_error)?;
     client
         .update_time_to_live()
         .table_name(table)
         .time_to_live_specification(ttl)
         .send()
         .await
-        .map_err(StoreError::from_sdk)?;
+        .map_err(sdk_error)?;
     Ok(())
 }

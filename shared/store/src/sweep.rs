@@ -1,15 +1,65 @@
-//! Reading expired items through the sparse `by_expiry` index and deleting
-//! them, for the scheduled cleanup. Every delete is conditional on the item
-//! still being expired, so a session refreshed meanwhile survives, and two
-//! cleanups running at once (or one racing a revocation) cannot do harm.
+//! The scheduled sweep of expired items (credentials with their id
+//! pointers, device grants, user codes).
+//!
+//! DynamoDB TTL deletes expired items too, but up to ~48 h late; the
+//! authorizer never trusts it (expiry is checked on every read). The sweep
+//! keeps the table and the token lists tidy. It reads only the sparse
+//! `by_expiry` index with `expires_at <= now`, so its cost follows the number
+//! of expired items, not the size of the table: no `Scan`.
+
+use std::time::Instant;
+
+use serde::Serialize;
 
 use std::collections::HashMap;
 
+use akua_core::ports::StoreError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 
-use super::items::{Item, attr, n, pointer_key, s};
-use super::table::{BY_EXPIRY, EXPIRY_SHARDS, PK, SK};
-use super::{DynamoStore, StoreError, written};
+use crate::DynamoStore;
+use crate::error::{request_error, sdk_error, written};
+use crate::items::{attr, n, s};
+use crate::keys::{self, Item};
+use crate::table::{BY_EXPIRY, PK, SK};
+
+/// Items read per query page.
+pub const PAGE_SIZE: i32 = 100;
+
+/// What one run did; logged as one structured line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub deleted: u64,
+    /// Expired items left alone: refreshed or already deleted meanwhile.
+    pub skipped: u64,
+    pub pages: u64,
+    pub duration_ms: u64,
+}
+
+/// Deletes everything that expired at or before `now`.
+pub async fn run(store: &DynamoStore, now: i64) -> Result<Summary, StoreError> {
+    let started = Instant::now();
+    let mut summary = Summary::default();
+    for shard in keys::expiry_shards() {
+        let mut start = None;
+        loop {
+            let page = store.expired_page(&shard, now, PAGE_SIZE, start).await?;
+            summary.pages += 1;
+            for item in &page.items {
+                if store.delete_expired(item, now).await? {
+                    summary.deleted += 1;
+                } else {
+                    summary.skipped += 1;
+                }
+            }
+            match page.next {
+                Some(next) => start = Some(next),
+                None => break,
+            }
+        }
+    }
+    summary.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(summary)
+}
 
 /// An expired item as the index shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,11 +74,6 @@ pub struct ExpiredItem {
 pub struct ExpiredPage {
     pub items: Vec<ExpiredItem>,
     pub next: Option<HashMap<String, AttributeValue>>,
-}
-
-/// The `exp_shard` values to sweep.
-pub fn shards() -> impl Iterator<Item = String> {
-    (0..EXPIRY_SHARDS).map(|i| format!("EXP#{i}"))
 }
 
 impl DynamoStore {
@@ -52,7 +97,7 @@ impl DynamoStore {
             .set_exclusive_start_key(start)
             .send()
             .await
-            .map_err(StoreError::from_sdk)?;
+            .map_err(sdk_error)?;
         let items = out
             .items()
             .iter()
@@ -83,22 +128,22 @@ impl DynamoStore {
                 .expression_attribute_values(":now", n(now))
                 .build()
                 .map(|d| TransactWriteItem::builder().delete(d).build())
-                .map_err(StoreError::request)
+                .map_err(request_error)
         };
         let mut request = self
             .client()
             .transact_write_items()
             .transact_items(expired(item.key.clone())?);
-        if matches!(item.kind.as_str(), "api_token" | "session") {
+        if keys::has_pointer(&item.kind) {
             let id = item
                 .id
                 .as_deref()
                 .ok_or(StoreError::Corrupt("credential without id"))?;
             let pointer = Delete::builder()
                 .table_name(self.table())
-                .set_key(Some(pointer_key(id)))
+                .set_key(Some(keys::pointer(id)))
                 .build()
-                .map_err(StoreError::request)?;
+                .map_err(request_error)?;
             request = request.transact_items(TransactWriteItem::builder().delete(pointer).build());
         }
         written(request.send().await)

@@ -1,23 +1,27 @@
-//! The one validation crate of the Akua authentication service.
+//! `akua-core`: the one validation crate of the Akua authentication service.
 //!
-//! Every rule of DESIGN §1 lives here, so the authorizer, the HTTP functions,
-//! the local run and the CLI cannot disagree about what a credential is or
-//! whether it is valid:
+//! Every rule of DESIGN §1 lives here, with no I/O framework and no AWS SDK,
+//! so the authorizer, the HTTP functions, the local run and the CLI cannot
+//! disagree about what a credential is or whether it is valid:
 //!
 //! - [`credential`]: the three credential kinds, parsed from an
 //!   `Authorization` header (shape, checksum), generated from the OS CSPRNG,
 //!   hashed for storage;
 //! - [`ids`]: prefixed identifiers and roles as types that cannot hold an
 //!   invalid value;
-//! - [`store`]: the one DynamoDB table and every item the service keeps in it;
+//! - [`records`]: what the service stores, as plain values;
+//! - [`ports`]: what the rules need from storage, as traits (`akua-store`
+//!   implements them over DynamoDB);
+//! - [`principal`]: who an allowed request is, and the request-context keys
+//!   that carry it from the authorizer to the handlers;
 //! - [`jwt`]: OAuth2 JWT verification against a cached JWKS;
 //! - [`decision`]: `(Authorization, Akua-Context, now)` → allow, 401 or 403;
-//! - [`principal`]: who an allowed request is, and the request-context keys
-//!   that carry it from the authorizer to the handlers.
+//! - [`tokens`], [`workspaces`], [`sessions`], [`device`]: the use cases
+//!   behind each HTTP route, returning [`ApiError`]s;
+//! - [`paging`] and [`cursor`]: lists and their opaque cursors.
 
 pub mod api_error;
 pub mod base62;
-pub mod cleanup;
 pub mod clock;
 pub mod credential;
 pub mod cursor;
@@ -26,9 +30,11 @@ pub mod device;
 pub mod ids;
 pub mod issue;
 pub mod jwt;
+pub mod paging;
+pub mod ports;
 pub mod principal;
+pub mod records;
 pub mod sessions;
-pub mod store;
 pub mod tokens;
 pub mod workspaces;
 

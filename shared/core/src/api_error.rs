@@ -5,8 +5,8 @@
 
 use serde_json::json;
 
+use crate::ports::StoreError;
 use crate::principal::NoWorkspace;
-use crate::store::StoreError;
 
 /// The error envelope `{"error": {"code", "message", "field"?}}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

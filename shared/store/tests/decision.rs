@@ -2,16 +2,20 @@
 //! SDK. Each test names the rule it guards; the DynamoDB call counts are
 //! measured at the SDK client.
 
+use akua_core::ports::CredentialStore as _;
 use std::time::Duration;
 
-use akua_shared::decision::{SESSION_LIFETIME_SECS, plan_touch};
-use akua_shared::issue::{self, NewApiToken};
-use akua_shared::jwt::JwtVerifier;
-use akua_shared::store::{DecisionStore, DynamoStore, Membership, TouchOutcome};
-use akua_shared::{
+use akua_core::decision::{SESSION_LIFETIME_SECS, plan_touch};
+use akua_core::issue::{self, NewApiToken};
+use akua_core::jwt::JwtVerifier;
+use akua_core::ports::WorkspaceStore as _;
+use akua_core::ports::{DecisionStore, TouchOutcome};
+use akua_core::records::Membership;
+use akua_core::{
     ApiToken, Authorizer, CredentialError, CredentialHash, CredentialKind, Decision, DecisionError,
     DenyReason, Role, SessionToken, TokenName, TokenRole, UserId, WorkspaceId,
 };
+use akua_store::DynamoStore;
 use akua_testkit::{Engine, TestIssuer};
 
 const NOW: i64 = 1_800_000_000;
@@ -52,7 +56,7 @@ async fn session(engine: &Engine, who: &str, at: i64) -> SessionToken {
 async fn member(engine: &Engine, workspace: &str, who: &str, role: Role) {
     engine
         .store
-        .put_membership(&Membership {
+        .add_member(&Membership {
             workspace_id: ws(workspace),
             user_id: user(who),
             role,
@@ -67,7 +71,7 @@ fn authorizer(engine: &Engine) -> Authorizer<DynamoStore> {
     Authorizer::new(engine.store.clone(), None)
 }
 
-fn allowed(d: Decision) -> akua_shared::Principal {
+fn allowed(d: Decision) -> akua_core::Principal {
     match d {
         Decision::Allow(p) => p,
         other => panic!("expected Allow, got {other:?}"),
@@ -109,7 +113,7 @@ async fn a_session_is_accepted_with_exactly_one_read() {
         .store
         .touch(
             &hash,
-            akua_shared::store::Touch {
+            akua_core::ports::Touch {
                 last_used_at: NOW,
                 extend_to: None,
             },
@@ -324,7 +328,7 @@ async fn a_revoked_token_fails_on_the_very_next_call() {
         .unwrap()
         .unwrap()
     {
-        akua_shared::store::StoredCredential::ApiToken(t) => t.id,
+        akua_core::records::StoredCredential::ApiToken(t) => t.id,
         other => panic!("{other:?}"),
     };
     assert!(
@@ -403,7 +407,7 @@ async fn a_guarded_update_cannot_revive_an_expired_item() {
     let token = api_token(&engine, "ws_acme", Some(NOW)).await;
     let key = format!("CRED#{}", token.hash().to_hex());
     let before = engine.raw_item(&key, "CRED").await.unwrap();
-    let touch = akua_shared::store::Touch {
+    let touch = akua_core::ports::Touch {
         last_used_at: NOW + 1,
         extend_to: None,
     };
@@ -517,7 +521,7 @@ async fn akua_context_with_a_session_needs_membership_and_applies_its_role() {
     // A removed member loses access on the next request.
     engine
         .store
-        .delete_membership(&ws("ws_acme"), &user("usr_ada"))
+        .remove_member(&ws("ws_acme"), &user("usr_ada"))
         .await
         .unwrap();
     assert_eq!(
@@ -576,7 +580,7 @@ async fn credential_and_pointer_are_created_together_or_not_at_all() {
         .unwrap();
     assert_eq!(pointer.hash, token.hash());
     // Re-creating the same hash fails as a whole: still exactly two items.
-    let again = akua_shared::store::StoredCredential::Session(record.clone());
+    let again = akua_core::records::StoredCredential::Session(record.clone());
     assert!(
         engine
             .store
@@ -596,7 +600,7 @@ async fn a_store_that_cannot_be_reached_fails_closed_fast() {
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let client =
-        aws_sdk_dynamodb::Client::from_conf(akua_shared::store::endpoint_config(&endpoint).build());
+        aws_sdk_dynamodb::Client::from_conf(akua_store::endpoint_config(&endpoint).build());
     let auth = Authorizer::new(DynamoStore::new(client, "t"), None);
     let started = std::time::Instant::now();
     let d = auth
@@ -650,7 +654,7 @@ async fn jwt_setup(cooldown: Duration) -> (Engine, TestIssuer, Authorizer<Dynamo
 }
 
 fn now_secs() -> i64 {
-    akua_shared::clock::now()
+    akua_core::clock::now()
 }
 
 #[tokio::test]
@@ -861,11 +865,11 @@ async fn an_unreachable_jwks_fails_closed_with_an_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
     drop(listener);
-    let config = akua_shared::jwt::JwtConfig::new(
+    let config = akua_core::jwt::JwtConfig::new(
         akua_testkit::issuer::ISSUER,
         akua_testkit::issuer::AUDIENCE,
         &url,
-        &akua_shared::jwt::DEFAULT_ALGORITHMS,
+        &akua_core::jwt::DEFAULT_ALGORITHMS,
     )
     .unwrap();
     let auth = Authorizer::new(

@@ -7,10 +7,9 @@ use crate::api_error::ApiError;
 use crate::credential::CredentialHash;
 use crate::decision::SESSION_LIFETIME_SECS;
 use crate::ids::Role;
+use crate::ports::{CredentialStore, Touch, TouchOutcome};
 use crate::principal::{CredentialKind, Principal};
-use crate::store::{
-    DecisionStore, DynamoStore, SessionRecord, StoredCredential, Touch, TouchOutcome,
-};
+use crate::records::{SessionRecord, StoredCredential};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SessionView {
@@ -58,7 +57,7 @@ pub fn whoami(caller: &Principal) -> Whoami {
 /// The caller's session item. Not a session → 400; gone since the
 /// authorizer's read (logged out concurrently) → 401.
 async fn current(
-    store: &DynamoStore,
+    store: &impl CredentialStore,
     caller: &Principal,
 ) -> Result<(CredentialHash, SessionRecord), ApiError> {
     let not_session = || {
@@ -76,7 +75,7 @@ async fn current(
 }
 
 pub async fn status(
-    store: &DynamoStore,
+    store: &impl CredentialStore,
     caller: &Principal,
     now: i64,
 ) -> Result<SessionView, ApiError> {
@@ -89,7 +88,7 @@ pub async fn status(
 
 /// Extends the session to a year from now.
 pub async fn refresh(
-    store: &DynamoStore,
+    store: &impl CredentialStore,
     caller: &Principal,
     now: i64,
 ) -> Result<SessionView, ApiError> {
@@ -109,7 +108,7 @@ pub async fn refresh(
 }
 
 /// Deletes the session: it fails on the very next request.
-pub async fn logout(store: &DynamoStore, caller: &Principal) -> Result<(), ApiError> {
+pub async fn logout(store: &impl CredentialStore, caller: &Principal) -> Result<(), ApiError> {
     let (hash, record) = current(store, caller).await?;
     store.delete_credential(&hash, record.id.as_str()).await?;
     Ok(())

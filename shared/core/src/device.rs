@@ -20,8 +20,9 @@ use crate::base62;
 use crate::credential::{CredentialHash, Revealed, SessionToken};
 use crate::decision::SESSION_LIFETIME_SECS;
 use crate::ids::SessionId;
+use crate::ports::{DeviceStore, StoreError};
 use crate::principal::{CredentialKind, Principal};
-use crate::store::{DeviceGrant, DeviceStatus, DynamoStore, SessionRecord, StoreError};
+use crate::records::{DeviceGrant, DeviceStatus, SessionRecord};
 
 /// How long a device code and its user code live (RFC 8628 §3.2 `expires_in`).
 pub const CODE_LIFETIME_SECS: i64 = 600;
@@ -211,7 +212,7 @@ fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
 
 /// `POST /v1/auth/device/code`.
 pub async fn authorize(
-    store: &DynamoStore,
+    store: &impl DeviceStore,
     config: &DeviceConfig,
     params: &Params,
     now: i64,
@@ -268,7 +269,7 @@ pub async fn authorize(
 
 /// `POST /v1/auth/device/token`.
 pub async fn token(
-    store: &DynamoStore,
+    store: &impl DeviceStore,
     params: &Params,
     now: i64,
 ) -> Result<AccessToken, OAuthError> {
@@ -339,7 +340,7 @@ pub async fn token(
 
 /// `POST /v1/auth/device/approve` and `/deny`: the signed-in user's answer.
 pub async fn answer(
-    store: &DynamoStore,
+    store: &impl DeviceStore,
     caller: &Principal,
     user_code: &str,
     approve: bool,

@@ -11,11 +11,9 @@ use std::hint::black_box;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use akua_shared::store::{
-    ApiTokenRecord, DecisionStore, Membership, SessionRecord, StoreError, StoredCredential, Touch,
-    TouchOutcome,
-};
-use akua_shared::{
+use akua_core::ports::{DecisionStore, StoreError, Touch, TouchOutcome};
+use akua_core::records::{ApiTokenRecord, Membership, SessionRecord, StoredCredential};
+use akua_core::{
     ApiToken, CredentialHash, Role, SessionId, SessionToken, TokenId, TokenName, TokenRole, UserId,
     WorkspaceId,
 };
@@ -123,7 +121,7 @@ pub fn seeded_store() -> (MemoryStore, Seeded) {
             user_id: user.clone(),
             created_at: NOW - 86_400,
             // Extended a minute ago: no extension due within the run.
-            expires_at: NOW - 60 + akua_shared::decision::SESSION_LIFETIME_SECS,
+            expires_at: NOW - 60 + akua_core::decision::SESSION_LIFETIME_SECS,
             last_used_at: Some(NOW - 1),
         }),
     );

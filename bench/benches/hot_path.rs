@@ -16,8 +16,8 @@ mod support;
 use std::hint::black_box;
 use std::time::Duration;
 
-use akua_shared::jwt::JwtVerifier;
-use akua_shared::{Authorizer, Credential, CredentialHash, Decision, Jwt};
+use akua_core::jwt::JwtVerifier;
+use akua_core::{Authorizer, Credential, CredentialHash, Decision, Jwt};
 use akua_testkit::TestIssuer;
 use akua_testkit::issuer::Algorithm;
 use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest;
@@ -109,7 +109,7 @@ fn decision(c: &mut Criterion) {
 
 fn jwt(c: &mut Criterion) {
     let rt = runtime();
-    let now = akua_shared::clock::now();
+    let now = akua_core::clock::now();
     let issuer = rt.block_on(TestIssuer::start());
     let claims = TestIssuer::claims("usr_bench", now);
     let rs256 = Jwt::parse(&TestIssuer::sign("rsa-1", Algorithm::RS256, &claims)).unwrap();

@@ -1,0 +1,275 @@
+//! The ports: what the rules need from storage, as traits. `akua-store`
+//! implements them over DynamoDB; tests and benchmarks may implement
+//! [`DecisionStore`] in memory. The rules never see a key format, an
+//! attribute name or an SDK type.
+//!
+//! Every method that returns a list returns a [`Listed`]: at most the asked
+//! number of rows, each with the sort key a cursor continues after.
+
+use std::future::Future;
+
+use crate::credential::CredentialHash;
+use crate::device::UserCode;
+use crate::ids::{Role, UserId, WorkspaceId};
+use crate::records::{
+    ApiTokenRecord, CredentialPointer, DeviceGrant, Membership, SessionRecord, StoredCredential,
+    WorkspaceRecord,
+};
+
+/// Store failures, classified by what the caller should do about them.
+/// Messages carry an error code or kind only, never a key (keys hold
+/// credential hashes).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The store did not answer in time, could not be reached, or throttled
+    /// us: retrying later may help (HTTP 503; the authorizer denies).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A write's condition failed where the caller expected it to hold.
+    #[error("store condition failed")]
+    Conflict,
+    /// An item exists but does not have the shape this service writes.
+    #[error("stored item is malformed: {0}")]
+    Corrupt(&'static str),
+    /// Any other failure (a rejected request, a missing table).
+    #[error("store request failed: {0}")]
+    Request(String),
+}
+
+impl StoreError {
+    /// `true` when a retry later may succeed (503 rather than 500).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}
+
+/// A throttled write decided by the caller from the item it already read
+/// (DESIGN §5): record the use, and for a session, push its expiry out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Touch {
+    pub last_used_at: i64,
+    /// New `expires_at` (and `ttl`) for a session's sliding expiry.
+    pub extend_to: Option<i64>,
+}
+
+/// What a guarded update found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TouchOutcome {
+    Applied,
+    /// The item was deleted (revoked) or expired between the read and the
+    /// write: the guard refused to resurrect it.
+    Gone,
+}
+
+/// One slice of a list, in list order: each row with its sort key, and
+/// whether more rows follow. The one paging primitive of every port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed<T> {
+    pub rows: Vec<(T, String)>,
+    pub has_more: bool,
+}
+
+/// What a change of a member's role found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleChange {
+    Changed(Membership),
+    NotMember,
+    /// The member is the workspace's only owner: demoting them would leave
+    /// the workspace without one.
+    LastOwner,
+}
+
+/// What a removal found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    Removed,
+    NotMember,
+    /// The member is the workspace's only owner.
+    LastOwner,
+}
+
+/// The reads and the one write a decision makes.
+pub trait DecisionStore: Send + Sync {
+    /// A strongly consistent read of the credential with this hash.
+    fn credential(
+        &self,
+        hash: &CredentialHash,
+    ) -> impl Future<Output = Result<Option<StoredCredential>, StoreError>> + Send;
+
+    /// A strongly consistent read of a membership, so a removed member is
+    /// refused on the very next request.
+    fn membership(
+        &self,
+        workspace: &WorkspaceId,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Option<Membership>, StoreError>> + Send;
+
+    /// The guarded throttled update: applies only while the item exists and
+    /// is unexpired (DESIGN §4).
+    fn touch(
+        &self,
+        hash: &CredentialHash,
+        touch: Touch,
+        now: i64,
+    ) -> impl Future<Output = Result<TouchOutcome, StoreError>> + Send;
+}
+
+/// Issuing, finding and revoking credentials.
+pub trait CredentialStore: DecisionStore {
+    /// Writes a new credential and its id pointer together; both must not
+    /// exist yet (DESIGN §4). A taken key is [`StoreError::Conflict`].
+    fn create_credential(
+        &self,
+        hash: &CredentialHash,
+        credential: &StoredCredential,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A strongly consistent read of an id pointer (`tok_…`, `ses_…`).
+    fn pointer(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<CredentialPointer>, StoreError>> + Send;
+
+    /// Deletes a credential and its pointer together. `false` when the
+    /// pointer was already gone (nothing deleted).
+    fn delete_credential(
+        &self,
+        hash: &CredentialHash,
+        id: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// A workspace's API tokens, newest first, after the sort key `after`.
+    fn list_workspace_tokens(
+        &self,
+        workspace: &WorkspaceId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> impl Future<Output = Result<Listed<ApiTokenRecord>, StoreError>> + Send;
+}
+
+/// Workspaces and their members.
+pub trait WorkspaceStore: DecisionStore {
+    /// Creates a workspace and its first owner together.
+    fn create_workspace(
+        &self,
+        workspace: &WorkspaceRecord,
+        owner: &Membership,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn workspace(
+        &self,
+        id: &WorkspaceId,
+    ) -> impl Future<Output = Result<Option<WorkspaceRecord>, StoreError>> + Send;
+
+    /// Several workspaces by id (at most 100); missing ones are left out.
+    fn workspaces(
+        &self,
+        ids: &[WorkspaceId],
+    ) -> impl Future<Output = Result<Vec<WorkspaceRecord>, StoreError>> + Send;
+
+    /// Adds a member; `false` when the user is already a member.
+    fn add_member(
+        &self,
+        membership: &Membership,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Changes a member's role. Atomic with the last-owner rule: an owner is
+    /// demoted only while another owner remains, even under concurrent
+    /// demotions.
+    fn set_member_role(
+        &self,
+        workspace: &WorkspaceId,
+        user: &UserId,
+        role: Role,
+    ) -> impl Future<Output = Result<RoleChange, StoreError>> + Send;
+
+    /// Removes a member, atomically with the last-owner rule.
+    fn remove_member(
+        &self,
+        workspace: &WorkspaceId,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Removal, StoreError>> + Send;
+
+    /// A workspace's members in user-id order; strongly consistent.
+    fn list_members(
+        &self,
+        workspace: &WorkspaceId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> impl Future<Output = Result<Listed<Membership>, StoreError>> + Send;
+
+    /// The memberships of `user`, by workspace id.
+    fn list_user_memberships(
+        &self,
+        user: &UserId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> impl Future<Output = Result<Listed<Membership>, StoreError>> + Send;
+}
+
+/// The device authorization grant (RFC 8628).
+pub trait DeviceStore: Send + Sync {
+    /// Stores a new grant and its user code; `false` if the user code is
+    /// taken (the caller draws another).
+    fn create_device_grant(
+        &self,
+        hash: &CredentialHash,
+        grant: &DeviceGrant,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    fn device_grant(
+        &self,
+        hash: &CredentialHash,
+    ) -> impl Future<Output = Result<Option<DeviceGrant>, StoreError>> + Send;
+
+    /// The grant a live user code points to.
+    fn device_by_user_code(
+        &self,
+        code: &UserCode,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<CredentialHash>, StoreError>> + Send;
+
+    /// Records a poll (and the interval after it) of a pending grant.
+    fn record_poll(
+        &self,
+        hash: &CredentialHash,
+        now: i64,
+        interval: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Approves or denies a pending, unexpired grant and retires its user
+    /// code together. `false`: it was no longer pending.
+    fn answer_device_grant(
+        &self,
+        hash: &CredentialHash,
+        code: &UserCode,
+        approve: bool,
+        user: &UserId,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Turns an approved grant into a session together: the grant is
+    /// deleted (only if still approved), the session and its pointer are
+    /// created. `false`: already redeemed.
+    fn redeem_device_grant(
+        &self,
+        grant: &CredentialHash,
+        session_hash: &CredentialHash,
+        session: &SessionRecord,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Unknown user codes `user` submitted in the window starting `window`.
+    fn approval_misses(
+        &self,
+        user: &UserId,
+        window: i64,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// Counts one more miss; the counter expires with its window.
+    fn add_approval_miss(
+        &self,
+        user: &UserId,
+        window: i64,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}

@@ -1,0 +1,133 @@
+//! What the service keeps, as plain values (DESIGN §4). The store adapter
+//! turns these into items and back; the rules read and write only these, so
+//! they never see a key format or an attribute name.
+
+use crate::ids::{
+    Role, SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId, WorkspaceName,
+};
+
+use crate::credential::CredentialHash;
+use crate::device::UserCode;
+
+/// A workspace API token as stored (DESIGN §4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenRecord {
+    pub id: TokenId,
+    pub workspace_id: WorkspaceId,
+    pub name: TokenName,
+    /// Non-secret display prefix, e.g. `sk_akua_a3b2`.
+    pub prefix: String,
+    pub role: TokenRole,
+    /// The user who created it, for audit; none when created by a token.
+    pub created_by: Option<UserId>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+/// A CLI session as stored. Sessions always expire (sliding, DESIGN §1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// A stored opaque credential: what a read of a credential hash yields.
+///
+/// Adding a credential kind starts here: a variant, its record, and the
+/// matches the compiler then points at (ARCHITECTURE.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredCredential {
+    ApiToken(ApiTokenRecord),
+    Session(SessionRecord),
+}
+
+impl StoredCredential {
+    pub fn id(&self) -> &str {
+        match self {
+            Self::ApiToken(t) => t.id.as_str(),
+            Self::Session(s) => s.id.as_str(),
+        }
+    }
+
+    pub fn expires_at(&self) -> Option<i64> {
+        match self {
+            Self::ApiToken(t) => t.expires_at,
+            Self::Session(s) => Some(s.expires_at),
+        }
+    }
+
+    pub fn last_used_at(&self) -> Option<i64> {
+        match self {
+            Self::ApiToken(t) => t.last_used_at,
+            Self::Session(s) => s.last_used_at,
+        }
+    }
+
+    /// The workspace the credential belongs to, if it belongs to one.
+    pub fn workspace_id(&self) -> Option<&WorkspaceId> {
+        match self {
+            Self::ApiToken(t) => Some(&t.workspace_id),
+            Self::Session(_) => None,
+        }
+    }
+
+    /// Expired at `now`, whatever TTL has or has not deleted (DESIGN §1).
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires_at().is_some_and(|at| at <= now)
+    }
+}
+
+/// The id pointer: lets revoke-by-id find the hash with one consistent read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialPointer {
+    pub hash: CredentialHash,
+    /// The owning workspace (API tokens), so a foreign id is a 404 without
+    /// reading the credential.
+    pub workspace_id: Option<WorkspaceId>,
+}
+
+/// A user's membership of a workspace (DESIGN §4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub workspace_id: WorkspaceId,
+    pub user_id: UserId,
+    pub role: Role,
+    pub joined_at: i64,
+}
+
+/// A workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceRecord {
+    pub id: WorkspaceId,
+    pub name: WorkspaceName,
+    pub created_at: i64,
+    pub created_by: UserId,
+}
+
+/// Where a device login stands (RFC 8628).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceStatus {
+    Pending,
+    Approved,
+    Denied,
+}
+
+/// A pending, approved or denied device login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceGrant {
+    pub user_code: UserCode,
+    pub client_id: String,
+    pub scope: Option<String>,
+    pub status: DeviceStatus,
+    /// Who approved it.
+    pub user_id: Option<UserId>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// Current polling interval (grows with each `slow_down`).
+    pub interval: i64,
+    pub last_poll_at: Option<i64>,
+}

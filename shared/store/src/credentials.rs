@@ -1,0 +1,158 @@
+//! Credentials and their id pointers: the authorizer's reads and guarded
+//! write ([`DecisionStore`]), and issuing, finding, listing and revoking
+//! ([`CredentialStore`]).
+
+use akua_core::credential::CredentialHash;
+use akua_core::ids::{UserId, WorkspaceId};
+use akua_core::ports::{CredentialStore, DecisionStore, Listed, StoreError, Touch, TouchOutcome};
+use akua_core::records::{ApiTokenRecord, CredentialPointer, Membership, StoredCredential};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+
+use crate::error::{request_error, sdk_error, written};
+use crate::items::{FromItem, credential_item, n, pointer_item, s};
+use crate::{DynamoStore, keys, paging, table};
+
+/// The guard on every update of a credential (DESIGN §4): the item still
+/// exists and has not expired, so an update can never resurrect it.
+const LIVE_CREDENTIAL: &str =
+    "attribute_exists(pk) AND (attribute_not_exists(expires_at) OR expires_at > :now)";
+
+impl DecisionStore for DynamoStore {
+    async fn credential(
+        &self,
+        hash: &CredentialHash,
+    ) -> Result<Option<StoredCredential>, StoreError> {
+        self.get_as(keys::credential(hash)).await
+    }
+
+    async fn membership(
+        &self,
+        workspace: &WorkspaceId,
+        user: &UserId,
+    ) -> Result<Option<Membership>, StoreError> {
+        self.get_as(keys::membership(workspace, user)).await
+    }
+
+    async fn touch(
+        &self,
+        hash: &CredentialHash,
+        touch: Touch,
+        now: i64,
+    ) -> Result<TouchOutcome, StoreError> {
+        let mut update = "SET last_used_at = :used".to_owned();
+        let mut request = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::credential(hash)))
+            .condition_expression(LIVE_CREDENTIAL)
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":used", n(touch.last_used_at));
+        if let Some(until) = touch.extend_to {
+            update.push_str(", expires_at = :until, #ttl = :until");
+            request = request
+                .expression_attribute_names("#ttl", table::TTL)
+                .expression_attribute_values(":until", n(until));
+        }
+        let result = request.update_expression(update).send().await;
+        Ok(if written(result)? {
+            TouchOutcome::Applied
+        } else {
+            TouchOutcome::Gone
+        })
+    }
+}
+
+impl DynamoStore {
+    /// The transaction steps that create a credential and its pointer; both
+    /// keys must be free. Also a part of bigger transactions (a device
+    /// login's redemption).
+    pub(crate) fn create_credential_steps(
+        &self,
+        hash: &CredentialHash,
+        credential: &StoredCredential,
+    ) -> Result<[TransactWriteItem; 2], StoreError> {
+        Ok([
+            self.put_new(credential_item(hash, credential))?,
+            self.put_new(pointer_item(hash, credential))?,
+        ])
+    }
+}
+
+impl CredentialStore for DynamoStore {
+    async fn create_credential(
+        &self,
+        hash: &CredentialHash,
+        credential: &StoredCredential,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client()
+            .transact_write_items()
+            .set_transact_items(Some(
+                self.create_credential_steps(hash, credential)?.to_vec(),
+            ))
+            .send()
+            .await;
+        if written(result)? {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
+    }
+
+    async fn pointer(&self, id: &str) -> Result<Option<CredentialPointer>, StoreError> {
+        self.get_as(keys::pointer(id)).await
+    }
+
+    async fn delete_credential(&self, hash: &CredentialHash, id: &str) -> Result<bool, StoreError> {
+        let delete = |key, condition: Option<&str>| {
+            Delete::builder()
+                .table_name(self.table())
+                .set_key(Some(key))
+                .set_condition_expression(condition.map(str::to_owned))
+                .build()
+                .map(|d| TransactWriteItem::builder().delete(d).build())
+                .map_err(request_error)
+        };
+        let result = self
+            .client()
+            .transact_write_items()
+            .transact_items(delete(keys::pointer(id), Some("attribute_exists(pk)"))?)
+            .transact_items(delete(keys::credential(hash), None)?)
+            .send()
+            .await;
+        written(result)
+    }
+
+    async fn list_workspace_tokens(
+        &self,
+        workspace: &WorkspaceId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Listed<ApiTokenRecord>, StoreError> {
+        let mut condition = "gsi1pk = :p".to_owned();
+        let mut request = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(table::GSI1.name)
+            .scan_index_forward(false)
+            .limit(paging::read_limit(limit))
+            .expression_attribute_values(":p", s(keys::workspace_tokens_partition(workspace)));
+        if let Some(after) = after {
+            condition.push_str(" AND gsi1sk < :after");
+            request = request.expression_attribute_values(":after", s(after));
+        }
+        let out = request
+            .key_condition_expression(condition)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        paging::listed(out.items(), limit, table::GSI1.range.0, |item| {
+            match StoredCredential::from_item(item)? {
+                StoredCredential::ApiToken(record) => Ok(record),
+                _ => Err(StoreError::Corrupt("non-token item in a token list")),
+            }
+        })
+    }
+}

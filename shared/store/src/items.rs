@@ -1,0 +1,388 @@
+//! Core's records as DynamoDB items and back. Keys come from [`crate::keys`];
+//! every attribute name is here. Reading an item that does not have the
+//! shape written here is [`StoreError::Corrupt`], never a guess.
+
+use akua_core::credential::CredentialHash;
+use akua_core::device::UserCode;
+use akua_core::ids::{
+    InvalidId, Role, SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId, WorkspaceName,
+};
+use akua_core::ports::StoreError;
+use akua_core::records::{
+    ApiTokenRecord, CredentialPointer, DeviceGrant, DeviceStatus, Membership, SessionRecord,
+    StoredCredential, WorkspaceRecord,
+};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::keys::{self, Item, kind};
+use crate::table::{BY_EXPIRY, GSI1, TTL};
+
+/// Attribute names.
+pub(crate) mod attr {
+    pub const KIND: &str = "kind";
+    pub const ID: &str = "id";
+    pub const WORKSPACE_ID: &str = "workspace_id";
+    pub const USER_ID: &str = "user_id";
+    pub const NAME: &str = "name";
+    pub const PREFIX: &str = "prefix";
+    pub const ROLE: &str = "role";
+    pub const CREATED_AT: &str = "created_at";
+    pub const EXPIRES_AT: &str = "expires_at";
+    pub const LAST_USED_AT: &str = "last_used_at";
+    pub const CREATED_BY: &str = "created_by";
+    pub const HASH: &str = "hash";
+    pub const JOINED_AT: &str = "joined_at";
+    /// A workspace's number of owners, kept with its memberships so the
+    /// last-owner rule holds in one transaction.
+    pub const OWNERS: &str = "owners";
+    pub const USER_CODE: &str = "user_code";
+    pub const CLIENT_ID: &str = "client_id";
+    pub const SCOPE: &str = "scope";
+    pub const STATUS: &str = "status";
+    pub const INTERVAL: &str = "interval";
+    pub const LAST_POLL_AT: &str = "last_poll_at";
+    pub const MISSES: &str = "misses";
+}
+
+/// Reads a record from its item.
+pub(crate) trait FromItem: Sized {
+    fn from_item(item: &Item) -> Result<Self, StoreError>;
+}
+
+/// Expiry attributes every expiring item carries: `expires_at`, the TTL
+/// hint, and its `by_expiry` shard.
+pub(crate) fn expiring(item: &mut Item, hash: &CredentialHash, expires_at: i64) {
+    item.insert(attr::EXPIRES_AT.to_owned(), n(expires_at));
+    item.insert(TTL.to_owned(), n(expires_at));
+    item.insert(BY_EXPIRY.hash.0.to_owned(), s(keys::expiry_shard(hash)));
+}
+
+/// The item of a credential, keyed by its hash: never the plaintext.
+/// Public for the benchmarks, which seed big tables with batch writes.
+pub fn credential_item(hash: &CredentialHash, credential: &StoredCredential) -> Item {
+    let mut item = keys::credential(hash);
+    let mut put = |k: &str, v: AttributeValue| {
+        item.insert(k.to_owned(), v);
+    };
+    put(attr::KIND, s(keys::kind_of(credential)));
+    put(attr::ID, s(credential.id()));
+    match credential {
+        StoredCredential::ApiToken(t) => {
+            put(attr::WORKSPACE_ID, s(t.workspace_id.as_str()));
+            put(attr::NAME, s(t.name.as_str()));
+            put(attr::PREFIX, s(&t.prefix));
+            put(attr::ROLE, s(Role::from(t.role).as_str()));
+            put(attr::CREATED_AT, n(t.created_at));
+            if let Some(by) = &t.created_by {
+                put(attr::CREATED_BY, s(by.as_str()));
+            }
+            put(
+                GSI1.hash.0,
+                s(keys::workspace_tokens_partition(&t.workspace_id)),
+            );
+            put(GSI1.range.0, s(keys::token_sort_key(t)));
+        }
+        StoredCredential::Session(x) => {
+            put(attr::USER_ID, s(x.user_id.as_str()));
+            put(attr::CREATED_AT, n(x.created_at));
+        }
+    }
+    if let Some(at) = credential.last_used_at() {
+        put(attr::LAST_USED_AT, n(at));
+    }
+    if let Some(at) = credential.expires_at() {
+        expiring(&mut item, hash, at);
+    }
+    item
+}
+
+impl FromItem for StoredCredential {
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
+        let created_at = get_n(item, attr::CREATED_AT)?;
+        let expires_at = opt_n(item, attr::EXPIRES_AT)?;
+        let last_used_at = opt_n(item, attr::LAST_USED_AT)?;
+        match get_s(item, attr::KIND)? {
+            kind::API_TOKEN => Ok(Self::ApiToken(ApiTokenRecord {
+                id: TokenId::parse(get_s(item, attr::ID)?).map_err(corrupt)?,
+                workspace_id: WorkspaceId::parse(get_s(item, attr::WORKSPACE_ID)?)
+                    .map_err(corrupt)?,
+                name: TokenName::parse(get_s(item, attr::NAME)?).map_err(corrupt)?,
+                prefix: get_s(item, attr::PREFIX)?.to_owned(),
+                role: TokenRole::parse(get_s(item, attr::ROLE)?).map_err(corrupt)?,
+                created_by: opt_s(item, attr::CREATED_BY)?
+                    .map(UserId::parse)
+                    .transpose()
+                    .map_err(corrupt)?,
+                created_at,
+                expires_at,
+                last_used_at,
+            })),
+            kind::SESSION => Ok(Self::Session(SessionRecord {
+                id: SessionId::parse(get_s(item, attr::ID)?).map_err(corrupt)?,
+                user_id: UserId::parse(get_s(item, attr::USER_ID)?).map_err(corrupt)?,
+                created_at,
+                expires_at: expires_at.ok_or(StoreError::Corrupt("session without expires_at"))?,
+                last_used_at,
+            })),
+            _ => Err(StoreError::Corrupt("unknown credential kind")),
+        }
+    }
+}
+
+/// The id pointer of `credential`.
+pub fn pointer_item(hash: &CredentialHash, credential: &StoredCredential) -> Item {
+    let mut item = keys::pointer(credential.id());
+    item.insert(attr::HASH.to_owned(), s(hash.to_hex()));
+    item.insert(attr::KIND.to_owned(), s(keys::kind_of(credential)));
+    if let Some(ws) = credential.workspace_id() {
+        item.insert(attr::WORKSPACE_ID.to_owned(), s(ws.as_str()));
+    }
+    item
+}
+
+impl FromItem for CredentialPointer {
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
+        Ok(Self {
+            hash: CredentialHash::from_hex(get_s(item, attr::HASH)?)
+                .ok_or(StoreError::Corrupt("pointer hash"))?,
+            workspace_id: opt_s(item, attr::WORKSPACE_ID)?
+                .map(WorkspaceId::parse)
+                .transpose()
+                .map_err(corrupt)?,
+        })
+    }
+}
+
+pub(crate) fn membership_item(m: &Membership) -> Item {
+    let mut item = keys::membership(&m.workspace_id, &m.user_id);
+    item.insert(attr::WORKSPACE_ID.to_owned(), s(m.workspace_id.as_str()));
+    item.insert(attr::USER_ID.to_owned(), s(m.user_id.as_str()));
+    item.insert(attr::ROLE.to_owned(), s(m.role.as_str()));
+    item.insert(attr::JOINED_AT.to_owned(), n(m.joined_at));
+    item.insert(
+        GSI1.hash.0.to_owned(),
+        s(keys::user_memberships_partition(&m.user_id)),
+    );
+    item.insert(
+        GSI1.range.0.to_owned(),
+        s(keys::user_membership_sort_key(&m.workspace_id)),
+    );
+    item
+}
+
+impl FromItem for Membership {
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
+        Ok(Self {
+            workspace_id: WorkspaceId::parse(get_s(item, attr::WORKSPACE_ID)?).map_err(corrupt)?,
+            user_id: UserId::parse(get_s(item, attr::USER_ID)?).map_err(corrupt)?,
+            role: Role::parse(get_s(item, attr::ROLE)?).map_err(corrupt)?,
+            joined_at: get_n(item, attr::JOINED_AT)?,
+        })
+    }
+}
+
+/// A new workspace's item; it starts with one owner, its creator.
+pub(crate) fn workspace_item(ws: &WorkspaceRecord) -> Item {
+    let mut item = keys::workspace(&ws.id);
+    item.insert(attr::ID.to_owned(), s(ws.id.as_str()));
+    item.insert(attr::NAME.to_owned(), s(ws.name.as_str()));
+    item.insert(attr::CREATED_AT.to_owned(), n(ws.created_at));
+    item.insert(attr::CREATED_BY.to_owned(), s(ws.created_by.as_str()));
+    item.insert(attr::OWNERS.to_owned(), n(1));
+    item
+}
+
+impl FromItem for WorkspaceRecord {
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: WorkspaceId::parse(get_s(item, attr::ID)?).map_err(corrupt)?,
+            name: WorkspaceName::parse(get_s(item, attr::NAME)?).map_err(corrupt)?,
+            created_at: get_n(item, attr::CREATED_AT)?,
+            created_by: UserId::parse(get_s(item, attr::CREATED_BY)?).map_err(corrupt)?,
+        })
+    }
+}
+
+pub(crate) fn status_str(status: DeviceStatus) -> &'static str {
+    match status {
+        DeviceStatus::Pending => "pending",
+        DeviceStatus::Approved => "approved",
+        DeviceStatus::Denied => "denied",
+    }
+}
+
+fn parse_status(s: &str) -> Result<DeviceStatus, StoreError> {
+    match s {
+        "pending" => Ok(DeviceStatus::Pending),
+        "approved" => Ok(DeviceStatus::Approved),
+        "denied" => Ok(DeviceStatus::Denied),
+        _ => Err(StoreError::Corrupt("device status")),
+    }
+}
+
+pub(crate) fn device_item(hash: &CredentialHash, grant: &DeviceGrant) -> Item {
+    let mut item = keys::device(hash);
+    item.insert(attr::KIND.to_owned(), s(kind::DEVICE));
+    item.insert(attr::ID.to_owned(), s(grant.user_code.as_str()));
+    item.insert(attr::USER_CODE.to_owned(), s(grant.user_code.as_str()));
+    item.insert(attr::CLIENT_ID.to_owned(), s(&grant.client_id));
+    if let Some(scope) = &grant.scope {
+        item.insert(attr::SCOPE.to_owned(), s(scope));
+    }
+    item.insert(attr::STATUS.to_owned(), s(status_str(grant.status)));
+    if let Some(user) = &grant.user_id {
+        item.insert(attr::USER_ID.to_owned(), s(user.as_str()));
+    }
+    item.insert(attr::CREATED_AT.to_owned(), n(grant.created_at));
+    item.insert(attr::INTERVAL.to_owned(), n(grant.interval));
+    if let Some(at) = grant.last_poll_at {
+        item.insert(attr::LAST_POLL_AT.to_owned(), n(at));
+    }
+    expiring(&mut item, hash, grant.expires_at);
+    item
+}
+
+impl FromItem for DeviceGrant {
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
+        Ok(Self {
+            user_code: UserCode::parse(get_s(item, attr::USER_CODE)?)
+                .ok_or(StoreError::Corrupt("user code"))?,
+            client_id: get_s(item, attr::CLIENT_ID)?.to_owned(),
+            scope: opt_s(item, attr::SCOPE)?.map(str::to_owned),
+            status: parse_status(get_s(item, attr::STATUS)?)?,
+            user_id: opt_s(item, attr::USER_ID)?
+                .map(UserId::parse)
+                .transpose()
+                .map_err(corrupt)?,
+            created_at: get_n(item, attr::CREATED_AT)?,
+            expires_at: get_n(item, attr::EXPIRES_AT)?,
+            interval: get_n(item, attr::INTERVAL)?,
+            last_poll_at: opt_n(item, attr::LAST_POLL_AT)?,
+        })
+    }
+}
+
+/// The user-code item pointing at a grant.
+pub(crate) fn user_code_item(hash: &CredentialHash, grant: &DeviceGrant) -> Item {
+    let mut item = keys::user_code(&grant.user_code);
+    item.insert(attr::KIND.to_owned(), s(kind::USER_CODE));
+    item.insert(attr::ID.to_owned(), s(grant.user_code.as_str()));
+    item.insert(attr::HASH.to_owned(), s(hash.to_hex()));
+    expiring(&mut item, hash, grant.expires_at);
+    item
+}
+
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub(crate) fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub(crate) fn corrupt(e: InvalidId) -> StoreError {
+    StoreError::Corrupt(e.0)
+}
+
+pub(crate) fn opt_s<'a>(item: &'a Item, key: &'static str) -> Result<Option<&'a str>, StoreError> {
+    match item.get(key) {
+        None => Ok(None),
+        Some(AttributeValue::S(v)) => Ok(Some(v)),
+        Some(_) => Err(StoreError::Corrupt(key)),
+    }
+}
+
+pub(crate) fn get_s<'a>(item: &'a Item, key: &'static str) -> Result<&'a str, StoreError> {
+    opt_s(item, key)?.ok_or(StoreError::Corrupt(key))
+}
+
+pub(crate) fn opt_n(item: &Item, key: &'static str) -> Result<Option<i64>, StoreError> {
+    match item.get(key) {
+        None => Ok(None),
+        Some(AttributeValue::N(v)) => v.parse().map(Some).map_err(|_| StoreError::Corrupt(key)),
+        Some(_) => Err(StoreError::Corrupt(key)),
+    }
+}
+
+pub(crate) fn get_n(item: &Item, key: &'static str) -> Result<i64, StoreError> {
+    opt_n(item, key)?.ok_or(StoreError::Corrupt(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn api_token() -> StoredCredential {
+        StoredCredential::ApiToken(ApiTokenRecord {
+            id: TokenId::generate(),
+            workspace_id: WorkspaceId::parse("ws_abc").unwrap(),
+            name: TokenName::parse("ci").unwrap(),
+            prefix: "sk_akua_abcd".into(),
+            role: TokenRole::Member,
+            created_by: Some(UserId::parse("usr_1").unwrap()),
+            created_at: 100,
+            expires_at: Some(200),
+            last_used_at: None,
+        })
+    }
+
+    #[test]
+    fn credentials_round_trip_through_items() {
+        let hash = CredentialHash::of("x");
+        let session = StoredCredential::Session(SessionRecord {
+            id: SessionId::generate(),
+            user_id: UserId::parse("usr_1").unwrap(),
+            created_at: 1,
+            expires_at: 2,
+            last_used_at: Some(1),
+        });
+        for c in [api_token(), session] {
+            assert_eq!(
+                StoredCredential::from_item(&credential_item(&hash, &c)).unwrap(),
+                c
+            );
+        }
+    }
+
+    #[test]
+    fn items_never_hold_the_plaintext_only_the_hash() {
+        let hash = CredentialHash::of("sk_akua_plaintext");
+        let item = credential_item(&hash, &api_token());
+        let dump = format!("{item:?}");
+        assert!(!dump.contains("plaintext"));
+        assert!(dump.contains(&hash.to_hex()));
+        assert_eq!(item[TTL], item[attr::EXPIRES_AT], "TTL follows expiry");
+    }
+
+    #[test]
+    fn malformed_items_are_corrupt_not_guessed() {
+        let hash = CredentialHash::of("x");
+        let with = |k: &str, v: AttributeValue| {
+            let mut item = credential_item(&hash, &api_token());
+            item.insert(k.into(), v);
+            item
+        };
+        assert!(
+            StoredCredential::from_item(&with(attr::ROLE, s("owner"))).is_err(),
+            "a token can never be owner"
+        );
+        assert!(StoredCredential::from_item(&with(attr::EXPIRES_AT, s("soon"))).is_err());
+        assert!(StoredCredential::from_item(&with(attr::KIND, s("root"))).is_err());
+        assert!(StoredCredential::from_item(&HashMap::new()).is_err());
+    }
+
+    #[test]
+    fn only_credentials_have_pointers() {
+        let hash = CredentialHash::of("x");
+        let item = credential_item(&hash, &api_token());
+        assert!(has_kind_pointer(&item));
+        assert!(!keys::has_pointer(kind::DEVICE));
+        assert!(!keys::has_pointer(kind::USER_CODE));
+    }
+
+    fn has_kind_pointer(item: &Item) -> bool {
+        keys::has_pointer(get_s(item, attr::KIND).unwrap())
+    }
+}

@@ -1,0 +1,134 @@
+//! Every key format and kind string of the table (DESIGN §4), in one place.
+//!
+//! | item | `pk` | `sk` | indexed by |
+//! |---|---|---|---|
+//! | credential | `CRED#<sha256 hex>` | `CRED` | `gsi1` (API tokens, by workspace, newest first), `by_expiry` |
+//! | id pointer | `TOKEN#<tok_… or ses_…>` | `TOKEN` | — |
+//! | workspace | `WS#<ws_…>` | `META` | — |
+//! | membership | `WS#<ws_…>` | `USER#<user>` | `gsi1` (by user) |
+//! | device grant | `DEVICE#<sha256(device_code)>` | `DEVICE` | `by_expiry` |
+//! | user code | `USERCODE#<code>` | `USERCODE` | `by_expiry` |
+//! | approval misses | `APPROVAL_MISSES#<user>` | `W#<window start>` | — (TTL only) |
+
+use std::collections::HashMap;
+
+use akua_core::credential::CredentialHash;
+use akua_core::device::UserCode;
+use akua_core::ids::{UserId, WorkspaceId};
+use akua_core::records::{ApiTokenRecord, StoredCredential};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::table::{EXPIRY_SHARDS, PK, SK};
+
+/// A DynamoDB item (or key).
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The `kind` attribute of every item that expires, so the cleanup knows
+/// what it deletes.
+pub mod kind {
+    pub const API_TOKEN: &str = "api_token";
+    pub const SESSION: &str = "session";
+    pub const DEVICE: &str = "device";
+    pub const USER_CODE: &str = "user_code";
+}
+
+/// The `kind` of a stored credential. Credentials, and only credentials,
+/// have an id pointer ([`has_pointer`]).
+pub fn kind_of(credential: &StoredCredential) -> &'static str {
+    match credential {
+        StoredCredential::ApiToken(_) => kind::API_TOKEN,
+        StoredCredential::Session(_) => kind::SESSION,
+    }
+}
+
+/// `true` for the kinds written with an id pointer, which the cleanup must
+/// delete with the item.
+pub fn has_pointer(kind: &str) -> bool {
+    [kind::API_TOKEN, kind::SESSION].contains(&kind)
+}
+
+fn key(pk: String, sk: impl Into<String>) -> Item {
+    HashMap::from([
+        (PK.to_owned(), AttributeValue::S(pk)),
+        (SK.to_owned(), AttributeValue::S(sk.into())),
+    ])
+}
+
+/// A credential: `CRED#<sha256 hex>` / `CRED`.
+pub fn credential(hash: &CredentialHash) -> Item {
+    key(format!("CRED#{}", hash.to_hex()), "CRED")
+}
+
+/// An id pointer: `TOKEN#<id>` / `TOKEN`.
+pub fn pointer(id: &str) -> Item {
+    key(format!("TOKEN#{id}"), "TOKEN")
+}
+
+/// The partition of a workspace: its own item and its members.
+pub fn workspace_partition(workspace: &WorkspaceId) -> String {
+    format!("WS#{workspace}")
+}
+
+/// A workspace: `WS#<ws>` / `META`.
+pub fn workspace(workspace: &WorkspaceId) -> Item {
+    key(workspace_partition(workspace), "META")
+}
+
+/// `sk` prefix of membership items inside a workspace's partition.
+pub const MEMBER_SK_PREFIX: &str = "USER#";
+
+/// A membership: `WS#<ws>` / `USER#<user>`.
+pub fn membership(workspace: &WorkspaceId, user: &UserId) -> Item {
+    key(
+        workspace_partition(workspace),
+        format!("{MEMBER_SK_PREFIX}{user}"),
+    )
+}
+
+/// The `gsi1` partition listing a workspace's API tokens.
+pub fn workspace_tokens_partition(workspace: &WorkspaceId) -> String {
+    format!("WS#{workspace}#TOKENS")
+}
+
+/// A token's `gsi1sk`: creation time (zero-padded, so strings sort as
+/// numbers) then id, unique and ordered for newest-first lists.
+pub fn token_sort_key(token: &ApiTokenRecord) -> String {
+    format!("{:012}#{}", token.created_at.max(0), token.id)
+}
+
+/// The `gsi1` partition listing a user's memberships.
+pub fn user_memberships_partition(user: &UserId) -> String {
+    format!("USER#{user}#WORKSPACES")
+}
+
+/// A membership's `gsi1sk` in its user's list.
+pub fn user_membership_sort_key(workspace: &WorkspaceId) -> String {
+    format!("WS#{workspace}")
+}
+
+/// A device grant: `DEVICE#<sha256(device_code)>` / `DEVICE`.
+pub fn device(hash: &CredentialHash) -> Item {
+    key(format!("DEVICE#{}", hash.to_hex()), "DEVICE")
+}
+
+/// A user code pointing at its grant: `USERCODE#<code>` / `USERCODE`.
+pub fn user_code(code: &UserCode) -> Item {
+    key(format!("USERCODE#{}", code.as_str()), "USERCODE")
+}
+
+/// A user's unknown-code counter for one window.
+pub fn approval_misses(user: &UserId, window: i64) -> Item {
+    key(format!("APPROVAL_MISSES#{user}"), format!("W#{window}"))
+}
+
+/// The `by_expiry` shard of a hash: spreads expiring items evenly.
+pub fn expiry_shard(hash: &CredentialHash) -> String {
+    let first = hash.to_hex().as_bytes()[0];
+    let nibble = char::from(first).to_digit(16).unwrap_or(0) as u8;
+    format!("EXP#{}", nibble % EXPIRY_SHARDS)
+}
+
+/// Every `exp_shard` value, for the sweep.
+pub fn expiry_shards() -> impl Iterator<Item = String> {
+    (0..EXPIRY_SHARDS).map(|i| format!("EXP#{i}"))
+}

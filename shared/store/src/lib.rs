@@ -1,0 +1,172 @@
+//! `akua-store`: the DynamoDB adapter. It implements `akua-core`'s ports
+//! over one table (DESIGN §4) through the real `aws-sdk-dynamodb` client,
+//! and owns every key format ([`keys`]) and attribute name ([`items`]).
+//!
+//! - [`DynamoStore`]: the client and table name, built once at init;
+//! - [`table`]: the table and its indexes, defined once;
+//! - [`sweep`]: the scheduled cleanup of expired items;
+//! - [`CallCounter`]: counts SDK calls, for the tests' call budgets.
+
+mod calls;
+mod credentials;
+mod device;
+mod error;
+pub mod items;
+pub mod keys;
+mod paging;
+pub mod sweep;
+pub mod table;
+mod workspaces;
+
+use std::time::Duration;
+
+use akua_core::ports::StoreError;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+
+pub use calls::CallCounter;
+pub use error::sdk_error;
+
+use error::request_error;
+use keys::Item;
+
+/// Bounds every store call so a sick store fails closed fast (DESIGN §5):
+/// ~1 s in all, two attempts, well inside API Gateway's 10 s authorizer limit.
+pub fn with_time_bounds(
+    builder: aws_sdk_dynamodb::config::Builder,
+) -> aws_sdk_dynamodb::config::Builder {
+    builder
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_millis(300))
+                .operation_attempt_timeout(Duration::from_millis(450))
+                .operation_timeout(Duration::from_millis(1000))
+                .build(),
+        )
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(2)
+                .with_initial_backoff(Duration::from_millis(25)),
+        )
+}
+
+/// Client settings for a DynamoDB-compatible endpoint given by URL (the local
+/// run's embedded engine, tests): fixed dummy credentials and region, since
+/// such an engine ignores them, plus the hot-path time bounds.
+pub fn endpoint_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    with_time_bounds(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("local", "local", None, None, "akua-local"))
+            .endpoint_url(endpoint),
+    )
+}
+
+/// The table, through the real SDK client.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// The store a Lambda function uses: table from `AKUA_TABLE_NAME`, region
+    /// and the execution role's credentials from the variables Lambda sets
+    /// (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    /// `AWS_SESSION_TOKEN`); `AWS_ENDPOINT_URL_DYNAMODB` points it at another
+    /// engine. Time bounds applied, connection warmed.
+    #[cfg(feature = "env")]
+    pub async fn from_env() -> Result<Self, StoreError> {
+        let table = std::env::var("AKUA_TABLE_NAME")
+            .map_err(|_| StoreError::Request("AKUA_TABLE_NAME is not set".into()))?;
+        use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let missing = |k: &str| StoreError::Request(format!("{k} is not set"));
+        let credentials = Credentials::new(
+            var("AWS_ACCESS_KEY_ID").ok_or_else(|| missing("AWS_ACCESS_KEY_ID"))?,
+            var("AWS_SECRET_ACCESS_KEY").ok_or_else(|| missing("AWS_SECRET_ACCESS_KEY"))?,
+            var("AWS_SESSION_TOKEN"),
+            None,
+            "lambda-environment",
+        );
+        let region = var("AWS_REGION")
+            .or_else(|| var("AWS_DEFAULT_REGION"))
+            .ok_or_else(|| missing("AWS_REGION"))?;
+        let mut builder = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region))
+            .credentials_provider(credentials);
+        if let Some(url) = var("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| var("AWS_ENDPOINT_URL")) {
+            builder = builder.endpoint_url(url);
+        }
+        let config = with_time_bounds(builder).build();
+        let store = Self::new(Client::from_conf(config), table);
+        store.warm_up().await;
+        Ok(store)
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Opens the connection (TLS handshake, credentials) at init rather than
+    /// on the first request. A miss on a key no item uses; failures are
+    /// ignored here and surface on the first real call.
+    pub async fn warm_up(&self) {
+        let _ = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::pointer("warmup")))
+            .send()
+            .await;
+    }
+
+    /// A strongly consistent `GetItem`.
+    pub(crate) async fn get(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out.item)
+    }
+
+    /// A strongly consistent `GetItem` decoded as `T`.
+    pub(crate) async fn get_as<T: items::FromItem>(
+        &self,
+        key: Item,
+    ) -> Result<Option<T>, StoreError> {
+        self.get(key).await?.as_ref().map(T::from_item).transpose()
+    }
+
+    /// A transaction step that creates `item` only if its key is free.
+    pub(crate) fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map(|p| TransactWriteItem::builder().put(p).build())
+            .map_err(request_error)
+    }
+}

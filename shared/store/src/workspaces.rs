@@ -1,0 +1,316 @@
+//! Workspaces and memberships ([`WorkspaceStore`]).
+//!
+//! The last-owner rule is kept by the table itself: the workspace item
+//! counts its owners (`owners`), and every write that takes an owner away
+//! changes the membership and decrements the count in one transaction
+//! conditioned on `owners > 1`. Two owners demoting each other at once
+//! cannot both succeed.
+
+use akua_core::ids::{Role, UserId, WorkspaceId};
+use akua_core::ports::{Listed, Removal, RoleChange, StoreError, WorkspaceStore};
+use akua_core::records::{Membership, WorkspaceRecord};
+use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, TransactWriteItem, Update};
+
+use crate::error::{request_error, sdk_error, written};
+use crate::items::{FromItem, attr, membership_item, n, s, workspace_item};
+use crate::keys::{self, MEMBER_SK_PREFIX};
+use crate::{DynamoStore, paging, table};
+
+impl DynamoStore {
+    /// The step that takes one owner away from the workspace's count, only
+    /// while another remains.
+    fn one_owner_fewer(&self, workspace: &WorkspaceId) -> Result<TransactWriteItem, StoreError> {
+        Update::builder()
+            .table_name(self.table())
+            .set_key(Some(keys::workspace(workspace)))
+            .condition_expression("#owners > :one")
+            .update_expression("SET #owners = #owners - :one")
+            .expression_attribute_names("#owners", attr::OWNERS)
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .map(|u| TransactWriteItem::builder().update(u).build())
+            .map_err(request_error)
+    }
+
+    /// Workspaces created before the owner count existed get it, counted
+    /// from their memberships, the first time an owner is taken away.
+    async fn ensure_owner_count(&self, workspace: &WorkspaceId) -> Result<(), StoreError> {
+        let counted = self
+            .get(keys::workspace(workspace))
+            .await?
+            .is_some_and(|item| item.contains_key(attr::OWNERS));
+        if counted {
+            return Ok(());
+        }
+        let mut owners = 0;
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.list_members(workspace, 100, after.as_deref()).await?;
+            owners += page
+                .rows
+                .iter()
+                .filter(|(m, _)| m.role == Role::Owner)
+                .count();
+            after = page.rows.last().map(|(_, k)| k.clone());
+            if !page.has_more {
+                break;
+            }
+        }
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::workspace(workspace)))
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(#owners)")
+            .update_expression("SET #owners = :count")
+            .expression_attribute_names("#owners", attr::OWNERS)
+            .expression_attribute_values(":count", n(i64::try_from(owners).unwrap_or(i64::MAX)))
+            .send()
+            .await;
+        written(result).map(|_| ())
+    }
+
+    /// Applies `step` (a demotion or removal of `current`, conditioned on
+    /// its role being unchanged). Taking an owner away also decrements the
+    /// owner count in the same transaction, only while another owner
+    /// remains. `Ok(None)`: written; `Ok(Some(last_owner))`: refused, and
+    /// whether because `current` is the last owner.
+    async fn change_membership(
+        &self,
+        current: &Membership,
+        step: TransactWriteItem,
+        takes_owner: bool,
+    ) -> Result<Option<bool>, StoreError> {
+        let mut steps = vec![step];
+        if takes_owner {
+            self.ensure_owner_count(&current.workspace_id).await?;
+            steps.push(self.one_owner_fewer(&current.workspace_id)?);
+        }
+        let result = self
+            .client()
+            .transact_write_items()
+            .set_transact_items(Some(steps))
+            .send()
+            .await;
+        if written(result)? {
+            return Ok(None);
+        }
+        let unchanged = self
+            .membership_of(&current.workspace_id, &current.user_id)
+            .await?
+            .as_ref()
+            == Some(current);
+        Ok(Some(takes_owner && unchanged))
+    }
+}
+
+impl WorkspaceStore for DynamoStore {
+    async fn create_workspace(
+        &self,
+        workspace: &WorkspaceRecord,
+        owner: &Membership,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client()
+            .transact_write_items()
+            .transact_items(self.put_new(workspace_item(workspace))?)
+            .transact_items(self.put_new(membership_item(owner))?)
+            .send()
+            .await;
+        if written(result)? {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
+    }
+
+    async fn workspace(&self, id: &WorkspaceId) -> Result<Option<WorkspaceRecord>, StoreError> {
+        self.get_as(keys::workspace(id)).await
+    }
+
+    async fn workspaces(&self, ids: &[WorkspaceId]) -> Result<Vec<WorkspaceRecord>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = ids.iter().map(keys::workspace).collect::<Vec<_>>();
+        let mut request = Some(
+            KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .consistent_read(true)
+                .build()
+                .map_err(request_error)?,
+        );
+        let mut found = Vec::with_capacity(ids.len());
+        // BatchGetItem may return some keys unprocessed; ask again for those.
+        for _ in 0..5 {
+            let Some(keys) = request.take() else { break };
+            let out = self
+                .client()
+                .batch_get_item()
+                .request_items(self.table(), keys)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for item in out
+                .responses()
+                .and_then(|r| r.get(self.table()))
+                .into_iter()
+                .flatten()
+            {
+                found.push(WorkspaceRecord::from_item(item)?);
+            }
+            request = out
+                .unprocessed_keys()
+                .and_then(|u| u.get(self.table()))
+                .filter(|k| !k.keys().is_empty())
+                .cloned();
+        }
+        if request.is_some() {
+            return Err(StoreError::Unavailable(
+                "batch read left keys unprocessed".into(),
+            ));
+        }
+        Ok(found)
+    }
+
+    async fn add_member(&self, membership: &Membership) -> Result<bool, StoreError> {
+        let result = self
+            .client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(membership_item(membership)))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        written(result)
+    }
+
+    async fn set_member_role(
+        &self,
+        workspace: &WorkspaceId,
+        user: &UserId,
+        role: Role,
+    ) -> Result<RoleChange, StoreError> {
+        // Read, then write conditioned on the role read: after a concurrent
+        // change the write is refused, and the loop looks again.
+        for _ in 0..3 {
+            let Some(current) = self.membership_of(workspace, user).await? else {
+                return Ok(RoleChange::NotMember);
+            };
+            let update = Update::builder()
+                .table_name(self.table())
+                .set_key(Some(keys::membership(workspace, user)))
+                .condition_expression("#role = :was")
+                .update_expression("SET #role = :role")
+                .expression_attribute_names("#role", attr::ROLE)
+                .expression_attribute_values(":was", s(current.role.as_str()))
+                .expression_attribute_values(":role", s(role.as_str()))
+                .build()
+                .map_err(request_error)?;
+            let step = TransactWriteItem::builder().update(update).build();
+            let takes_owner = current.role == Role::Owner && role != Role::Owner;
+            match self.change_membership(&current, step, takes_owner).await? {
+                None => return Ok(RoleChange::Changed(Membership { role, ..current })),
+                Some(true) => return Ok(RoleChange::LastOwner),
+                Some(false) => {}
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    async fn remove_member(
+        &self,
+        workspace: &WorkspaceId,
+        user: &UserId,
+    ) -> Result<Removal, StoreError> {
+        for _ in 0..3 {
+            let Some(current) = self.membership_of(workspace, user).await? else {
+                return Ok(Removal::NotMember);
+            };
+            let delete = Delete::builder()
+                .table_name(self.table())
+                .set_key(Some(keys::membership(workspace, user)))
+                .condition_expression("#role = :was")
+                .expression_attribute_names("#role", attr::ROLE)
+                .expression_attribute_values(":was", s(current.role.as_str()))
+                .build()
+                .map_err(request_error)?;
+            let step = TransactWriteItem::builder().delete(delete).build();
+            let takes_owner = current.role == Role::Owner;
+            match self.change_membership(&current, step, takes_owner).await? {
+                None => return Ok(Removal::Removed),
+                Some(true) => return Ok(Removal::LastOwner),
+                Some(false) => {}
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    async fn list_members(
+        &self,
+        workspace: &WorkspaceId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Listed<Membership>, StoreError> {
+        let lower = match after {
+            Some(after) => format!("{after}\u{0}"),
+            None => MEMBER_SK_PREFIX.to_owned(),
+        };
+        let out = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .consistent_read(true)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :lower AND :upper")
+            .expression_attribute_values(":pk", s(keys::workspace_partition(workspace)))
+            .expression_attribute_values(":lower", s(lower))
+            .expression_attribute_values(":upper", s(format!("{MEMBER_SK_PREFIX}\u{10FFFF}")))
+            .limit(paging::read_limit(limit))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        paging::listed(out.items(), limit, table::SK, Membership::from_item)
+    }
+
+    async fn list_user_memberships(
+        &self,
+        user: &UserId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Listed<Membership>, StoreError> {
+        let mut condition = "gsi1pk = :p".to_owned();
+        let mut request = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(table::GSI1.name)
+            .expression_attribute_values(":p", s(keys::user_memberships_partition(user)))
+            .limit(paging::read_limit(limit));
+        if let Some(after) = after {
+            condition.push_str(" AND gsi1sk > :after");
+            request = request.expression_attribute_values(":after", s(after));
+        }
+        let out = request
+            .key_condition_expression(condition)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        paging::listed(
+            out.items(),
+            limit,
+            table::GSI1.range.0,
+            Membership::from_item,
+        )
+    }
+}
+
+impl DynamoStore {
+    async fn membership_of(
+        &self,
+        workspace: &WorkspaceId,
+        user: &UserId,
+    ) -> Result<Option<Membership>, StoreError> {
+        self.get_as::<Membership>(keys::membership(workspace, user))
+            .await
+    }
+}
