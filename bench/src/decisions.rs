@@ -159,8 +159,8 @@ async fn drive(
         *writes_per.entry(c).or_default() += 1;
         // An extension sets the expiry to exactly a lifetime from now.
         let extended = principal.as_ref().is_some_and(|p| {
-            p.credential == CredentialKind::Session
-                && p.expires_at == Some(now + SESSION_LIFETIME_SECS)
+            p.kind() == CredentialKind::Session
+                && p.expires_at() == Some(now + SESSION_LIFETIME_SECS)
         });
         if extended {
             extensions += 1;

@@ -5,7 +5,8 @@
 //! own signed-in web app.
 
 use akua_core::device;
-use akua_core::{CredentialKind, Principal, UserId, clock};
+use akua_core::principal::{Person, PersonCredential};
+use akua_core::{Principal, UserId, clock};
 use akua_store::DynamoStore;
 use axum::Form;
 use axum::extract::{Query, State};
@@ -74,14 +75,12 @@ pub async fn show(State(state): State<DevicePage>, Query(prefill): Query<Prefill
 
 pub async fn submit(State(state): State<DevicePage>, Form(answer): Form<Answer>) -> Html<String> {
     let approve = answer.action == "approve";
-    let principal = Principal {
-        credential: CredentialKind::Jwt,
-        token_id: None,
-        user_id: Some(state.user.clone()),
-        workspace_id: None,
-        role: None,
+    let principal = Principal::Person(Person {
+        user_id: state.user.clone(),
+        credential: PersonCredential::Jwt,
+        scope: None,
         expires_at: None,
-    };
+    });
     match device::answer(
         &state.store,
         &principal,

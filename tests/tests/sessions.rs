@@ -289,14 +289,12 @@ async fn an_expired_code_is_expired_token() {
         "expired_token"
     );
     // Nor can it be approved any more.
-    let ada = akua_core::Principal {
-        credential: akua_core::CredentialKind::Jwt,
-        token_id: None,
-        user_id: Some(UserId::parse("usr_ada").unwrap()),
-        workspace_id: None,
-        role: None,
+    let ada = akua_core::Principal::Person(akua_core::principal::Person {
+        user_id: UserId::parse("usr_ada").unwrap(),
+        credential: akua_core::principal::PersonCredential::Jwt,
+        scope: None,
         expires_at: None,
-    };
+    });
     let e = device::answer(store, &ada, &auth.user_code, true, later)
         .await
         .unwrap_err();

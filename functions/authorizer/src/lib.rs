@@ -190,9 +190,9 @@ fn log(decision: &Result<Decision, DecisionError>) {
     match decision {
         Ok(Decision::Allow(p)) => tracing::info!(
             decision = "allow",
-            credential = p.credential.as_str(),
-            token_id = p.token_id.as_deref(),
-            workspace_id = p.workspace_id.as_ref().map(|w| w.as_str()),
+            credential = p.kind().as_str(),
+            token_id = p.credential_id(),
+            workspace_id = p.scope().map(|s| s.workspace_id.to_string()),
         ),
         Ok(Decision::Unauthorized(reason)) => {
             tracing::info!(decision = "unauthorized", reason = ?reason)

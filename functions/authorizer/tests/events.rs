@@ -90,8 +90,8 @@ async fn rest_allow_is_an_iam_allow_with_the_principal_context() {
     let ctx: std::collections::HashMap<String, Value> =
         serde_json::from_value(out["context"].clone()).unwrap();
     let principal = akua_authorizer::principal_from_context(&ctx).unwrap();
-    assert_eq!(principal.token_id.as_deref(), Some(id.as_str()));
-    assert_eq!(principal.role, Some(Role::Member));
+    assert_eq!(principal.credential_id(), Some(id.as_str()));
+    assert_eq!(principal.scope().map(|s| s.role), Some(Role::Member));
 }
 
 #[tokio::test]

@@ -14,10 +14,11 @@
 
 use crate::clock;
 use crate::credential::{Credential, CredentialError, CredentialHash};
-use crate::ids::{Role, UserId, WorkspaceId};
+use crate::ids::{UserId, WorkspaceId};
 use crate::jwt::{JwtError, JwtVerifier};
+use crate::policy::{self, Resolved};
 use crate::ports::{DecisionStore, StoreError, Touch, TouchOutcome};
-use crate::principal::{CredentialKind, Principal};
+use crate::principal::{Person, PersonCredential, Principal, Scope, WorkspaceToken};
 use crate::records::StoredCredential;
 
 /// `last_used_at` is written at most this often per credential (DESIGN §5).
@@ -147,14 +148,12 @@ impl<S: DecisionStore> Authorizer<S> {
                     Ok(scope) => scope,
                     Err(reason) => return Ok(Decision::Forbidden(reason)),
                 };
-                Ok(Decision::Allow(Principal {
-                    credential: CredentialKind::Jwt,
-                    token_id: None,
-                    user_id: Some(verified.user_id),
-                    workspace_id: scope.as_ref().map(|(ws, _)| ws.clone()),
-                    role: scope.map(|(_, role)| role),
+                Ok(Decision::Allow(Principal::Person(Person {
+                    user_id: verified.user_id,
+                    credential: PersonCredential::Jwt,
+                    scope,
                     expires_at: Some(verified.expires_at),
-                }))
+                })))
             }
         }
     }
@@ -174,24 +173,29 @@ impl<S: DecisionStore> Authorizer<S> {
         let StoredCredential::ApiToken(token) = &stored else {
             return Ok(unauthorized(DenyReason::UnknownCredential));
         };
+        let own = Scope {
+            workspace_id: token.workspace_id.clone(),
+            role: token.role.into(),
+        };
         if let Some(header) = context {
-            match WorkspaceId::parse(header) {
-                Ok(ws) if ws == token.workspace_id => {}
-                Ok(_) => return Ok(Decision::Forbidden(DenyReason::ContextMismatch)),
-                Err(_) => return Ok(Decision::Forbidden(DenyReason::ContextMalformed)),
+            let Ok(ws) = WorkspaceId::parse(header) else {
+                return Ok(Decision::Forbidden(DenyReason::ContextMalformed));
+            };
+            if policy::resolve(&self.store, Some(&own), None, &ws).await?
+                == Resolved::OtherWorkspace
+            {
+                return Ok(Decision::Forbidden(DenyReason::ContextMismatch));
             }
         }
         if let Err(reason) = self.record_use(&hash, &stored, now).await? {
             return Ok(unauthorized(reason));
         }
-        Ok(Decision::Allow(Principal {
-            credential: CredentialKind::ApiToken,
-            token_id: Some(token.id.to_string()),
-            user_id: None,
-            workspace_id: Some(token.workspace_id.clone()),
-            role: Some(token.role.into()),
+        Ok(Decision::Allow(Principal::WorkspaceToken(WorkspaceToken {
+            token_id: token.id.clone(),
+            workspace_id: token.workspace_id.clone(),
+            role: token.role,
             expires_at: token.expires_at,
-        }))
+        })))
     }
 
     async fn session(
@@ -216,14 +220,12 @@ impl<S: DecisionStore> Authorizer<S> {
             Ok(None) => session.expires_at,
             Err(reason) => return Ok(unauthorized(reason)),
         };
-        Ok(Decision::Allow(Principal {
-            credential: CredentialKind::Session,
-            token_id: Some(session.id.to_string()),
-            user_id: Some(session.user_id.clone()),
-            workspace_id: scope.as_ref().map(|(ws, _)| ws.clone()),
-            role: scope.map(|(_, role)| role),
+        Ok(Decision::Allow(Principal::Person(Person {
+            user_id: session.user_id.clone(),
+            credential: PersonCredential::Session(session.id.clone()),
+            scope,
             expires_at: Some(expires_at),
-        }))
+        })))
     }
 
     /// One consistent read; unknown and expired credentials are refused
@@ -264,17 +266,19 @@ impl<S: DecisionStore> Authorizer<S> {
         &self,
         user: &UserId,
         context: Option<&str>,
-    ) -> Result<Result<Option<(WorkspaceId, Role)>, DenyReason>, DecisionError> {
+    ) -> Result<Result<Option<Scope>, DenyReason>, DecisionError> {
         let Some(header) = context else {
             return Ok(Ok(None));
         };
         let Ok(ws) = WorkspaceId::parse(header) else {
             return Ok(Err(DenyReason::ContextMalformed));
         };
-        Ok(match self.store.membership(&ws, user).await? {
-            Some(m) => Ok(Some((ws, m.role))),
-            None => Err(DenyReason::NotMember),
-        })
+        Ok(
+            match policy::resolve(&self.store, None, Some(user), &ws).await? {
+                Resolved::Granted(scope) => Ok(Some(scope)),
+                Resolved::NotMember | Resolved::OtherWorkspace => Err(DenyReason::NotMember),
+            },
+        )
     }
 }
 

@@ -20,8 +20,9 @@ use crate::base62;
 use crate::credential::{CredentialHash, Revealed, SessionToken};
 use crate::decision::SESSION_LIFETIME_SECS;
 use crate::ids::SessionId;
+use crate::policy::{self, Action};
 use crate::ports::{DeviceStore, StoreError};
-use crate::principal::{CredentialKind, Principal};
+use crate::principal::Principal;
 use crate::records::{DeviceGrant, DeviceStatus, SessionRecord};
 
 /// How long a device code and its user code live (RFC 8628 §3.2 `expires_in`).
@@ -346,14 +347,7 @@ pub async fn answer(
     approve: bool,
     now: i64,
 ) -> Result<(), ApiError> {
-    let user = match (&caller.credential, &caller.user_id) {
-        (CredentialKind::Session | CredentialKind::Jwt, Some(user)) => user,
-        _ => {
-            return Err(ApiError::Forbidden(
-                "approving a login needs a user credential (session or JWT)".into(),
-            ));
-        }
-    };
+    let user = policy::require_person(caller, Action::AnswerDeviceLogin)?;
     let window = now - now.rem_euclid(MISS_WINDOW_SECS);
     if store.approval_misses(user, window).await? >= MAX_APPROVAL_MISSES {
         return Err(ApiError::TooManyRequests(

@@ -202,9 +202,14 @@ impl Role {
         }
     }
 
-    /// Creating and revoking API tokens needs `owner` or `admin` (DESIGN §1).
-    pub fn can_manage_tokens(self) -> bool {
-        matches!(self, Role::Owner | Role::Admin)
+    /// `member` < `admin` < `owner`: a role includes every right of the
+    /// roles below it.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::Member => 0,
+            Role::Admin => 1,
+            Role::Owner => 2,
+        }
     }
 }
 
@@ -229,6 +234,18 @@ impl TokenRole {
             "admin" => Ok(TokenRole::Admin),
             "member" => Ok(TokenRole::Member),
             _ => Err(InvalidId("token role")),
+        }
+    }
+}
+
+impl TryFrom<Role> for TokenRole {
+    type Error = InvalidId;
+
+    fn try_from(role: Role) -> Result<Self, InvalidId> {
+        match role {
+            Role::Admin => Ok(TokenRole::Admin),
+            Role::Member => Ok(TokenRole::Member),
+            Role::Owner => Err(InvalidId("token role")),
         }
     }
 }

@@ -31,6 +31,7 @@ pub mod ids;
 pub mod issue;
 pub mod jwt;
 pub mod paging;
+pub mod policy;
 pub mod ports;
 pub mod principal;
 pub mod records;

@@ -1,6 +1,12 @@
 //! Who an allowed request is, and how that travels from the authorizer to
 //! the handlers behind it.
 //!
+//! A [`Principal`] is one of two things, and its type says which: a
+//! workspace API token, which always has its workspace and role; or a
+//! person (a session or a JWT user), who has a workspace and role only when
+//! `Akua-Context` named one they are a member of. No value can hold a token
+//! without a workspace, or a person with a role but no workspace.
+//!
 //! API Gateway hands the authorizer's `context` map to the backend as
 //! `requestContext.authorizer`. Both ends use [`Principal::to_context`] and
 //! [`Principal::from_context`], so the key names are defined once and the two
@@ -10,7 +16,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{InvalidId, Role, UserId, WorkspaceId};
+use crate::ids::{InvalidId, Role, SessionId, TokenId, TokenRole, UserId, WorkspaceId};
 
 /// The context keys the authorizer writes (all values are strings).
 pub mod keys {
@@ -51,25 +57,46 @@ impl CredentialKind {
     }
 }
 
+/// A workspace a request acts on, with the caller's role in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub workspace_id: WorkspaceId,
+    pub role: Role,
+}
+
+/// A workspace API token: it acts on its own workspace, implicitly
+/// (DESIGN §1), with its own role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceToken {
+    pub token_id: TokenId,
+    pub workspace_id: WorkspaceId,
+    pub role: TokenRole,
+    pub expires_at: Option<i64>,
+}
+
+/// How a person proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PersonCredential {
+    Session(SessionId),
+    Jwt,
+}
+
+/// A person: a session's owner or a JWT's `sub`. A broad credential: it
+/// has a workspace only when `Akua-Context` named one they belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub user_id: UserId,
+    pub credential: PersonCredential,
+    pub scope: Option<Scope>,
+    pub expires_at: Option<i64>,
+}
+
 /// The caller of an allowed request (DESIGN §5: principal, credential kind,
 /// token id, user id, workspace id, role).
-///
-/// `workspace_id` and `role` are set together: a workspace API token's own
-/// workspace, or the `Akua-Context` workspace a session or JWT user is a
-/// member of. A broad credential without the header has neither; endpoints
-/// that need a workspace answer 403 through [`Principal::workspace`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Principal {
-    pub credential: CredentialKind,
-    /// `tok_…` for an API token, `ses_…` for a session, none for a JWT.
-    pub token_id: Option<String>,
-    /// The user: a session's owner or a JWT's `sub`. None for an API token,
-    /// which belongs to a workspace, not a person.
-    pub user_id: Option<UserId>,
-    pub workspace_id: Option<WorkspaceId>,
-    pub role: Option<Role>,
-    /// When the credential stops working, if it ever does.
-    pub expires_at: Option<i64>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    WorkspaceToken(WorkspaceToken),
+    Person(Person),
 }
 
 /// The request needs a workspace and the principal has none (DESIGN §1:
@@ -79,21 +106,73 @@ pub struct Principal {
 pub struct NoWorkspace;
 
 impl Principal {
-    /// The id API Gateway records as `principalId`: the user, or for a
-    /// workspace token, the token.
-    pub fn principal_id(&self) -> &str {
-        match (&self.user_id, &self.token_id) {
-            (Some(user), _) => user.as_str(),
-            (None, Some(token)) => token,
-            (None, None) => "anonymous",
+    pub fn kind(&self) -> CredentialKind {
+        match self {
+            Self::WorkspaceToken(_) => CredentialKind::ApiToken,
+            Self::Person(p) => match p.credential {
+                PersonCredential::Session(_) => CredentialKind::Session,
+                PersonCredential::Jwt => CredentialKind::Jwt,
+            },
         }
     }
 
-    /// The workspace this request acts on, with the caller's role in it.
-    pub fn workspace(&self) -> Result<(&WorkspaceId, Role), NoWorkspace> {
-        match (&self.workspace_id, self.role) {
-            (Some(ws), Some(role)) => Ok((ws, role)),
-            _ => Err(NoWorkspace),
+    /// The id API Gateway records as `principalId`: the person, or for a
+    /// workspace token, the token.
+    pub fn principal_id(&self) -> &str {
+        match self {
+            Self::WorkspaceToken(t) => t.token_id.as_str(),
+            Self::Person(p) => p.user_id.as_str(),
+        }
+    }
+
+    /// The person behind the request; none for a workspace token, which
+    /// belongs to a workspace, not a person.
+    pub fn person(&self) -> Option<&Person> {
+        match self {
+            Self::Person(p) => Some(p),
+            Self::WorkspaceToken(_) => None,
+        }
+    }
+
+    pub fn user_id(&self) -> Option<&UserId> {
+        self.person().map(|p| &p.user_id)
+    }
+
+    /// `tok_…` for an API token, `ses_…` for a session, none for a JWT.
+    pub fn credential_id(&self) -> Option<&str> {
+        match self {
+            Self::WorkspaceToken(t) => Some(t.token_id.as_str()),
+            Self::Person(Person {
+                credential: PersonCredential::Session(id),
+                ..
+            }) => Some(id.as_str()),
+            Self::Person(_) => None,
+        }
+    }
+
+    /// The workspace this request acts on and the caller's role in it, if
+    /// it has one.
+    pub fn scope(&self) -> Option<Scope> {
+        match self {
+            Self::WorkspaceToken(t) => Some(Scope {
+                workspace_id: t.workspace_id.clone(),
+                role: t.role.into(),
+            }),
+            Self::Person(p) => p.scope.clone(),
+        }
+    }
+
+    /// The workspace this request acts on, or 403 for a broad credential
+    /// without `Akua-Context`.
+    pub fn workspace(&self) -> Result<Scope, NoWorkspace> {
+        self.scope().ok_or(NoWorkspace)
+    }
+
+    /// When the credential stops working, if it ever does.
+    pub fn expires_at(&self) -> Option<i64> {
+        match self {
+            Self::WorkspaceToken(t) => t.expires_at,
+            Self::Person(p) => p.expires_at,
         }
     }
 
@@ -101,21 +180,19 @@ impl Principal {
     pub fn to_context(&self) -> Vec<(&'static str, String)> {
         let mut out = vec![
             (keys::PRINCIPAL_ID, self.principal_id().to_owned()),
-            (keys::CREDENTIAL, self.credential.as_str().to_owned()),
+            (keys::CREDENTIAL, self.kind().as_str().to_owned()),
         ];
-        if let Some(v) = &self.token_id {
-            out.push((keys::TOKEN_ID, v.clone()));
+        if let Some(v) = self.credential_id() {
+            out.push((keys::TOKEN_ID, v.to_owned()));
         }
-        if let Some(v) = &self.user_id {
+        if let Some(v) = self.user_id() {
             out.push((keys::USER_ID, v.to_string()));
         }
-        if let Some(v) = &self.workspace_id {
-            out.push((keys::WORKSPACE_ID, v.to_string()));
+        if let Some(scope) = self.scope() {
+            out.push((keys::WORKSPACE_ID, scope.workspace_id.to_string()));
+            out.push((keys::ROLE, scope.role.as_str().to_owned()));
         }
-        if let Some(v) = self.role {
-            out.push((keys::ROLE, v.as_str().to_owned()));
-        }
-        if let Some(v) = self.expires_at {
+        if let Some(v) = self.expires_at() {
             out.push((keys::EXPIRES_AT, v.to_string()));
         }
         out
@@ -123,8 +200,8 @@ impl Principal {
 
     /// Reads back what [`Principal::to_context`] wrote. API Gateway may pass
     /// numbers and booleans through as JSON scalars, so any scalar is read as
-    /// its string form; a missing or malformed value is an error (the
-    /// handler answers 500: its gateway is misconfigured).
+    /// its string form. A missing, malformed or inconsistent value is an
+    /// error (the handler answers 500: its gateway is misconfigured).
     pub fn from_context(ctx: &HashMap<String, serde_json::Value>) -> Result<Self, InvalidId> {
         let get = |key: &str| -> Option<String> {
             match ctx.get(key)? {
@@ -133,23 +210,40 @@ impl Principal {
                 _ => None,
             }
         };
-        let credential =
-            CredentialKind::parse(&get(keys::CREDENTIAL).ok_or(InvalidId("credential kind"))?)?;
-        let user_id = get(keys::USER_ID).map(|s| UserId::parse(&s)).transpose()?;
-        let workspace_id = get(keys::WORKSPACE_ID)
-            .map(|s| WorkspaceId::parse(&s))
-            .transpose()?;
-        let role = get(keys::ROLE).map(|s| Role::parse(&s)).transpose()?;
+        let required = |key: &'static str| get(key).ok_or(InvalidId(key));
+        let kind = CredentialKind::parse(&required(keys::CREDENTIAL)?)?;
         let expires_at = get(keys::EXPIRES_AT)
             .map(|s| s.parse::<i64>().map_err(|_| InvalidId("expires_at")))
             .transpose()?;
-        Ok(Principal {
-            credential,
-            token_id: get(keys::TOKEN_ID),
-            user_id,
-            workspace_id,
-            role,
-            expires_at,
+        let scope = match (get(keys::WORKSPACE_ID), get(keys::ROLE)) {
+            (Some(ws), Some(role)) => Some(Scope {
+                workspace_id: WorkspaceId::parse(&ws)?,
+                role: Role::parse(&role)?,
+            }),
+            (None, None) => None,
+            _ => return Err(InvalidId("workspace and role go together")),
+        };
+        Ok(match kind {
+            CredentialKind::ApiToken => {
+                let scope = scope.ok_or(InvalidId("a workspace token's workspace"))?;
+                Self::WorkspaceToken(WorkspaceToken {
+                    token_id: TokenId::parse(&required(keys::TOKEN_ID)?)?,
+                    workspace_id: scope.workspace_id,
+                    role: TokenRole::try_from(scope.role)?,
+                    expires_at,
+                })
+            }
+            CredentialKind::Session | CredentialKind::Jwt => Self::Person(Person {
+                user_id: UserId::parse(&required(keys::USER_ID)?)?,
+                credential: match kind {
+                    CredentialKind::Session => {
+                        PersonCredential::Session(SessionId::parse(&required(keys::TOKEN_ID)?)?)
+                    }
+                    _ => PersonCredential::Jwt,
+                },
+                scope,
+                expires_at,
+            }),
         })
     }
 }
@@ -167,53 +261,95 @@ mod tests {
         Principal::from_context(&ctx).unwrap()
     }
 
+    fn token() -> Principal {
+        Principal::WorkspaceToken(WorkspaceToken {
+            token_id: TokenId::parse("tok_abc").unwrap(),
+            workspace_id: WorkspaceId::parse("ws_abc").unwrap(),
+            role: TokenRole::Admin,
+            expires_at: None,
+        })
+    }
+
+    fn jwt_user(scope: Option<Scope>) -> Principal {
+        Principal::Person(Person {
+            user_id: UserId::parse("auth0|42").unwrap(),
+            credential: PersonCredential::Jwt,
+            scope,
+            expires_at: Some(1_900_000_000),
+        })
+    }
+
     #[test]
     fn context_round_trips_for_every_kind() {
-        let api = Principal {
-            credential: CredentialKind::ApiToken,
-            token_id: Some("tok_abc".into()),
-            user_id: None,
-            workspace_id: Some(WorkspaceId::parse("ws_abc").unwrap()),
-            role: Some(Role::Admin),
-            expires_at: None,
-        };
+        let api = token();
         assert_eq!(round_trip(&api), api);
         assert_eq!(api.principal_id(), "tok_abc");
-        let jwt = Principal {
-            credential: CredentialKind::Jwt,
-            token_id: None,
-            user_id: Some(UserId::parse("auth0|42").unwrap()),
-            workspace_id: None,
-            role: None,
-            expires_at: Some(1_900_000_000),
-        };
+        let jwt = jwt_user(None);
         assert_eq!(round_trip(&jwt), jwt);
         assert_eq!(jwt.principal_id(), "auth0|42");
         assert_eq!(jwt.workspace(), Err(NoWorkspace));
+        let session = Principal::Person(Person {
+            user_id: UserId::parse("usr_a").unwrap(),
+            credential: PersonCredential::Session(SessionId::parse("ses_x").unwrap()),
+            scope: Some(Scope {
+                workspace_id: WorkspaceId::parse("ws_a").unwrap(),
+                role: Role::Owner,
+            }),
+            expires_at: Some(5),
+        });
+        assert_eq!(round_trip(&session), session);
+        assert_eq!(session.kind(), CredentialKind::Session);
     }
 
     #[test]
     fn absent_values_are_omitted_from_the_context() {
-        let p = Principal {
-            credential: CredentialKind::Jwt,
-            token_id: None,
-            user_id: Some(UserId::parse("u").unwrap()),
-            workspace_id: None,
-            role: None,
-            expires_at: None,
-        };
-        let keys: Vec<_> = p.to_context().into_iter().map(|(k, _)| k).collect();
-        assert_eq!(keys, [keys::PRINCIPAL_ID, keys::CREDENTIAL, keys::USER_ID]);
+        let keys: Vec<_> = jwt_user(None)
+            .to_context()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                keys::PRINCIPAL_ID,
+                keys::CREDENTIAL,
+                keys::USER_ID,
+                keys::EXPIRES_AT
+            ]
+        );
     }
 
     #[test]
-    fn a_malformed_context_is_an_error() {
-        let mut ctx = HashMap::new();
-        assert!(Principal::from_context(&ctx).is_err());
-        ctx.insert(keys::CREDENTIAL.into(), "root".into());
-        assert!(Principal::from_context(&ctx).is_err());
-        ctx.insert(keys::CREDENTIAL.into(), "jwt".into());
-        ctx.insert(keys::ROLE.into(), "superuser".into());
-        assert!(Principal::from_context(&ctx).is_err());
+    fn a_malformed_or_inconsistent_context_is_an_error() {
+        let good: HashMap<String, serde_json::Value> = token()
+            .to_context()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.into()))
+            .collect();
+        assert!(Principal::from_context(&good).is_ok());
+        let without = |key: &str| {
+            let mut ctx = good.clone();
+            ctx.remove(key);
+            Principal::from_context(&ctx)
+        };
+        assert!(without(keys::CREDENTIAL).is_err());
+        assert!(
+            without(keys::WORKSPACE_ID).is_err(),
+            "a token has a workspace"
+        );
+        assert!(without(keys::ROLE).is_err());
+        assert!(without(keys::TOKEN_ID).is_err());
+        let with = |key: &str, value: &str| {
+            let mut ctx = good.clone();
+            ctx.insert(key.into(), value.into());
+            Principal::from_context(&ctx)
+        };
+        assert!(with(keys::CREDENTIAL, "root").is_err());
+        assert!(with(keys::ROLE, "superuser").is_err());
+        assert!(with(keys::ROLE, "owner").is_err(), "a token is never owner");
+        assert!(
+            with(keys::CREDENTIAL, "jwt").is_err(),
+            "a person needs a user"
+        );
     }
 }

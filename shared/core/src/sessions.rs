@@ -8,7 +8,7 @@ use crate::credential::CredentialHash;
 use crate::decision::SESSION_LIFETIME_SECS;
 use crate::ids::Role;
 use crate::ports::{CredentialStore, Touch, TouchOutcome};
-use crate::principal::{CredentialKind, Principal};
+use crate::principal::{CredentialKind, Person, PersonCredential, Principal};
 use crate::records::{SessionRecord, StoredCredential};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -44,13 +44,14 @@ pub struct Whoami {
 }
 
 pub fn whoami(caller: &Principal) -> Whoami {
+    let scope = caller.scope();
     Whoami {
-        credential: caller.credential,
-        user_id: caller.user_id.as_ref().map(ToString::to_string),
-        workspace_id: caller.workspace_id.as_ref().map(ToString::to_string),
-        role: caller.role,
-        token_id: caller.token_id.clone(),
-        expires_at: caller.expires_at,
+        credential: caller.kind(),
+        user_id: caller.user_id().map(ToString::to_string),
+        workspace_id: scope.as_ref().map(|s| s.workspace_id.to_string()),
+        role: scope.map(|s| s.role),
+        token_id: caller.credential_id().map(str::to_owned),
+        expires_at: caller.expires_at(),
     }
 }
 
@@ -63,11 +64,17 @@ async fn current(
     let not_session = || {
         ApiError::BadRequest("this endpoint needs a session token (from `cnap auth login`)".into())
     };
-    if caller.credential != CredentialKind::Session {
+    let Some(Person {
+        credential: PersonCredential::Session(id),
+        ..
+    }) = caller.person()
+    else {
         return Err(not_session());
-    }
-    let id = caller.token_id.as_deref().ok_or_else(not_session)?;
-    let pointer = store.pointer(id).await?.ok_or(ApiError::Unauthorized)?;
+    };
+    let pointer = store
+        .pointer(id.as_str())
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
     match store.credential(&pointer.hash).await? {
         Some(StoredCredential::Session(record)) => Ok((pointer.hash, record)),
         _ => Err(ApiError::Unauthorized),

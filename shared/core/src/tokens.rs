@@ -5,9 +5,10 @@ use serde::Serialize;
 
 use crate::api_error::ApiError;
 use crate::credential::Revealed;
-use crate::ids::{Role, TokenId, TokenName, TokenRole, WorkspaceId};
+use crate::ids::{Role, TokenId, TokenName, TokenRole};
 use crate::issue::{self, NewApiToken};
 use crate::paging::{self, Page};
+use crate::policy::{self, Action};
 use crate::ports::CredentialStore;
 use crate::principal::Principal;
 use crate::records::ApiTokenRecord;
@@ -68,32 +69,13 @@ impl From<ApiTokenRecord> for TokenSummary {
     }
 }
 
-fn rank(role: Role) -> u8 {
-    match role {
-        Role::Member => 0,
-        Role::Admin => 1,
-        Role::Owner => 2,
-    }
-}
-
-/// The workspace the caller manages tokens in: needs `owner` or `admin`.
-fn managed_workspace(caller: &Principal) -> Result<(WorkspaceId, Role), ApiError> {
-    let (ws, role) = caller.workspace()?;
-    if !role.can_manage_tokens() {
-        return Err(ApiError::Forbidden(
-            "creating and revoking API tokens needs the owner or admin role".into(),
-        ));
-    }
-    Ok((ws.clone(), role))
-}
-
 pub async fn create(
     store: &impl CredentialStore,
     caller: &Principal,
     request: CreateRequest,
     now: i64,
 ) -> Result<CreatedToken, ApiError> {
-    let (workspace_id, caller_role) = managed_workspace(caller)?;
+    let scope = policy::require_scope(caller, Action::CreateToken)?;
     let name = TokenName::parse(&request.name).map_err(|_| {
         ApiError::validation(
             "name",
@@ -105,7 +87,7 @@ pub async fn create(
         Some(r) => TokenRole::parse(r)
             .map_err(|_| ApiError::validation("role", "must be \"admin\" or \"member\""))?,
     };
-    if rank(role.into()) > rank(caller_role) {
+    if Role::from(role).rank() > scope.role.rank() {
         return Err(ApiError::Forbidden(
             "a token cannot have more rights than its creator".into(),
         ));
@@ -125,10 +107,10 @@ pub async fn create(
         }
     }
     let new = NewApiToken {
-        workspace_id,
+        workspace_id: scope.workspace_id,
         name,
         role,
-        created_by: caller.user_id.clone(),
+        created_by: caller.user_id().cloned(),
         expires_at: request.expires_at,
     };
     let (token, record) = issue::api_token(store, new, now).await?;
@@ -150,10 +132,10 @@ pub async fn list(
     limit: usize,
     cursor: Option<&str>,
 ) -> Result<Page<TokenSummary>, ApiError> {
-    let (ws, _) = caller.workspace()?;
+    let ws = policy::require_scope(caller, Action::ListTokens)?.workspace_id;
     let after = paging::after(cursor, ws.as_str())?;
     let listed = store
-        .list_workspace_tokens(ws, limit, after.as_deref())
+        .list_workspace_tokens(&ws, limit, after.as_deref())
         .await?;
     Ok(listed.into_page(ws.as_str(), TokenSummary::from))
 }
@@ -165,7 +147,7 @@ pub async fn revoke(
     caller: &Principal,
     id: &str,
 ) -> Result<(), ApiError> {
-    let (ws, _) = managed_workspace(caller)?;
+    let ws = policy::require_scope(caller, Action::RevokeToken)?.workspace_id;
     let not_found = ApiError::NotFound("API token");
     let id = TokenId::parse(id).map_err(|_| not_found.clone())?;
     let pointer = store.pointer(id.as_str()).await?.ok_or(not_found.clone())?;

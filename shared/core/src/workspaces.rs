@@ -18,8 +18,9 @@ use serde::Serialize;
 use crate::api_error::ApiError;
 use crate::ids::{Role, UserId, WorkspaceId, WorkspaceName};
 use crate::paging::{self, Page};
+use crate::policy::{self, Action};
 use crate::ports::{Removal, RoleChange, WorkspaceStore};
-use crate::principal::{CredentialKind, Principal};
+use crate::principal::Principal;
 use crate::records::{Membership, WorkspaceRecord};
 
 /// A workspace as the caller sees it.
@@ -62,16 +63,6 @@ fn not_found() -> ApiError {
     ApiError::NotFound("workspace")
 }
 
-/// The user behind a session or JWT; API tokens have none.
-fn user_of(caller: &Principal) -> Result<&UserId, ApiError> {
-    match (&caller.credential, &caller.user_id) {
-        (CredentialKind::Session | CredentialKind::Jwt, Some(user)) => Ok(user),
-        _ => Err(ApiError::Forbidden(
-            "this needs a user credential (session or JWT), not an API token".into(),
-        )),
-    }
-}
-
 /// Creates a workspace with the caller as its owner.
 pub async fn create(
     store: &impl WorkspaceStore,
@@ -79,7 +70,7 @@ pub async fn create(
     name: &str,
     now: i64,
 ) -> Result<WorkspaceView, ApiError> {
-    let user = user_of(caller)?.clone();
+    let user = policy::require_person(caller, Action::CreateWorkspace)?.clone();
     let name = WorkspaceName::parse(name).map_err(|_| {
         ApiError::validation(
             "name",
@@ -110,14 +101,15 @@ pub async fn list(
     limit: usize,
     cursor: Option<&str>,
 ) -> Result<Page<WorkspaceView>, ApiError> {
-    if let Ok((ws, role)) = caller.workspace() {
+    if let Some(scope) = policy::require(caller, Action::ListWorkspaces)? {
+        let ws = &scope.workspace_id;
         if paging::after(cursor, ws.as_str())?.is_some() {
             return Ok(Page::whole(Vec::new()));
         }
         let record = store.workspace(ws).await?.ok_or_else(not_found)?;
-        return Ok(Page::whole(vec![view(record, role)]));
+        return Ok(Page::whole(vec![view(record, scope.role)]));
     }
-    let user = user_of(caller)?;
+    let user = policy::require_person(caller, Action::ListWorkspaces)?;
     let after = paging::after(cursor, user.as_str())?;
     let memberships = store
         .list_user_memberships(user, limit, after.as_deref())
@@ -139,36 +131,6 @@ pub async fn list(
     })
 }
 
-/// The caller's role in the workspace the path names.
-///
-/// With a workspace already chosen (API token, or `Akua-Context` that the
-/// authorizer checked) the path must name the same one: a header that
-/// disagrees is a 403, a token's other workspace a 404. A user without the
-/// header is looked up as a member (consistent read); not a member → 404.
-async fn role_in(
-    store: &impl WorkspaceStore,
-    caller: &Principal,
-    path_id: &str,
-) -> Result<(WorkspaceId, Role), ApiError> {
-    let ws = WorkspaceId::parse(path_id).map_err(|_| not_found())?;
-    if let Ok((scoped, role)) = caller.workspace() {
-        return if *scoped == ws {
-            Ok((ws, role))
-        } else if caller.credential == CredentialKind::ApiToken {
-            Err(not_found())
-        } else {
-            Err(ApiError::Forbidden(
-                "Akua-Context names a different workspace than the path".into(),
-            ))
-        };
-    }
-    let user = user_of(caller).map_err(|_| not_found())?;
-    match store.membership(&ws, user).await? {
-        Some(m) => Ok((ws, m.role)),
-        None => Err(not_found()),
-    }
-}
-
 pub async fn list_members(
     store: &impl WorkspaceStore,
     caller: &Principal,
@@ -176,7 +138,9 @@ pub async fn list_members(
     limit: usize,
     cursor: Option<&str>,
 ) -> Result<Page<MemberView>, ApiError> {
-    let (ws, _) = role_in(store, caller, workspace).await?;
+    let ws = policy::require_in(store, caller, Action::ListMembers, workspace)
+        .await?
+        .workspace_id;
     let after = paging::after(cursor, ws.as_str())?;
     let members = store.list_members(&ws, limit, after.as_deref()).await?;
     Ok(members.into_page(ws.as_str(), MemberView::from))
@@ -201,17 +165,13 @@ pub async fn add_member(
     role: &str,
     now: i64,
 ) -> Result<MemberView, ApiError> {
-    let (ws, caller_role) = role_in(store, caller, workspace).await?;
+    let scope = policy::workspace_in(store, caller, workspace).await?;
     let user = UserId::parse(user_id)
         .map_err(|_| ApiError::validation("user_id", "must be 1–255 printable characters"))?;
     let role = assignable_role(role)?;
-    if !matches!(caller_role, Role::Owner | Role::Admin) {
-        return Err(ApiError::Forbidden(
-            "adding members needs the owner or admin role".into(),
-        ));
-    }
+    policy::check(caller, Action::AddMember, &scope)?;
     let membership = Membership {
-        workspace_id: ws,
+        workspace_id: scope.workspace_id,
         user_id: user,
         role,
         joined_at: now,
@@ -229,13 +189,10 @@ pub async fn change_role(
     user_id: &str,
     role: &str,
 ) -> Result<MemberView, ApiError> {
-    let (ws, caller_role) = role_in(store, caller, workspace).await?;
+    let scope = policy::workspace_in(store, caller, workspace).await?;
     let role = assignable_role(role)?;
-    if caller_role != Role::Owner {
-        return Err(ApiError::Forbidden(
-            "changing roles needs the owner role".into(),
-        ));
-    }
+    policy::check(caller, Action::ChangeRole, &scope)?;
+    let ws = scope.workspace_id;
     let user = UserId::parse(user_id).map_err(|_| ApiError::NotFound("member"))?;
     match store.set_member_role(&ws, &user, role).await? {
         RoleChange::Changed(updated) => Ok(updated.into()),
@@ -252,22 +209,22 @@ pub async fn remove_member(
     workspace: &str,
     user_id: &str,
 ) -> Result<(), ApiError> {
-    let (ws, caller_role) = role_in(store, caller, workspace).await?;
+    let scope = policy::workspace_in(store, caller, workspace).await?;
+    let ws = &scope.workspace_id;
     let user = UserId::parse(user_id).map_err(|_| ApiError::NotFound("member"))?;
-    let is_self = caller.user_id.as_ref() == Some(&user);
     let target = store
-        .membership(&ws, &user)
+        .membership(ws, &user)
         .await?
         .ok_or(ApiError::NotFound("member"))?;
-    let allowed = is_self
-        || caller_role == Role::Owner
-        || (caller_role == Role::Admin && target.role != Role::Owner);
-    if !allowed {
-        return Err(ApiError::Forbidden(
-            "removing this member needs a higher role".into(),
-        ));
-    }
-    match store.remove_member(&ws, &user).await? {
+    let action = if caller.user_id() == Some(&user) {
+        Action::LeaveWorkspace
+    } else if target.role == Role::Owner {
+        Action::RemoveOwner
+    } else {
+        Action::RemoveMember
+    };
+    policy::check(caller, action, &scope)?;
+    match store.remove_member(ws, &user).await? {
         Removal::Removed => Ok(()),
         Removal::NotMember => Err(ApiError::NotFound("member")),
         Removal::LastOwner => Err(ApiError::Conflict(

@@ -374,15 +374,22 @@ mod tests {
     }
 
     #[test]
-    fn only_credentials_have_pointers() {
+    fn only_credential_keys_carry_pointers() {
         let hash = CredentialHash::of("x");
-        let item = credential_item(&hash, &api_token());
-        assert!(has_kind_pointer(&item));
-        assert!(!keys::has_pointer(kind::DEVICE));
-        assert!(!keys::has_pointer(kind::USER_CODE));
-    }
-
-    fn has_kind_pointer(item: &Item) -> bool {
-        keys::has_pointer(get_s(item, attr::KIND).unwrap())
+        assert!(keys::is_credential(&credential_item(&hash, &api_token())));
+        let grant = DeviceGrant {
+            user_code: UserCode::parse("BCDF-GHJK").unwrap(),
+            client_id: "cnap".into(),
+            scope: None,
+            status: DeviceStatus::Pending,
+            user_id: None,
+            created_at: 1,
+            expires_at: 2,
+            interval: 5,
+            last_poll_at: None,
+        };
+        assert!(!keys::is_credential(&device_item(&hash, &grant)));
+        assert!(!keys::is_credential(&user_code_item(&hash, &grant)));
+        assert!(!keys::is_credential(&keys::pointer("tok_x")));
     }
 }

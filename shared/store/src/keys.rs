@@ -32,8 +32,7 @@ pub mod kind {
     pub const USER_CODE: &str = "user_code";
 }
 
-/// The `kind` of a stored credential. Credentials, and only credentials,
-/// have an id pointer ([`has_pointer`]).
+/// The `kind` of a stored credential.
 pub fn kind_of(credential: &StoredCredential) -> &'static str {
     match credential {
         StoredCredential::ApiToken(_) => kind::API_TOKEN,
@@ -41,10 +40,14 @@ pub fn kind_of(credential: &StoredCredential) -> &'static str {
     }
 }
 
-/// `true` for the kinds written with an id pointer, which the cleanup must
-/// delete with the item.
-pub fn has_pointer(kind: &str) -> bool {
-    [kind::API_TOKEN, kind::SESSION].contains(&kind)
+const CREDENTIAL_PREFIX: &str = "CRED#";
+
+/// `true` for a credential's key. Every credential, whatever its kind, is
+/// written with an id pointer, which the cleanup deletes with it.
+pub fn is_credential(key: &Item) -> bool {
+    key.get(PK)
+        .and_then(|pk| pk.as_s().ok())
+        .is_some_and(|pk| pk.starts_with(CREDENTIAL_PREFIX))
 }
 
 fn key(pk: String, sk: impl Into<String>) -> Item {
@@ -56,7 +59,7 @@ fn key(pk: String, sk: impl Into<String>) -> Item {
 
 /// A credential: `CRED#<sha256 hex>` / `CRED`.
 pub fn credential(hash: &CredentialHash) -> Item {
-    key(format!("CRED#{}", hash.to_hex()), "CRED")
+    key(format!("{CREDENTIAL_PREFIX}{}", hash.to_hex()), "CRED")
 }
 
 /// An id pointer: `TOKEN#<id>` / `TOKEN`.

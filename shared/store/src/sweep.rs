@@ -65,7 +65,6 @@ pub async fn run(store: &DynamoStore, now: i64) -> Result<Summary, StoreError> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpiredItem {
     key: Item,
-    kind: String,
     id: Option<String>,
 }
 
@@ -106,9 +105,8 @@ impl DynamoStore {
                     .iter()
                     .filter_map(|k| item.get(*k).map(|v| ((*k).to_owned(), v.clone())))
                     .collect();
-                let kind = item.get(attr::KIND)?.as_s().ok()?.clone();
                 let id = item.get(attr::ID).and_then(|v| v.as_s().ok()).cloned();
-                (key.len() == 2).then_some(ExpiredItem { key, kind, id })
+                (key.len() == 2).then_some(ExpiredItem { key, id })
             })
             .collect();
         Ok(ExpiredPage {
@@ -134,7 +132,7 @@ impl DynamoStore {
             .client()
             .transact_write_items()
             .transact_items(expired(item.key.clone())?);
-        if keys::has_pointer(&item.kind) {
+        if keys::is_credential(&item.key) {
             let id = item
                 .id
                 .as_deref()

@@ -91,11 +91,11 @@ async fn an_api_token_acts_on_its_own_workspace_with_one_read() {
             .await
             .unwrap(),
     );
-    assert_eq!(p.credential, CredentialKind::ApiToken);
-    assert_eq!(p.workspace_id, Some(ws("ws_acme")));
-    assert_eq!(p.role, Some(Role::Admin));
-    assert!(p.token_id.as_deref().unwrap().starts_with("tok_"));
-    assert_eq!(p.user_id, None);
+    assert_eq!(p.kind(), CredentialKind::ApiToken);
+    assert_eq!(p.scope().map(|s| s.workspace_id), Some(ws("ws_acme")));
+    assert_eq!(p.scope().map(|s| s.role), Some(Role::Admin));
+    assert!(p.credential_id().unwrap().starts_with("tok_"));
+    assert_eq!(p.user_id().cloned(), None);
     // First use: one read and the first last_used_at write.
     assert_eq!(engine.calls.count("GetItem"), 1);
     assert_eq!(engine.calls.count("UpdateItem"), 1);
@@ -128,10 +128,10 @@ async fn a_session_is_accepted_with_exactly_one_read() {
             .await
             .unwrap(),
     );
-    assert_eq!(p.credential, CredentialKind::Session);
-    assert_eq!(p.user_id, Some(user("usr_ada")));
-    assert_eq!(p.workspace_id, None);
-    assert!(p.token_id.as_deref().unwrap().starts_with("ses_"));
+    assert_eq!(p.kind(), CredentialKind::Session);
+    assert_eq!(p.user_id().cloned(), Some(user("usr_ada")));
+    assert_eq!(p.scope().map(|s| s.workspace_id), None);
+    assert!(p.credential_id().unwrap().starts_with("ses_"));
     assert_eq!(
         engine.calls.snapshot().into_iter().collect::<Vec<_>>(),
         [("GetItem".to_owned(), 1)]
@@ -275,7 +275,7 @@ async fn sliding_expiry_extends_a_session_at_most_once_an_hour() {
 
     // 30 minutes in: last_used_at is written, the expiry is not moved.
     let p = allowed(auth.decide(Some(&h), None, NOW + 1800).await.unwrap());
-    assert_eq!(p.expires_at, Some(NOW + SESSION_LIFETIME_SECS));
+    assert_eq!(p.expires_at(), Some(NOW + SESSION_LIFETIME_SECS));
     assert_eq!(
         stored_expiry(engine.raw_item(&key, "CRED").await.unwrap()),
         NOW + SESSION_LIFETIME_SECS
@@ -283,7 +283,7 @@ async fn sliding_expiry_extends_a_session_at_most_once_an_hour() {
 
     // An hour in: extended to a year from that use, TTL with it.
     let p = allowed(auth.decide(Some(&h), None, NOW + 3600).await.unwrap());
-    assert_eq!(p.expires_at, Some(NOW + 3600 + SESSION_LIFETIME_SECS));
+    assert_eq!(p.expires_at(), Some(NOW + 3600 + SESSION_LIFETIME_SECS));
     let item = engine.raw_item(&key, "CRED").await.unwrap();
     assert_eq!(
         stored_expiry(item.clone()),
@@ -363,7 +363,7 @@ async fn a_logged_out_session_fails_on_the_very_next_call() {
     assert!(
         engine
             .store
-            .delete_credential(&token.hash(), p.token_id.as_deref().unwrap())
+            .delete_credential(&token.hash(), p.credential_id().unwrap())
             .await
             .unwrap()
     );
@@ -463,12 +463,16 @@ async fn akua_context_with_a_workspace_api_token() {
     let h = bearer(token.expose());
     // No header: the token's workspace.
     assert_eq!(
-        allowed(auth.decide(Some(&h), None, NOW).await.unwrap()).workspace_id,
+        allowed(auth.decide(Some(&h), None, NOW).await.unwrap())
+            .scope()
+            .map(|s| s.workspace_id),
         Some(ws("ws_acme"))
     );
     // Matching header: accepted (redundant).
     assert_eq!(
-        allowed(auth.decide(Some(&h), Some("ws_acme"), NOW).await.unwrap()).workspace_id,
+        allowed(auth.decide(Some(&h), Some("ws_acme"), NOW).await.unwrap())
+            .scope()
+            .map(|s| s.workspace_id),
         Some(ws("ws_acme"))
     );
     // Another workspace: 403.
@@ -501,7 +505,7 @@ async fn akua_context_with_a_session_needs_membership_and_applies_its_role() {
             .unwrap(),
     );
     assert_eq!(
-        (p.workspace_id, p.role),
+        (p.scope().map(|s| s.workspace_id), p.scope().map(|s| s.role)),
         (Some(ws("ws_acme")), Some(Role::Member))
     );
     assert_eq!(engine.calls.count("GetItem"), 2, "credential + membership");
@@ -665,9 +669,13 @@ async fn valid_rs256_and_es256_jwts_are_accepted_without_store_reads() {
     for (kid, alg) in [("rsa-1", RS256), ("ec-1", ES256)] {
         let jwt = TestIssuer::sign(kid, alg, &TestIssuer::claims("auth0|ada", now));
         let p = allowed(auth.decide(Some(&bearer(&jwt)), None, now).await.unwrap());
-        assert_eq!(p.credential, CredentialKind::Jwt);
-        assert_eq!(p.user_id, Some(user("auth0|ada")), "the user id is the sub");
-        assert_eq!(p.expires_at, Some(now + 3600));
+        assert_eq!(p.kind(), CredentialKind::Jwt);
+        assert_eq!(
+            p.user_id().cloned(),
+            Some(user("auth0|ada")),
+            "the user id is the sub"
+        );
+        assert_eq!(p.expires_at(), Some(now + 3600));
     }
     assert_eq!(engine.calls.total(), 0);
     assert_eq!(issuer.fetches(), 1, "the JWKS is fetched once and cached");
@@ -685,7 +693,7 @@ async fn a_jwt_with_akua_context_needs_membership() {
         &TestIssuer::claims("auth0|ada", now),
     ));
     let p = allowed(auth.decide(Some(&jwt), Some("ws_acme"), now).await.unwrap());
-    assert_eq!(p.role, Some(Role::Owner));
+    assert_eq!(p.scope().map(|s| s.role), Some(Role::Owner));
     assert_eq!(engine.calls.total(), 1, "one membership read");
     assert_eq!(
         auth.decide(Some(&jwt), Some("ws_other"), now)
