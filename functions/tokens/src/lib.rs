@@ -11,34 +11,17 @@
 use akua_core::api_error::ErrorBody;
 use akua_core::clock;
 use akua_core::paging::{Page, page_limit};
-use akua_core::tokens::{self, CreateRequest, CreatedToken, TokenSummary};
+use akua_core::tokens::{self, CreateApiTokenRequest, CreatedToken, TokenSummary};
 use akua_http::{Caller, JsonBody, ListQuery, Result};
 use akua_store::DynamoStore;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-
-/// `POST /v1/api_tokens` body. Unknown fields are refused.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateBody {
-    /// 1–100 characters.
-    name: String,
-    /// Unix seconds, in the future, at most 5 years ahead; `null` or absent
-    /// for a token that never expires.
-    #[serde(default)]
-    expires_at: Option<i64>,
-    /// `admin` (default) or `member`; never more than the creator's role.
-    #[serde(default)]
-    #[schema(example = "member")]
-    role: Option<String>,
-}
 
 /// Create a workspace API token. The plaintext `token` is in this response only.
 #[utoipa::path(post, path = "/v1/api_tokens", tag = "API tokens",
-    request_body = CreateBody,
+    request_body = CreateApiTokenRequest,
     params(("Akua-Context" = Option<String>, Header, description = "Workspace (needed for a session or JWT)")),
     responses(
         (status = 201, description = "Created", body = CreatedToken),
@@ -51,13 +34,8 @@ pub struct CreateBody {
 async fn create(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
-    JsonBody(body): JsonBody<CreateBody>,
+    JsonBody(request): JsonBody<CreateApiTokenRequest>,
 ) -> Result<(StatusCode, Json<CreatedToken>)> {
-    let request = CreateRequest {
-        name: body.name,
-        expires_at: body.expires_at,
-        role: body.role,
-    };
     let created = tokens::create(&store, &caller, request, clock::now()).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }

@@ -14,45 +14,27 @@
 use akua_core::api_error::ErrorBody;
 use akua_core::clock;
 use akua_core::paging::{Page, page_limit};
-use akua_core::workspaces::{self, MemberView, WorkspaceView};
+use akua_core::workspaces::{
+    self, AddMemberRequest, ChangeRoleRequest, CreateWorkspaceRequest, MemberView, WorkspaceView,
+};
 use akua_http::{Caller, JsonBody, ListQuery, Result};
 use akua_store::DynamoStore;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
-use serde::Deserialize;
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateBody {
-    name: String,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AddMemberBody {
-    user_id: String,
-    role: String,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RoleBody {
-    role: String,
-}
 
 /// Create a workspace; the caller becomes its owner.
-#[utoipa::path(post, path = "/v1/workspaces", tag = "Workspaces", request_body = CreateBody,
+#[utoipa::path(post, path = "/v1/workspaces", tag = "Workspaces", request_body = CreateWorkspaceRequest,
     responses((status = 201, description = "Created", body = WorkspaceView), (status = 400, description = "Unreadable body", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody),
         (status = 403, description = "An API token cannot create workspaces", body = ErrorBody), (status = 422, description = "Invalid name", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn create(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
-    JsonBody(body): JsonBody<CreateBody>,
+    JsonBody(request): JsonBody<CreateWorkspaceRequest>,
 ) -> Result<(StatusCode, Json<WorkspaceView>)> {
-    let created = workspaces::create(&store, &caller, &body.name, clock::now()).await?;
+    let created = workspaces::create(&store, &caller, request, clock::now()).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -90,7 +72,7 @@ async fn members(
 }
 
 /// Add a member as `admin` or `member` (owner or admin).
-#[utoipa::path(post, path = "/v1/workspaces/{id}/members", tag = "Workspaces", request_body = AddMemberBody,
+#[utoipa::path(post, path = "/v1/workspaces/{id}/members", tag = "Workspaces", request_body = AddMemberRequest,
     params(("id" = String, Path, description = "`ws_…`")),
     responses((status = 201, description = "Added", body = MemberView), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner or admin", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody), (status = 409, description = "Already a member", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -98,22 +80,14 @@ async fn add_member(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<AddMemberBody>,
+    JsonBody(request): JsonBody<AddMemberRequest>,
 ) -> Result<(StatusCode, Json<MemberView>)> {
-    let member = workspaces::add_member(
-        &store,
-        &caller,
-        &id,
-        &body.user_id,
-        &body.role,
-        clock::now(),
-    )
-    .await?;
+    let member = workspaces::add_member(&store, &caller, &id, request, clock::now()).await?;
     Ok((StatusCode::CREATED, Json(member)))
 }
 
 /// Change a member's role (owner only; the last owner cannot be demoted).
-#[utoipa::path(patch, path = "/v1/workspaces/{id}/members/{user_id}", tag = "Workspaces", request_body = RoleBody,
+#[utoipa::path(patch, path = "/v1/workspaces/{id}/members/{user_id}", tag = "Workspaces", request_body = ChangeRoleRequest,
     params(("id" = String, Path, description = "`ws_…`"), ("user_id" = String, Path, description = "The member")),
     responses((status = 200, description = "Changed", body = MemberView), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner", body = ErrorBody), (status = 404, description = "No such member", body = ErrorBody), (status = 409, description = "Last owner", body = ErrorBody), (status = 422, description = "Invalid role", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -121,10 +95,10 @@ async fn change_role(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
     Path((id, user_id)): Path<(String, String)>,
-    JsonBody(body): JsonBody<RoleBody>,
+    JsonBody(request): JsonBody<ChangeRoleRequest>,
 ) -> Result<Json<MemberView>> {
     Ok(Json(
-        workspaces::change_role(&store, &caller, &id, &user_id, &body.role).await?,
+        workspaces::change_role(&store, &caller, &id, &user_id, request).await?,
     ))
 }
 

@@ -244,6 +244,14 @@ impl fmt::Debug for Revealed {
     }
 }
 
+/// Clients (`cnap`) read the secret from the one response that carries it.
+impl<'de> serde::Deserialize<'de> for Revealed {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let secret = String::deserialize(deserializer)?;
+        Ok(Self(SecretString::from(secret)))
+    }
+}
+
 impl serde::Serialize for Revealed {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.0.expose_secret())

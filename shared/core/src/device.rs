@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
 use crate::base62;
@@ -180,7 +180,7 @@ impl From<StoreError> for OAuthError {
 }
 
 /// The device authorization response (RFC 8628 §3.2).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeviceAuthorization {
     #[schema(value_type = String)]
     pub device_code: Revealed,
@@ -192,12 +192,12 @@ pub struct DeviceAuthorization {
 }
 
 /// The token response (RFC 8628 §3.5, RFC 6749 §5.1).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccessToken {
     /// The new 32-character session token.
     #[schema(value_type = String)]
     pub access_token: Revealed,
-    pub token_type: &'static str,
+    pub token_type: String,
     pub expires_in: i64,
 }
 
@@ -332,7 +332,7 @@ pub async fn token(
             }
             Ok(AccessToken {
                 access_token: Revealed::new(token.expose()),
-                token_type: "Bearer",
+                token_type: "Bearer".into(),
                 expires_in: SESSION_LIFETIME_SECS,
             })
         }

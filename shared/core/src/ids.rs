@@ -152,7 +152,9 @@ impl Name {
             || s.trim().is_empty()
             || s.chars().any(char::is_control)
         {
-            return Err(InvalidId("name"));
+            return Err(InvalidId(
+                "name: 1–100 characters, not only whitespace, no control characters",
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -219,10 +221,12 @@ impl fmt::Display for Role {
     }
 }
 
-/// The role a workspace API token carries. `owner` is a person's role and is
-/// never given to a token, so it is not representable here.
+/// A role the API grants: to a workspace API token, or to a member added
+/// or changed. `owner` is a person's role, given only to a workspace's
+/// creator, so it is not representable here. Read from a string (an unknown
+/// value is an error that does not echo it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", try_from = "String")]
 pub enum TokenRole {
     Admin,
     Member,
@@ -233,8 +237,16 @@ impl TokenRole {
         match s {
             "admin" => Ok(TokenRole::Admin),
             "member" => Ok(TokenRole::Member),
-            _ => Err(InvalidId("token role")),
+            _ => Err(InvalidId("role: \"admin\" or \"member\"")),
         }
+    }
+}
+
+impl TryFrom<String> for TokenRole {
+    type Error = InvalidId;
+
+    fn try_from(s: String) -> Result<Self, InvalidId> {
+        Self::parse(&s)
     }
 }
 

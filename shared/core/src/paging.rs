@@ -1,7 +1,7 @@
 //! Lists (DESIGN §6): `{data, has_more, next_cursor}` with `limit` 1–100
 //! (default 50) and an opaque `cursor` bound to the list it came from.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
 use crate::cursor;
@@ -11,7 +11,7 @@ pub const DEFAULT_PAGE: usize = 50;
 pub const MAX_PAGE: usize = 100;
 
 /// A page of a list (DESIGN §6).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub data: Vec<T>,
     pub has_more: bool,

@@ -1,7 +1,7 @@
 //! The calling session: status, refresh, logout; and `whoami` for any
 //! credential (DESIGN §1: sessions last a year from last use).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
 use crate::credential::CredentialHash;
@@ -11,7 +11,7 @@ use crate::ports::{CredentialStore, Touch, TouchOutcome};
 use crate::principal::{CredentialKind, Person, PersonCredential, Principal};
 use crate::records::{SessionRecord, StoredCredential};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionView {
     pub id: String,
     pub user_id: String,
@@ -33,7 +33,7 @@ impl From<SessionRecord> for SessionView {
 }
 
 /// The credential as the authorizer resolved it (null where not applicable).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Whoami {
     pub credential: CredentialKind,
     pub user_id: Option<String>,

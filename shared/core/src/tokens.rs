@@ -1,7 +1,7 @@
 //! Workspace API tokens: create, list, revoke (DESIGN §1, §6). The HTTP
 //! function translates requests to these calls and their results back.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
 use crate::credential::Revealed;
@@ -18,17 +18,26 @@ use crate::records::ApiTokenRecord;
 /// that should never expire says so with `null`.
 pub const MAX_TOKEN_LIFETIME_SECS: i64 = 5 * 365 * 24 * 3600;
 
-/// A create request after parsing: the raw JSON types, checked here so each
-/// failure names its field.
-#[derive(Debug, Clone, Default)]
-pub struct CreateRequest {
-    pub name: String,
+/// `POST /v1/api_tokens`: parsed into its types at the edge, so a bad field
+/// is a 422 naming it before any rule runs. Unknown fields are refused.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiTokenRequest {
+    /// 1–100 characters, not only whitespace, no control characters.
+    #[schema(value_type = String, min_length = 1, max_length = 100)]
+    pub name: TokenName,
+    /// Unix seconds, in the future, at most 5 years ahead; `null` or absent
+    /// for a token that never expires.
+    #[serde(default)]
     pub expires_at: Option<i64>,
-    pub role: Option<String>,
+    /// `admin` (default) or `member`; never more than the creator's role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "member")]
+    pub role: Option<TokenRole>,
 }
 
 /// The one response that carries a token's plaintext.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreatedToken {
     pub id: String,
     pub workspace_id: String,
@@ -42,7 +51,7 @@ pub struct CreatedToken {
 }
 
 /// A token as listed: never the secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenSummary {
     pub id: String,
     pub workspace_id: String,
@@ -72,21 +81,11 @@ impl From<ApiTokenRecord> for TokenSummary {
 pub async fn create(
     store: &impl CredentialStore,
     caller: &Principal,
-    request: CreateRequest,
+    request: CreateApiTokenRequest,
     now: i64,
 ) -> Result<CreatedToken, ApiError> {
     let scope = policy::require_scope(caller, Action::CreateToken)?;
-    let name = TokenName::parse(&request.name).map_err(|_| {
-        ApiError::validation(
-            "name",
-            "must be 1–100 characters, not only whitespace, no control characters",
-        )
-    })?;
-    let role = match request.role.as_deref() {
-        None => TokenRole::Admin,
-        Some(r) => TokenRole::parse(r)
-            .map_err(|_| ApiError::validation("role", "must be \"admin\" or \"member\""))?,
-    };
+    let role = request.role.unwrap_or(TokenRole::Admin);
     if Role::from(role).rank() > scope.role.rank() {
         return Err(ApiError::Forbidden(
             "a token cannot have more rights than its creator".into(),
@@ -108,7 +107,7 @@ pub async fn create(
     }
     let new = NewApiToken {
         workspace_id: scope.workspace_id,
-        name,
+        name: request.name,
         role,
         created_by: caller.user_id().cloned(),
         expires_at: request.expires_at,

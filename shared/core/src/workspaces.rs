@@ -13,10 +13,10 @@
 //! neither removed nor demoted (409). A workspace the caller cannot see is a
 //! 404, whether or not it exists.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
-use crate::ids::{Role, UserId, WorkspaceId, WorkspaceName};
+use crate::ids::{Role, TokenRole, UserId, WorkspaceId, WorkspaceName};
 use crate::paging::{self, Page};
 use crate::policy::{self, Action};
 use crate::ports::{Removal, RoleChange, WorkspaceStore};
@@ -24,7 +24,7 @@ use crate::principal::Principal;
 use crate::records::{Membership, WorkspaceRecord};
 
 /// A workspace as the caller sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WorkspaceView {
     pub id: String,
     pub name: String,
@@ -33,7 +33,7 @@ pub struct WorkspaceView {
 }
 
 /// A member as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MemberView {
     pub user_id: String,
     pub role: Role,
@@ -48,6 +48,32 @@ impl From<Membership> for MemberView {
             joined_at: m.joined_at,
         }
     }
+}
+
+/// `POST /v1/workspaces`.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWorkspaceRequest {
+    /// 1–100 characters, not only whitespace, no control characters.
+    #[schema(value_type = String, min_length = 1, max_length = 100)]
+    pub name: WorkspaceName,
+}
+
+/// `POST /v1/workspaces/{id}/members`. `owner` is never granted.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMemberRequest {
+    /// The identity provider's user id (1–255 printable characters).
+    #[schema(value_type = String, min_length = 1, max_length = 255)]
+    pub user_id: UserId,
+    pub role: TokenRole,
+}
+
+/// `PATCH /v1/workspaces/{id}/members/{user_id}`. `owner` is never granted.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRoleRequest {
+    pub role: TokenRole,
 }
 
 fn view(ws: WorkspaceRecord, role: Role) -> WorkspaceView {
@@ -67,19 +93,13 @@ fn not_found() -> ApiError {
 pub async fn create(
     store: &impl WorkspaceStore,
     caller: &Principal,
-    name: &str,
+    request: CreateWorkspaceRequest,
     now: i64,
 ) -> Result<WorkspaceView, ApiError> {
     let user = policy::require_person(caller, Action::CreateWorkspace)?.clone();
-    let name = WorkspaceName::parse(name).map_err(|_| {
-        ApiError::validation(
-            "name",
-            "must be 1–100 characters, not only whitespace, no control characters",
-        )
-    })?;
     let workspace = WorkspaceRecord {
         id: WorkspaceId::generate(),
-        name,
+        name: request.name,
         created_at: now,
         created_by: user.clone(),
     };
@@ -146,34 +166,18 @@ pub async fn list_members(
     Ok(members.into_page(ws.as_str(), MemberView::from))
 }
 
-/// `admin` or `member`: `owner` is never assigned through the API.
-pub fn assignable_role(role: &str) -> Result<Role, ApiError> {
-    match Role::parse(role) {
-        Ok(r @ (Role::Admin | Role::Member)) => Ok(r),
-        _ => Err(ApiError::validation(
-            "role",
-            "must be \"admin\" or \"member\"",
-        )),
-    }
-}
-
 pub async fn add_member(
     store: &impl WorkspaceStore,
     caller: &Principal,
     workspace: &str,
-    user_id: &str,
-    role: &str,
+    request: AddMemberRequest,
     now: i64,
 ) -> Result<MemberView, ApiError> {
-    let scope = policy::workspace_in(store, caller, workspace).await?;
-    let user = UserId::parse(user_id)
-        .map_err(|_| ApiError::validation("user_id", "must be 1–255 printable characters"))?;
-    let role = assignable_role(role)?;
-    policy::check(caller, Action::AddMember, &scope)?;
+    let scope = policy::require_in(store, caller, Action::AddMember, workspace).await?;
     let membership = Membership {
         workspace_id: scope.workspace_id,
-        user_id: user,
-        role,
+        user_id: request.user_id,
+        role: request.role.into(),
         joined_at: now,
     };
     if !store.add_member(&membership).await? {
@@ -187,14 +191,16 @@ pub async fn change_role(
     caller: &Principal,
     workspace: &str,
     user_id: &str,
-    role: &str,
+    request: ChangeRoleRequest,
 ) -> Result<MemberView, ApiError> {
-    let scope = policy::workspace_in(store, caller, workspace).await?;
-    let role = assignable_role(role)?;
-    policy::check(caller, Action::ChangeRole, &scope)?;
-    let ws = scope.workspace_id;
+    let ws = policy::require_in(store, caller, Action::ChangeRole, workspace)
+        .await?
+        .workspace_id;
     let user = UserId::parse(user_id).map_err(|_| ApiError::NotFound("member"))?;
-    match store.set_member_role(&ws, &user, role).await? {
+    match store
+        .set_member_role(&ws, &user, request.role.into())
+        .await?
+    {
         RoleChange::Changed(updated) => Ok(updated.into()),
         RoleChange::NotMember => Err(ApiError::NotFound("member")),
         RoleChange::LastOwner => Err(ApiError::Conflict(
