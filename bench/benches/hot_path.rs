@@ -9,7 +9,7 @@
 //!   (typed REST event vs. a lookup of the two headers), to show where the
 //!   time of `handle` goes.
 //!
-//! `cargo bench -p akua-shared --bench hot_path` (see BENCHMARKS.md).
+//! `cargo bench -p akua-bench --bench hot_path` (see BENCHMARKS.md).
 
 mod support;
 

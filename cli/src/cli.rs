@@ -100,11 +100,11 @@ pub enum TokenRole {
     Member,
 }
 
-impl TokenRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenRole::Admin => "admin",
-            TokenRole::Member => "member",
+impl From<TokenRole> for akua_core::TokenRole {
+    fn from(role: TokenRole) -> Self {
+        match role {
+            TokenRole::Admin => Self::Admin,
+            TokenRole::Member => Self::Member,
         }
     }
 }

@@ -17,10 +17,12 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-use crate::api::{
-    AccessToken, CreateToken, CreateWorkspace, CreatedToken, DeviceAuthorization, Page, Session,
-    TokenSummary, Whoami, Workspace,
-};
+use akua_core::device::{AccessToken, DEVICE_GRANT_TYPE, DeviceAuthorization};
+use akua_core::paging::Page;
+use akua_core::sessions::{SessionView, Whoami};
+use akua_core::tokens::{CreateApiTokenRequest, CreatedToken, TokenSummary};
+use akua_core::workspaces::{CreateWorkspaceRequest, WorkspaceView};
+
 use crate::credential::Credential;
 use crate::error::{Error, Result};
 
@@ -30,7 +32,6 @@ const REQUEST_TIMEOUT_SECS: u64 = 30;
 pub const TIMEOUT_ENV: &str = "CNAP_TIMEOUT";
 /// Who `cnap` is to the device flow (RFC 8628 §3.1 `client_id`).
 pub const CLIENT_ID: &str = "cnap";
-const DEVICE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// The workspace header (DESIGN §1).
 const CONTEXT_HEADER: &str = "Akua-Context";
 
@@ -213,7 +214,7 @@ impl Client {
             };
             let token: AccessToken = serde_json::from_slice(&body)
                 .map_err(|e| bad(format!("unreadable access token response ({e})")))?;
-            let credential = Credential::parse(&token.access_token)
+            let credential = Credential::parse(token.access_token.expose())
                 .map_err(|_| bad("the access token is not a token".into()))?;
             return Ok(Poll::Granted(credential));
         }
@@ -237,7 +238,7 @@ impl Client {
     }
 
     /// `GET /auth/session` (session credentials only).
-    pub async fn session(&self) -> Result<Session> {
+    pub async fn session(&self) -> Result<SessionView> {
         self.json(self.authed(Method::GET, &["auth", "session"])?)
             .await
     }
@@ -249,7 +250,7 @@ impl Client {
     }
 
     /// `POST /api_tokens`.
-    pub async fn create_token(&self, body: &CreateToken) -> Result<CreatedToken> {
+    pub async fn create_token(&self, body: &CreateApiTokenRequest) -> Result<CreatedToken> {
         self.json(self.authed(Method::POST, &["api_tokens"])?.json(body))
             .await
     }
@@ -271,11 +272,8 @@ impl Client {
     }
 
     /// `POST /workspaces`.
-    pub async fn create_workspace(&self, name: &str) -> Result<Workspace> {
-        let body = CreateWorkspace {
-            name: name.to_owned(),
-        };
-        self.json(self.authed(Method::POST, &["workspaces"])?.json(&body))
+    pub async fn create_workspace(&self, body: &CreateWorkspaceRequest) -> Result<WorkspaceView> {
+        self.json(self.authed(Method::POST, &["workspaces"])?.json(body))
             .await
     }
 
@@ -284,7 +282,7 @@ impl Client {
         &self,
         limit: Option<u32>,
         cursor: Option<&str>,
-    ) -> Result<Page<Workspace>> {
+    ) -> Result<Page<WorkspaceView>> {
         let request = self.authed(Method::GET, &["workspaces"])?;
         self.json(paged(request, limit, cursor)).await
     }

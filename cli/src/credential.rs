@@ -6,36 +6,14 @@
 
 use std::fmt;
 
+use akua_core::CredentialKind;
+use akua_core::credential::API_TOKEN_PREFIX;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
 
-/// The API token prefix (DESIGN §1).
-pub const API_TOKEN_PREFIX: &str = "sk_akua_";
 /// Every JWT header starts `{"` and so its base64url form starts `eyJ`.
 const JWT_PREFIX: &str = "eyJ";
-
-/// The credential kinds, told apart by shape exactly as the server does
-/// (DESIGN §3), so `cnap` knows what `logout` means without asking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Session,
-    ApiToken,
-    Jwt,
-    /// Not one of the three shapes; the server will refuse it.
-    Unknown,
-}
-
-impl Kind {
-    pub fn describe(self) -> &'static str {
-        match self {
-            Kind::Session => "session",
-            Kind::ApiToken => "api_token",
-            Kind::Jwt => "jwt",
-            Kind::Unknown => "unknown",
-        }
-    }
-}
 
 #[derive(Clone)]
 pub struct Credential(SecretString);
@@ -61,19 +39,13 @@ impl Credential {
         self.0.expose_secret()
     }
 
-    pub fn kind(&self) -> Kind {
-        let t = self.expose();
-        let alnum = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric());
-        if let Some(rest) = t.strip_prefix(API_TOKEN_PREFIX) {
-            if alnum(rest) {
-                return Kind::ApiToken;
-            }
-        } else if t.starts_with(JWT_PREFIX) && t.split('.').count() == 3 {
-            return Kind::Jwt;
-        } else if t.len() == 32 && alnum(t) {
-            return Kind::Session;
-        }
-        Kind::Unknown
+    /// The kind, told apart exactly as the server does (shape and
+    /// checksum, `akua-core`), so `cnap` knows what `logout` means without
+    /// asking. `None`: the server will refuse it.
+    pub fn kind(&self) -> Option<CredentialKind> {
+        akua_core::Credential::from_token(self.expose())
+            .ok()
+            .map(|c| c.kind())
     }
 
     /// The known prefix and the last 4 characters, e.g. `sk_akua_…a1b2`:
@@ -84,11 +56,10 @@ impl Credential {
         if t.len() < 12 {
             return "****".to_owned();
         }
-        let prefix = match self.kind() {
-            Kind::ApiToken => API_TOKEN_PREFIX,
-            Kind::Jwt => JWT_PREFIX,
-            Kind::Session | Kind::Unknown => "",
-        };
+        let prefix = [API_TOKEN_PREFIX, JWT_PREFIX]
+            .into_iter()
+            .find(|p| t.starts_with(p))
+            .unwrap_or("");
         format!("{prefix}…{}", &t[t.len() - 4..])
     }
 }
@@ -98,7 +69,7 @@ impl fmt::Debug for Credential {
         write!(
             f,
             "Credential({}, {})",
-            self.kind().describe(),
+            self.kind().map_or("unknown", CredentialKind::as_str),
             self.masked()
         )
     }
@@ -114,11 +85,17 @@ mod tests {
 
     #[test]
     fn kinds_follow_the_server_shapes() {
-        assert_eq!(Credential::parse(SESSION).unwrap().kind(), Kind::Session);
-        assert_eq!(Credential::parse(API).unwrap().kind(), Kind::ApiToken);
-        assert_eq!(Credential::parse(JWT).unwrap().kind(), Kind::Jwt);
-        assert_eq!(Credential::parse("nope").unwrap().kind(), Kind::Unknown);
-        assert_eq!(Credential::parse("sk_akua_").unwrap().kind(), Kind::Unknown);
+        let session = akua_core::SessionToken::generate();
+        let api = akua_core::ApiToken::generate();
+        let kind = |t: &str| Credential::parse(t).unwrap().kind();
+        assert_eq!(kind(session.expose()), Some(CredentialKind::Session));
+        assert_eq!(kind(api.expose()), Some(CredentialKind::ApiToken));
+        assert_eq!(kind(JWT), Some(CredentialKind::Jwt));
+        assert_eq!(kind("nope"), None);
+        assert_eq!(kind("sk_akua_"), None);
+        // The server's checksum decides, not the shape alone.
+        assert_eq!(kind(SESSION), None);
+        assert_eq!(kind(API), None);
     }
 
     #[test]

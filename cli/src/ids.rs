@@ -1,39 +1,35 @@
-//! Prefixed ids as the API defines them (DESIGN §6): the prefix, then 1 or
-//! more base62 characters, up to a maximum length. Checked before any
-//! request, so a typo is a usage error and an id is always safe to put in a
-//! URL path or a header. Not clap value parsers: clap echoes a rejected
-//! value, and a token pasted in place of an id must not be printed.
+//! Ids given on the command line, parsed by `akua-core` exactly as the
+//! server parses them (DESIGN §6), before any request: a typo is a usage
+//! error and an id is always safe to put in a URL path or a header. Not clap
+//! value parsers: clap echoes a rejected value, and a token pasted in place
+//! of an id must not be printed.
 
-fn parse(input: &str, prefix: &str, what: &str, max: usize) -> Result<String, String> {
-    let input = input.trim();
-    match input.strip_prefix(prefix) {
-        Some(rest)
-            if !rest.is_empty()
-                && input.len() <= max
-                && rest.bytes().all(|b| b.is_ascii_alphanumeric()) =>
-        {
-            Ok(input.to_owned())
-        }
-        // The input is not echoed: it might be a token pasted by mistake.
-        _ => Err(format!(
-            "not a {what}: expected {prefix} followed by letters and digits (at most {max} characters)"
-        )),
-    }
-}
+use akua_core::ids::{TokenId, WorkspaceId};
 
 /// A workspace id: at most 53 characters, the `Akua-Context` limit.
 pub fn workspace_id(input: &str) -> Result<String, String> {
-    parse(input, "ws_", "workspace id", 53)
+    WorkspaceId::parse(input.trim())
+        .map(String::from)
+        // The input is not echoed: it might be a token pasted by mistake.
+        .map_err(|_| {
+            "not a workspace id: expected ws_ followed by letters and digits (at most 53 characters)"
+                .to_owned()
+        })
 }
 
 /// An API token id (not the token itself).
 pub fn token_id(input: &str) -> Result<String, String> {
-    if input.trim().starts_with("sk_akua_") {
+    if input
+        .trim()
+        .starts_with(akua_core::credential::API_TOKEN_PREFIX)
+    {
         return Err(
             "that is a token, not its id: pass the tok_… id shown by `cnap tokens list`".into(),
         );
     }
-    parse(input, "tok_", "token id", 64)
+    TokenId::parse(input.trim())
+        .map(String::from)
+        .map_err(|_| "not a token id: expected tok_ followed by letters and digits".to_owned())
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! command on a single-threaded runtime (one request at a time is all a CLI
 //! needs), and turns any failure into a message and an exit code.
 
-mod api;
 mod cli;
 mod client;
 mod commands;

@@ -19,7 +19,9 @@ use url::Url;
 use crate::cli::GlobalArgs;
 use crate::client::{Client, parse_api_url};
 use crate::config::Config;
-use crate::credential::{Credential, Kind};
+use akua_core::CredentialKind;
+
+use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::output::Format;
@@ -134,7 +136,8 @@ impl Settings {
     /// The workspace to send as `Akua-Context` with the current credential.
     pub fn context(&self) -> Option<&str> {
         let (ws, source) = self.workspace.as_ref()?;
-        let api_token = matches!(&self.credential, Some((c, _)) if c.kind() == Kind::ApiToken);
+        let api_token =
+            matches!(&self.credential, Some((c, _)) if c.kind() == Some(CredentialKind::ApiToken));
         (!api_token || *source == Source::Flag).then_some(ws.as_str())
     }
 

@@ -2,11 +2,11 @@
 
 use serde::Serialize;
 
-use crate::api::{Session, Whoami};
-use crate::credential::Kind;
 use crate::error::{Error, Result};
 use crate::output::{self, Format};
 use crate::settings::{Settings, Source};
+use akua_core::CredentialKind;
+use akua_core::sessions::{SessionView, Whoami};
 
 /// What `status -o json` prints. The token appears masked only.
 #[derive(Serialize)]
@@ -22,7 +22,7 @@ struct Status<'a> {
     token_id: Option<&'a str>,
     /// For a session, the server's sliding expiry; for an API token, its own.
     expires_at: Option<i64>,
-    session: Option<&'a Session>,
+    session: Option<&'a SessionView>,
 }
 
 /// Asks the server who the credential is. A rejected credential fails with
@@ -31,20 +31,20 @@ pub async fn status(settings: &Settings) -> Result<()> {
     let (credential, source) = settings.require_credential()?;
     let client = settings.client()?;
     let who: Whoami = client.whoami().await?;
-    let session = if who.credential == "session" {
+    let session = if who.credential == CredentialKind::Session {
         Some(client.session().await?)
     } else {
         None
     };
     let status = Status {
-        credential: &who.credential,
+        credential: who.credential.as_str(),
         credential_source: source.to_string(),
         token: credential.masked(),
         api_url: settings.api_url.as_str(),
         api_url_source: settings.api_url_source.to_string(),
         user_id: who.user_id.as_deref(),
         workspace_id: who.workspace_id.as_deref(),
-        role: who.role.as_deref(),
+        role: who.role.map(|r| r.as_str()),
         token_id: who.token_id.as_deref(),
         expires_at: session.as_ref().map(|s| s.expires_at).or(who.expires_at),
         session: session.as_ref(),
@@ -95,7 +95,7 @@ pub async fn status(settings: &Settings) -> Result<()> {
 pub async fn logout(mut settings: Settings) -> Result<()> {
     let (credential, source) = settings.require_credential()?.clone();
     match credential.kind() {
-        Kind::Session => {
+        Some(CredentialKind::Session) => {
             // No Akua-Context: leaving must not depend on the workspace.
             match settings
                 .client_with(Some(credential.clone()))?
@@ -110,12 +110,12 @@ pub async fn logout(mut settings: Settings) -> Result<()> {
                 Err(e) => return Err(e),
             }
         }
-        Kind::ApiToken => eprintln!(
+        Some(CredentialKind::ApiToken) => eprintln!(
             "API token {} is only removed from this machine: it keeps working until revoked \
              (`cnap tokens list`, then `cnap tokens revoke tok_…`).",
             credential.masked()
         ),
-        Kind::Jwt | Kind::Unknown => eprintln!(
+        Some(CredentialKind::Jwt) | None => eprintln!(
             "Token {} is only removed from this machine; the server keeps no session for it.",
             credential.masked()
         ),

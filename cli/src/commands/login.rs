@@ -9,10 +9,12 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::api::DeviceAuthorization;
 use crate::cli::LoginArgs;
 use crate::client::{Client, Poll};
-use crate::credential::{Credential, Kind};
+use akua_core::CredentialKind;
+use akua_core::device::DeviceAuthorization;
+
+use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::settings::{Settings, Source};
 use crate::terminal;
@@ -65,10 +67,7 @@ fn open_browser(authorization: &DeviceAuthorization) {
     if !has_display() {
         return;
     }
-    let url = authorization
-        .verification_uri_complete
-        .as_deref()
-        .unwrap_or(&authorization.verification_uri);
+    let url = &authorization.verification_uri_complete;
     let options = webbrowser::BrowserOptions::new()
         .with_suppress_output(true)
         .clone();
@@ -94,14 +93,17 @@ fn has_display() -> bool {
 /// Polls at the server's interval (never faster, RFC 8628 §3.5) until the
 /// code is approved, denied or expired.
 async fn poll(client: &Client, authorization: &DeviceAuthorization) -> Result<Credential> {
-    let deadline = Instant::now() + Duration::from_secs(authorization.expires_in);
-    let mut interval = Duration::from_secs(authorization.interval.max(1));
+    let deadline = Instant::now() + Duration::from_secs(authorization.expires_in.max(0) as u64);
+    let mut interval = Duration::from_secs(authorization.interval.max(1) as u64);
     loop {
         tokio::time::sleep(interval).await;
         if Instant::now() >= deadline {
             return Err(Error::LoginExpired);
         }
-        match client.device_token(&authorization.device_code).await? {
+        match client
+            .device_token(authorization.device_code.expose())
+            .await?
+        {
             Poll::Granted(credential) => return Ok(credential),
             Poll::Pending => {}
             Poll::SlowDown => interval += SLOW_DOWN_STEP,
@@ -172,8 +174,8 @@ async fn store(mut settings: Settings, credential: Credential, origin: Origin) -
     }
     eprintln!("{line}.");
     eprintln!("Saved to {}.", settings.config.path().display());
-    let replaced_session =
-        previous.filter(|p| p.kind() == Kind::Session && p.expose() != credential.expose());
+    let replaced_session = previous
+        .filter(|p| p.kind() == Some(CredentialKind::Session) && p.expose() != credential.expose());
     if let Some(previous) = replaced_session {
         eprintln!(
             "note: the previous session {} was replaced, not revoked (`cnap auth logout` revokes)",
@@ -188,11 +190,10 @@ async fn store(mut settings: Settings, credential: Credential, origin: Origin) -
     Ok(())
 }
 
-fn kind_name(credential: &str) -> &str {
+fn kind_name(credential: &CredentialKind) -> &'static str {
     match credential {
-        "session" => "a session",
-        "api_token" => "an API token",
-        "jwt" => "a JWT",
-        other => other,
+        CredentialKind::Session => "a session",
+        CredentialKind::ApiToken => "an API token",
+        CredentialKind::Jwt => "a JWT",
     }
 }

@@ -8,10 +8,10 @@ mod workspaces;
 
 use clap::CommandFactory;
 
-use crate::api::Page;
 use crate::cli::{AuthCommand, Cli, Command, TokensCommand, WorkspacesCommand};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
+use akua_core::paging::Page;
 
 pub async fn run(cli: Cli) -> Result<()> {
     if let Command::Completion { shell } = cli.command {

@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
-use crate::api::{CreateToken, TokenSummary};
+use akua_core::ids::{Role, TokenName, TokenRole};
+use akua_core::tokens::{CreateApiTokenRequest, TokenSummary};
+
 use crate::cli::{CreateTokenArgs, ListArgs, RevokeArgs};
 use crate::error::{Error, Result};
 use crate::output::{self, Format, Table};
@@ -19,10 +21,11 @@ pub async fn create(settings: &Settings, args: CreateTokenArgs) -> Result<()> {
         (Some(lifetime), _) => Some(jiff::Timestamp::now().as_second() + lifetime),
         (None, at) => at,
     };
-    let body = CreateToken {
-        name: args.name,
+    let name = TokenName::parse(&args.name).map_err(|e| Error::Usage(e.to_string()))?;
+    let body = CreateApiTokenRequest {
+        name,
         expires_at,
-        role: args.role.map(|r| r.as_str().to_owned()),
+        role: args.role.map(TokenRole::from),
     };
     let created = settings.client()?.create_token(&body).await?;
     match settings.format {
@@ -31,13 +34,13 @@ pub async fn create(settings: &Settings, args: CreateTokenArgs) -> Result<()> {
             ("id", created.id.clone()),
             ("name", created.name.clone()),
             ("workspace", created.workspace_id.clone()),
-            ("role", created.role.clone().unwrap_or_default()),
+            ("role", Role::from(created.role).to_string()),
             ("created", output::timestamp(created.created_at)),
             (
                 "expires",
                 output::maybe_timestamp(created.expires_at, "never"),
             ),
-            ("token", created.token.clone()),
+            ("token", created.token.expose().to_owned()),
         ])?,
     }
     eprintln!(
@@ -78,7 +81,7 @@ fn table(tokens: &[TokenSummary]) -> Table {
             t.id.clone(),
             t.name.clone(),
             t.prefix.clone(),
-            t.role.clone().unwrap_or_default(),
+            Role::from(t.role).to_string(),
             output::timestamp(t.created_at),
             output::maybe_timestamp(t.last_used_at, "never"),
             output::maybe_timestamp(t.expires_at, "never"),

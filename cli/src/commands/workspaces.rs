@@ -3,9 +3,11 @@
 //! Listing and creating send no `Akua-Context`: they are about the user, not
 //! a workspace, and a stale `active_workspace` must not block them.
 
-use crate::api::Workspace;
+use akua_core::CredentialKind;
+use akua_core::ids::WorkspaceName;
+use akua_core::workspaces::{CreateWorkspaceRequest, WorkspaceView};
+
 use crate::cli::ListArgs;
-use crate::credential::Kind;
 use crate::error::{Error, Result};
 use crate::output::{self, Format, Table};
 use crate::settings::Settings;
@@ -38,7 +40,7 @@ pub async fn list(settings: &Settings, args: &ListArgs) -> Result<()> {
     Ok(())
 }
 
-fn table(workspaces: &[Workspace], active: Option<&str>) -> Table {
+fn table(workspaces: &[WorkspaceView], active: Option<&str>) -> Table {
     let mut table = Table::new(&["", "ID", "NAME", "ROLE", "CREATED"]);
     for w in workspaces {
         let marker = if Some(w.id.as_str()) == active {
@@ -50,7 +52,7 @@ fn table(workspaces: &[Workspace], active: Option<&str>) -> Table {
             marker.to_owned(),
             w.id.clone(),
             w.name.clone(),
-            w.role.clone(),
+            w.role.to_string(),
             output::timestamp(w.created_at),
         ]);
     }
@@ -58,13 +60,16 @@ fn table(workspaces: &[Workspace], active: Option<&str>) -> Table {
 }
 
 pub async fn create(settings: &Settings, name: &str) -> Result<()> {
-    let workspace = user_client(settings)?.create_workspace(name).await?;
+    let name = WorkspaceName::parse(name).map_err(|e| Error::Usage(e.to_string()))?;
+    let workspace = user_client(settings)?
+        .create_workspace(&CreateWorkspaceRequest { name })
+        .await?;
     match settings.format {
         Format::Json => output::json(&workspace)?,
         Format::Table => output::details(&[
             ("id", workspace.id.clone()),
             ("name", workspace.name.clone()),
-            ("role", workspace.role.clone()),
+            ("role", workspace.role.to_string()),
             ("created", output::timestamp(workspace.created_at)),
         ])?,
     }
@@ -81,7 +86,7 @@ pub async fn create(settings: &Settings, name: &str) -> Result<()> {
 pub async fn use_(mut settings: Settings, id: &str) -> Result<()> {
     let id = ids::workspace_id(id).map_err(Error::Usage)?;
     match &settings.credential {
-        Some((credential, _)) if credential.kind() == Kind::ApiToken => eprintln!(
+        Some((credential, _)) if credential.kind() == Some(CredentialKind::ApiToken) => eprintln!(
             "note: an API token acts in its own workspace; active_workspace applies to sessions and JWTs"
         ),
         Some((credential, _)) => {

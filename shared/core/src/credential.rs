@@ -82,6 +82,16 @@ impl Credential {
         Self::from_token(token.trim_ascii())
     }
 
+    /// Which of the three kinds this is.
+    pub fn kind(&self) -> crate::principal::CredentialKind {
+        use crate::principal::CredentialKind;
+        match self {
+            Credential::ApiToken(_) => CredentialKind::ApiToken,
+            Credential::Session(_) => CredentialKind::Session,
+            Credential::Jwt(_) => CredentialKind::Jwt,
+        }
+    }
+
     /// Classifies a bare token (no scheme).
     pub fn from_token(token: &str) -> Result<Self, CredentialError> {
         if token.is_empty() {
