@@ -18,7 +18,7 @@ use axum::response::IntoResponse;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
-use crate::routes::{Function, ROUTES, Route, match_path};
+use crate::routes::{Function, Route, match_path, routes};
 
 /// Account, API id and stage reported in the events, as API Gateway would.
 const ACCOUNT: &str = "000000000000";
@@ -34,17 +34,11 @@ pub struct Gateway {
 
 impl Gateway {
     pub fn new(authorizer: Authorizer<DynamoStore>, device: DeviceConfig) -> Self {
-        let store = authorizer.store().clone();
-        let sessions = akua_sessions::AppState {
-            store: store.clone(),
-            device,
-        };
-        let routers = HashMap::from([
-            (Function::Tokens, akua_tokens::router(store.clone())),
-            (Function::Workspaces, akua_workspaces::router(store)),
-            (Function::Sessions, akua_sessions::router(sessions)),
-            (Function::Docs, akua_docs::router()),
-        ]);
+        let store = authorizer.store();
+        let routers = Function::ALL
+            .into_iter()
+            .map(|f| (f, f.router(store, &device)))
+            .collect::<HashMap<_, _>>();
         Self {
             authorizer: Arc::new(authorizer),
             routers: Arc::new(routers),
@@ -56,9 +50,9 @@ impl Gateway {
         let (parts, body) = request.into_parts();
         let path = parts.uri.path().to_owned();
         let query = parts.uri.query().unwrap_or("").to_owned();
-        let candidates: Vec<(&Route, Vec<(String, String)>)> = ROUTES
+        let candidates: Vec<(&Route, Vec<(String, String)>)> = routes()
             .iter()
-            .filter_map(|r| match_path(r.path, &path).map(|p| (r, p)))
+            .filter_map(|r| match_path(&r.path, &path).map(|p| (r, p)))
             .collect();
         if candidates.is_empty() {
             return error(ApiError::NotFound("route"));

@@ -16,13 +16,14 @@ async fn openapi_json() -> Json<openapi::OpenApi> {
     Json(document())
 }
 
+/// This function's part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(paths(openapi_json))]
-struct Meta;
+pub struct ApiDoc;
 
 /// The whole API's OpenAPI document.
 pub fn document() -> openapi::OpenApi {
-    let mut doc = Meta::openapi();
+    let mut doc = ApiDoc::openapi();
     doc.merge(akua_tokens::ApiDoc::openapi());
     doc.merge(akua_workspaces::ApiDoc::openapi());
     doc.merge(akua_sessions::ApiDoc::openapi());
