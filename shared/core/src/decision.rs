@@ -18,8 +18,10 @@ use crate::ids::{UserId, WorkspaceId};
 use crate::jwt::{JwtError, JwtVerifier};
 use crate::policy::{self, Resolved};
 use crate::ports::{DecisionStore, StoreError, Touch, TouchOutcome};
-use crate::principal::{Person, PersonCredential, Principal, Scope, WorkspaceToken};
-use crate::records::StoredCredential;
+use crate::principal::{
+    CredentialKind, Person, PersonCredential, Principal, Scope, WorkspaceToken,
+};
+use crate::records::{ApiTokenRecord, StoredCredential};
 
 /// `last_used_at` is written at most this often per credential (DESIGN §5).
 pub const LAST_USED_INTERVAL_SECS: i64 = 60;
@@ -133,8 +135,14 @@ impl<S: DecisionStore> Authorizer<S> {
         };
         let context = akua_context.map(str::trim).filter(|v| !v.is_empty());
         match credential {
-            Credential::ApiToken(token) => self.api_token(token.hash(), context, now).await,
-            Credential::Session(token) => self.session(token.hash(), context, now).await,
+            Credential::ApiToken(token) => {
+                self.opaque(CredentialKind::ApiToken, token.hash(), context, now)
+                    .await
+            }
+            Credential::Session(token) => {
+                self.opaque(CredentialKind::Session, token.hash(), context, now)
+                    .await
+            }
             Credential::Jwt(jwt) => {
                 let Some(verifier) = &self.jwt else {
                     return Ok(unauthorized(DenyReason::JwtNotAccepted));
@@ -158,8 +166,11 @@ impl<S: DecisionStore> Authorizer<S> {
         }
     }
 
-    async fn api_token(
+    /// An opaque credential (API token or session): one consistent read,
+    /// its scope, the throttled write.
+    async fn opaque(
         &self,
+        wire: CredentialKind,
         hash: CredentialHash,
         context: Option<&str>,
         now: i64,
@@ -168,64 +179,64 @@ impl<S: DecisionStore> Authorizer<S> {
             Ok(stored) => stored,
             Err(reason) => return Ok(unauthorized(reason)),
         };
-        // The sk_akua_ shape can only hash to an API token item; anything
+        // A wire shape can only hash to an item of its own kind; anything
         // else means the table is not what we wrote.
-        let StoredCredential::ApiToken(token) = &stored else {
-            return Ok(unauthorized(DenyReason::UnknownCredential));
+        let scope = match (&stored, wire) {
+            (StoredCredential::ApiToken(token), CredentialKind::ApiToken) => {
+                self.token_scope(token, context).await?
+            }
+            (StoredCredential::Session(session), CredentialKind::Session) => {
+                self.user_scope(&session.user_id, context).await?
+            }
+            _ => return Ok(unauthorized(DenyReason::UnknownCredential)),
         };
+        let scope = match scope {
+            Ok(scope) => scope,
+            Err(reason) => return Ok(Decision::Forbidden(reason)),
+        };
+        let extended = match self.record_use(&hash, &stored, now).await? {
+            Ok(extended) => extended,
+            Err(reason) => return Ok(unauthorized(reason)),
+        };
+        Ok(Decision::Allow(match stored {
+            StoredCredential::ApiToken(token) => Principal::WorkspaceToken(WorkspaceToken {
+                token_id: token.id,
+                workspace_id: token.workspace_id,
+                role: token.role,
+                expires_at: token.expires_at,
+            }),
+            StoredCredential::Session(session) => Principal::Person(Person {
+                user_id: session.user_id,
+                credential: PersonCredential::Session(session.id),
+                scope,
+                expires_at: Some(extended.unwrap_or(session.expires_at)),
+            }),
+        }))
+    }
+
+    /// A workspace token acts on its own workspace; `Akua-Context` may only
+    /// repeat it (DESIGN §1).
+    async fn token_scope(
+        &self,
+        token: &ApiTokenRecord,
+        context: Option<&str>,
+    ) -> Result<Result<Option<Scope>, DenyReason>, DecisionError> {
         let own = Scope {
             workspace_id: token.workspace_id.clone(),
             role: token.role.into(),
         };
-        if let Some(header) = context {
-            let Ok(ws) = WorkspaceId::parse(header) else {
-                return Ok(Decision::Forbidden(DenyReason::ContextMalformed));
-            };
-            if policy::resolve(&self.store, Some(&own), None, &ws).await?
-                == Resolved::OtherWorkspace
-            {
-                return Ok(Decision::Forbidden(DenyReason::ContextMismatch));
-            }
-        }
-        if let Err(reason) = self.record_use(&hash, &stored, now).await? {
-            return Ok(unauthorized(reason));
-        }
-        Ok(Decision::Allow(Principal::WorkspaceToken(WorkspaceToken {
-            token_id: token.id.clone(),
-            workspace_id: token.workspace_id.clone(),
-            role: token.role,
-            expires_at: token.expires_at,
-        })))
-    }
-
-    async fn session(
-        &self,
-        hash: CredentialHash,
-        context: Option<&str>,
-        now: i64,
-    ) -> Result<Decision, DecisionError> {
-        let stored = match self.live_credential(&hash, now).await? {
-            Ok(stored) => stored,
-            Err(reason) => return Ok(unauthorized(reason)),
+        let Some(header) = context else {
+            return Ok(Ok(Some(own)));
         };
-        let StoredCredential::Session(session) = &stored else {
-            return Ok(unauthorized(DenyReason::UnknownCredential));
+        let Ok(ws) = WorkspaceId::parse(header) else {
+            return Ok(Err(DenyReason::ContextMalformed));
         };
-        let scope = match self.user_scope(&session.user_id, context).await? {
-            Ok(scope) => scope,
-            Err(reason) => return Ok(Decision::Forbidden(reason)),
-        };
-        let expires_at = match self.record_use(&hash, &stored, now).await? {
-            Ok(Some(extended)) => extended,
-            Ok(None) => session.expires_at,
-            Err(reason) => return Ok(unauthorized(reason)),
-        };
-        Ok(Decision::Allow(Principal::Person(Person {
-            user_id: session.user_id.clone(),
-            credential: PersonCredential::Session(session.id.clone()),
-            scope,
-            expires_at: Some(expires_at),
-        })))
+        Ok(
+            match policy::resolve(&self.store, Some(&own), None, &ws).await? {
+                Resolved::Granted(scope) => Ok(Some(scope)),
+                Resolved::OtherWorkspace | Resolved::NotMember => Err(DenyReason::ContextMismatch),
+            },
+        )
     }
 
     /// One consistent read; unknown and expired credentials are refused

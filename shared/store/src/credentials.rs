@@ -8,9 +8,10 @@ use akua_core::ports::{CredentialStore, DecisionStore, Listed, StoreError, Touch
 use akua_core::records::{ApiTokenRecord, CredentialPointer, Membership, StoredCredential};
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 
-use crate::error::{request_error, sdk_error, written};
-use crate::items::{FromItem, credential_item, n, pointer_item, s};
-use crate::{DynamoStore, keys, paging, table};
+use crate::error::{request_error, written};
+use crate::items::{FromItem, credential_item, n, pointer_item};
+use crate::paging::{self, Order};
+use crate::{DynamoStore, keys, table};
 
 /// The guard on every update of a credential (DESIGN §4): the item still
 /// exists and has not expired, so an update can never resurrect it.
@@ -130,29 +131,18 @@ impl CredentialStore for DynamoStore {
         limit: usize,
         after: Option<&str>,
     ) -> Result<Listed<ApiTokenRecord>, StoreError> {
-        let mut condition = "gsi1pk = :p".to_owned();
-        let mut request = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .index_name(table::GSI1.name)
-            .scan_index_forward(false)
-            .limit(paging::read_limit(limit))
-            .expression_attribute_values(":p", s(keys::workspace_tokens_partition(workspace)));
-        if let Some(after) = after {
-            condition.push_str(" AND gsi1sk < :after");
-            request = request.expression_attribute_values(":after", s(after));
-        }
-        let out = request
-            .key_condition_expression(condition)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        paging::listed(out.items(), limit, table::GSI1.range.0, |item| {
-            match StoredCredential::from_item(item)? {
+        let partition = keys::workspace_tokens_partition(workspace);
+        let items = self
+            .gsi1_page(partition, Order::Descending, limit, after)
+            .await?;
+        paging::listed(
+            &items,
+            limit,
+            table::GSI1.range.0,
+            |item| match StoredCredential::from_item(item)? {
                 StoredCredential::ApiToken(record) => Ok(record),
                 _ => Err(StoreError::Corrupt("non-token item in a token list")),
-            }
-        })
+            },
+        )
     }
 }

@@ -4,8 +4,54 @@
 
 use akua_core::ports::{Listed, StoreError};
 
-use crate::items::get_s;
+use crate::error::sdk_error;
+use crate::items::{get_s, s};
 use crate::keys::Item;
+use crate::{DynamoStore, table};
+
+/// The order of a `gsi1` list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Order {
+    Ascending,
+    Descending,
+}
+
+impl DynamoStore {
+    /// One page of the `gsi1` partition `partition`, after the sort key
+    /// `after` in the given order: up to `limit + 1` items.
+    pub(crate) async fn gsi1_page(
+        &self,
+        partition: String,
+        order: Order,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let (hash, range) = (table::GSI1.hash.0, table::GSI1.range.0);
+        let mut condition = format!("{hash} = :p");
+        let mut request = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(table::GSI1.name)
+            .scan_index_forward(order == Order::Ascending)
+            .limit(read_limit(limit))
+            .expression_attribute_values(":p", s(partition));
+        if let Some(after) = after {
+            let op = match order {
+                Order::Ascending => '>',
+                Order::Descending => '<',
+            };
+            condition.push_str(&format!(" AND {range} {op} :after"));
+            request = request.expression_attribute_values(":after", s(after));
+        }
+        let out = request
+            .key_condition_expression(condition)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out.items.unwrap_or_default())
+    }
+}
 
 /// The `Limit` of a query for a page of `limit` rows.
 pub(crate) fn read_limit(limit: usize) -> i32 {

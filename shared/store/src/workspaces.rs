@@ -14,7 +14,8 @@ use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, TransactWriteItem, Upda
 use crate::error::{request_error, sdk_error, written};
 use crate::items::{FromItem, attr, membership_item, n, s, workspace_item};
 use crate::keys::{self, MEMBER_SK_PREFIX};
-use crate::{DynamoStore, paging, table};
+use crate::paging::{self, Order};
+use crate::{DynamoStore, table};
 
 impl DynamoStore {
     /// The step that takes one owner away from the workspace's count, only
@@ -278,29 +279,11 @@ impl WorkspaceStore for DynamoStore {
         limit: usize,
         after: Option<&str>,
     ) -> Result<Listed<Membership>, StoreError> {
-        let mut condition = "gsi1pk = :p".to_owned();
-        let mut request = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .index_name(table::GSI1.name)
-            .expression_attribute_values(":p", s(keys::user_memberships_partition(user)))
-            .limit(paging::read_limit(limit));
-        if let Some(after) = after {
-            condition.push_str(" AND gsi1sk > :after");
-            request = request.expression_attribute_values(":after", s(after));
-        }
-        let out = request
-            .key_condition_expression(condition)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        paging::listed(
-            out.items(),
-            limit,
-            table::GSI1.range.0,
-            Membership::from_item,
-        )
+        let partition = keys::user_memberships_partition(user);
+        let items = self
+            .gsi1_page(partition, Order::Ascending, limit, after)
+            .await?;
+        paging::listed(&items, limit, table::GSI1.range.0, Membership::from_item)
     }
 }
 
