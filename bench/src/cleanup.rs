@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use akua_core::records::Creator;
 use akua_core::records::{ApiTokenRecord, SessionRecord, StoredCredential};
 use akua_core::{
     ApiToken, CredentialHash, SessionId, SessionToken, TokenId, TokenName, TokenRole, UserId,
@@ -57,7 +58,7 @@ fn credential(i: usize, expired: usize, now: i64) -> (CredentialHash, StoredCred
             name: TokenName::parse("seeded").expect("name"),
             prefix: token.display_prefix(),
             role: TokenRole::Member,
-            created_by: Some(user()),
+            created_by: Some(Creator::User(user())),
             created_at: now - 90 * 86_400,
             expires_at,
             last_used_at: Some(now - 3600),

@@ -14,6 +14,7 @@ use akua_core::decision::SESSION_LIFETIME_SECS;
 use akua_core::issue::{self, NewApiToken};
 use akua_core::jwt::JwtVerifier;
 use akua_core::ports::WorkspaceStore as _;
+use akua_core::records::Creator;
 use akua_core::records::{ApiTokenRecord, Membership, SessionRecord, StoredCredential};
 use akua_core::{
     ApiToken, Authorizer, Credential, CredentialKind, Decision, Role, SessionId, SessionToken,
@@ -245,7 +246,7 @@ async fn api_tokens(engine: &Engine, count: usize, created_at: i64) -> Vec<Strin
             workspace_id: workspace(),
             name: TokenName::parse("ci").expect("name"),
             role: TokenRole::Member,
-            created_by: Some(user(MEMBER)),
+            created_by: Some(Creator::User(user(MEMBER))),
             expires_at: None,
         };
         let (token, _) = issue::api_token(&engine.store, new, created_at)

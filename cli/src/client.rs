@@ -35,8 +35,10 @@ pub const CLIENT_ID: &str = "cnap";
 /// The workspace header (DESIGN §1).
 const CONTEXT_HEADER: &str = "Akua-Context";
 
-/// Reads a base URL: http(s), no query or fragment, and `/v1` added when
-/// only a host is given (`http://127.0.0.1:8787` → `…/v1`).
+/// Reads a base URL: https (plain http only to this machine, where nothing
+/// crosses a network), no query or fragment, and `/v1` added when only a
+/// host is given (`http://127.0.0.1:8787` → `…/v1`). A bearer token sent
+/// over plain http to another host could be read on the way.
 pub fn parse_api_url(input: &str) -> std::result::Result<Url, String> {
     let mut url = Url::parse(input.trim()).map_err(|e| {
         format!("{input:?} is not a URL ({e}); expected e.g. https://api.example.com/v1")
@@ -49,9 +51,24 @@ pub fn parse_api_url(input: &str) -> std::result::Result<Url, String> {
     if url.query().is_some() || url.fragment().is_some() || url.cannot_be_a_base() {
         return Err(format!("{input:?}: the API URL takes no query or fragment"));
     }
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(format!(
+            "{input:?}: plain http:// would send your token unencrypted; use https:// \
+             (http:// is accepted only for this machine: localhost, 127.0.0.1, [::1])"
+        ));
+    }
     let path = url.path().trim_end_matches('/').to_owned();
     url.set_path(if path.is_empty() { "/v1" } else { &path });
     Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// The outcome of one device-token poll (RFC 8628 §3.5).
@@ -369,11 +386,31 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_is_refused_beyond_this_machine() {
+        let ok = |i: &str| parse_api_url(i).is_ok();
+        assert!(ok("http://127.0.0.1:8787/v1"));
+        assert!(ok("http://127.9.9.9/v1"));
+        assert!(ok("http://localhost:8787"));
+        assert!(ok("http://[::1]:8787"));
+        assert!(ok("https://api.example.com/v1"));
+        for bad in [
+            "http://api.example.com/v1",
+            "http://10.0.0.1/v1",
+            "http://localhost.example.com/v1",
+            "http://[::2]/v1",
+        ] {
+            let e = parse_api_url(bad).unwrap_err();
+            assert!(e.contains("https://"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn paths_are_escaped_segments() {
-        let client = Client::new(parse_api_url("http://h/v1").unwrap(), None, None).unwrap();
+        let client =
+            Client::new(parse_api_url("http://127.0.0.1/v1").unwrap(), None, None).unwrap();
         assert_eq!(
             client.url(&["api_tokens", "tok_1/../x"]).as_str(),
-            "http://h/v1/api_tokens/tok_1%2F..%2Fx"
+            "http://127.0.0.1/v1/api_tokens/tok_1%2F..%2Fx"
         );
     }
 

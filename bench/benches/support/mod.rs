@@ -12,6 +12,7 @@ use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use akua_core::ports::{DecisionStore, StoreError, Touch, TouchOutcome};
+use akua_core::records::Creator;
 use akua_core::records::{ApiTokenRecord, Membership, SessionRecord, StoredCredential};
 use akua_core::{
     ApiToken, CredentialHash, Role, SessionId, SessionToken, TokenId, TokenName, TokenRole, UserId,
@@ -106,7 +107,7 @@ pub fn seeded_store() -> (MemoryStore, Seeded) {
             name: TokenName::parse("ci").unwrap(),
             prefix: api_token.display_prefix(),
             role: TokenRole::Admin,
-            created_by: Some(user.clone()),
+            created_by: Some(Creator::User(user.clone())),
             created_at: NOW - 86_400,
             expires_at: None,
             last_used_at: Some(NOW - 1),

@@ -124,6 +124,9 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if e == StoreError::InvalidCursor {
+            return Self::BadRequest("invalid cursor".into());
+        }
         if e.is_retryable() {
             tracing::warn!(error = %e, "store unavailable");
             Self::Unavailable

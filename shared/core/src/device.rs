@@ -339,6 +339,10 @@ pub async fn token(
     }
 }
 
+fn too_many_guesses() -> ApiError {
+    ApiError::TooManyRequests("too many unknown codes: wait a few minutes".into())
+}
+
 /// `POST /v1/auth/device/approve` and `/deny`: the signed-in user's answer.
 pub async fn answer(
     store: &impl DeviceStore,
@@ -350,9 +354,7 @@ pub async fn answer(
     let user = policy::require_person(caller, Action::AnswerDeviceLogin)?;
     let window = now - now.rem_euclid(MISS_WINDOW_SECS);
     if store.approval_misses(user, window).await? >= MAX_APPROVAL_MISSES {
-        return Err(ApiError::TooManyRequests(
-            "too many unknown codes: wait a few minutes".into(),
-        ));
+        return Err(too_many_guesses());
     }
     let code = UserCode::parse(user_code);
     let grant_hash = match &code {
@@ -360,10 +362,14 @@ pub async fn answer(
         None => None,
     };
     let (Some(code), Some(hash)) = (code, grant_hash) else {
-        store
-            .add_approval_miss(user, window, window + MISS_WINDOW_SECS)
+        let counted = store
+            .count_approval_miss(user, window, window + MISS_WINDOW_SECS, MAX_APPROVAL_MISSES)
             .await?;
-        return Err(ApiError::NotFound("user code"));
+        return Err(if counted {
+            ApiError::NotFound("user code")
+        } else {
+            too_many_guesses()
+        });
     };
     if !store
         .answer_device_grant(&hash, &code, approve, user, now)

@@ -5,7 +5,7 @@ use crate::credential::{ApiToken, SessionToken};
 use crate::decision::SESSION_LIFETIME_SECS;
 use crate::ids::{SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
 use crate::ports::{CredentialStore, StoreError};
-use crate::records::{ApiTokenRecord, SessionRecord, StoredCredential};
+use crate::records::{ApiTokenRecord, Creator, SessionRecord, StoredCredential};
 
 /// What a new workspace API token is for.
 #[derive(Debug, Clone)]
@@ -13,7 +13,7 @@ pub struct NewApiToken {
     pub workspace_id: WorkspaceId,
     pub name: TokenName,
     pub role: TokenRole,
-    pub created_by: Option<UserId>,
+    pub created_by: Option<Creator>,
     pub expires_at: Option<i64>,
 }
 

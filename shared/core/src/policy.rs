@@ -56,6 +56,10 @@ pub struct Rule {
 }
 
 /// The table (DESIGN §1). Roles apply in the workspace the request acts on.
+///
+/// Least privilege: what changes who belongs to a workspace, or creates one,
+/// needs a person. A leaked machine credential must not become a person's
+/// lasting access: a membership would outlive the revocation of every token.
 pub const RULES: &[Rule] = &[
     Rule {
         action: Action::ListTokens,
@@ -102,28 +106,28 @@ pub const RULES: &[Rule] = &[
     Rule {
         action: Action::AddMember,
         what: "add a member (admin or member)",
-        workspace_token: May::WithRole(MANAGERS),
+        workspace_token: May::No,
         person: May::WithRole(MANAGERS),
         refusal: "adding members needs the owner or admin role",
     },
     Rule {
         action: Action::ChangeRole,
         what: "change a member's role",
-        workspace_token: May::WithRole(OWNERS),
+        workspace_token: May::No,
         person: May::WithRole(OWNERS),
         refusal: "changing roles needs the owner role",
     },
     Rule {
         action: Action::RemoveMember,
         what: "remove an admin or member",
-        workspace_token: May::WithRole(MANAGERS),
+        workspace_token: May::No,
         person: May::WithRole(MANAGERS),
         refusal: "removing this member needs a higher role",
     },
     Rule {
         action: Action::RemoveOwner,
         what: "remove an owner (never the last)",
-        workspace_token: May::WithRole(OWNERS),
+        workspace_token: May::No,
         person: May::WithRole(OWNERS),
         refusal: "removing this member needs a higher role",
     },
@@ -240,6 +244,46 @@ fn check_role(rule: &Rule, roles: &[Role], scope: &Scope) -> Result<(), ApiError
         Ok(())
     } else {
         Err(ApiError::Forbidden(rule.refusal.into()))
+    }
+}
+
+/// What a new API token may be given by its creator: never more than the
+/// creator has (DESIGN §1, least privilege). A token made by a token never
+/// outranks it, and never outlives it: no expiry asked means the creator's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ceiling {
+    pub role: Role,
+    pub expires_at: Option<i64>,
+}
+
+impl Ceiling {
+    /// The ceiling of `principal` acting in `scope`.
+    pub fn of(principal: &Principal, scope: &Scope) -> Self {
+        Self {
+            role: scope.role,
+            expires_at: match principal {
+                Principal::WorkspaceToken(t) => t.expires_at,
+                Principal::Person(_) => None,
+            },
+        }
+    }
+
+    /// The role and expiry a new token gets for what was asked: a role above
+    /// the ceiling is 403, an expiry after it 422 on `expires_at`.
+    pub fn admit(&self, role: Role, expires_at: Option<i64>) -> Result<Option<i64>, ApiError> {
+        if role.rank() > self.role.rank() {
+            return Err(ApiError::Forbidden(
+                "a token cannot have more rights than its creator".into(),
+            ));
+        }
+        match (expires_at, self.expires_at) {
+            (None, cap) => Ok(cap),
+            (Some(at), Some(cap)) if at > cap => Err(ApiError::validation(
+                "expires_at",
+                "must not be later than the expiry of the API token creating it",
+            )),
+            (at, _) => Ok(at),
+        }
     }
 }
 

@@ -31,6 +31,10 @@ pub enum StoreError {
     /// An item exists but does not have the shape this service writes.
     #[error("stored item is malformed: {0}")]
     Corrupt(&'static str),
+    /// A list was asked to continue after a position that is not one of its
+    /// own (a hand-made cursor): the client's mistake, a 400.
+    #[error("the cursor is not a position in this list")]
+    InvalidCursor,
     /// Any other failure (a rejected request, a missing table).
     #[error("store request failed: {0}")]
     Request(String),
@@ -265,11 +269,15 @@ pub trait DeviceStore: Send + Sync {
         window: i64,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
-    /// Counts one more miss; the counter expires with its window.
-    fn add_approval_miss(
+    /// Counts one more miss, atomically and only while fewer than `budget`
+    /// were counted (a conditional update, not read-then-write, so
+    /// concurrent guesses cannot all pass). `false`: the budget was spent.
+    /// The counter expires with its window.
+    fn count_approval_miss(
         &self,
         user: &UserId,
         window: i64,
         expires_at: i64,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+        budget: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{InvalidId, Role, SessionId, TokenId, TokenRole, UserId, WorkspaceId};
+use crate::records::Creator;
 
 /// The context keys the authorizer writes (all values are strings).
 pub mod keys {
@@ -136,6 +137,14 @@ impl Principal {
 
     pub fn user_id(&self) -> Option<&UserId> {
         self.person().map(|p| &p.user_id)
+    }
+
+    /// Who this is as the creator of a new API token.
+    pub fn creator(&self) -> Option<Creator> {
+        Some(match self {
+            Self::WorkspaceToken(t) => Creator::ApiToken(t.token_id.clone()),
+            Self::Person(p) => Creator::User(p.user_id.clone()),
+        })
     }
 
     /// `tok_…` for an API token, `ses_…` for a session, none for a JWT.

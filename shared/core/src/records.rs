@@ -6,8 +6,22 @@ use crate::ids::{
     Role, SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId, WorkspaceName,
 };
 
+use serde::{Deserialize, Serialize};
+
 use crate::credential::CredentialHash;
 use crate::device::UserCode;
+
+/// Who made an API token (DESIGN §1: every token listing says who made it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum Creator {
+    /// A person (session or JWT user).
+    #[schema(value_type = String)]
+    User(UserId),
+    /// Another API token.
+    #[schema(value_type = String)]
+    ApiToken(TokenId),
+}
 
 /// A workspace API token as stored (DESIGN §4).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +32,8 @@ pub struct ApiTokenRecord {
     /// Non-secret display prefix, e.g. `sk_akua_a3b2`.
     pub prefix: String,
     pub role: TokenRole,
-    /// The user who created it, for audit; none when created by a token.
-    pub created_by: Option<UserId>,
+    /// Who created it; none for tokens made before this was recorded.
+    pub created_by: Option<Creator>,
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,

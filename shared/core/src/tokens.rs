@@ -5,13 +5,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
 use crate::credential::Revealed;
-use crate::ids::{Role, TokenId, TokenName, TokenRole};
+use crate::ids::{TokenId, TokenName, TokenRole};
 use crate::issue::{self, NewApiToken};
 use crate::paging::{self, Page};
 use crate::policy::{self, Action};
 use crate::ports::CredentialStore;
 use crate::principal::Principal;
-use crate::records::ApiTokenRecord;
+use crate::records::{ApiTokenRecord, Creator};
 
 /// `expires_at` may be at most this far in the future (5 years). Further out
 /// is almost certainly a unit mistake (milliseconds for seconds); a token
@@ -58,6 +58,10 @@ pub struct TokenSummary {
     pub name: String,
     pub prefix: String,
     pub role: TokenRole,
+    /// Who made it: `{"type": "user", "id": "usr_…"}` or
+    /// `{"type": "api_token", "id": "tok_…"}`; null for tokens made before
+    /// this was recorded.
+    pub created_by: Option<Creator>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub expires_at: Option<i64>,
@@ -71,6 +75,7 @@ impl From<ApiTokenRecord> for TokenSummary {
             name: t.name.into(),
             prefix: t.prefix,
             role: t.role,
+            created_by: t.created_by,
             created_at: t.created_at,
             last_used_at: t.last_used_at,
             expires_at: t.expires_at,
@@ -86,11 +91,7 @@ pub async fn create(
 ) -> Result<CreatedToken, ApiError> {
     let scope = policy::require_scope(caller, Action::CreateToken)?;
     let role = request.role.unwrap_or(TokenRole::Admin);
-    if Role::from(role).rank() > scope.role.rank() {
-        return Err(ApiError::Forbidden(
-            "a token cannot have more rights than its creator".into(),
-        ));
-    }
+    let expires_at = policy::Ceiling::of(caller, &scope).admit(role.into(), request.expires_at)?;
     if let Some(at) = request.expires_at {
         if at <= now {
             return Err(ApiError::validation(
@@ -109,8 +110,8 @@ pub async fn create(
         workspace_id: scope.workspace_id,
         name: request.name,
         role,
-        created_by: caller.user_id().cloned(),
-        expires_at: request.expires_at,
+        created_by: caller.creator(),
+        expires_at,
     };
     let (token, record) = issue::api_token(store, new, now).await?;
     Ok(CreatedToken {

@@ -34,6 +34,24 @@ proptest! {
         prop_assert!(matches!(Credential::from_token(session.expose()), Ok(Credential::Session(_))));
     }
 
+    /// Generation never produces a string that parses as another kind: a
+    /// session candidate is admitted only if the parser reads it as a
+    /// session, so one starting `eyJ` (which reads as a JWT) is drawn again.
+    #[test]
+    fn a_session_candidate_is_admitted_only_if_it_parses_as_one(
+        jwt_like in any::<bool>(),
+        rest in "[0-9A-Za-z]{26}",
+    ) {
+        let body: String = if jwt_like { format!("eyJ{}", &rest[3..]) } else { rest };
+        let sum = akua_core::base62::checksum(&body);
+        let candidate = format!("{body}{}", String::from_utf8(sum.to_vec()).unwrap());
+        let admitted = SessionToken::admit(candidate.clone());
+        prop_assert_eq!(admitted.is_some(), !body.starts_with("eyJ"));
+        if let Some(token) = admitted {
+            prop_assert!(matches!(Credential::from_token(token.expose()), Ok(Credential::Session(_))));
+        }
+    }
+
     #[test]
     fn any_single_character_change_fails_the_checksum(index in 8usize..40, pick in 0usize..62) {
         let api = ApiToken::generate();

@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 
 use crate::error::{request_error, written};
 use crate::items::{FromItem, credential_item, n, pointer_item};
+use crate::keys::List;
 use crate::paging::{self, Order};
 use crate::{DynamoStore, keys, table};
 
@@ -131,6 +132,7 @@ impl CredentialStore for DynamoStore {
         limit: usize,
         after: Option<&str>,
     ) -> Result<Listed<ApiTokenRecord>, StoreError> {
+        keys::check_after(List::WorkspaceTokens, after)?;
         let partition = keys::workspace_tokens_partition(workspace);
         let items = self
             .gsi1_page(partition, Order::Descending, limit, after)

@@ -10,7 +10,7 @@ use akua_core::ports::{DeviceStore, StoreError};
 use akua_core::records::{DeviceGrant, DeviceStatus, SessionRecord, StoredCredential};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnValue, TransactWriteItem, Update};
 
-use crate::error::{request_error, sdk_error, written};
+use crate::error::{request_error, written};
 use crate::items::{attr, device_item, get_n, get_s, n, opt_n, s, status_str, user_code_item};
 use crate::table::TTL;
 use crate::{DynamoStore, keys};
@@ -155,24 +155,28 @@ impl DeviceStore for DynamoStore {
             .unwrap_or(0))
     }
 
-    async fn add_approval_miss(
+    async fn count_approval_miss(
         &self,
         user: &UserId,
         window: i64,
         expires_at: i64,
-    ) -> Result<(), StoreError> {
-        self.client()
+        budget: i64,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client()
             .update_item()
             .table_name(self.table())
             .set_key(Some(keys::approval_misses(user, window)))
-            .update_expression("ADD misses :one SET #ttl = :ttl")
+            .condition_expression("attribute_not_exists(#misses) OR #misses < :budget")
+            .update_expression("ADD #misses :one SET #ttl = :ttl")
+            .expression_attribute_names("#misses", attr::MISSES)
             .expression_attribute_names("#ttl", TTL)
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":budget", n(budget))
             .expression_attribute_values(":ttl", n(expires_at))
             .return_values(ReturnValue::None)
             .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+            .await;
+        written(result)
     }
 }

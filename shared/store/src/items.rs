@@ -9,8 +9,8 @@ use akua_core::ids::{
 };
 use akua_core::ports::StoreError;
 use akua_core::records::{
-    ApiTokenRecord, CredentialPointer, DeviceGrant, DeviceStatus, Membership, SessionRecord,
-    StoredCredential, WorkspaceRecord,
+    ApiTokenRecord, Creator, CredentialPointer, DeviceGrant, DeviceStatus, Membership,
+    SessionRecord, StoredCredential, WorkspaceRecord,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -30,6 +30,7 @@ pub(crate) mod attr {
     pub const EXPIRES_AT: &str = "expires_at";
     pub const LAST_USED_AT: &str = "last_used_at";
     pub const CREATED_BY: &str = "created_by";
+    pub const CREATED_BY_TYPE: &str = "created_by_type";
     pub const HASH: &str = "hash";
     pub const JOINED_AT: &str = "joined_at";
     /// A workspace's number of owners, kept with its memberships so the
@@ -73,8 +74,13 @@ pub fn credential_item(hash: &CredentialHash, credential: &StoredCredential) -> 
             put(attr::PREFIX, s(&t.prefix));
             put(attr::ROLE, s(Role::from(t.role).as_str()));
             put(attr::CREATED_AT, n(t.created_at));
-            if let Some(by) = &t.created_by {
-                put(attr::CREATED_BY, s(by.as_str()));
+            match &t.created_by {
+                Some(Creator::User(user)) => put(attr::CREATED_BY, s(user.as_str())),
+                Some(Creator::ApiToken(token)) => {
+                    put(attr::CREATED_BY, s(token.as_str()));
+                    put(attr::CREATED_BY_TYPE, s(CREATOR_API_TOKEN));
+                }
+                None => {}
             }
             put(
                 GSI1.hash.0,
@@ -109,10 +115,7 @@ impl FromItem for StoredCredential {
                 name: TokenName::parse(get_s(item, attr::NAME)?).map_err(corrupt)?,
                 prefix: get_s(item, attr::PREFIX)?.to_owned(),
                 role: TokenRole::parse(get_s(item, attr::ROLE)?).map_err(corrupt)?,
-                created_by: opt_s(item, attr::CREATED_BY)?
-                    .map(UserId::parse)
-                    .transpose()
-                    .map_err(corrupt)?,
+                created_by: creator(item)?,
                 created_at,
                 expires_at,
                 last_used_at,
@@ -127,6 +130,21 @@ impl FromItem for StoredCredential {
             _ => Err(StoreError::Corrupt("unknown credential kind")),
         }
     }
+}
+
+/// `created_by_type` of a token made by a token; absent means a person
+/// (the only creator before tokens could make tokens).
+const CREATOR_API_TOKEN: &str = "api_token";
+
+fn creator(item: &Item) -> Result<Option<Creator>, StoreError> {
+    let Some(id) = opt_s(item, attr::CREATED_BY)? else {
+        return Ok(None);
+    };
+    Ok(Some(match opt_s(item, attr::CREATED_BY_TYPE)? {
+        None => Creator::User(UserId::parse(id).map_err(corrupt)?),
+        Some(CREATOR_API_TOKEN) => Creator::ApiToken(TokenId::parse(id).map_err(corrupt)?),
+        Some(_) => return Err(StoreError::Corrupt(attr::CREATED_BY_TYPE)),
+    }))
 }
 
 /// The id pointer of `credential`.
@@ -321,7 +339,7 @@ mod tests {
             name: TokenName::parse("ci").unwrap(),
             prefix: "sk_akua_abcd".into(),
             role: TokenRole::Member,
-            created_by: Some(UserId::parse("usr_1").unwrap()),
+            created_by: Some(Creator::User(UserId::parse("usr_1").unwrap())),
             created_at: 100,
             expires_at: Some(200),
             last_used_at: None,

@@ -14,7 +14,8 @@ use std::collections::HashMap;
 
 use akua_core::credential::CredentialHash;
 use akua_core::device::UserCode;
-use akua_core::ids::{UserId, WorkspaceId};
+use akua_core::ids::{TokenId, UserId, WorkspaceId};
+use akua_core::ports::StoreError;
 use akua_core::records::{ApiTokenRecord, StoredCredential};
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -97,6 +98,40 @@ pub fn workspace_tokens_partition(workspace: &WorkspaceId) -> String {
 /// numbers) then id, unique and ordered for newest-first lists.
 pub fn token_sort_key(token: &ApiTokenRecord) -> String {
     format!("{:012}#{}", token.created_at.max(0), token.id)
+}
+
+/// The position of one row in each list, as a cursor brings it back: a key
+/// of that list's shape, or [`StoreError::InvalidCursor`]. Checked before a
+/// query, so a hand-made cursor is the client's 400, never a query the
+/// table refuses.
+pub fn check_after(list: List, after: Option<&str>) -> Result<(), StoreError> {
+    let Some(key) = after else {
+        return Ok(());
+    };
+    let valid = match list {
+        List::WorkspaceTokens => key.split_once('#').is_some_and(|(at, id)| {
+            at.len() == 12 && at.bytes().all(|b| b.is_ascii_digit()) && TokenId::parse(id).is_ok()
+        }),
+        List::Members => key
+            .strip_prefix(MEMBER_SK_PREFIX)
+            .is_some_and(|user| UserId::parse(user).is_ok()),
+        List::UserMemberships => key
+            .strip_prefix("WS#")
+            .is_some_and(|ws| WorkspaceId::parse(ws).is_ok()),
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidCursor)
+    }
+}
+
+/// The lists the store pages through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum List {
+    WorkspaceTokens,
+    Members,
+    UserMemberships,
 }
 
 /// The `gsi1` partition listing a user's memberships.

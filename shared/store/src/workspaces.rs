@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, TransactWriteItem, Upda
 
 use crate::error::{request_error, sdk_error, written};
 use crate::items::{FromItem, attr, membership_item, n, s, workspace_item};
-use crate::keys::{self, MEMBER_SK_PREFIX};
+use crate::keys::{self, List, MEMBER_SK_PREFIX};
 use crate::paging::{self, Order};
 use crate::{DynamoStore, table};
 
@@ -253,6 +253,7 @@ impl WorkspaceStore for DynamoStore {
         limit: usize,
         after: Option<&str>,
     ) -> Result<Listed<Membership>, StoreError> {
+        keys::check_after(List::Members, after)?;
         let lower = match after {
             Some(after) => format!("{after}\u{0}"),
             None => MEMBER_SK_PREFIX.to_owned(),
@@ -279,6 +280,7 @@ impl WorkspaceStore for DynamoStore {
         limit: usize,
         after: Option<&str>,
     ) -> Result<Listed<Membership>, StoreError> {
+        keys::check_after(List::UserMemberships, after)?;
         let partition = keys::user_memberships_partition(user);
         let items = self
             .gsi1_page(partition, Order::Ascending, limit, after)

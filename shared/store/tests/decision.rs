@@ -3,6 +3,7 @@
 //! measured at the SDK client.
 
 use akua_core::ports::CredentialStore as _;
+use akua_core::records::Creator;
 use std::time::Duration;
 
 use akua_core::decision::{SESSION_LIFETIME_SECS, plan_touch};
@@ -37,7 +38,7 @@ async fn api_token(engine: &Engine, workspace: &str, expires_at: Option<i64>) ->
         workspace_id: ws(workspace),
         name: TokenName::parse("ci").unwrap(),
         role: TokenRole::Admin,
-        created_by: Some(user("usr_owner")),
+        created_by: Some(Creator::User(user("usr_owner"))),
         expires_at,
     };
     let (token, _) = issue::api_token(&engine.store, new, NOW - 10)
