@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     match decision {
         Ok(Decision::Allow(p)) => {
             assert!(trimmed.is_empty() || trimmed == "ws_fuzz", "allowed with Akua-Context {context:?}");
-            assert_eq!(p.workspace_id.unwrap().as_str(), "ws_fuzz");
+            assert_eq!(p.scope().unwrap().workspace_id.as_str(), "ws_fuzz");
         }
         Ok(Decision::Forbidden(_)) => assert!(!trimmed.is_empty() && trimmed != "ws_fuzz"),
         other => panic!("a valid token gave {other:?}"),

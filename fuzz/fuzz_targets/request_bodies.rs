@@ -15,10 +15,10 @@ fn check<T: serde::de::DeserializeOwned>(data: &[u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    check::<akua_tokens::CreateBody>(data);
-    check::<akua_workspaces::CreateBody>(data);
-    check::<akua_workspaces::AddMemberBody>(data);
-    check::<akua_workspaces::RoleBody>(data);
+    check::<akua_core::tokens::CreateApiTokenRequest>(data);
+    check::<akua_core::workspaces::CreateWorkspaceRequest>(data);
+    check::<akua_core::workspaces::AddMemberRequest>(data);
+    check::<akua_core::workspaces::ChangeRoleRequest>(data);
     check::<akua_sessions::AnswerBody>(data);
     check::<serde_json::Map<String, serde_json::Value>>(data);
 });
