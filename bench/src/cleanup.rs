@@ -68,6 +68,7 @@ fn credential(i: usize, expired: usize, now: i64) -> (CredentialHash, StoredCred
         StoredCredential::Session(SessionRecord {
             id: SessionId::generate(),
             user_id: user(),
+            client: akua_core::records::SessionClient::Cli,
             created_at: now - 90 * 86_400,
             expires_at,
             last_used_at: Some(now - 3600),

@@ -592,6 +592,7 @@ pub async fn memory_runs(
         StoredCredential::Session(SessionRecord {
             id: SessionId::generate(),
             user_id: user(MEMBER),
+            client: akua_core::records::SessionClient::Cli,
             created_at: now - 86_400,
             expires_at: now + SESSION_LIFETIME_SECS,
             last_used_at: Some(now),

@@ -66,6 +66,26 @@ pub enum AuthCommand {
     Status,
     /// Log out: revoke the session on the server and forget it here
     Logout,
+    /// List where you are signed in; end a session (--revoke) or all others (--all-others)
+    Sessions(SessionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    /// End this session (ses_…), as listed; it stops working at once
+    #[arg(long, value_name = "SESSION_ID", conflicts_with = "all_others")]
+    pub revoke: Option<String>,
+
+    /// End every session but the one cnap is using
+    #[arg(long)]
+    pub all_others: bool,
+
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    #[command(flatten)]
+    pub list: ListArgs,
 }
 
 #[derive(Debug, Args)]

@@ -19,7 +19,7 @@ use url::Url;
 
 use akua_core::device::{AccessToken, DEVICE_GRANT_TYPE, DeviceAuthorization};
 use akua_core::paging::Page;
-use akua_core::sessions::{SessionView, Whoami};
+use akua_core::sessions::{Ended, SessionSummary, SessionView, Whoami};
 use akua_core::tokens::{CreateApiTokenRequest, CreatedToken, TokenSummary};
 use akua_core::workspaces::{CreateWorkspaceRequest, WorkspaceView};
 
@@ -263,6 +263,28 @@ impl Client {
     /// `DELETE /auth/session`: revokes the calling session.
     pub async fn logout(&self) -> Result<()> {
         self.no_content(self.authed(Method::DELETE, &["auth", "session"])?)
+            .await
+    }
+
+    /// `GET /auth/sessions`: one page of the caller's sessions.
+    pub async fn list_sessions(
+        &self,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<SessionSummary>> {
+        let request = self.authed(Method::GET, &["auth", "sessions"])?;
+        self.json(paged(request, limit, cursor)).await
+    }
+
+    /// `DELETE /auth/sessions/{id}`.
+    pub async fn end_session(&self, id: &str) -> Result<()> {
+        self.no_content(self.authed(Method::DELETE, &["auth", "sessions", id])?)
+            .await
+    }
+
+    /// `DELETE /auth/sessions`: all but the calling one.
+    pub async fn end_other_sessions(&self) -> Result<Ended> {
+        self.json(self.authed(Method::DELETE, &["auth", "sessions"])?)
             .await
     }
 

@@ -4,7 +4,7 @@
 //! value parsers: clap echoes a rejected value, and a token pasted in place
 //! of an id must not be printed.
 
-use akua_core::ids::{TokenId, WorkspaceId};
+use akua_core::ids::{SessionId, TokenId, WorkspaceId};
 
 /// A workspace id: at most 53 characters, the `Akua-Context` limit.
 pub fn workspace_id(input: &str) -> Result<String, String> {
@@ -32,6 +32,13 @@ pub fn token_id(input: &str) -> Result<String, String> {
         .map_err(|_| "not a token id: expected tok_ followed by letters and digits".to_owned())
 }
 
+/// A session id (`ses_…`), as `cnap auth sessions` lists it.
+pub fn session_id(input: &str) -> Result<String, String> {
+    SessionId::parse(input.trim())
+        .map(String::from)
+        .map_err(|_| "not a session id: expected ses_ followed by letters and digits, as `cnap auth sessions` lists it".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +53,10 @@ mod tests {
         assert!(workspace_id(&format!("ws_{}", "a".repeat(51))).is_err());
         assert_eq!(token_id("tok_1"), Ok("tok_1".into()));
         assert!(token_id("tok_../x").is_err());
+        assert_eq!(session_id(" ses_9 "), Ok("ses_9".into()));
+        for bad in ["tok_1", "ses_", "ses_a/b"] {
+            assert!(session_id(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

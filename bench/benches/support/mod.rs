@@ -120,6 +120,7 @@ pub fn seeded_store() -> (MemoryStore, Seeded) {
         StoredCredential::Session(SessionRecord {
             id: SessionId::generate(),
             user_id: user.clone(),
+            client: akua_core::records::SessionClient::Cli,
             created_at: NOW - 86_400,
             // Extended a minute ago: no extension due within the run.
             expires_at: NOW - 60 + akua_core::decision::SESSION_LIFETIME_SECS,

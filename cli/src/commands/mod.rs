@@ -3,6 +3,7 @@
 
 mod auth;
 mod login;
+mod sessions;
 mod tokens;
 mod workspaces;
 
@@ -24,6 +25,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Auth(AuthCommand::Login(args)) => login::run(settings, args).await,
         Command::Auth(AuthCommand::Status) => auth::status(&settings).await,
         Command::Auth(AuthCommand::Logout) => auth::logout(settings).await,
+        Command::Auth(AuthCommand::Sessions(args)) => sessions::run(&settings, &args).await,
         Command::Tokens(TokensCommand::Create(args)) => tokens::create(&settings, args).await,
         Command::Tokens(TokensCommand::List(args)) => tokens::list(&settings, &args).await,
         Command::Tokens(TokensCommand::Revoke(args)) => tokens::revoke(&settings, &args).await,

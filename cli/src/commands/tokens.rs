@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use akua_core::ids::{Role, TokenName, TokenRole};
+use akua_core::records::Creator;
 use akua_core::tokens::{CreateApiTokenRequest, TokenSummary};
 
 use crate::cli::{CreateTokenArgs, ListArgs, RevokeArgs};
@@ -72,6 +73,7 @@ fn table(tokens: &[TokenSummary]) -> Table {
         "NAME",
         "PREFIX",
         "ROLE",
+        "CREATED BY",
         "CREATED",
         "LAST USED",
         "EXPIRES",
@@ -82,6 +84,11 @@ fn table(tokens: &[TokenSummary]) -> Table {
             t.name.clone(),
             t.prefix.clone(),
             Role::from(t.role).to_string(),
+            match &t.created_by {
+                Some(Creator::User(user)) => user.to_string(),
+                Some(Creator::ApiToken(token)) => token.to_string(),
+                None => "—".to_owned(),
+            },
             output::timestamp(t.created_at),
             output::maybe_timestamp(t.last_used_at, "never"),
             output::maybe_timestamp(t.expires_at, "never"),

@@ -163,3 +163,43 @@ async fn an_empty_token_on_stdin_is_a_usage_error() {
         .stderr_has("the token is empty");
     assert!(!home.config_path().exists());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_are_listed_and_others_ended_without_showing_a_secret() {
+    let api = Api::start().await;
+    let laptop = Home::new(&api.base);
+    let desktop = Home::new(&api.base);
+    laptop.device_login(&api).await.expect(0);
+    desktop.device_login(&api).await.expect(0);
+    let mine = laptop.stored_token().unwrap();
+    let other = desktop.stored_token().unwrap();
+
+    let list = laptop.run(&["auth", "sessions", "-o", "json"]).await;
+    let json = list.expect(0).never_shows(&mine).never_shows(&other).json();
+    let rows = json["data"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.iter().filter(|s| s["current"] == true).count(), 1);
+    let other_id = rows.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    laptop
+        .run(&["auth", "sessions"])
+        .await
+        .expect(0)
+        .stdout_has(&other_id)
+        .stdout_has("(this one)");
+
+    // Without a terminal, ending needs --yes; a malformed id is a usage error.
+    laptop
+        .run(&["auth", "sessions", "--revoke", "tok_1", "--yes"])
+        .await
+        .expect(2);
+    laptop
+        .run(&["auth", "sessions", "--all-others", "--yes"])
+        .await
+        .expect(0)
+        .stderr_has("Ended 1 other session");
+    assert_eq!(api.whoami_status(&other).await, 401);
+    assert_eq!(api.whoami_status(&mine).await, 200);
+}

@@ -8,6 +8,9 @@
 //! | `GET /v1/auth/session` | session | 200 | 400 not a session |
 //! | `POST /v1/auth/session/refresh` | session | 200 | 400 not a session |
 //! | `DELETE /v1/auth/session` | session | 204 | 400 not a session |
+//! | `GET /v1/auth/sessions?limit=&cursor=` | person | 200 page, newest first | 400 bad cursor, 403 API token |
+//! | `DELETE /v1/auth/sessions` | person | 200 `{revoked}`: all but the current one ended | 403 API token |
+//! | `DELETE /v1/auth/sessions/{id}` | person | 204 | 403 API token, 404 unknown or another person's |
 //! | `GET /v1/auth/whoami` | any | 200 | — |
 //!
 //! The device endpoints speak OAuth (`{error, error_description}`, form or
@@ -16,14 +19,15 @@
 use akua_core::api_error::ErrorBody;
 use akua_core::clock;
 use akua_core::device::{self, AccessToken, DeviceAuthorization, DeviceConfig, OAuthError, Params};
-use akua_core::sessions::{self, SessionView, Whoami};
-use akua_http::{Caller, JsonBody, Result};
+use akua_core::paging::{Page, page_limit};
+use akua_core::sessions::{self, Ended, SessionSummary, SessionView, Whoami};
+use akua_http::{Caller, JsonBody, ListQuery, Result};
 use akua_store::DynamoStore;
 use axum::body::Bytes;
-use axum::extract::{FromRef, State};
+use axum::extract::{FromRef, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
@@ -196,6 +200,71 @@ async fn logout(State(store): State<DynamoStore>, Caller(caller): Caller) -> Res
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The caller's sessions, newest first: where they are signed in.
+#[utoipa::path(get, path = "/v1/auth/sessions", tag = "Sessions",
+    params(
+        ("limit" = Option<i64>, Query, description = "1–100, default 50"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of sessions", body = Page<SessionSummary>),
+        (status = 400, description = "Invalid cursor", body = ErrorBody),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 403, description = "Not a person (an API token)", body = ErrorBody),
+        (status = 422, description = "Invalid limit", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+async fn list_sessions(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    query: ListQuery,
+) -> Result<Json<Page<SessionSummary>>> {
+    let limit = page_limit(query.limit)?;
+    let page = sessions::list(
+        &store,
+        &caller,
+        limit,
+        query.cursor.as_deref(),
+        clock::now(),
+    )
+    .await?;
+    Ok(Json(page))
+}
+
+/// End every session of the caller but the one making this request.
+#[utoipa::path(delete, path = "/v1/auth/sessions", tag = "Sessions",
+    responses(
+        (status = 200, description = "How many sessions were ended", body = Ended),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 403, description = "Not a person (an API token)", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+async fn end_other_sessions(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+) -> Result<Json<Ended>> {
+    Ok(Json(sessions::revoke_others(&store, &caller).await?))
+}
+
+/// End one of the caller's sessions: it fails on the very next request.
+#[utoipa::path(delete, path = "/v1/auth/sessions/{id}", tag = "Sessions",
+    params(("id" = String, Path, description = "`ses_…`")),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 403, description = "Not a person (an API token)", body = ErrorBody),
+        (status = 404, description = "No such session of the caller", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+async fn end_session(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    sessions::revoke(&store, &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The credential as the authorizer resolved it, honouring `Akua-Context`.
 #[utoipa::path(get, path = "/v1/auth/whoami", tag = "Sessions",
     params(("Akua-Context" = Option<String>, Header, description = "Workspace to resolve")),
@@ -215,6 +284,9 @@ async fn whoami(Caller(caller): Caller) -> Json<Whoami> {
     session,
     refresh,
     logout,
+    list_sessions,
+    end_other_sessions,
+    end_session,
     whoami
 ))]
 pub struct ApiDoc;
@@ -228,6 +300,11 @@ pub fn router(state: AppState) -> Router {
             .route("/v1/auth/device/deny", post(deny))
             .route("/v1/auth/session", get(session).delete(logout))
             .route("/v1/auth/session/refresh", post(refresh))
+            .route(
+                "/v1/auth/sessions",
+                get(list_sessions).delete(end_other_sessions),
+            )
+            .route("/v1/auth/sessions/{id}", delete(end_session))
             .route("/v1/auth/whoami", get(whoami)),
     )
     .with_state(state)

@@ -321,6 +321,7 @@ mod tests {
         StoredCredential::Session(SessionRecord {
             id: SessionId::generate(),
             user_id: UserId::parse("u").unwrap(),
+            client: crate::records::SessionClient::Cli,
             created_at: 0,
             expires_at,
             last_used_at,

@@ -23,7 +23,7 @@ use crate::ids::SessionId;
 use crate::policy::{self, Action};
 use crate::ports::{DeviceStore, StoreError};
 use crate::principal::Principal;
-use crate::records::{DeviceGrant, DeviceStatus, SessionRecord};
+use crate::records::{DeviceGrant, DeviceStatus, SessionClient, SessionRecord};
 
 /// How long a device code and its user code live (RFC 8628 §3.2 `expires_in`).
 pub const CODE_LIFETIME_SECS: i64 = 600;
@@ -319,6 +319,7 @@ pub async fn token(
             let session = SessionRecord {
                 id: SessionId::generate(),
                 user_id,
+                client: SessionClient::Cli,
                 created_at: now,
                 expires_at: now + SESSION_LIFETIME_SECS,
                 last_used_at: None,

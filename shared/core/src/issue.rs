@@ -5,7 +5,7 @@ use crate::credential::{ApiToken, SessionToken};
 use crate::decision::SESSION_LIFETIME_SECS;
 use crate::ids::{SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
 use crate::ports::{CredentialStore, StoreError};
-use crate::records::{ApiTokenRecord, Creator, SessionRecord, StoredCredential};
+use crate::records::{ApiTokenRecord, Creator, SessionClient, SessionRecord, StoredCredential};
 
 /// What a new workspace API token is for.
 #[derive(Debug, Clone)]
@@ -52,6 +52,7 @@ pub async fn session(
     let record = SessionRecord {
         id: SessionId::generate(),
         user_id: user,
+        client: SessionClient::Cli,
         created_at: now,
         expires_at: now + SESSION_LIFETIME_SECS,
         last_used_at: None,

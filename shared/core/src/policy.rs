@@ -26,6 +26,8 @@ pub enum Action {
     RemoveOwner,
     LeaveWorkspace,
     AnswerDeviceLogin,
+    ListSessions,
+    EndSession,
 }
 
 /// Who of one kind of principal may do an action.
@@ -141,6 +143,20 @@ pub const RULES: &[Rule] = &[
     Rule {
         action: Action::AnswerDeviceLogin,
         what: "approve or deny a `cnap` login",
+        workspace_token: May::No,
+        person: May::Yes,
+        refusal: "",
+    },
+    Rule {
+        action: Action::ListSessions,
+        what: "list your sessions",
+        workspace_token: May::No,
+        person: May::Yes,
+        refusal: "",
+    },
+    Rule {
+        action: Action::EndSession,
+        what: "end your sessions",
         workspace_token: May::No,
         person: May::Yes,
         refusal: "",
@@ -373,6 +389,8 @@ mod tests {
             Action::RemoveOwner,
             Action::LeaveWorkspace,
             Action::AnswerDeviceLogin,
+            Action::ListSessions,
+            Action::EndSession,
         ];
         for action in actions {
             assert_eq!(RULES.iter().filter(|r| r.action == action).count(), 1);

@@ -149,6 +149,15 @@ pub trait CredentialStore: DecisionStore {
         limit: usize,
         after: Option<&str>,
     ) -> impl Future<Output = Result<Listed<ApiTokenRecord>, StoreError>> + Send;
+
+    /// A person's sessions, newest first, after the sort key `after`. May
+    /// include expired sessions TTL has not deleted yet; the caller filters.
+    fn list_user_sessions(
+        &self,
+        user: &UserId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> impl Future<Output = Result<Listed<SessionRecord>, StoreError>> + Send;
 }
 
 /// Workspaces and their members.

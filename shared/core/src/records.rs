@@ -39,11 +39,39 @@ pub struct ApiTokenRecord {
     pub last_used_at: Option<i64>,
 }
 
-/// A CLI session as stored. Sessions always expire (sliding, DESIGN §1).
+/// What a session was issued to, so a person can tell their sessions apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionClient {
+    /// `cnap auth login` (the device flow).
+    Cli,
+    /// A browser signed in to the dashboard.
+    Dashboard,
+}
+
+impl SessionClient {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cli => "cli",
+            Self::Dashboard => "dashboard",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "cli" => Some(Self::Cli),
+            "dashboard" => Some(Self::Dashboard),
+            _ => None,
+        }
+    }
+}
+
+/// A session as stored. Sessions always expire (sliding, DESIGN §1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     pub id: SessionId,
     pub user_id: UserId,
+    pub client: SessionClient,
     pub created_at: i64,
     pub expires_at: i64,
     pub last_used_at: Option<i64>,

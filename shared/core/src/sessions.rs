@@ -1,15 +1,20 @@
-//! The calling session: status, refresh, logout; and `whoami` for any
-//! credential (DESIGN §1: sessions last a year from last use).
+//! The calling session: status, refresh, logout; a person's sessions, listed
+//! and ended one by one or all but the current one (a stolen session can
+//! approve another device login, so its owner must be able to see and end
+//! it); and `whoami` for any credential (DESIGN §1: sessions last a year
+//! from last use).
 
 use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
 use crate::credential::CredentialHash;
 use crate::decision::SESSION_LIFETIME_SECS;
-use crate::ids::Role;
+use crate::ids::{Role, SessionId, UserId};
+use crate::paging::{self, MAX_PAGE, Page};
+use crate::policy::{self, Action};
 use crate::ports::{CredentialStore, Touch, TouchOutcome};
 use crate::principal::{CredentialKind, Person, PersonCredential, Principal};
-use crate::records::{SessionRecord, StoredCredential};
+use crate::records::{SessionClient, SessionRecord, StoredCredential};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionView {
@@ -119,4 +124,120 @@ pub async fn logout(store: &impl CredentialStore, caller: &Principal) -> Result<
     let (hash, record) = current(store, caller).await?;
     store.delete_credential(&hash, record.id.as_str()).await?;
     Ok(())
+}
+
+/// One of a person's sessions as listed: never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SessionSummary {
+    pub id: String,
+    pub client: SessionClient,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub expires_at: i64,
+    /// The session making this request.
+    pub current: bool,
+}
+
+/// `DELETE /v1/auth/sessions`: how many sessions were ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Ended {
+    pub revoked: usize,
+}
+
+/// The session id of the caller, if the caller is a session.
+fn current_id(caller: &Principal) -> Option<&SessionId> {
+    match caller.person()?.credential {
+        PersonCredential::Session(ref id) => Some(id),
+        PersonCredential::Jwt => None,
+    }
+}
+
+/// A cursor of one person's session list is bound to that person.
+fn list_scope(user: &UserId) -> String {
+    format!("sessions:{user}")
+}
+
+/// `GET /v1/auth/sessions`: the caller's sessions, newest first. Expired
+/// sessions TTL has not deleted yet are not shown (DESIGN §1).
+pub async fn list(
+    store: &impl CredentialStore,
+    caller: &Principal,
+    limit: usize,
+    cursor: Option<&str>,
+    now: i64,
+) -> Result<Page<SessionSummary>, ApiError> {
+    let user = policy::require_person(caller, Action::ListSessions)?;
+    let scope = list_scope(user);
+    let after = paging::after(cursor, &scope)?;
+    let listed = store
+        .list_user_sessions(user, limit, after.as_deref())
+        .await?;
+    let current = current_id(caller);
+    let mut page = listed.into_page(&scope, |s| SessionSummary {
+        current: Some(&s.id) == current,
+        id: s.id.into(),
+        client: s.client,
+        created_at: s.created_at,
+        last_used_at: s.last_used_at,
+        expires_at: s.expires_at,
+    });
+    page.data.retain(|s| s.expires_at > now);
+    Ok(page)
+}
+
+/// `DELETE /v1/auth/sessions/{id}`: ends one of the caller's sessions (the
+/// current one too). Another person's session, an unknown id and a
+/// malformed one are the same 404.
+pub async fn revoke(
+    store: &impl CredentialStore,
+    caller: &Principal,
+    id: &str,
+) -> Result<(), ApiError> {
+    let user = policy::require_person(caller, Action::EndSession)?;
+    let not_found = || ApiError::NotFound("session");
+    let id = SessionId::parse(id).map_err(|_| not_found())?;
+    let pointer = store.pointer(id.as_str()).await?.ok_or_else(not_found)?;
+    match store.credential(&pointer.hash).await? {
+        Some(StoredCredential::Session(s)) if s.user_id == *user => {}
+        _ => return Err(not_found()),
+    }
+    if store.delete_credential(&pointer.hash, id.as_str()).await? {
+        Ok(())
+    } else {
+        Err(not_found())
+    }
+}
+
+/// `DELETE /v1/auth/sessions`: ends every session of the caller but the
+/// current one (all of them for a JWT caller, which has none).
+pub async fn revoke_others(
+    store: &impl CredentialStore,
+    caller: &Principal,
+) -> Result<Ended, ApiError> {
+    let user = policy::require_person(caller, Action::EndSession)?;
+    let current = current_id(caller);
+    let mut revoked = 0;
+    let mut after: Option<String> = None;
+    loop {
+        let listed = store
+            .list_user_sessions(user, MAX_PAGE, after.as_deref())
+            .await?;
+        for (session, _) in &listed.rows {
+            if Some(&session.id) == current {
+                continue;
+            }
+            let hash = store.pointer(session.id.as_str()).await?.map(|p| p.hash);
+            // Gone meanwhile (logged out, swept): nothing to end.
+            if let Some(hash) = hash
+                && store.delete_credential(&hash, session.id.as_str()).await?
+            {
+                revoked += 1;
+            }
+        }
+        match (listed.has_more, listed.rows.last()) {
+            (true, Some((_, key))) => after = Some(key.clone()),
+            _ => break,
+        }
+    }
+    Ok(Ended { revoked })
 }

@@ -125,6 +125,7 @@ proptest! {
         let mut session = SessionRecord {
             id: SessionId::generate(),
             user_id: UserId::parse("u").unwrap(),
+            client: akua_core::records::SessionClient::Cli,
             created_at: start,
             expires_at: start + SESSION_LIFETIME_SECS,
             last_used_at: None,

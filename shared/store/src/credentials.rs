@@ -5,7 +5,9 @@
 use akua_core::credential::CredentialHash;
 use akua_core::ids::{UserId, WorkspaceId};
 use akua_core::ports::{CredentialStore, DecisionStore, Listed, StoreError, Touch, TouchOutcome};
-use akua_core::records::{ApiTokenRecord, CredentialPointer, Membership, StoredCredential};
+use akua_core::records::{
+    ApiTokenRecord, CredentialPointer, Membership, SessionRecord, StoredCredential,
+};
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 
 use crate::error::{request_error, written};
@@ -144,6 +146,28 @@ impl CredentialStore for DynamoStore {
             |item| match StoredCredential::from_item(item)? {
                 StoredCredential::ApiToken(record) => Ok(record),
                 _ => Err(StoreError::Corrupt("non-token item in a token list")),
+            },
+        )
+    }
+
+    async fn list_user_sessions(
+        &self,
+        user: &UserId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Listed<SessionRecord>, StoreError> {
+        keys::check_after(List::UserSessions, after)?;
+        let partition = keys::user_sessions_partition(user);
+        let items = self
+            .gsi1_page(partition, Order::Descending, limit, after)
+            .await?;
+        paging::listed(
+            &items,
+            limit,
+            table::GSI1.range.0,
+            |item| match StoredCredential::from_item(item)? {
+                StoredCredential::Session(record) => Ok(record),
+                _ => Err(StoreError::Corrupt("non-session item in a session list")),
             },
         )
     }

@@ -10,7 +10,7 @@ use akua_core::ids::{
 use akua_core::ports::StoreError;
 use akua_core::records::{
     ApiTokenRecord, Creator, CredentialPointer, DeviceGrant, DeviceStatus, Membership,
-    SessionRecord, StoredCredential, WorkspaceRecord,
+    SessionClient, SessionRecord, StoredCredential, WorkspaceRecord,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -31,6 +31,7 @@ pub(crate) mod attr {
     pub const LAST_USED_AT: &str = "last_used_at";
     pub const CREATED_BY: &str = "created_by";
     pub const CREATED_BY_TYPE: &str = "created_by_type";
+    pub const CLIENT: &str = "client";
     pub const HASH: &str = "hash";
     pub const JOINED_AT: &str = "joined_at";
     /// A workspace's number of owners, kept with its memberships so the
@@ -90,7 +91,10 @@ pub fn credential_item(hash: &CredentialHash, credential: &StoredCredential) -> 
         }
         StoredCredential::Session(x) => {
             put(attr::USER_ID, s(x.user_id.as_str()));
+            put(attr::CLIENT, s(x.client.as_str()));
             put(attr::CREATED_AT, n(x.created_at));
+            put(GSI1.hash.0, s(keys::user_sessions_partition(&x.user_id)));
+            put(GSI1.range.0, s(keys::session_sort_key(x)));
         }
     }
     if let Some(at) = credential.last_used_at() {
@@ -123,6 +127,11 @@ impl FromItem for StoredCredential {
             kind::SESSION => Ok(Self::Session(SessionRecord {
                 id: SessionId::parse(get_s(item, attr::ID)?).map_err(corrupt)?,
                 user_id: UserId::parse(get_s(item, attr::USER_ID)?).map_err(corrupt)?,
+                // Sessions from before this was recorded were all the CLI's.
+                client: match opt_s(item, attr::CLIENT)? {
+                    None => SessionClient::Cli,
+                    Some(c) => SessionClient::parse(c).ok_or(StoreError::Corrupt(attr::CLIENT))?,
+                },
                 created_at,
                 expires_at: expires_at.ok_or(StoreError::Corrupt("session without expires_at"))?,
                 last_used_at,
@@ -352,6 +361,7 @@ mod tests {
         let session = StoredCredential::Session(SessionRecord {
             id: SessionId::generate(),
             user_id: UserId::parse("usr_1").unwrap(),
+            client: SessionClient::Dashboard,
             created_at: 1,
             expires_at: 2,
             last_used_at: Some(1),

@@ -2,7 +2,7 @@
 //!
 //! | item | `pk` | `sk` | indexed by |
 //! |---|---|---|---|
-//! | credential | `CRED#<sha256 hex>` | `CRED` | `gsi1` (API tokens, by workspace, newest first), `by_expiry` |
+//! | credential | `CRED#<sha256 hex>` | `CRED` | `gsi1` (API tokens by workspace, sessions by user; newest first), `by_expiry` |
 //! | id pointer | `TOKEN#<tok_… or ses_…>` | `TOKEN` | — |
 //! | workspace | `WS#<ws_…>` | `META` | — |
 //! | membership | `WS#<ws_…>` | `USER#<user>` | `gsi1` (by user) |
@@ -14,9 +14,9 @@ use std::collections::HashMap;
 
 use akua_core::credential::CredentialHash;
 use akua_core::device::UserCode;
-use akua_core::ids::{TokenId, UserId, WorkspaceId};
+use akua_core::ids::{SessionId, TokenId, UserId, WorkspaceId};
 use akua_core::ports::StoreError;
-use akua_core::records::{ApiTokenRecord, StoredCredential};
+use akua_core::records::{ApiTokenRecord, SessionRecord, StoredCredential};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::table::{EXPIRY_SHARDS, PK, SK};
@@ -100,6 +100,17 @@ pub fn token_sort_key(token: &ApiTokenRecord) -> String {
     format!("{:012}#{}", token.created_at.max(0), token.id)
 }
 
+/// The `gsi1` partition listing a user's sessions.
+pub fn user_sessions_partition(user: &UserId) -> String {
+    format!("USER#{user}#SESSIONS")
+}
+
+/// A session's `gsi1sk` in its user's list: creation time then id, like a
+/// token's, so the same cursor shape is checked for both.
+pub fn session_sort_key(session: &SessionRecord) -> String {
+    format!("{:012}#{}", session.created_at.max(0), session.id)
+}
+
 /// The position of one row in each list, as a cursor brings it back: a key
 /// of that list's shape, or [`StoreError::InvalidCursor`]. Checked before a
 /// query, so a hand-made cursor is the client's 400, never a query the
@@ -111,6 +122,9 @@ pub fn check_after(list: List, after: Option<&str>) -> Result<(), StoreError> {
     let valid = match list {
         List::WorkspaceTokens => key.split_once('#').is_some_and(|(at, id)| {
             at.len() == 12 && at.bytes().all(|b| b.is_ascii_digit()) && TokenId::parse(id).is_ok()
+        }),
+        List::UserSessions => key.split_once('#').is_some_and(|(at, id)| {
+            at.len() == 12 && at.bytes().all(|b| b.is_ascii_digit()) && SessionId::parse(id).is_ok()
         }),
         List::Members => key
             .strip_prefix(MEMBER_SK_PREFIX)
@@ -130,6 +144,7 @@ pub fn check_after(list: List, after: Option<&str>) -> Result<(), StoreError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum List {
     WorkspaceTokens,
+    UserSessions,
     Members,
     UserMemberships,
 }

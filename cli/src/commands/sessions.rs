@@ -1,0 +1,99 @@
+//! `cnap auth sessions`: where you are signed in. A stolen session can
+//! approve another device login, so each can be ended here, or all but the
+//! one cnap is using.
+
+use serde::Serialize;
+
+use akua_core::sessions::SessionSummary;
+
+use crate::cli::SessionsArgs;
+use crate::error::{Error, Result};
+use crate::output::{self, Format, Table};
+use crate::settings::Settings;
+use crate::{ids, terminal};
+
+pub async fn run(settings: &Settings, args: &SessionsArgs) -> Result<()> {
+    if let Some(id) = &args.revoke {
+        return revoke(settings, id, args.yes).await;
+    }
+    if args.all_others {
+        return revoke_others(settings, args.yes).await;
+    }
+    list(settings, args).await
+}
+
+async fn list(settings: &Settings, args: &SessionsArgs) -> Result<()> {
+    let client = settings.client()?;
+    let page = super::fetch_pages(args.list.all, async |cursor: Option<String>| {
+        client
+            .list_sessions(args.list.limit, cursor.as_deref())
+            .await
+    })
+    .await?;
+    match settings.format {
+        Format::Json => output::json(&page)?,
+        Format::Table if page.data.is_empty() => eprintln!("No sessions."),
+        Format::Table => table(&page.data).print()?,
+    }
+    if page.has_more && settings.format == Format::Table {
+        eprintln!("More sessions exist: pass --all to list them all.");
+    }
+    Ok(())
+}
+
+fn table(sessions: &[SessionSummary]) -> Table {
+    let mut table = Table::new(&["ID", "CLIENT", "CREATED", "LAST USED", "EXPIRES", ""]);
+    for s in sessions {
+        table.row(vec![
+            s.id.clone(),
+            s.client.as_str().to_owned(),
+            output::timestamp(s.created_at),
+            output::maybe_timestamp(s.last_used_at, "never"),
+            output::timestamp(s.expires_at),
+            if s.current { "(this one)" } else { "" }.to_owned(),
+        ]);
+    }
+    table
+}
+
+#[derive(Serialize)]
+struct Ended<'a> {
+    id: &'a str,
+    revoked: bool,
+}
+
+async fn revoke(settings: &Settings, id: &str, yes: bool) -> Result<()> {
+    let id = ids::session_id(id).map_err(Error::Usage)?;
+    settings.require_credential()?;
+    if !yes {
+        terminal::confirm(&format!(
+            "End session {id}? Whoever uses it is signed out at once."
+        ))?;
+    }
+    settings.client()?.end_session(&id).await?;
+    match settings.format {
+        Format::Json => output::json(&Ended {
+            id: &id,
+            revoked: true,
+        }),
+        Format::Table => {
+            eprintln!("Ended {id}.");
+            Ok(())
+        }
+    }
+}
+
+async fn revoke_others(settings: &Settings, yes: bool) -> Result<()> {
+    settings.require_credential()?;
+    if !yes {
+        terminal::confirm("End every other session? Only the one cnap uses stays signed in.")?;
+    }
+    let ended = settings.client()?.end_other_sessions().await?;
+    match settings.format {
+        Format::Json => output::json(&ended),
+        Format::Table => {
+            eprintln!("Ended {} other session(s).", ended.revoked);
+            Ok(())
+        }
+    }
+}
