@@ -74,6 +74,7 @@ impl DecisionStore for MemoryStore {
         };
         match stored {
             StoredCredential::ApiToken(t) => t.last_used_at = Some(touch.last_used_at),
+            StoredCredential::MultiWorkspaceToken(t) => t.last_used_at = Some(touch.last_used_at),
             StoredCredential::Session(s) => {
                 s.last_used_at = Some(touch.last_used_at);
                 if let Some(until) = touch.extend_to {

@@ -108,8 +108,8 @@ pub struct LoginArgs {
 pub enum TokensCommand {
     /// Create an API token; its secret is shown once
     Create(CreateTokenArgs),
-    /// List the workspace's API tokens (never their secrets)
-    List(ListArgs),
+    /// List the workspace's API tokens, or with --mine your multi-workspace tokens (never their secrets)
+    List(TokensListArgs),
     /// Revoke an API token by id; it stops working at once
     Revoke(RevokeArgs),
 }
@@ -143,9 +143,25 @@ pub struct CreateTokenArgs {
     #[arg(long, value_name = "TIMESTAMP", value_parser = crate::time::parse_instant)]
     pub expires_at: Option<i64>,
 
-    /// The token's role in the workspace (default: the server's); at most your own
+    /// The token's role in the workspace (default: the server's); at most your own.
+    /// With --workspaces, the highest role it acts with in each
     #[arg(long, value_enum)]
     pub role: Option<TokenRole>,
+
+    /// Make a multi-workspace token of yours for these workspaces (comma-separated, 1–20),
+    /// chosen per request with Akua-Context (--workspace); needs a login, not an API token
+    #[arg(long, value_name = "WS_IDS", value_delimiter = ',')]
+    pub workspaces: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TokensListArgs {
+    /// Your multi-workspace tokens instead of the workspace's tokens
+    #[arg(long)]
+    pub mine: bool,
+
+    #[command(flatten)]
+    pub list: ListArgs,
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +180,10 @@ pub struct RevokeArgs {
     /// The token's id (tok_…), as shown by `cnap tokens list`
     #[arg(value_name = "TOKEN_ID")]
     pub id: String,
+
+    /// It is one of your multi-workspace tokens (`cnap tokens list --mine`)
+    #[arg(long)]
+    pub mine: bool,
 
     /// Do not ask for confirmation (required when stdin is not a terminal)
     #[arg(long, short = 'y')]

@@ -18,6 +18,7 @@ use serde_json::Value;
 use url::Url;
 
 use akua_core::device::{AccessToken, DEVICE_GRANT_TYPE, DeviceAuthorization};
+use akua_core::multi_tokens::{CreateMultiTokenRequest, CreatedMultiToken, MultiTokenSummary};
 use akua_core::paging::Page;
 use akua_core::sessions::{Ended, SessionSummary, SessionView, Whoami};
 use akua_core::tokens::{CreateApiTokenRequest, CreatedToken, TokenSummary};
@@ -151,6 +152,16 @@ impl Client {
         Ok(request)
     }
 
+    /// A request about the person, not a workspace (their sessions and
+    /// multi-workspace tokens): `Authorization` only, so the selected
+    /// workspace cannot make it fail.
+    fn personal(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder> {
+        let credential = self.credential.as_ref().ok_or(Error::NotLoggedIn)?;
+        Ok(self
+            .public(method, segments)
+            .bearer_auth(credential.expose()))
+    }
+
     /// Sends and reads the whole answer, translating transport failures.
     async fn send(&self, request: RequestBuilder) -> Result<(StatusCode, Vec<u8>)> {
         let request = request.build().map_err(|e| self.transport(e))?;
@@ -272,19 +283,19 @@ impl Client {
         limit: Option<u32>,
         cursor: Option<&str>,
     ) -> Result<Page<SessionSummary>> {
-        let request = self.authed(Method::GET, &["auth", "sessions"])?;
+        let request = self.personal(Method::GET, &["auth", "sessions"])?;
         self.json(paged(request, limit, cursor)).await
     }
 
     /// `DELETE /auth/sessions/{id}`.
     pub async fn end_session(&self, id: &str) -> Result<()> {
-        self.no_content(self.authed(Method::DELETE, &["auth", "sessions", id])?)
+        self.no_content(self.personal(Method::DELETE, &["auth", "sessions", id])?)
             .await
     }
 
     /// `DELETE /auth/sessions`: all but the calling one.
     pub async fn end_other_sessions(&self) -> Result<Ended> {
-        self.json(self.authed(Method::DELETE, &["auth", "sessions"])?)
+        self.json(self.personal(Method::DELETE, &["auth", "sessions"])?)
             .await
     }
 
@@ -307,6 +318,34 @@ impl Client {
     /// `DELETE /api_tokens/{id}`.
     pub async fn revoke_token(&self, id: &str) -> Result<()> {
         self.no_content(self.authed(Method::DELETE, &["api_tokens", id])?)
+            .await
+    }
+
+    /// `POST /me/api_tokens`.
+    pub async fn create_my_token(
+        &self,
+        body: &CreateMultiTokenRequest,
+    ) -> Result<CreatedMultiToken> {
+        self.json(
+            self.personal(Method::POST, &["me", "api_tokens"])?
+                .json(body),
+        )
+        .await
+    }
+
+    /// `GET /me/api_tokens`: one page.
+    pub async fn list_my_tokens(
+        &self,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<MultiTokenSummary>> {
+        let request = self.personal(Method::GET, &["me", "api_tokens"])?;
+        self.json(paged(request, limit, cursor)).await
+    }
+
+    /// `DELETE /me/api_tokens/{id}`.
+    pub async fn revoke_my_token(&self, id: &str) -> Result<()> {
+        self.no_content(self.personal(Method::DELETE, &["me", "api_tokens", id])?)
             .await
     }
 

@@ -110,7 +110,7 @@ pub async fn logout(mut settings: Settings) -> Result<()> {
                 Err(e) => return Err(e),
             }
         }
-        Some(CredentialKind::ApiToken) => eprintln!(
+        Some(CredentialKind::ApiToken | CredentialKind::MultiWorkspaceToken) => eprintln!(
             "API token {} is only removed from this machine: it keeps working until revoked \
              (`cnap tokens list`, then `cnap tokens revoke tok_…`).",
             credential.masked()

@@ -194,6 +194,7 @@ fn kind_name(credential: &CredentialKind) -> &'static str {
     match credential {
         CredentialKind::Session => "a session",
         CredentialKind::ApiToken => "an API token",
+        CredentialKind::MultiWorkspaceToken => "a multi-workspace API token",
         CredentialKind::Jwt => "a JWT",
     }
 }

@@ -1,14 +1,16 @@
 //! `cnap tokens create|list|revoke`: workspace API tokens (DESIGN §6).
 //! A session or JWT needs a workspace (`--workspace` or `active_workspace`);
-//! an API token acts on its own.
+//! an API token acts on its own. With `--workspaces` / `--mine`: the
+//! person's own multi-workspace tokens, which need a login.
 
 use serde::Serialize;
 
-use akua_core::ids::{Role, TokenName, TokenRole};
+use akua_core::ids::{Role, TokenName, TokenRole, WorkspaceId};
+use akua_core::multi_tokens::CreateMultiTokenRequest;
 use akua_core::records::Creator;
 use akua_core::tokens::{CreateApiTokenRequest, TokenSummary};
 
-use crate::cli::{CreateTokenArgs, ListArgs, RevokeArgs};
+use crate::cli::{CreateTokenArgs, ListArgs, RevokeArgs, TokensListArgs};
 use crate::error::{Error, Result};
 use crate::output::{self, Format, Table};
 use crate::settings::Settings;
@@ -23,6 +25,9 @@ pub async fn create(settings: &Settings, args: CreateTokenArgs) -> Result<()> {
         (None, at) => at,
     };
     let name = TokenName::parse(&args.name).map_err(|e| Error::Usage(e.to_string()))?;
+    if !args.workspaces.is_empty() {
+        return create_mine(settings, args, name, expires_at).await;
+    }
     let body = CreateApiTokenRequest {
         name,
         expires_at,
@@ -50,7 +55,54 @@ pub async fn create(settings: &Settings, args: CreateTokenArgs) -> Result<()> {
     Ok(())
 }
 
-pub async fn list(settings: &Settings, args: &ListArgs) -> Result<()> {
+/// A multi-workspace token of the caller's: shown once, like any secret.
+async fn create_mine(
+    settings: &Settings,
+    args: CreateTokenArgs,
+    name: TokenName,
+    expires_at: Option<i64>,
+) -> Result<()> {
+    let workspace_ids = args
+        .workspaces
+        .iter()
+        .map(|w| {
+            ids::workspace_id(w).and_then(|w| WorkspaceId::parse(&w).map_err(|e| e.to_string()))
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(Error::Usage)?;
+    let body = CreateMultiTokenRequest {
+        name,
+        workspace_ids,
+        role: args.role.map(TokenRole::from),
+        expires_at,
+    };
+    let created = settings.client()?.create_my_token(&body).await?;
+    match settings.format {
+        Format::Json => output::json(&created)?,
+        Format::Table => output::details(&[
+            ("id", created.id.clone()),
+            ("name", created.name.clone()),
+            ("workspaces", created.workspace_ids.join(", ")),
+            ("role (cap)", Role::from(created.role).to_string()),
+            ("created", output::timestamp(created.created_at)),
+            (
+                "expires",
+                output::maybe_timestamp(created.expires_at, "never"),
+            ),
+            ("token", created.token.expose().to_owned()),
+        ])?,
+    }
+    eprintln!(
+        "warning: store this token now: it will not be shown again. Choose a workspace per call with --workspace (Akua-Context)."
+    );
+    Ok(())
+}
+
+pub async fn list(settings: &Settings, args: &TokensListArgs) -> Result<()> {
+    if args.mine {
+        return list_mine(settings, &args.list).await;
+    }
+    let args = &args.list;
     let client = settings.client()?;
     let page = super::fetch_pages(args.all, async |cursor: Option<String>| {
         client.list_tokens(args.limit, cursor.as_deref()).await
@@ -60,6 +112,47 @@ pub async fn list(settings: &Settings, args: &ListArgs) -> Result<()> {
         Format::Json => output::json(&page)?,
         Format::Table if page.data.is_empty() => eprintln!("No API tokens."),
         Format::Table => table(&page.data).print()?,
+    }
+    if page.has_more && settings.format == Format::Table {
+        eprintln!("More tokens exist: pass --all to list them all.");
+    }
+    Ok(())
+}
+
+async fn list_mine(settings: &Settings, args: &ListArgs) -> Result<()> {
+    let client = settings.client()?;
+    let page = super::fetch_pages(args.all, async |cursor: Option<String>| {
+        client.list_my_tokens(args.limit, cursor.as_deref()).await
+    })
+    .await?;
+    match settings.format {
+        Format::Json => output::json(&page)?,
+        Format::Table if page.data.is_empty() => eprintln!("No multi-workspace tokens."),
+        Format::Table => {
+            let mut table = Table::new(&[
+                "ID",
+                "NAME",
+                "PREFIX",
+                "ROLE (CAP)",
+                "WORKSPACES",
+                "CREATED",
+                "LAST USED",
+                "EXPIRES",
+            ]);
+            for t in &page.data {
+                table.row(vec![
+                    t.id.clone(),
+                    t.name.clone(),
+                    t.prefix.clone(),
+                    Role::from(t.role).to_string(),
+                    t.workspace_ids.join(","),
+                    output::timestamp(t.created_at),
+                    output::maybe_timestamp(t.last_used_at, "never"),
+                    output::maybe_timestamp(t.expires_at, "never"),
+                ]);
+            }
+            table.print()?;
+        }
     }
     if page.has_more && settings.format == Format::Table {
         eprintln!("More tokens exist: pass --all to list them all.");
@@ -113,7 +206,12 @@ pub async fn revoke(settings: &Settings, args: &RevokeArgs) -> Result<()> {
             "Revoke API token {id}? Anything using it stops working at once."
         ))?;
     }
-    settings.client()?.revoke_token(&id).await?;
+    let client = settings.client()?;
+    if args.mine {
+        client.revoke_my_token(&id).await?;
+    } else {
+        client.revoke_token(&id).await?;
+    }
     match settings.format {
         Format::Json => output::json(&Revoked {
             id: &id,

@@ -235,3 +235,57 @@ async fn an_api_token_acts_in_its_own_workspace() {
         .expect(3)
         .stderr_has("forbidden");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_multi_workspace_token_is_made_listed_used_and_revoked() {
+    let api = Api::start().await;
+    let home = Home::new(&api.base);
+    home.device_login(&api).await.expect(0);
+    let a = api.workspace("A").await;
+    let b = api.workspace("B").await;
+
+    let created = home
+        .run(&[
+            "tokens",
+            "create",
+            "--name",
+            "laptop",
+            "--workspaces",
+            &format!("{a},{b}"),
+            "--role",
+            "member",
+            "-o",
+            "json",
+        ])
+        .await;
+    let json = created.expect(0).json();
+    let token = json["token"].as_str().unwrap().to_owned();
+    let id = json["id"].as_str().unwrap().to_owned();
+    assert_eq!(json["workspace_ids"], serde_json::json!([a, b]));
+
+    // Listed with --mine, never with its secret; the table names its workspaces.
+    let list = home.run(&["tokens", "list", "--mine", "-o", "json"]).await;
+    assert_eq!(
+        ids(&list.expect(0).never_shows(&token).json()),
+        [id.as_str()]
+    );
+    home.run(&["tokens", "list", "--mine"])
+        .await
+        .expect(0)
+        .stdout_has(&format!("{a},{b}"));
+
+    // Used from another machine with a workspace per call.
+    let ci = Home::new(&api.base);
+    ci.run_with_stdin(&["auth", "login", "--with-token"], &token)
+        .await
+        .expect(0);
+    ci.run(&["--workspace", &b, "tokens", "list"])
+        .await
+        .expect(0);
+    ci.run(&["tokens", "list"]).await.expect(3);
+
+    home.run(&["tokens", "revoke", "--mine", &id, "--yes"])
+        .await
+        .expect(0);
+    assert_eq!(api.whoami_status(&token).await, 401);
+}

@@ -5,11 +5,18 @@
 //! | `POST /v1/api_tokens` | 201 with the token (its only appearance) | 400 unreadable body, 403 no workspace or role, 422 invalid field |
 //! | `GET /v1/api_tokens?limit=&cursor=` | 200 page, newest first | 400 bad cursor, 403 no workspace, 422 bad limit |
 //! | `DELETE /v1/api_tokens/{id}` | 204 | 403 role, 404 unknown/foreign/malformed id |
+//! | `POST /v1/me/api_tokens` | 201 with the multi-workspace token (its only appearance) | 400 unreadable body, 403 not a person, 422 invalid field |
+//! | `GET /v1/me/api_tokens?limit=&cursor=` | 200 page, newest first | 400 bad cursor, 403 not a person, 422 bad limit |
+//! | `DELETE /v1/me/api_tokens/{id}` | 204 | 403 not a person, 404 unknown/another person's/malformed id |
 //!
-//! The rules live in `akua_core::tokens`; this crate only translates.
+//! The rules live in `akua_core::tokens` and `akua_core::multi_tokens`;
+//! this crate only translates.
 
 use akua_core::api_error::ErrorBody;
 use akua_core::clock;
+use akua_core::multi_tokens::{
+    self, CreateMultiTokenRequest, CreatedMultiToken, MultiTokenSummary,
+};
 use akua_core::paging::{Page, page_limit};
 use akua_core::tokens::{self, CreateApiTokenRequest, CreatedToken, TokenSummary};
 use akua_http::{Caller, JsonBody, ListQuery, Result};
@@ -88,9 +95,75 @@ async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Create a multi-workspace API token for yourself (a person): one secret
+/// for several of your workspaces, chosen per request with `Akua-Context`.
+/// The plaintext `token` is in this response only.
+#[utoipa::path(post, path = "/v1/me/api_tokens", tag = "API tokens",
+    request_body = CreateMultiTokenRequest,
+    responses(
+        (status = 201, description = "Created", body = CreatedMultiToken),
+        (status = 400, description = "Unreadable body", body = ErrorBody),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 403, description = "Not a person (an API token)", body = ErrorBody),
+        (status = 422, description = "Invalid field", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+async fn create_mine(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    JsonBody(request): JsonBody<CreateMultiTokenRequest>,
+) -> Result<(StatusCode, Json<CreatedMultiToken>)> {
+    let created = multi_tokens::create(&store, &caller, request, clock::now()).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// List your multi-workspace API tokens, newest first.
+#[utoipa::path(get, path = "/v1/me/api_tokens", tag = "API tokens",
+    params(
+        ("limit" = Option<i64>, Query, description = "1–100, default 50"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of your tokens", body = Page<MultiTokenSummary>),
+        (status = 400, description = "Invalid cursor", body = ErrorBody),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 403, description = "Not a person (an API token)", body = ErrorBody),
+        (status = 422, description = "Invalid limit", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+async fn list_mine(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    query: ListQuery,
+) -> Result<Json<Page<MultiTokenSummary>>> {
+    let limit = page_limit(query.limit)?;
+    Ok(Json(
+        multi_tokens::list(&store, &caller, limit, query.cursor.as_deref()).await?,
+    ))
+}
+
+/// Revoke one of your multi-workspace API tokens: it fails on the very next request.
+#[utoipa::path(delete, path = "/v1/me/api_tokens/{id}", tag = "API tokens",
+    params(("id" = String, Path, description = "`tok_…`")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 403, description = "Not a person (an API token)", body = ErrorBody),
+        (status = 404, description = "No such token of yours", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+async fn revoke_mine(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    multi_tokens::revoke(&store, &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// This function's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, revoke))]
+#[openapi(paths(create, list, revoke, create_mine, list_mine, revoke_mine))]
 pub struct ApiDoc;
 
 /// The routes, ready for [`akua_http::dispatch`] or a local server.
@@ -98,7 +171,9 @@ pub fn router(store: DynamoStore) -> Router {
     akua_http::finish(
         Router::new()
             .route("/v1/api_tokens", post(create).get(list))
-            .route("/v1/api_tokens/{id}", delete(revoke)),
+            .route("/v1/api_tokens/{id}", delete(revoke))
+            .route("/v1/me/api_tokens", post(create_mine).get(list_mine))
+            .route("/v1/me/api_tokens/{id}", delete(revoke_mine)),
     )
     .with_state(store)
 }

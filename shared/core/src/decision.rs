@@ -6,7 +6,7 @@
 //! | malformed, wrong scheme, bad checksum | none |
 //! | API token or session | one consistent `GetItem` (+ at most one guarded `UpdateItem` per 60 s) |
 //! | JWT with cached keys | none |
-//! | session or JWT with `Akua-Context` | + one consistent membership `GetItem` |
+//! | session, JWT or multi-workspace token with `Akua-Context` | + one consistent membership `GetItem` |
 //!
 //! Authentication comes first: a request with a bad credential is a 401
 //! whatever its `Akua-Context` says. Any store failure is an error, never an
@@ -14,14 +14,14 @@
 
 use crate::clock;
 use crate::credential::{Credential, CredentialError, CredentialHash};
-use crate::ids::{UserId, WorkspaceId};
+use crate::ids::{Role, UserId, WorkspaceId};
 use crate::jwt::{JwtError, JwtVerifier};
 use crate::policy::{self, Resolved};
 use crate::ports::{DecisionStore, StoreError, Touch, TouchOutcome};
 use crate::principal::{
-    CredentialKind, Person, PersonCredential, Principal, Scope, WorkspaceToken,
+    CredentialKind, MultiToken, Person, PersonCredential, Principal, Scope, WorkspaceToken,
 };
-use crate::records::{ApiTokenRecord, StoredCredential};
+use crate::records::{ApiTokenRecord, MultiTokenRecord, StoredCredential};
 
 /// `last_used_at` is written at most this often per credential (DESIGN §5).
 pub const LAST_USED_INTERVAL_SECS: i64 = 60;
@@ -56,8 +56,12 @@ pub enum DenyReason {
     ContextMalformed,
     /// A workspace API token with `Akua-Context` naming another workspace.
     ContextMismatch,
-    /// A session or JWT user who is not a member of the `Akua-Context` workspace.
+    /// A session or JWT user who is not a member of the `Akua-Context`
+    /// workspace, or a multi-workspace token whose owner no longer is.
     NotMember,
+    /// A multi-workspace token with `Akua-Context` naming a workspace it
+    /// does not list.
+    NotCovered,
 }
 
 /// The decision could not be made: the caller must not allow.
@@ -80,7 +84,7 @@ pub fn plan_touch(credential: &StoredCredential, now: i64) -> Option<Touch> {
             (now - extended_at >= SESSION_EXTENSION_INTERVAL_SECS)
                 .then_some(now + SESSION_LIFETIME_SECS)
         }
-        StoredCredential::ApiToken(_) => None,
+        StoredCredential::ApiToken(_) | StoredCredential::MultiWorkspaceToken(_) => None,
     };
     let use_is_stale = credential
         .last_used_at()
@@ -188,6 +192,9 @@ impl<S: DecisionStore> Authorizer<S> {
             (StoredCredential::Session(session), CredentialKind::Session) => {
                 self.user_scope(&session.user_id, context).await?
             }
+            (StoredCredential::MultiWorkspaceToken(token), CredentialKind::ApiToken) => {
+                self.multi_token_scope(token, context).await?
+            }
             _ => return Ok(unauthorized(DenyReason::UnknownCredential)),
         };
         let scope = match scope {
@@ -211,7 +218,49 @@ impl<S: DecisionStore> Authorizer<S> {
                 scope,
                 expires_at: Some(extended.unwrap_or(session.expires_at)),
             }),
+            StoredCredential::MultiWorkspaceToken(token) => Principal::MultiToken(MultiToken {
+                token_id: token.id,
+                owner: token.user_id,
+                scope,
+                expires_at: token.expires_at,
+            }),
         }))
+    }
+
+    /// A multi-workspace token acts for its owner in an `Akua-Context`
+    /// workspace it lists, with the lower of its cap and the owner's role
+    /// there: the membership is read on every request (one consistent
+    /// read), so removing the owner cuts the token off at once.
+    async fn multi_token_scope(
+        &self,
+        token: &MultiTokenRecord,
+        context: Option<&str>,
+    ) -> Result<Result<Option<Scope>, DenyReason>, DecisionError> {
+        let Some(header) = context else {
+            return Ok(Ok(None));
+        };
+        let Ok(ws) = WorkspaceId::parse(header) else {
+            return Ok(Err(DenyReason::ContextMalformed));
+        };
+        if !token.workspace_ids.contains(&ws) {
+            return Ok(Err(DenyReason::NotCovered));
+        }
+        Ok(
+            match policy::resolve(&self.store, None, Some(&token.user_id), &ws).await? {
+                Resolved::Granted(scope) => {
+                    let cap = Role::from(token.role);
+                    Ok(Some(Scope {
+                        role: if cap.rank() < scope.role.rank() {
+                            cap
+                        } else {
+                            scope.role
+                        },
+                        workspace_id: scope.workspace_id,
+                    }))
+                }
+                Resolved::NotMember | Resolved::OtherWorkspace => Err(DenyReason::NotMember),
+            },
+        )
     }
 
     /// A workspace token acts on its own workspace; `Akua-Context` may only

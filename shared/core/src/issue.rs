@@ -5,7 +5,9 @@ use crate::credential::{ApiToken, SessionToken};
 use crate::decision::SESSION_LIFETIME_SECS;
 use crate::ids::{SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
 use crate::ports::{CredentialStore, StoreError};
-use crate::records::{ApiTokenRecord, Creator, SessionClient, SessionRecord, StoredCredential};
+use crate::records::{
+    ApiTokenRecord, Creator, MultiTokenRecord, SessionClient, SessionRecord, StoredCredential,
+};
 
 /// What a new workspace API token is for.
 #[derive(Debug, Clone)]
@@ -38,6 +40,45 @@ pub async fn api_token(
     };
     store
         .create_credential(&token.hash(), &StoredCredential::ApiToken(record.clone()))
+        .await?;
+    Ok((token, record))
+}
+
+/// What a new multi-workspace token is for.
+#[derive(Debug, Clone)]
+pub struct NewMultiToken {
+    pub user_id: UserId,
+    pub name: TokenName,
+    pub role: TokenRole,
+    pub workspace_ids: Vec<WorkspaceId>,
+    pub expires_at: Option<i64>,
+}
+
+/// Creates a multi-workspace token with its entry in each covered
+/// workspace's token list. Returns the plaintext (to show once) and the
+/// stored record.
+pub async fn multi_token(
+    store: &impl CredentialStore,
+    new: NewMultiToken,
+    now: i64,
+) -> Result<(ApiToken, MultiTokenRecord), StoreError> {
+    let token = ApiToken::generate();
+    let record = MultiTokenRecord {
+        id: TokenId::generate(),
+        user_id: new.user_id,
+        name: new.name,
+        prefix: token.display_prefix(),
+        role: new.role,
+        workspace_ids: new.workspace_ids,
+        created_at: now,
+        expires_at: new.expires_at,
+        last_used_at: None,
+    };
+    store
+        .create_credential(
+            &token.hash(),
+            &StoredCredential::MultiWorkspaceToken(record.clone()),
+        )
         .await?;
     Ok((token, record))
 }

@@ -30,6 +30,7 @@ pub mod device;
 pub mod ids;
 pub mod issue;
 pub mod jwt;
+pub mod multi_tokens;
 pub mod paging;
 pub mod policy;
 pub mod ports;

@@ -28,6 +28,7 @@ pub enum Action {
     AnswerDeviceLogin,
     ListSessions,
     EndSession,
+    ManageOwnTokens,
 }
 
 /// Who of one kind of principal may do an action.
@@ -51,6 +52,9 @@ pub struct Rule {
     /// The action in the product's words (the table's first column).
     pub what: &'static str,
     pub workspace_token: May,
+    /// A multi-workspace API token: a machine credential like a workspace
+    /// token, with a workspace only through `Akua-Context`.
+    pub multi_token: May,
     /// A session or a JWT user.
     pub person: May,
     /// The 403 message when the role is not enough.
@@ -67,6 +71,7 @@ pub const RULES: &[Rule] = &[
         action: Action::ListTokens,
         what: "list API tokens",
         workspace_token: May::WithRole(ANY_ROLE),
+        multi_token: May::WithRole(ANY_ROLE),
         person: May::WithRole(ANY_ROLE),
         refusal: "listing API tokens needs a role in the workspace",
     },
@@ -74,6 +79,7 @@ pub const RULES: &[Rule] = &[
         action: Action::CreateToken,
         what: "create an API token",
         workspace_token: May::WithRole(MANAGERS),
+        multi_token: May::WithRole(MANAGERS),
         person: May::WithRole(MANAGERS),
         refusal: "creating and revoking API tokens needs the owner or admin role",
     },
@@ -81,6 +87,7 @@ pub const RULES: &[Rule] = &[
         action: Action::RevokeToken,
         what: "revoke an API token",
         workspace_token: May::WithRole(MANAGERS),
+        multi_token: May::WithRole(MANAGERS),
         person: May::WithRole(MANAGERS),
         refusal: "creating and revoking API tokens needs the owner or admin role",
     },
@@ -88,6 +95,7 @@ pub const RULES: &[Rule] = &[
         action: Action::CreateWorkspace,
         what: "create a workspace",
         workspace_token: May::No,
+        multi_token: May::No,
         person: May::Yes,
         refusal: "",
     },
@@ -95,6 +103,7 @@ pub const RULES: &[Rule] = &[
         action: Action::ListWorkspaces,
         what: "list workspaces",
         workspace_token: May::Yes,
+        multi_token: May::WithRole(ANY_ROLE),
         person: May::Yes,
         refusal: "",
     },
@@ -102,6 +111,7 @@ pub const RULES: &[Rule] = &[
         action: Action::ListMembers,
         what: "list members",
         workspace_token: May::WithRole(ANY_ROLE),
+        multi_token: May::WithRole(ANY_ROLE),
         person: May::WithRole(ANY_ROLE),
         refusal: "listing members needs a role in the workspace",
     },
@@ -109,6 +119,7 @@ pub const RULES: &[Rule] = &[
         action: Action::AddMember,
         what: "add a member (admin or member)",
         workspace_token: May::No,
+        multi_token: May::No,
         person: May::WithRole(MANAGERS),
         refusal: "adding members needs the owner or admin role",
     },
@@ -116,6 +127,7 @@ pub const RULES: &[Rule] = &[
         action: Action::ChangeRole,
         what: "change a member's role",
         workspace_token: May::No,
+        multi_token: May::No,
         person: May::WithRole(OWNERS),
         refusal: "changing roles needs the owner role",
     },
@@ -123,6 +135,7 @@ pub const RULES: &[Rule] = &[
         action: Action::RemoveMember,
         what: "remove an admin or member",
         workspace_token: May::No,
+        multi_token: May::No,
         person: May::WithRole(MANAGERS),
         refusal: "removing this member needs a higher role",
     },
@@ -130,6 +143,7 @@ pub const RULES: &[Rule] = &[
         action: Action::RemoveOwner,
         what: "remove an owner (never the last)",
         workspace_token: May::No,
+        multi_token: May::No,
         person: May::WithRole(OWNERS),
         refusal: "removing this member needs a higher role",
     },
@@ -137,6 +151,7 @@ pub const RULES: &[Rule] = &[
         action: Action::LeaveWorkspace,
         what: "leave a workspace (never its last owner)",
         workspace_token: May::No,
+        multi_token: May::No,
         person: May::WithRole(ANY_ROLE),
         refusal: "",
     },
@@ -144,6 +159,7 @@ pub const RULES: &[Rule] = &[
         action: Action::AnswerDeviceLogin,
         what: "approve or deny a `cnap` login",
         workspace_token: May::No,
+        multi_token: May::No,
         person: May::Yes,
         refusal: "",
     },
@@ -151,6 +167,7 @@ pub const RULES: &[Rule] = &[
         action: Action::ListSessions,
         what: "list your sessions",
         workspace_token: May::No,
+        multi_token: May::No,
         person: May::Yes,
         refusal: "",
     },
@@ -158,6 +175,15 @@ pub const RULES: &[Rule] = &[
         action: Action::EndSession,
         what: "end your sessions",
         workspace_token: May::No,
+        multi_token: May::No,
+        person: May::Yes,
+        refusal: "",
+    },
+    Rule {
+        action: Action::ManageOwnTokens,
+        what: "create, list, revoke your multi-workspace tokens",
+        workspace_token: May::No,
+        multi_token: May::No,
         person: May::Yes,
         refusal: "",
     },
@@ -174,6 +200,7 @@ pub fn rule(action: Action) -> &'static Rule {
 fn may(principal: &Principal, rule: &Rule) -> May {
     match principal {
         Principal::WorkspaceToken(_) => rule.workspace_token,
+        Principal::MultiToken(_) => rule.multi_token,
         Principal::Person(_) => rule.person,
     }
 }
@@ -201,7 +228,10 @@ pub fn require(principal: &Principal, action: Action) -> Result<Option<Scope>, A
 /// Like [`require`] for an action only a person may do: the person.
 pub fn require_person(principal: &Principal, action: Action) -> Result<&UserId, ApiError> {
     require(principal, action)?;
-    principal.user_id().ok_or_else(needs_a_person)
+    principal
+        .person()
+        .map(|p| &p.user_id)
+        .ok_or_else(needs_a_person)
 }
 
 /// Like [`require`] for an action that needs a workspace: the scope, or 403.
@@ -233,12 +263,19 @@ pub async fn workspace_in(
     let not_found = || ApiError::NotFound("workspace");
     let ws = WorkspaceId::parse(path_workspace).map_err(|_| not_found())?;
     let fixed = principal.scope();
+    if let Principal::MultiToken(_) = principal
+        && fixed.is_none()
+    {
+        // The authorizer checks a multi-workspace token's list and its
+        // owner's membership only for the workspace `Akua-Context` names.
+        return Err(crate::principal::NoWorkspace.into());
+    }
     match resolve(store, fixed.as_ref(), principal.user_id(), &ws).await? {
         Resolved::Granted(scope) => Ok(scope),
         Resolved::NotMember => Err(not_found()),
         Resolved::OtherWorkspace => Err(match principal {
             Principal::WorkspaceToken(_) => not_found(),
-            Principal::Person(_) => {
+            Principal::Person(_) | Principal::MultiToken(_) => {
                 ApiError::Forbidden("Akua-Context names a different workspace than the path".into())
             }
         }),
@@ -279,6 +316,7 @@ impl Ceiling {
             role: scope.role,
             expires_at: match principal {
                 Principal::WorkspaceToken(t) => t.expires_at,
+                Principal::MultiToken(t) => t.expires_at,
                 Principal::Person(_) => None,
             },
         }
@@ -357,13 +395,15 @@ pub fn markdown_table() -> String {
                 .join(", "),
         }
     }
-    let mut out =
-        String::from("| action | workspace API token | person (session or JWT) |\n|---|---|---|\n");
+    let mut out = String::from(
+        "| action | workspace API token | multi-workspace API token | person (session or JWT) |\n|---|---|---|---|\n",
+    );
     for rule in RULES {
         out.push_str(&format!(
-            "| {} | {} | {} |\n",
+            "| {} | {} | {} | {} |\n",
             rule.what,
             cell(rule.workspace_token),
+            cell(rule.multi_token),
             cell(rule.person)
         ));
     }
@@ -391,6 +431,7 @@ mod tests {
             Action::AnswerDeviceLogin,
             Action::ListSessions,
             Action::EndSession,
+            Action::ManageOwnTokens,
         ];
         for action in actions {
             assert_eq!(RULES.iter().filter(|r| r.action == action).count(), 1);

@@ -12,8 +12,8 @@ use crate::credential::CredentialHash;
 use crate::device::UserCode;
 use crate::ids::{Role, UserId, WorkspaceId};
 use crate::records::{
-    ApiTokenRecord, CredentialPointer, DeviceGrant, Membership, SessionRecord, StoredCredential,
-    WorkspaceRecord,
+    CredentialPointer, DeviceGrant, Membership, MultiTokenRecord, SessionRecord, StoredCredential,
+    WorkspaceRecord, WorkspaceTokenRow,
 };
 
 /// Store failures, classified by what the caller should do about them.
@@ -142,13 +142,30 @@ pub trait CredentialStore: DecisionStore {
         id: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// A workspace's API tokens, newest first, after the sort key `after`.
+    /// A workspace's API tokens and the multi-workspace tokens covering it,
+    /// newest first, after the sort key `after`.
     fn list_workspace_tokens(
         &self,
         workspace: &WorkspaceId,
         limit: usize,
         after: Option<&str>,
-    ) -> impl Future<Output = Result<Listed<ApiTokenRecord>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Listed<WorkspaceTokenRow>, StoreError>> + Send;
+
+    /// A person's multi-workspace tokens, newest first, after `after`.
+    fn list_user_tokens(
+        &self,
+        user: &UserId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> impl Future<Output = Result<Listed<MultiTokenRecord>, StoreError>> + Send;
+
+    /// Deletes a multi-workspace token, its pointer and its entry in every
+    /// covered workspace's list together. `false` when already gone.
+    fn delete_multi_token(
+        &self,
+        hash: &CredentialHash,
+        token: &MultiTokenRecord,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// A person's sessions, newest first, after the sort key `after`. May
     /// include expired sessions TTL has not deleted yet; the caller filters.

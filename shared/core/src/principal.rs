@@ -1,11 +1,13 @@
 //! Who an allowed request is, and how that travels from the authorizer to
 //! the handlers behind it.
 //!
-//! A [`Principal`] is one of two things, and its type says which: a
-//! workspace API token, which always has its workspace and role; or a
-//! person (a session or a JWT user), who has a workspace and role only when
-//! `Akua-Context` named one they are a member of. No value can hold a token
-//! without a workspace, or a person with a role but no workspace.
+//! A [`Principal`] is one of three things, and its type says which: a
+//! workspace API token, which always has its workspace and role; a person
+//! (a session or a JWT user), who has a workspace and role only when
+//! `Akua-Context` named one they are a member of; or a multi-workspace API
+//! token, which acts for its owner in the `Akua-Context` workspace it lists,
+//! never above its cap. No value can hold a workspace token without a
+//! workspace, or anyone with a role but no workspace.
 //!
 //! API Gateway hands the authorizer's `context` map to the backend as
 //! `requestContext.authorizer`. Both ends use [`Principal::to_context`] and
@@ -30,13 +32,14 @@ pub mod keys {
     pub const EXPIRES_AT: &str = "expires_at";
 }
 
-/// Which of the three credential kinds authenticated the request.
+/// Which kind of credential authenticated the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
     Session,
     ApiToken,
     Jwt,
+    MultiWorkspaceToken,
 }
 
 impl CredentialKind {
@@ -45,6 +48,7 @@ impl CredentialKind {
             CredentialKind::Session => "session",
             CredentialKind::ApiToken => "api_token",
             CredentialKind::Jwt => "jwt",
+            CredentialKind::MultiWorkspaceToken => "multi_workspace_token",
         }
     }
 
@@ -53,6 +57,7 @@ impl CredentialKind {
             "session" => Ok(CredentialKind::Session),
             "api_token" => Ok(CredentialKind::ApiToken),
             "jwt" => Ok(CredentialKind::Jwt),
+            "multi_workspace_token" => Ok(CredentialKind::MultiWorkspaceToken),
             _ => Err(InvalidId("credential kind")),
         }
     }
@@ -92,12 +97,25 @@ pub struct Person {
     pub expires_at: Option<i64>,
 }
 
+/// A multi-workspace API token: a machine credential acting for its owner.
+/// A broad credential: it has a workspace only when `Akua-Context` named
+/// one it lists and its owner still belongs to, with the lower of its cap
+/// and the owner's role there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultiToken {
+    pub token_id: TokenId,
+    pub owner: UserId,
+    pub scope: Option<Scope>,
+    pub expires_at: Option<i64>,
+}
+
 /// The caller of an allowed request (DESIGN §5: principal, credential kind,
 /// token id, user id, workspace id, role).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     WorkspaceToken(WorkspaceToken),
     Person(Person),
+    MultiToken(MultiToken),
 }
 
 /// The request needs a workspace and the principal has none (DESIGN §1:
@@ -114,35 +132,45 @@ impl Principal {
                 PersonCredential::Session(_) => CredentialKind::Session,
                 PersonCredential::Jwt => CredentialKind::Jwt,
             },
+            Self::MultiToken(_) => CredentialKind::MultiWorkspaceToken,
         }
     }
 
-    /// The id API Gateway records as `principalId`: the person, or for a
-    /// workspace token, the token.
+    /// The id API Gateway records as `principalId`: the person, or for an
+    /// API token, the token.
     pub fn principal_id(&self) -> &str {
         match self {
             Self::WorkspaceToken(t) => t.token_id.as_str(),
             Self::Person(p) => p.user_id.as_str(),
+            Self::MultiToken(t) => t.token_id.as_str(),
         }
     }
 
-    /// The person behind the request; none for a workspace token, which
-    /// belongs to a workspace, not a person.
+    /// The person making the request; none for an API token of either
+    /// kind, which is a machine acting for a workspace or a person.
     pub fn person(&self) -> Option<&Person> {
         match self {
             Self::Person(p) => Some(p),
-            Self::WorkspaceToken(_) => None,
+            Self::WorkspaceToken(_) | Self::MultiToken(_) => None,
         }
     }
 
+    /// The person this request acts for: the caller, or a multi-workspace
+    /// token's owner. Rules that need a person present ask
+    /// [`Principal::person`] instead.
     pub fn user_id(&self) -> Option<&UserId> {
-        self.person().map(|p| &p.user_id)
+        match self {
+            Self::Person(p) => Some(&p.user_id),
+            Self::MultiToken(t) => Some(&t.owner),
+            Self::WorkspaceToken(_) => None,
+        }
     }
 
     /// Who this is as the creator of a new API token.
     pub fn creator(&self) -> Option<Creator> {
         Some(match self {
             Self::WorkspaceToken(t) => Creator::ApiToken(t.token_id.clone()),
+            Self::MultiToken(t) => Creator::ApiToken(t.token_id.clone()),
             Self::Person(p) => Creator::User(p.user_id.clone()),
         })
     }
@@ -156,6 +184,7 @@ impl Principal {
                 ..
             }) => Some(id.as_str()),
             Self::Person(_) => None,
+            Self::MultiToken(t) => Some(t.token_id.as_str()),
         }
     }
 
@@ -168,6 +197,7 @@ impl Principal {
                 role: t.role.into(),
             }),
             Self::Person(p) => p.scope.clone(),
+            Self::MultiToken(t) => t.scope.clone(),
         }
     }
 
@@ -182,6 +212,7 @@ impl Principal {
         match self {
             Self::WorkspaceToken(t) => t.expires_at,
             Self::Person(p) => p.expires_at,
+            Self::MultiToken(t) => t.expires_at,
         }
     }
 
@@ -242,6 +273,12 @@ impl Principal {
                     expires_at,
                 })
             }
+            CredentialKind::MultiWorkspaceToken => Self::MultiToken(MultiToken {
+                token_id: TokenId::parse(&required(keys::TOKEN_ID)?)?,
+                owner: UserId::parse(&required(keys::USER_ID)?)?,
+                scope,
+                expires_at,
+            }),
             CredentialKind::Session | CredentialKind::Jwt => Self::Person(Person {
                 user_id: UserId::parse(&required(keys::USER_ID)?)?,
                 credential: match kind {

@@ -39,6 +39,47 @@ pub struct ApiTokenRecord {
     pub last_used_at: Option<i64>,
 }
 
+/// A multi-workspace API token (DESIGN §1: a broad credential): made by a
+/// person for some of their workspaces, it acts as that person with at most
+/// its `role` cap, in one listed workspace at a time (`Akua-Context`), and
+/// only while the person is still a member there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultiTokenRecord {
+    pub id: TokenId,
+    /// The person it acts for.
+    pub user_id: UserId,
+    pub name: TokenName,
+    /// Non-secret display prefix, e.g. `sk_akua_a3b2`.
+    pub prefix: String,
+    /// The highest role it acts with; the owner's own role may be lower.
+    pub role: TokenRole,
+    /// 1–20 workspaces, each one its owner belonged to when it was made.
+    pub workspace_ids: Vec<WorkspaceId>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+/// The two kinds of API token, as a workspace's token list tells them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// Belongs to one workspace.
+    Workspace,
+    /// A person's token covering this workspace among others.
+    MultiWorkspace,
+}
+
+/// One row of a workspace's token list: its own tokens, and the
+/// multi-workspace tokens that cover it (shown with their owner as
+/// `created_by`, their cap as `role`; `last_used_at` is not tracked per
+/// workspace and reads null).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceTokenRow {
+    pub kind: TokenKind,
+    pub token: ApiTokenRecord,
+}
+
 /// What a session was issued to, so a person can tell their sessions apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -85,6 +126,7 @@ pub struct SessionRecord {
 pub enum StoredCredential {
     ApiToken(ApiTokenRecord),
     Session(SessionRecord),
+    MultiWorkspaceToken(MultiTokenRecord),
 }
 
 impl StoredCredential {
@@ -92,6 +134,7 @@ impl StoredCredential {
         match self {
             Self::ApiToken(t) => t.id.as_str(),
             Self::Session(s) => s.id.as_str(),
+            Self::MultiWorkspaceToken(t) => t.id.as_str(),
         }
     }
 
@@ -99,6 +142,7 @@ impl StoredCredential {
         match self {
             Self::ApiToken(t) => t.expires_at,
             Self::Session(s) => Some(s.expires_at),
+            Self::MultiWorkspaceToken(t) => t.expires_at,
         }
     }
 
@@ -106,6 +150,7 @@ impl StoredCredential {
         match self {
             Self::ApiToken(t) => t.last_used_at,
             Self::Session(s) => s.last_used_at,
+            Self::MultiWorkspaceToken(t) => t.last_used_at,
         }
     }
 
@@ -113,7 +158,7 @@ impl StoredCredential {
     pub fn workspace_id(&self) -> Option<&WorkspaceId> {
         match self {
             Self::ApiToken(t) => Some(&t.workspace_id),
-            Self::Session(_) => None,
+            Self::Session(_) | Self::MultiWorkspaceToken(_) => None,
         }
     }
 

@@ -11,7 +11,7 @@ use crate::paging::{self, Page};
 use crate::policy::{self, Action};
 use crate::ports::CredentialStore;
 use crate::principal::Principal;
-use crate::records::{ApiTokenRecord, Creator};
+use crate::records::{Creator, StoredCredential, TokenKind, WorkspaceTokenRow};
 
 /// `expires_at` may be at most this far in the future (5 years). Further out
 /// is almost certainly a unit mistake (milliseconds for seconds); a token
@@ -54,6 +54,10 @@ pub struct CreatedToken {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenSummary {
     pub id: String,
+    /// `workspace`, or `multi_workspace` for a person's token covering this
+    /// workspace among others (its `created_by` is that person, its `role`
+    /// its cap; its `last_used_at` reads null here).
+    pub kind: TokenKind,
     pub workspace_id: String,
     pub name: String,
     pub prefix: String,
@@ -67,10 +71,12 @@ pub struct TokenSummary {
     pub expires_at: Option<i64>,
 }
 
-impl From<ApiTokenRecord> for TokenSummary {
-    fn from(t: ApiTokenRecord) -> Self {
+impl From<WorkspaceTokenRow> for TokenSummary {
+    fn from(row: WorkspaceTokenRow) -> Self {
+        let t = row.token;
         Self {
             id: t.id.to_string(),
+            kind: row.kind,
             workspace_id: t.workspace_id.to_string(),
             name: t.name.into(),
             prefix: t.prefix,
@@ -83,6 +89,26 @@ impl From<ApiTokenRecord> for TokenSummary {
     }
 }
 
+/// A requested `expires_at`: in the future, at most 5 years ahead.
+pub(crate) fn check_expires_at(expires_at: Option<i64>, now: i64) -> Result<(), ApiError> {
+    let Some(at) = expires_at else {
+        return Ok(());
+    };
+    if at <= now {
+        return Err(ApiError::validation(
+            "expires_at",
+            "must be in the future (Unix seconds)",
+        ));
+    }
+    if at > now + MAX_TOKEN_LIFETIME_SECS {
+        return Err(ApiError::validation(
+            "expires_at",
+            "must be at most 5 years ahead (Unix seconds; null for no expiry)",
+        ));
+    }
+    Ok(())
+}
+
 pub async fn create(
     store: &impl CredentialStore,
     caller: &Principal,
@@ -92,20 +118,7 @@ pub async fn create(
     let scope = policy::require_scope(caller, Action::CreateToken)?;
     let role = request.role.unwrap_or(TokenRole::Admin);
     let expires_at = policy::Ceiling::of(caller, &scope).admit(role.into(), request.expires_at)?;
-    if let Some(at) = request.expires_at {
-        if at <= now {
-            return Err(ApiError::validation(
-                "expires_at",
-                "must be in the future (Unix seconds)",
-            ));
-        }
-        if at > now + MAX_TOKEN_LIFETIME_SECS {
-            return Err(ApiError::validation(
-                "expires_at",
-                "must be at most 5 years ahead (Unix seconds; null for no expiry)",
-            ));
-        }
-    }
+    check_expires_at(request.expires_at, now)?;
     let new = NewApiToken {
         workspace_id: scope.workspace_id,
         name: request.name,
@@ -151,12 +164,17 @@ pub async fn revoke(
     let not_found = ApiError::NotFound("API token");
     let id = TokenId::parse(id).map_err(|_| not_found.clone())?;
     let pointer = store.pointer(id.as_str()).await?.ok_or(not_found.clone())?;
-    if pointer.workspace_id.as_ref() != Some(&ws) {
-        return Err(not_found);
-    }
-    if store.delete_credential(&pointer.hash, id.as_str()).await? {
-        Ok(())
-    } else {
-        Err(not_found)
-    }
+    let deleted = match &pointer.workspace_id {
+        Some(owner) if *owner == ws => store.delete_credential(&pointer.hash, id.as_str()).await?,
+        Some(_) => false,
+        // Not a workspace's own token: a multi-workspace token covering
+        // this workspace may be revoked by its managers too (one more read).
+        None => match store.credential(&pointer.hash).await? {
+            Some(StoredCredential::MultiWorkspaceToken(t)) if t.workspace_ids.contains(&ws) => {
+                store.delete_multi_token(&pointer.hash, &t).await?
+            }
+            _ => false,
+        },
+    };
+    if deleted { Ok(()) } else { Err(not_found) }
 }

@@ -6,13 +6,14 @@ use akua_core::credential::CredentialHash;
 use akua_core::ids::{UserId, WorkspaceId};
 use akua_core::ports::{CredentialStore, DecisionStore, Listed, StoreError, Touch, TouchOutcome};
 use akua_core::records::{
-    ApiTokenRecord, CredentialPointer, Membership, SessionRecord, StoredCredential,
+    CredentialPointer, Membership, MultiTokenRecord, SessionRecord, StoredCredential,
+    WorkspaceTokenRow,
 };
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 
 use crate::error::{request_error, written};
-use crate::items::{FromItem, credential_item, n, pointer_item};
-use crate::keys::List;
+use crate::items::{FromItem, credential_item, n, pointer_item, token_grant_item};
+use crate::keys::{Item, List};
 use crate::paging::{self, Order};
 use crate::{DynamoStore, keys, table};
 
@@ -68,18 +69,39 @@ impl DecisionStore for DynamoStore {
 }
 
 impl DynamoStore {
-    /// The transaction steps that create a credential and its pointer; both
-    /// keys must be free. Also a part of bigger transactions (a device
+    /// The transaction steps that create a credential and its pointer (and
+    /// a multi-workspace token's entry in each covered workspace's list);
+    /// every key must be free. Also a part of bigger transactions (a device
     /// login's redemption).
     pub(crate) fn create_credential_steps(
         &self,
         hash: &CredentialHash,
         credential: &StoredCredential,
-    ) -> Result<[TransactWriteItem; 2], StoreError> {
-        Ok([
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let mut steps = vec![
             self.put_new(credential_item(hash, credential))?,
             self.put_new(pointer_item(hash, credential))?,
-        ])
+        ];
+        if let StoredCredential::MultiWorkspaceToken(token) = credential {
+            for ws in &token.workspace_ids {
+                steps.push(self.put_new(token_grant_item(hash, token, ws))?);
+            }
+        }
+        Ok(steps)
+    }
+
+    fn delete_step(
+        &self,
+        key: Item,
+        condition: Option<&str>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        Delete::builder()
+            .table_name(self.table())
+            .set_key(Some(key))
+            .set_condition_expression(condition.map(str::to_owned))
+            .build()
+            .map(|d| TransactWriteItem::builder().delete(d).build())
+            .map_err(request_error)
     }
 }
 
@@ -92,9 +114,7 @@ impl CredentialStore for DynamoStore {
         let result = self
             .client()
             .transact_write_items()
-            .set_transact_items(Some(
-                self.create_credential_steps(hash, credential)?.to_vec(),
-            ))
+            .set_transact_items(Some(self.create_credential_steps(hash, credential)?))
             .send()
             .await;
         if written(result)? {
@@ -109,20 +129,35 @@ impl CredentialStore for DynamoStore {
     }
 
     async fn delete_credential(&self, hash: &CredentialHash, id: &str) -> Result<bool, StoreError> {
-        let delete = |key, condition: Option<&str>| {
-            Delete::builder()
-                .table_name(self.table())
-                .set_key(Some(key))
-                .set_condition_expression(condition.map(str::to_owned))
-                .build()
-                .map(|d| TransactWriteItem::builder().delete(d).build())
-                .map_err(request_error)
-        };
         let result = self
             .client()
             .transact_write_items()
-            .transact_items(delete(keys::pointer(id), Some("attribute_exists(pk)"))?)
-            .transact_items(delete(keys::credential(hash), None)?)
+            .transact_items(self.delete_step(keys::pointer(id), Some("attribute_exists(pk)"))?)
+            .transact_items(self.delete_step(keys::credential(hash), None)?)
+            .send()
+            .await;
+        written(result)
+    }
+
+    async fn delete_multi_token(
+        &self,
+        hash: &CredentialHash,
+        token: &MultiTokenRecord,
+    ) -> Result<bool, StoreError> {
+        let mut steps = vec![
+            self.delete_step(
+                keys::pointer(token.id.as_str()),
+                Some("attribute_exists(pk)"),
+            )?,
+            self.delete_step(keys::credential(hash), None)?,
+        ];
+        for ws in &token.workspace_ids {
+            steps.push(self.delete_step(keys::token_grant(&token.id, ws), None)?);
+        }
+        let result = self
+            .client()
+            .transact_write_items()
+            .set_transact_items(Some(steps))
             .send()
             .await;
         written(result)
@@ -133,7 +168,7 @@ impl CredentialStore for DynamoStore {
         workspace: &WorkspaceId,
         limit: usize,
         after: Option<&str>,
-    ) -> Result<Listed<ApiTokenRecord>, StoreError> {
+    ) -> Result<Listed<WorkspaceTokenRow>, StoreError> {
         keys::check_after(List::WorkspaceTokens, after)?;
         let partition = keys::workspace_tokens_partition(workspace);
         let items = self
@@ -143,8 +178,27 @@ impl CredentialStore for DynamoStore {
             &items,
             limit,
             table::GSI1.range.0,
+            WorkspaceTokenRow::from_item,
+        )
+    }
+
+    async fn list_user_tokens(
+        &self,
+        user: &UserId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Listed<MultiTokenRecord>, StoreError> {
+        keys::check_after(List::UserTokens, after)?;
+        let partition = keys::user_tokens_partition(user);
+        let items = self
+            .gsi1_page(partition, Order::Descending, limit, after)
+            .await?;
+        paging::listed(
+            &items,
+            limit,
+            table::GSI1.range.0,
             |item| match StoredCredential::from_item(item)? {
-                StoredCredential::ApiToken(record) => Ok(record),
+                StoredCredential::MultiWorkspaceToken(record) => Ok(record),
                 _ => Err(StoreError::Corrupt("non-token item in a token list")),
             },
         )

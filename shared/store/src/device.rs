@@ -132,14 +132,12 @@ impl DeviceStore for DynamoStore {
             .expression_attribute_values(":approved", s(status_str(DeviceStatus::Approved)))
             .build()
             .map_err(request_error)?;
-        let request = self
+        let mut steps = vec![TransactWriteItem::builder().delete(delete).build()];
+        steps.extend(self.create_credential_steps(session_hash, &credential)?);
+        let result = self
             .client()
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().delete(delete).build());
-        let [item, pointer] = self.create_credential_steps(session_hash, &credential)?;
-        let result = request
-            .transact_items(item)
-            .transact_items(pointer)
+            .set_transact_items(Some(steps))
             .send()
             .await;
         written(result)

@@ -10,7 +10,8 @@ use akua_core::ids::{
 use akua_core::ports::StoreError;
 use akua_core::records::{
     ApiTokenRecord, Creator, CredentialPointer, DeviceGrant, DeviceStatus, Membership,
-    SessionClient, SessionRecord, StoredCredential, WorkspaceRecord,
+    MultiTokenRecord, SessionClient, SessionRecord, StoredCredential, TokenKind, WorkspaceRecord,
+    WorkspaceTokenRow,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -32,6 +33,7 @@ pub(crate) mod attr {
     pub const CREATED_BY: &str = "created_by";
     pub const CREATED_BY_TYPE: &str = "created_by_type";
     pub const CLIENT: &str = "client";
+    pub const WORKSPACE_IDS: &str = "workspace_ids";
     pub const HASH: &str = "hash";
     pub const JOINED_AT: &str = "joined_at";
     /// A workspace's number of owners, kept with its memberships so the
@@ -87,7 +89,20 @@ pub fn credential_item(hash: &CredentialHash, credential: &StoredCredential) -> 
                 GSI1.hash.0,
                 s(keys::workspace_tokens_partition(&t.workspace_id)),
             );
-            put(GSI1.range.0, s(keys::token_sort_key(t)));
+            put(GSI1.range.0, s(keys::token_sort_key(t.created_at, &t.id)));
+        }
+        StoredCredential::MultiWorkspaceToken(t) => {
+            put(attr::USER_ID, s(t.user_id.as_str()));
+            put(attr::NAME, s(t.name.as_str()));
+            put(attr::PREFIX, s(&t.prefix));
+            put(attr::ROLE, s(Role::from(t.role).as_str()));
+            put(
+                attr::WORKSPACE_IDS,
+                AttributeValue::L(t.workspace_ids.iter().map(|w| s(w.as_str())).collect()),
+            );
+            put(attr::CREATED_AT, n(t.created_at));
+            put(GSI1.hash.0, s(keys::user_tokens_partition(&t.user_id)));
+            put(GSI1.range.0, s(keys::token_sort_key(t.created_at, &t.id)));
         }
         StoredCredential::Session(x) => {
             put(attr::USER_ID, s(x.user_id.as_str()));
@@ -136,8 +151,95 @@ impl FromItem for StoredCredential {
                 expires_at: expires_at.ok_or(StoreError::Corrupt("session without expires_at"))?,
                 last_used_at,
             })),
+            kind::MULTI_TOKEN => Ok(Self::MultiWorkspaceToken(MultiTokenRecord {
+                id: TokenId::parse(get_s(item, attr::ID)?).map_err(corrupt)?,
+                user_id: UserId::parse(get_s(item, attr::USER_ID)?).map_err(corrupt)?,
+                name: TokenName::parse(get_s(item, attr::NAME)?).map_err(corrupt)?,
+                prefix: get_s(item, attr::PREFIX)?.to_owned(),
+                role: TokenRole::parse(get_s(item, attr::ROLE)?).map_err(corrupt)?,
+                workspace_ids: workspace_ids(item)?,
+                created_at,
+                expires_at,
+                last_used_at,
+            })),
             _ => Err(StoreError::Corrupt("unknown credential kind")),
         }
+    }
+}
+
+fn workspace_ids(item: &Item) -> Result<Vec<WorkspaceId>, StoreError> {
+    let bad = || StoreError::Corrupt(attr::WORKSPACE_IDS);
+    item.get(attr::WORKSPACE_IDS)
+        .and_then(|v| v.as_l().ok())
+        .ok_or_else(bad)?
+        .iter()
+        .map(|v| {
+            v.as_s()
+                .ok()
+                .and_then(|w| WorkspaceId::parse(w).ok())
+                .ok_or_else(bad)
+        })
+        .collect()
+}
+
+/// A multi-workspace token's entry in the token list of `workspace`: what
+/// the list shows, with the token's expiry so TTL and the sweep remove it.
+pub(crate) fn token_grant_item(
+    hash: &CredentialHash,
+    token: &MultiTokenRecord,
+    workspace: &WorkspaceId,
+) -> Item {
+    let mut item = keys::token_grant(&token.id, workspace);
+    let mut put = |k: &str, v: AttributeValue| {
+        item.insert(k.to_owned(), v);
+    };
+    put(attr::KIND, s(kind::TOKEN_GRANT));
+    put(attr::ID, s(token.id.as_str()));
+    put(attr::WORKSPACE_ID, s(workspace.as_str()));
+    put(attr::USER_ID, s(token.user_id.as_str()));
+    put(attr::NAME, s(token.name.as_str()));
+    put(attr::PREFIX, s(&token.prefix));
+    put(attr::ROLE, s(Role::from(token.role).as_str()));
+    put(attr::CREATED_AT, n(token.created_at));
+    put(GSI1.hash.0, s(keys::workspace_tokens_partition(workspace)));
+    put(
+        GSI1.range.0,
+        s(keys::token_sort_key(token.created_at, &token.id)),
+    );
+    if let Some(at) = token.expires_at {
+        expiring(&mut item, hash, at);
+    }
+    item
+}
+
+impl FromItem for WorkspaceTokenRow {
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
+        if get_s(item, attr::KIND)? != kind::TOKEN_GRANT {
+            return match StoredCredential::from_item(item)? {
+                StoredCredential::ApiToken(token) => Ok(Self {
+                    kind: TokenKind::Workspace,
+                    token,
+                }),
+                _ => Err(StoreError::Corrupt("non-token item in a token list")),
+            };
+        }
+        Ok(Self {
+            kind: TokenKind::MultiWorkspace,
+            token: ApiTokenRecord {
+                id: TokenId::parse(get_s(item, attr::ID)?).map_err(corrupt)?,
+                workspace_id: WorkspaceId::parse(get_s(item, attr::WORKSPACE_ID)?)
+                    .map_err(corrupt)?,
+                name: TokenName::parse(get_s(item, attr::NAME)?).map_err(corrupt)?,
+                prefix: get_s(item, attr::PREFIX)?.to_owned(),
+                role: TokenRole::parse(get_s(item, attr::ROLE)?).map_err(corrupt)?,
+                created_by: Some(Creator::User(
+                    UserId::parse(get_s(item, attr::USER_ID)?).map_err(corrupt)?,
+                )),
+                created_at: get_n(item, attr::CREATED_AT)?,
+                expires_at: opt_n(item, attr::EXPIRES_AT)?,
+                last_used_at: None,
+            },
+        })
     }
 }
 

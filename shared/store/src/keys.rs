@@ -2,8 +2,9 @@
 //!
 //! | item | `pk` | `sk` | indexed by |
 //! |---|---|---|---|
-//! | credential | `CRED#<sha256 hex>` | `CRED` | `gsi1` (API tokens by workspace, sessions by user; newest first), `by_expiry` |
+//! | credential | `CRED#<sha256 hex>` | `CRED` | `gsi1` (API tokens by workspace; sessions and multi-workspace tokens by user; newest first), `by_expiry` |
 //! | id pointer | `TOKEN#<tok_… or ses_…>` | `TOKEN` | — |
+//! | multi-workspace token's entry in a workspace's list | `TOKEN#<tok_…>` | `WS#<ws_…>` | `gsi1` (with the workspace's tokens), `by_expiry` |
 //! | workspace | `WS#<ws_…>` | `META` | — |
 //! | membership | `WS#<ws_…>` | `USER#<user>` | `gsi1` (by user) |
 //! | device grant | `DEVICE#<sha256(device_code)>` | `DEVICE` | `by_expiry` |
@@ -16,7 +17,7 @@ use akua_core::credential::CredentialHash;
 use akua_core::device::UserCode;
 use akua_core::ids::{SessionId, TokenId, UserId, WorkspaceId};
 use akua_core::ports::StoreError;
-use akua_core::records::{ApiTokenRecord, SessionRecord, StoredCredential};
+use akua_core::records::{SessionRecord, StoredCredential};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::table::{EXPIRY_SHARDS, PK, SK};
@@ -29,6 +30,8 @@ pub type Item = HashMap<String, AttributeValue>;
 pub mod kind {
     pub const API_TOKEN: &str = "api_token";
     pub const SESSION: &str = "session";
+    pub const MULTI_TOKEN: &str = "multi_workspace_token";
+    pub const TOKEN_GRANT: &str = "token_grant";
     pub const DEVICE: &str = "device";
     pub const USER_CODE: &str = "user_code";
 }
@@ -38,6 +41,7 @@ pub fn kind_of(credential: &StoredCredential) -> &'static str {
     match credential {
         StoredCredential::ApiToken(_) => kind::API_TOKEN,
         StoredCredential::Session(_) => kind::SESSION,
+        StoredCredential::MultiWorkspaceToken(_) => kind::MULTI_TOKEN,
     }
 }
 
@@ -68,6 +72,12 @@ pub fn pointer(id: &str) -> Item {
     key(format!("TOKEN#{id}"), "TOKEN")
 }
 
+/// A multi-workspace token's entry in one covered workspace's token list:
+/// in its pointer's partition, so the token's items sit together.
+pub fn token_grant(token: &TokenId, workspace: &WorkspaceId) -> Item {
+    key(format!("TOKEN#{token}"), format!("WS#{workspace}"))
+}
+
 /// The partition of a workspace: its own item and its members.
 pub fn workspace_partition(workspace: &WorkspaceId) -> String {
     format!("WS#{workspace}")
@@ -96,8 +106,13 @@ pub fn workspace_tokens_partition(workspace: &WorkspaceId) -> String {
 
 /// A token's `gsi1sk`: creation time (zero-padded, so strings sort as
 /// numbers) then id, unique and ordered for newest-first lists.
-pub fn token_sort_key(token: &ApiTokenRecord) -> String {
-    format!("{:012}#{}", token.created_at.max(0), token.id)
+pub fn token_sort_key(created_at: i64, id: &TokenId) -> String {
+    format!("{:012}#{id}", created_at.max(0))
+}
+
+/// The `gsi1` partition listing a person's multi-workspace tokens.
+pub fn user_tokens_partition(user: &UserId) -> String {
+    format!("USER#{user}#TOKENS")
 }
 
 /// The `gsi1` partition listing a user's sessions.
@@ -120,7 +135,7 @@ pub fn check_after(list: List, after: Option<&str>) -> Result<(), StoreError> {
         return Ok(());
     };
     let valid = match list {
-        List::WorkspaceTokens => key.split_once('#').is_some_and(|(at, id)| {
+        List::WorkspaceTokens | List::UserTokens => key.split_once('#').is_some_and(|(at, id)| {
             at.len() == 12 && at.bytes().all(|b| b.is_ascii_digit()) && TokenId::parse(id).is_ok()
         }),
         List::UserSessions => key.split_once('#').is_some_and(|(at, id)| {
@@ -144,6 +159,7 @@ pub fn check_after(list: List, after: Option<&str>) -> Result<(), StoreError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum List {
     WorkspaceTokens,
+    UserTokens,
     UserSessions,
     Members,
     UserMemberships,

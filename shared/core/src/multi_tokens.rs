@@ -1,0 +1,174 @@
+//! A person's multi-workspace API tokens (DESIGN §1: "a broad credential …
+//! or a multi-workspace token"): one machine secret for several of the
+//! person's workspaces, chosen per request with `Akua-Context`. It acts as
+//! its owner, never above its role cap, and only where the owner is still a
+//! member: the authorizer reads the membership on every request.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::api_error::ApiError;
+use crate::credential::Revealed;
+use crate::ids::{TokenId, TokenName, TokenRole, WorkspaceId};
+use crate::issue::{self, NewMultiToken};
+use crate::paging::{self, Page};
+use crate::policy::{self, Action};
+use crate::ports::CredentialStore;
+use crate::principal::Principal;
+use crate::records::{MultiTokenRecord, StoredCredential};
+use crate::tokens::check_expires_at;
+
+/// At most this many workspaces per token: every one is checked at
+/// creation and written as an entry in that workspace's token list, in one
+/// transaction.
+pub const MAX_WORKSPACES: usize = 20;
+
+/// `POST /v1/me/api_tokens`.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMultiTokenRequest {
+    /// 1–100 characters, not only whitespace, no control characters.
+    #[schema(value_type = String, min_length = 1, max_length = 100)]
+    pub name: TokenName,
+    /// 1–20 distinct workspaces, each one the caller belongs to.
+    #[schema(value_type = Vec<String>, min_items = 1, max_items = 20)]
+    pub workspace_ids: Vec<WorkspaceId>,
+    /// The highest role the token acts with (`admin`, the default, or
+    /// `member`); in each workspace it never exceeds the owner's own role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<TokenRole>,
+    /// Unix seconds, in the future, at most 5 years ahead; `null` or absent
+    /// for a token that never expires.
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+}
+
+/// The one response that carries the new token's plaintext.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CreatedMultiToken {
+    pub id: String,
+    pub name: String,
+    #[schema(value_type = String, example = "sk_akua_…")]
+    pub token: Revealed,
+    pub prefix: String,
+    pub role: TokenRole,
+    pub workspace_ids: Vec<String>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+/// One of the caller's multi-workspace tokens: never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MultiTokenSummary {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub role: TokenRole,
+    pub workspace_ids: Vec<String>,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub expires_at: Option<i64>,
+}
+
+impl From<MultiTokenRecord> for MultiTokenSummary {
+    fn from(t: MultiTokenRecord) -> Self {
+        Self {
+            id: t.id.into(),
+            name: t.name.into(),
+            prefix: t.prefix,
+            role: t.role,
+            workspace_ids: t.workspace_ids.into_iter().map(String::from).collect(),
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            expires_at: t.expires_at,
+        }
+    }
+}
+
+/// Creates a multi-workspace token for the calling person.
+pub async fn create(
+    store: &impl CredentialStore,
+    caller: &Principal,
+    request: CreateMultiTokenRequest,
+    now: i64,
+) -> Result<CreatedMultiToken, ApiError> {
+    let user = policy::require_person(caller, Action::ManageOwnTokens)?;
+    let field = "workspace_ids";
+    let count = request.workspace_ids.len();
+    if !(1..=MAX_WORKSPACES).contains(&count) {
+        return Err(ApiError::validation(field, "must list 1 to 20 workspaces"));
+    }
+    let distinct: HashSet<_> = request.workspace_ids.iter().collect();
+    if distinct.len() != count {
+        return Err(ApiError::validation(field, "must not repeat a workspace"));
+    }
+    check_expires_at(request.expires_at, now)?;
+    for ws in &request.workspace_ids {
+        if store.membership(ws, user).await?.is_none() {
+            // The same answer whether or not the workspace exists.
+            return Err(ApiError::validation(
+                field,
+                "must list only workspaces you belong to",
+            ));
+        }
+    }
+    let new = NewMultiToken {
+        user_id: user.clone(),
+        name: request.name,
+        role: request.role.unwrap_or(TokenRole::Admin),
+        workspace_ids: request.workspace_ids,
+        expires_at: request.expires_at,
+    };
+    let (token, record) = issue::multi_token(store, new, now).await?;
+    Ok(CreatedMultiToken {
+        id: record.id.to_string(),
+        name: record.name.into(),
+        token: Revealed::new(token.expose()),
+        prefix: record.prefix,
+        role: record.role,
+        workspace_ids: record.workspace_ids.into_iter().map(String::from).collect(),
+        created_at: record.created_at,
+        expires_at: record.expires_at,
+    })
+}
+
+/// The caller's multi-workspace tokens, newest first.
+pub async fn list(
+    store: &impl CredentialStore,
+    caller: &Principal,
+    limit: usize,
+    cursor: Option<&str>,
+) -> Result<Page<MultiTokenSummary>, ApiError> {
+    let user = policy::require_person(caller, Action::ManageOwnTokens)?;
+    let scope = format!("tokens:{user}");
+    let after = paging::after(cursor, &scope)?;
+    let listed = store
+        .list_user_tokens(user, limit, after.as_deref())
+        .await?;
+    Ok(listed.into_page(&scope, MultiTokenSummary::from))
+}
+
+/// Revokes one of the caller's multi-workspace tokens. Another person's
+/// token, a workspace token, an unknown id and a malformed one are the same
+/// 404.
+pub async fn revoke(
+    store: &impl CredentialStore,
+    caller: &Principal,
+    id: &str,
+) -> Result<(), ApiError> {
+    let user = policy::require_person(caller, Action::ManageOwnTokens)?;
+    let not_found = || ApiError::NotFound("API token");
+    let id = TokenId::parse(id).map_err(|_| not_found())?;
+    let pointer = store.pointer(id.as_str()).await?.ok_or_else(not_found)?;
+    match store.credential(&pointer.hash).await? {
+        Some(StoredCredential::MultiWorkspaceToken(t)) if t.user_id == *user => {
+            if store.delete_multi_token(&pointer.hash, &t).await? {
+                Ok(())
+            } else {
+                Err(not_found())
+            }
+        }
+        _ => Err(not_found()),
+    }
+}
