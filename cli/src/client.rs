@@ -21,7 +21,7 @@ use akua_core::device::{AccessToken, DEVICE_GRANT_TYPE, DeviceAuthorization};
 use akua_core::multi_tokens::{CreateMultiTokenRequest, CreatedMultiToken, MultiTokenSummary};
 use akua_core::paging::Page;
 use akua_core::sessions::{Ended, SessionSummary, SessionView, Whoami};
-use akua_core::tokens::{CreateApiTokenRequest, CreatedToken, TokenSummary};
+use akua_core::tokens::{CreateApiTokenRequest, CreatedApiToken, TokenSummary};
 use akua_core::workspaces::{CreateWorkspaceRequest, WorkspaceView};
 
 use crate::credential::Credential;
@@ -300,7 +300,7 @@ impl Client {
     }
 
     /// `POST /api_tokens`.
-    pub async fn create_token(&self, body: &CreateApiTokenRequest) -> Result<CreatedToken> {
+    pub async fn create_token(&self, body: &CreateApiTokenRequest) -> Result<CreatedApiToken> {
         self.json(self.authed(Method::POST, &["api_tokens"])?.json(body))
             .await
     }

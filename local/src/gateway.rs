@@ -57,11 +57,23 @@ impl Gateway {
         if candidates.is_empty() {
             return error(ApiError::NotFound("route"));
         }
+        // RFC 9110 §15.5.6: a 405 lists the methods the resource has.
+        let allow = candidates
+            .iter()
+            .map(|(r, _)| r.method.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         let Some((route, params)) = candidates
             .into_iter()
             .find(|(r, _)| r.method == parts.method)
         else {
-            return error(ApiError::MethodNotAllowed);
+            let mut response = error(ApiError::MethodNotAllowed);
+            if let Ok(value) = axum::http::HeaderValue::from_str(&allow) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::ALLOW, value);
+            }
+            return response;
         };
         let method_arn = format!(
             "arn:aws:execute-api:local:{ACCOUNT}:{API_ID}/{STAGE}/{}{}",

@@ -10,7 +10,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{self, InfoBuilder};
 
 /// Serves the document.
-#[utoipa::path(get, path = "/v1/openapi.json", tag = "Meta",
+#[utoipa::path(get, path = "/v1/openapi.json", operation_id = "meta.openapi", tag = "Meta",
     responses((status = 200, description = "This OpenAPI document", content_type = "application/json")))]
 async fn openapi_json() -> Json<openapi::OpenApi> {
     Json(document())
@@ -20,6 +20,9 @@ async fn openapi_json() -> Json<openapi::OpenApi> {
 #[derive(OpenApi)]
 #[openapi(paths(openapi_json))]
 pub struct ApiDoc;
+
+/// The prefix every route shares, the document's one `servers` entry.
+pub const API_BASE: &str = "/v1";
 
 /// The whole API's OpenAPI document.
 pub fn document() -> openapi::OpenApi {
@@ -36,6 +39,22 @@ pub fn document() -> openapi::OpenApi {
              workspace with `Akua-Context: ws_…`. Errors use `{\"error\": {\"code\", \"message\"}}`.",
         ))
         .build();
+    // Paths are relative to the one server, `/v1` under the deployment's
+    // base URL (the API Gateway stage, a custom domain, or akua-local), so a
+    // generated client is pointed at that base and nothing else.
+    doc.servers = Some(vec![
+        openapi::server::ServerBuilder::new()
+            .url(API_BASE)
+            .description(Some("This deployment's API, relative to its base URL"))
+            .build(),
+    ]);
+    doc.paths.paths = std::mem::take(&mut doc.paths.paths)
+        .into_iter()
+        .map(|(path, item)| match path.strip_prefix(API_BASE) {
+            Some(rest) => (rest.to_owned(), item),
+            None => (path, item),
+        })
+        .collect();
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",

@@ -52,6 +52,35 @@ impl IntoResponse for Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// A response that carries a secret (a new token's plaintext): never kept
+/// by a cache on the way (`Cache-Control: no-store`, RFC 9111 §5.2.2.5;
+/// RFC 6749 §5.1 for token endpoints).
+#[derive(Debug)]
+pub struct Secret<T>(StatusCode, T);
+
+impl<T> Secret<T> {
+    /// `201 Created`.
+    pub fn created(body: T) -> Self {
+        Self(StatusCode::CREATED, body)
+    }
+
+    /// `200 OK`.
+    pub fn ok(body: T) -> Self {
+        Self(StatusCode::OK, body)
+    }
+}
+
+impl<T: serde::Serialize> IntoResponse for Secret<T> {
+    fn into_response(self) -> Response {
+        (
+            self.0,
+            [(header::CACHE_CONTROL, "no-store")],
+            axum::Json(self.1),
+        )
+            .into_response()
+    }
+}
+
 /// The authorizer's context as API Gateway delivers it: REST APIs flatten it
 /// into `requestContext.authorizer`, HTTP APIs nest it under `lambda`.
 fn authorizer_fields(

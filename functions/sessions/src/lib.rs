@@ -19,9 +19,9 @@
 use akua_core::api_error::ErrorBody;
 use akua_core::clock;
 use akua_core::device::{self, AccessToken, DeviceAuthorization, DeviceConfig, OAuthError, Params};
-use akua_core::paging::{Page, page_limit};
-use akua_core::sessions::{self, Ended, SessionSummary, SessionView, Whoami};
-use akua_http::{Caller, JsonBody, ListQuery, Result};
+use akua_core::paging::page_limit;
+use akua_core::sessions::{self, Ended, SessionList, SessionView, Whoami};
+use akua_http::{Caller, JsonBody, ListQuery, Result, Secret};
 use akua_store::DynamoStore;
 use axum::body::Bytes;
 use axum::extract::{FromRef, Path, State};
@@ -53,16 +53,6 @@ impl IntoResponse for OAuth {
     }
 }
 
-/// A successful token-endpoint answer; never cached.
-fn no_store<T: serde::Serialize>(body: T) -> Response {
-    (
-        StatusCode::OK,
-        [(header::CACHE_CONTROL, "no-store")],
-        Json(body),
-    )
-        .into_response()
-}
-
 /// Reads OAuth parameters from a form (RFC 8628 §3.1) or a JSON object of
 /// strings. Anything else is `invalid_request`.
 fn params(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Params, OAuthError> {
@@ -92,7 +82,7 @@ fn params(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Params, OAuth
 }
 
 /// Start a device login (RFC 8628 §3.1). Form or JSON body: `client_id`, optional `scope`.
-#[utoipa::path(post, path = "/v1/auth/device/code", tag = "Sessions",
+#[utoipa::path(post, path = "/v1/auth/device/code", operation_id = "auth.device.code", tag = "Sessions",
     request_body(content = std::collections::HashMap<String, String>, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "Device authorization", body = DeviceAuthorization), (status = 400, description = "invalid_request or invalid_client", body = OAuthError)))]
 async fn device_code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -101,13 +91,13 @@ async fn device_code(State(state): State<AppState>, headers: HeaderMap, body: By
         Err(e) => Err(e),
     };
     match result {
-        Ok(authorization) => no_store(authorization),
+        Ok(authorization) => Secret::ok(authorization).into_response(),
         Err(e) => OAuth(e).into_response(),
     }
 }
 
 /// Poll for the session token (RFC 8628 §3.4). Form or JSON body: `grant_type`, `device_code`, `client_id`.
-#[utoipa::path(post, path = "/v1/auth/device/token", tag = "Sessions",
+#[utoipa::path(post, path = "/v1/auth/device/token", operation_id = "auth.device.token", tag = "Sessions",
     request_body(content = std::collections::HashMap<String, String>, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "The new session token", body = AccessToken),
         (status = 400, description = "authorization_pending, slow_down, access_denied, expired_token, invalid_grant, invalid_request, unsupported_grant_type", body = OAuthError)))]
@@ -121,7 +111,7 @@ async fn device_token(
         Err(e) => Err(e),
     };
     match result {
-        Ok(token) => no_store(token),
+        Ok(token) => Secret::ok(token).into_response(),
         Err(e) => OAuth(e).into_response(),
     }
 }
@@ -140,7 +130,7 @@ pub struct Answered {
 }
 
 /// Approve a device login as the signed-in user (session or JWT).
-#[utoipa::path(post, path = "/v1/auth/device/approve", tag = "Sessions", request_body = AnswerBody,
+#[utoipa::path(post, path = "/v1/auth/device/approve", operation_id = "auth.device.approve", tag = "Sessions", request_body = AnswerBody,
     responses((status = 200, description = "Approved", body = Answered), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a user credential", body = ErrorBody),
         (status = 404, description = "Unknown or expired code", body = ErrorBody), (status = 409, description = "Already used", body = ErrorBody), (status = 429, description = "Too many unknown codes", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -154,7 +144,7 @@ async fn approve(
 }
 
 /// Deny a device login as the signed-in user (session or JWT).
-#[utoipa::path(post, path = "/v1/auth/device/deny", tag = "Sessions", request_body = AnswerBody,
+#[utoipa::path(post, path = "/v1/auth/device/deny", operation_id = "auth.device.deny", tag = "Sessions", request_body = AnswerBody,
     responses((status = 200, description = "Denied", body = Answered), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a user credential", body = ErrorBody),
         (status = 404, description = "Unknown or expired code", body = ErrorBody), (status = 409, description = "Already used", body = ErrorBody), (status = 429, description = "Too many unknown codes", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -168,7 +158,7 @@ async fn deny(
 }
 
 /// The calling session.
-#[utoipa::path(get, path = "/v1/auth/session", tag = "Sessions",
+#[utoipa::path(get, path = "/v1/auth/session", operation_id = "auth.session.get", tag = "Sessions",
     responses((status = 200, description = "The session", body = SessionView), (status = 400, description = "Not a session token", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn session(
@@ -179,7 +169,7 @@ async fn session(
 }
 
 /// Extend the calling session to a year from now.
-#[utoipa::path(post, path = "/v1/auth/session/refresh", tag = "Sessions",
+#[utoipa::path(post, path = "/v1/auth/session/refresh", operation_id = "auth.session.refresh", tag = "Sessions",
     responses((status = 200, description = "The extended session", body = SessionView), (status = 400, description = "Not a session token", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn refresh(
@@ -192,7 +182,7 @@ async fn refresh(
 }
 
 /// Log out: the session is deleted and fails on the very next request.
-#[utoipa::path(delete, path = "/v1/auth/session", tag = "Sessions",
+#[utoipa::path(delete, path = "/v1/auth/session", operation_id = "auth.session.logout", tag = "Sessions",
     responses((status = 204, description = "Logged out"), (status = 400, description = "Not a session token", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn logout(State(store): State<DynamoStore>, Caller(caller): Caller) -> Result<StatusCode> {
@@ -201,13 +191,13 @@ async fn logout(State(store): State<DynamoStore>, Caller(caller): Caller) -> Res
 }
 
 /// The caller's sessions, newest first: where they are signed in.
-#[utoipa::path(get, path = "/v1/auth/sessions", tag = "Sessions",
+#[utoipa::path(get, path = "/v1/auth/sessions", operation_id = "auth.sessions.list", tag = "Sessions",
     params(
         ("limit" = Option<i64>, Query, description = "1–100, default 50"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
     ),
     responses(
-        (status = 200, description = "A page of sessions", body = Page<SessionSummary>),
+        (status = 200, description = "A page of sessions", body = SessionList),
         (status = 400, description = "Invalid cursor", body = ErrorBody),
         (status = 401, description = "No valid credential", body = ErrorBody),
         (status = 403, description = "Not a person (an API token)", body = ErrorBody),
@@ -218,7 +208,7 @@ async fn list_sessions(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
     query: ListQuery,
-) -> Result<Json<Page<SessionSummary>>> {
+) -> Result<Json<SessionList>> {
     let limit = page_limit(query.limit)?;
     let page = sessions::list(
         &store,
@@ -228,11 +218,11 @@ async fn list_sessions(
         clock::now(),
     )
     .await?;
-    Ok(Json(page))
+    Ok(Json(page.into()))
 }
 
 /// End every session of the caller but the one making this request.
-#[utoipa::path(delete, path = "/v1/auth/sessions", tag = "Sessions",
+#[utoipa::path(delete, path = "/v1/auth/sessions", operation_id = "auth.sessions.revokeOthers", tag = "Sessions",
     responses(
         (status = 200, description = "How many sessions were ended", body = Ended),
         (status = 401, description = "No valid credential", body = ErrorBody),
@@ -247,7 +237,7 @@ async fn end_other_sessions(
 }
 
 /// End one of the caller's sessions: it fails on the very next request.
-#[utoipa::path(delete, path = "/v1/auth/sessions/{id}", tag = "Sessions",
+#[utoipa::path(delete, path = "/v1/auth/sessions/{id}", operation_id = "auth.sessions.revoke", tag = "Sessions",
     params(("id" = String, Path, description = "`ses_…`")),
     responses(
         (status = 204, description = "Ended"),
@@ -266,7 +256,7 @@ async fn end_session(
 }
 
 /// The credential as the authorizer resolved it, honouring `Akua-Context`.
-#[utoipa::path(get, path = "/v1/auth/whoami", tag = "Sessions",
+#[utoipa::path(get, path = "/v1/auth/whoami", operation_id = "auth.whoami", tag = "Sessions",
     params(("Akua-Context" = Option<String>, Header, description = "Workspace to resolve")),
     responses((status = 200, description = "Who is calling", body = Whoami), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a member of Akua-Context", body = ErrorBody)),
     security(("bearer" = [])))]

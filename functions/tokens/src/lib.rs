@@ -14,12 +14,10 @@
 
 use akua_core::api_error::ErrorBody;
 use akua_core::clock;
-use akua_core::multi_tokens::{
-    self, CreateMultiTokenRequest, CreatedMultiToken, MultiTokenSummary,
-};
-use akua_core::paging::{Page, page_limit};
-use akua_core::tokens::{self, CreateApiTokenRequest, CreatedToken, TokenSummary};
-use akua_http::{Caller, JsonBody, ListQuery, Result};
+use akua_core::multi_tokens::{self, CreateMultiTokenRequest, CreatedMultiToken, MultiTokenList};
+use akua_core::paging::page_limit;
+use akua_core::tokens::{self, ApiTokenList, CreateApiTokenRequest, CreatedApiToken};
+use akua_http::{Caller, JsonBody, ListQuery, Result, Secret};
 use akua_store::DynamoStore;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -27,11 +25,11 @@ use axum::routing::{delete, post};
 use axum::{Json, Router};
 
 /// Create a workspace API token. The plaintext `token` is in this response only.
-#[utoipa::path(post, path = "/v1/api_tokens", tag = "API tokens",
+#[utoipa::path(post, path = "/v1/api_tokens", operation_id = "apiTokens.create", tag = "API tokens",
     request_body = CreateApiTokenRequest,
     params(("Akua-Context" = Option<String>, Header, description = "Workspace (needed for a session or JWT)")),
     responses(
-        (status = 201, description = "Created", body = CreatedToken),
+        (status = 201, description = "Created", body = CreatedApiToken),
         (status = 400, description = "Unreadable body", body = ErrorBody),
         (status = 401, description = "No valid credential", body = ErrorBody),
         (status = 403, description = "No workspace, or not owner/admin", body = ErrorBody),
@@ -42,20 +40,20 @@ async fn create(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
     JsonBody(request): JsonBody<CreateApiTokenRequest>,
-) -> Result<(StatusCode, Json<CreatedToken>)> {
+) -> Result<Secret<CreatedApiToken>> {
     let created = tokens::create(&store, &caller, request, clock::now()).await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok(Secret::created(created))
 }
 
 /// List the workspace's API tokens, newest first.
-#[utoipa::path(get, path = "/v1/api_tokens", tag = "API tokens",
+#[utoipa::path(get, path = "/v1/api_tokens", operation_id = "apiTokens.list", tag = "API tokens",
     params(
         ("limit" = Option<i64>, Query, description = "1–100, default 50"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
         ("Akua-Context" = Option<String>, Header, description = "Workspace (needed for a session or JWT)"),
     ),
     responses(
-        (status = 200, description = "A page of tokens", body = Page<TokenSummary>),
+        (status = 200, description = "A page of tokens", body = ApiTokenList),
         (status = 400, description = "Invalid cursor", body = ErrorBody),
         (status = 401, description = "No valid credential", body = ErrorBody),
         (status = 403, description = "No workspace", body = ErrorBody),
@@ -66,15 +64,14 @@ async fn list(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
     query: ListQuery,
-) -> Result<Json<Page<TokenSummary>>> {
+) -> Result<Json<ApiTokenList>> {
     let limit = page_limit(query.limit)?;
-    Ok(Json(
-        tokens::list(&store, &caller, limit, query.cursor.as_deref()).await?,
-    ))
+    let page = tokens::list(&store, &caller, limit, query.cursor.as_deref()).await?;
+    Ok(Json(page.into()))
 }
 
 /// Revoke a token: it fails on the very next request and cannot be recovered.
-#[utoipa::path(delete, path = "/v1/api_tokens/{id}", tag = "API tokens",
+#[utoipa::path(delete, path = "/v1/api_tokens/{id}", operation_id = "apiTokens.revoke", tag = "API tokens",
     params(
         ("id" = String, Path, description = "`tok_…`"),
         ("Akua-Context" = Option<String>, Header, description = "Workspace (needed for a session or JWT)"),
@@ -98,7 +95,7 @@ async fn revoke(
 /// Create a multi-workspace API token for yourself (a person): one secret
 /// for several of your workspaces, chosen per request with `Akua-Context`.
 /// The plaintext `token` is in this response only.
-#[utoipa::path(post, path = "/v1/me/api_tokens", tag = "API tokens",
+#[utoipa::path(post, path = "/v1/me/api_tokens", operation_id = "me.apiTokens.create", tag = "API tokens",
     request_body = CreateMultiTokenRequest,
     responses(
         (status = 201, description = "Created", body = CreatedMultiToken),
@@ -112,19 +109,19 @@ async fn create_mine(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
     JsonBody(request): JsonBody<CreateMultiTokenRequest>,
-) -> Result<(StatusCode, Json<CreatedMultiToken>)> {
+) -> Result<Secret<CreatedMultiToken>> {
     let created = multi_tokens::create(&store, &caller, request, clock::now()).await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok(Secret::created(created))
 }
 
 /// List your multi-workspace API tokens, newest first.
-#[utoipa::path(get, path = "/v1/me/api_tokens", tag = "API tokens",
+#[utoipa::path(get, path = "/v1/me/api_tokens", operation_id = "me.apiTokens.list", tag = "API tokens",
     params(
         ("limit" = Option<i64>, Query, description = "1–100, default 50"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
     ),
     responses(
-        (status = 200, description = "A page of your tokens", body = Page<MultiTokenSummary>),
+        (status = 200, description = "A page of your tokens", body = MultiTokenList),
         (status = 400, description = "Invalid cursor", body = ErrorBody),
         (status = 401, description = "No valid credential", body = ErrorBody),
         (status = 403, description = "Not a person (an API token)", body = ErrorBody),
@@ -135,15 +132,14 @@ async fn list_mine(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
     query: ListQuery,
-) -> Result<Json<Page<MultiTokenSummary>>> {
+) -> Result<Json<MultiTokenList>> {
     let limit = page_limit(query.limit)?;
-    Ok(Json(
-        multi_tokens::list(&store, &caller, limit, query.cursor.as_deref()).await?,
-    ))
+    let page = multi_tokens::list(&store, &caller, limit, query.cursor.as_deref()).await?;
+    Ok(Json(page.into()))
 }
 
 /// Revoke one of your multi-workspace API tokens: it fails on the very next request.
-#[utoipa::path(delete, path = "/v1/me/api_tokens/{id}", tag = "API tokens",
+#[utoipa::path(delete, path = "/v1/me/api_tokens/{id}", operation_id = "me.apiTokens.revoke", tag = "API tokens",
     params(("id" = String, Path, description = "`tok_…`")),
     responses(
         (status = 204, description = "Revoked"),

@@ -13,9 +13,10 @@
 
 use akua_core::api_error::ErrorBody;
 use akua_core::clock;
-use akua_core::paging::{Page, page_limit};
+use akua_core::paging::page_limit;
 use akua_core::workspaces::{
-    self, AddMemberRequest, ChangeRoleRequest, CreateWorkspaceRequest, MemberView, WorkspaceView,
+    self, AddMemberRequest, ChangeRoleRequest, CreateWorkspaceRequest, MemberList, MemberView,
+    WorkspaceList, WorkspaceView,
 };
 use akua_http::{Caller, JsonBody, ListQuery, Result};
 use akua_store::DynamoStore;
@@ -25,7 +26,7 @@ use axum::routing::{get, patch};
 use axum::{Json, Router};
 
 /// Create a workspace; the caller becomes its owner.
-#[utoipa::path(post, path = "/v1/workspaces", tag = "Workspaces", request_body = CreateWorkspaceRequest,
+#[utoipa::path(post, path = "/v1/workspaces", operation_id = "workspaces.create", tag = "Workspaces", request_body = CreateWorkspaceRequest,
     responses((status = 201, description = "Created", body = WorkspaceView), (status = 400, description = "Unreadable body", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody),
         (status = 403, description = "An API token cannot create workspaces", body = ErrorBody), (status = 422, description = "Invalid name", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -39,40 +40,39 @@ async fn create(
 }
 
 /// The caller's workspaces (only the request's workspace when it has one).
-#[utoipa::path(get, path = "/v1/workspaces", tag = "Workspaces",
+#[utoipa::path(get, path = "/v1/workspaces", operation_id = "workspaces.list", tag = "Workspaces",
     params(("limit" = Option<i64>, Query, description = "1–100, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
-    responses((status = 200, description = "A page of workspaces", body = Page<WorkspaceView>), (status = 400, description = "Invalid cursor", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 422, description = "Invalid limit", body = ErrorBody)),
+    responses((status = 200, description = "A page of workspaces", body = WorkspaceList), (status = 400, description = "Invalid cursor", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 422, description = "Invalid limit", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn list(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
     query: ListQuery,
-) -> Result<Json<Page<WorkspaceView>>> {
+) -> Result<Json<WorkspaceList>> {
     let limit = page_limit(query.limit)?;
-    Ok(Json(
-        workspaces::list(&store, &caller, limit, query.cursor.as_deref()).await?,
-    ))
+    let page = workspaces::list(&store, &caller, limit, query.cursor.as_deref()).await?;
+    Ok(Json(page.into()))
 }
 
 /// A workspace's members (any member may list).
-#[utoipa::path(get, path = "/v1/workspaces/{id}/members", tag = "Workspaces",
+#[utoipa::path(get, path = "/v1/workspaces/{id}/members", operation_id = "workspaces.members.list", tag = "Workspaces",
     params(("id" = String, Path, description = "`ws_…`"), ("limit" = Option<i64>, Query, description = "1–100, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
-    responses((status = 200, description = "A page of members", body = Page<MemberView>), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Akua-Context differs from the path", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody)),
+    responses((status = 200, description = "A page of members", body = MemberList), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Akua-Context differs from the path", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn members(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
     Path(id): Path<String>,
     query: ListQuery,
-) -> Result<Json<Page<MemberView>>> {
+) -> Result<Json<MemberList>> {
     let limit = page_limit(query.limit)?;
     let page =
         workspaces::list_members(&store, &caller, &id, limit, query.cursor.as_deref()).await?;
-    Ok(Json(page))
+    Ok(Json(page.into()))
 }
 
 /// Add a member as `admin` or `member` (owner or admin).
-#[utoipa::path(post, path = "/v1/workspaces/{id}/members", tag = "Workspaces", request_body = AddMemberRequest,
+#[utoipa::path(post, path = "/v1/workspaces/{id}/members", operation_id = "workspaces.members.add", tag = "Workspaces", request_body = AddMemberRequest,
     params(("id" = String, Path, description = "`ws_…`")),
     responses((status = 201, description = "Added", body = MemberView), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner or admin", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody), (status = 409, description = "Already a member", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -87,7 +87,7 @@ async fn add_member(
 }
 
 /// Change a member's role (owner only; the last owner cannot be demoted).
-#[utoipa::path(patch, path = "/v1/workspaces/{id}/members/{user_id}", tag = "Workspaces", request_body = ChangeRoleRequest,
+#[utoipa::path(patch, path = "/v1/workspaces/{id}/members/{user_id}", operation_id = "workspaces.members.update", tag = "Workspaces", request_body = ChangeRoleRequest,
     params(("id" = String, Path, description = "`ws_…`"), ("user_id" = String, Path, description = "The member")),
     responses((status = 200, description = "Changed", body = MemberView), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner", body = ErrorBody), (status = 404, description = "No such member", body = ErrorBody), (status = 409, description = "Last owner", body = ErrorBody), (status = 422, description = "Invalid role", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -103,7 +103,7 @@ async fn change_role(
 }
 
 /// Remove a member (owner or admin, or the member themself; never the last owner).
-#[utoipa::path(delete, path = "/v1/workspaces/{id}/members/{user_id}", tag = "Workspaces",
+#[utoipa::path(delete, path = "/v1/workspaces/{id}/members/{user_id}", operation_id = "workspaces.members.remove", tag = "Workspaces",
     params(("id" = String, Path, description = "`ws_…`"), ("user_id" = String, Path, description = "The member")),
     responses((status = 204, description = "Removed"), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs a higher role", body = ErrorBody), (status = 404, description = "No such member", body = ErrorBody), (status = 409, description = "Last owner", body = ErrorBody)),
     security(("bearer" = [])))]

@@ -55,6 +55,7 @@ pub struct CreatedMultiToken {
     pub role: TokenRole,
     pub workspace_ids: Vec<String>,
     pub created_at: i64,
+    #[schema(required = true)]
     pub expires_at: Option<i64>,
 }
 
@@ -67,7 +68,9 @@ pub struct MultiTokenSummary {
     pub role: TokenRole,
     pub workspace_ids: Vec<String>,
     pub created_at: i64,
+    #[schema(required = true)]
     pub last_used_at: Option<i64>,
+    #[schema(required = true)]
     pub expires_at: Option<i64>,
 }
 
@@ -172,3 +175,8 @@ pub async fn revoke(
         _ => Err(not_found()),
     }
 }
+
+crate::named_list!(
+    /// A page of the caller's multi-workspace tokens, newest first.
+    MultiTokenList of MultiTokenSummary
+);

@@ -29,6 +29,36 @@ impl<T> Page<T> {
     }
 }
 
+/// Declares a list type of the API document (`ApiTokenList`, …): the JSON
+/// of a [`Page`] of `$item`, every key required, under the name generated
+/// clients use. Handlers answer with it, so what is served is what is
+/// documented.
+#[macro_export]
+macro_rules! named_list {
+    ($(#[$doc:meta])* $name:ident of $item:ty) => {
+        $(#[$doc])*
+        #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub data: Vec<$item>,
+            /// More rows follow this page.
+            pub has_more: bool,
+            /// Pass as `cursor` for the next page; null on the last one.
+            #[schema(required = true)]
+            pub next_cursor: Option<String>,
+        }
+
+        impl From<$crate::paging::Page<$item>> for $name {
+            fn from(page: $crate::paging::Page<$item>) -> Self {
+                Self {
+                    data: page.data,
+                    has_more: page.has_more,
+                    next_cursor: page.next_cursor,
+                }
+            }
+        }
+    };
+}
+
 /// `limit` checked against 1–100 (default 50).
 pub fn page_limit(limit: Option<i64>) -> Result<usize, ApiError> {
     match limit {

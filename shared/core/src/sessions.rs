@@ -22,6 +22,7 @@ pub struct SessionView {
     pub user_id: String,
     pub created_at: i64,
     pub expires_at: i64,
+    #[schema(required = true)]
     pub last_used_at: Option<i64>,
 }
 
@@ -41,10 +42,15 @@ impl From<SessionRecord> for SessionView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Whoami {
     pub credential: CredentialKind,
+    #[schema(required = true)]
     pub user_id: Option<String>,
+    #[schema(required = true)]
     pub workspace_id: Option<String>,
+    #[schema(required = true)]
     pub role: Option<Role>,
+    #[schema(required = true)]
     pub token_id: Option<String>,
+    #[schema(required = true)]
     pub expires_at: Option<i64>,
 }
 
@@ -132,6 +138,7 @@ pub struct SessionSummary {
     pub id: String,
     pub client: SessionClient,
     pub created_at: i64,
+    #[schema(required = true)]
     pub last_used_at: Option<i64>,
     pub expires_at: i64,
     /// The session making this request.
@@ -241,3 +248,8 @@ pub async fn revoke_others(
     }
     Ok(Ended { revoked })
 }
+
+crate::named_list!(
+    /// A page of the caller's sessions, newest first.
+    SessionList of SessionSummary
+);

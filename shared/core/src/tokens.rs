@@ -38,7 +38,7 @@ pub struct CreateApiTokenRequest {
 
 /// The one response that carries a token's plaintext.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct CreatedToken {
+pub struct CreatedApiToken {
     pub id: String,
     pub workspace_id: String,
     pub name: String,
@@ -47,11 +47,13 @@ pub struct CreatedToken {
     pub prefix: String,
     pub role: TokenRole,
     pub created_at: i64,
+    #[schema(required = true)]
     pub expires_at: Option<i64>,
 }
 
-/// A token as listed: never the secret.
+/// A token as listed: never the secret. `ApiToken` in the API document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = ApiToken)]
 pub struct TokenSummary {
     pub id: String,
     /// `workspace`, or `multi_workspace` for a person's token covering this
@@ -65,9 +67,12 @@ pub struct TokenSummary {
     /// Who made it: `{"type": "user", "id": "usr_…"}` or
     /// `{"type": "api_token", "id": "tok_…"}`; null for tokens made before
     /// this was recorded.
+    #[schema(required = true)]
     pub created_by: Option<Creator>,
     pub created_at: i64,
+    #[schema(required = true)]
     pub last_used_at: Option<i64>,
+    #[schema(required = true)]
     pub expires_at: Option<i64>,
 }
 
@@ -114,7 +119,7 @@ pub async fn create(
     caller: &Principal,
     request: CreateApiTokenRequest,
     now: i64,
-) -> Result<CreatedToken, ApiError> {
+) -> Result<CreatedApiToken, ApiError> {
     let scope = policy::require_scope(caller, Action::CreateToken)?;
     let role = request.role.unwrap_or(TokenRole::Admin);
     let expires_at = policy::Ceiling::of(caller, &scope).admit(role.into(), request.expires_at)?;
@@ -127,7 +132,7 @@ pub async fn create(
         expires_at,
     };
     let (token, record) = issue::api_token(store, new, now).await?;
-    Ok(CreatedToken {
+    Ok(CreatedApiToken {
         id: record.id.to_string(),
         workspace_id: record.workspace_id.to_string(),
         name: record.name.into(),
@@ -178,3 +183,8 @@ pub async fn revoke(
     };
     if deleted { Ok(()) } else { Err(not_found) }
 }
+
+crate::named_list!(
+    /// A page of a workspace's API tokens, newest first.
+    ApiTokenList of TokenSummary
+);

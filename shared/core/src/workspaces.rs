@@ -238,3 +238,13 @@ pub async fn remove_member(
         )),
     }
 }
+
+crate::named_list!(
+    /// A page of the caller's workspaces.
+    WorkspaceList of WorkspaceView
+);
+
+crate::named_list!(
+    /// A page of a workspace's members, in user-id order.
+    MemberList of MemberView
+);

@@ -1,0 +1,155 @@
+//! The served OpenAPI document as a contract generated clients rely on:
+//! unique dotted operation ids, no two types under one component name,
+//! Akua's names and shapes for API tokens, every reference resolvable.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use utoipa::OpenApi;
+
+fn served() -> Value {
+    serde_json::to_value(akua_docs::document()).unwrap()
+}
+
+fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            out.push((method.to_uppercase(), path.clone(), op));
+        }
+    }
+    out
+}
+
+#[test]
+fn operation_ids_are_unique_and_dotted() {
+    let doc = served();
+    let mut seen = BTreeMap::new();
+    for (method, path, op) in operations(&doc) {
+        let id = op["operationId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+        let dotted = id.split('.').all(|part| {
+            part.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                && part.chars().all(|c| c.is_ascii_alphanumeric())
+        });
+        assert!(dotted && id.contains('.'), "{id}: not `group.action`");
+        if let Some(other) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+            panic!("{id} used by {other} and {method} {path}");
+        }
+    }
+    assert_eq!(seen["apiTokens.create"], "POST /api_tokens");
+    assert_eq!(seen["apiTokens.list"], "GET /api_tokens");
+    assert_eq!(seen["apiTokens.revoke"], "DELETE /api_tokens/{id}");
+}
+
+/// Merging documents keeps one schema per name: two different types under
+/// one name would silently document one route with the other's body.
+#[test]
+fn no_two_types_share_a_component_name() {
+    let parts = [
+        ("docs", akua_docs::ApiDoc::openapi()),
+        ("tokens", akua_tokens::ApiDoc::openapi()),
+        ("workspaces", akua_workspaces::ApiDoc::openapi()),
+        ("sessions", akua_sessions::ApiDoc::openapi()),
+    ];
+    let mut by_name: BTreeMap<String, (&str, Value)> = BTreeMap::new();
+    for (function, doc) in &parts {
+        let doc = serde_json::to_value(doc).unwrap();
+        for (name, schema) in doc["components"]["schemas"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            if let Some((other, earlier)) = by_name.get(name) {
+                assert_eq!(
+                    earlier, schema,
+                    "{name}: {other} and {function} document different types under one name"
+                );
+            }
+            by_name.insert(name.clone(), (function, schema.clone()));
+        }
+    }
+}
+
+#[test]
+fn api_tokens_are_named_and_shaped_as_akua_s() {
+    let doc = served();
+    let schemas = &doc["components"]["schemas"];
+    let required = |name: &str| -> BTreeSet<String> {
+        schemas[name]["required"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} missing"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let keys = |name: &str| -> BTreeSet<String> {
+        schemas[name]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let nullable = |name: &str, key: &str| {
+        let p = &schemas[name]["properties"][key];
+        p["type"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t == "null"))
+            || p["oneOf"]
+                .as_array()
+                .is_some_and(|o| o.iter().any(|s| s["type"] == "null"))
+    };
+    for name in ["ApiToken", "CreatedApiToken", "ApiTokenList"] {
+        assert_eq!(required(name), keys(name), "{name}: every key required");
+    }
+    for key in ["last_used_at", "expires_at", "created_by"] {
+        assert!(nullable("ApiToken", key), "ApiToken.{key} nullable");
+    }
+    assert!(nullable("ApiTokenList", "next_cursor"));
+    assert!(schemas["CreateApiTokenRequest"].is_object());
+    let list = &doc["paths"]["/api_tokens"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"]["$ref"];
+    assert_eq!(list, "#/components/schemas/ApiTokenList");
+    assert_eq!(
+        schemas["ApiTokenList"]["properties"]["data"]["items"]["$ref"],
+        "#/components/schemas/ApiToken"
+    );
+    for name in schemas.as_object().unwrap().keys() {
+        assert!(!name.starts_with("Page"), "{name}: lists are named …List");
+    }
+}
+
+#[test]
+fn paths_are_relative_to_the_v1_server_and_every_reference_resolves() {
+    let doc = served();
+    assert_eq!(
+        doc["servers"],
+        serde_json::json!([{"url": "/v1", "description": "This deployment's API, relative to its base URL"}])
+    );
+    for (_, path, _) in operations(&doc) {
+        assert!(!path.starts_with("/v1"), "{path}");
+    }
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for r in all {
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or(&r);
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{r} does not resolve"
+        );
+    }
+}
