@@ -15,18 +15,17 @@ use akua_core::issue::{self, NewApiToken};
 use akua_core::jwt::JwtVerifier;
 use akua_core::ports::WorkspaceStore as _;
 use akua_core::records::Creator;
-use akua_core::records::{ApiTokenRecord, Membership, SessionRecord, StoredCredential};
+use akua_core::records::Membership;
 use akua_core::{
-    ApiToken, Authorizer, Credential, CredentialKind, Decision, Role, SessionId, SessionToken,
-    TokenId, TokenName, TokenRole, UserId, WorkspaceId,
+    ApiToken, Authorizer, Credential, CredentialKind, Decision, Role, SessionToken, TokenName,
+    TokenRole, UserId, WorkspaceId,
 };
 use akua_store::DynamoStore;
 use akua_store::keys::{self, Item};
 use akua_testkit::issuer::Algorithm;
-use akua_testkit::{Engine, TestIssuer};
+use akua_testkit::{Engine, MemoryStore, TestIssuer, records};
 
 use crate::cold_start::rest_event;
-use crate::memory_store::MemoryStore;
 use crate::stats::{Latencies, fmt_duration, per};
 use crate::targets::Targets;
 
@@ -571,39 +570,23 @@ pub async fn memory_runs(
 ) {
     let now = akua_core::clock::now();
     let store = MemoryStore::default();
-    let api = ApiToken::generate();
-    store.insert(
-        api.hash(),
-        StoredCredential::ApiToken(ApiTokenRecord {
-            id: TokenId::generate(),
-            workspace_id: workspace(),
-            name: TokenName::parse("ci").expect("name"),
-            prefix: api.display_prefix(),
-            role: TokenRole::Member,
-            created_by: None,
-            created_at: now - 86_400,
-            expires_at: None,
-            last_used_at: Some(now),
-        }),
+    let api = store.insert_api_token(
+        records::api_token(WORKSPACE, now - 86_400)
+            .name("ci")
+            .role(TokenRole::Member)
+            .last_used_at(Some(now)),
     );
-    let session = SessionToken::generate();
-    store.insert(
-        session.hash(),
-        StoredCredential::Session(SessionRecord {
-            id: SessionId::generate(),
-            user_id: user(MEMBER),
-            client: akua_core::records::SessionClient::Cli,
-            created_at: now - 86_400,
-            expires_at: now + SESSION_LIFETIME_SECS,
-            last_used_at: Some(now),
-        }),
+    let session = store.insert_session(
+        records::session(MEMBER, now - 86_400)
+            .expires_at(now + SESSION_LIFETIME_SECS)
+            .last_used_at(Some(now)),
     );
-    store.add_member(Membership {
-        workspace_id: workspace(),
-        user_id: user(MEMBER),
-        role: Role::Member,
-        joined_at: now - 86_400,
-    });
+    store.insert_member(records::membership(
+        WORKSPACE,
+        MEMBER,
+        Role::Member,
+        now - 86_400,
+    ));
     let authorizer = Authorizer::new(store, None);
     let cases = [
         ("malformed", "Bearer not-a-token".to_owned(), None, 0),
@@ -627,7 +610,7 @@ pub async fn memory_runs(
     );
     for (name, header, context, reads_per) in &cases {
         let context = *context;
-        let (reads0, writes0) = authorizer.store().calls();
+        let before = authorizer.store().calls();
         // Batch timing for the mean (no clock read per call), then per-call
         // timing for the percentiles.
         let began = Instant::now();
@@ -642,8 +625,8 @@ pub async fn memory_runs(
             samples.push(began.elapsed());
         }
         let l = Latencies::new(samples);
-        let (reads1, writes1) = authorizer.store().calls();
-        let reads = (reads1 - reads0) as f64 / (2 * sizes.memory_iterations) as f64;
+        let calls = authorizer.store().calls() - before;
+        let reads = calls.reads as f64 / (2 * sizes.memory_iterations) as f64;
         println!(
             "{:<18} {:>10} {:>10} {:>10} {:>14.3}",
             name,
@@ -652,7 +635,7 @@ pub async fn memory_runs(
             fmt_duration(l.p99()),
             reads
         );
-        let writes = writes1 - writes0;
+        let writes = calls.writes;
         // Judged on the per-call median: the batch mean also counts the
         // time this thread was preempted (two cores, shared with the
         // engine and anything else running).

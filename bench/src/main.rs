@@ -16,7 +16,6 @@ mod cleanup;
 mod cold_start;
 mod decisions;
 mod jwt_compare;
-mod memory_store;
 mod runtime_api;
 mod stats;
 mod targets;

@@ -2,7 +2,7 @@
 //! header or the token's own workspace; workspace ids round-trip.
 #![no_main]
 
-use akua_fuzz::{OneCredential, runtime};
+use akua_fuzz::{runtime, store_with_token};
 use akua_core::{Authorizer, Decision, WorkspaceId};
 use libfuzzer_sys::fuzz_target;
 
@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(ws) = WorkspaceId::parse(&context) {
         assert_eq!(ws.as_str(), context);
     }
-    let (store, token) = OneCredential::with_token();
+    let (store, token) = store_with_token();
     let authorizer = Authorizer::new(store, None);
     let header = format!("Bearer {}", token.expose());
     let decision = runtime().block_on(authorizer.decide(Some(&header), Some(&context), 1_800_000_000));

@@ -2,7 +2,7 @@
 //! and with no stored credential (and no JWT issuer) it is never allowed.
 #![no_main]
 
-use akua_fuzz::{OneCredential, runtime};
+use akua_fuzz::{empty_store, runtime};
 use akua_core::{Authorizer, Credential, Decision};
 use libfuzzer_sys::fuzz_target;
 
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
             std::mem::discriminant(&credential)
         );
     }
-    let authorizer = Authorizer::new(OneCredential::empty(), None);
+    let authorizer = Authorizer::new(empty_store(), None);
     let decision = runtime().block_on(authorizer.decide(Some(&header), None, 1_800_000_000));
     assert!(!matches!(decision, Ok(Decision::Allow(_))), "allowed without a stored credential");
 });

@@ -1,51 +1,33 @@
-//! What the fuzz targets share: a store that holds at most one credential
-//! (so "never Allow without a stored credential" can be checked), and a
-//! runtime to drive the async decision.
+//! What the fuzz targets share: the in-memory store of `akua-testkit`,
+//! seeded with at most one credential (so "never Allow without a stored
+//! credential" can be checked), and a runtime to drive the async decision.
 
 use std::sync::OnceLock;
 
-use akua_core::records::{ApiTokenRecord, Membership, StoredCredential};
-use akua_core::ports::{DecisionStore, StoreError, Touch, TouchOutcome};
-use akua_core::{ApiToken, CredentialHash, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
+use akua_core::{ApiToken, TokenRole};
+pub use akua_testkit::MemoryStore;
+use akua_testkit::records;
 
-/// A store with one API token of `ws_fuzz`, or none at all.
-pub struct OneCredential(pub Option<(CredentialHash, StoredCredential)>);
+/// The workspace of the one stored token.
+pub const WORKSPACE: &str = "ws_fuzz";
 
-impl OneCredential {
-    pub fn empty() -> Self {
-        Self(None)
-    }
-
-    /// A store holding one live API token; returns it with the store.
-    pub fn with_token() -> (Self, ApiToken) {
-        let token = ApiToken::generate();
-        let record = StoredCredential::ApiToken(ApiTokenRecord {
-            id: TokenId::generate(),
-            workspace_id: WorkspaceId::parse("ws_fuzz").unwrap(),
-            name: TokenName::parse("fuzz").unwrap(),
-            prefix: token.display_prefix(),
-            role: TokenRole::Member,
-            created_by: None,
-            created_at: 0,
-            expires_at: None,
-            last_used_at: Some(i64::MAX / 2),
-        });
-        (Self(Some((token.hash(), record))), token)
-    }
+/// A store with no credential at all: nothing may be allowed.
+pub fn empty_store() -> MemoryStore {
+    MemoryStore::default()
 }
 
-impl DecisionStore for OneCredential {
-    async fn credential(&self, hash: &CredentialHash) -> Result<Option<StoredCredential>, StoreError> {
-        Ok(self.0.as_ref().filter(|(h, _)| h == hash).map(|(_, c)| c.clone()))
-    }
-
-    async fn membership(&self, _: &WorkspaceId, _: &UserId) -> Result<Option<Membership>, StoreError> {
-        Ok(None)
-    }
-
-    async fn touch(&self, _: &CredentialHash, _: Touch, _: i64) -> Result<TouchOutcome, StoreError> {
-        Ok(TouchOutcome::Applied)
-    }
+/// A store holding one live member-role API token of [`WORKSPACE`], used
+/// so recently that no throttled write is ever due; returns it with the
+/// store.
+pub fn store_with_token() -> (MemoryStore, ApiToken) {
+    let store = MemoryStore::default();
+    let token = store.insert_api_token(
+        records::api_token(WORKSPACE, 0)
+            .name("fuzz")
+            .role(TokenRole::Member)
+            .last_used_at(Some(i64::MAX / 2)),
+    );
+    (store, token)
 }
 
 pub fn runtime() -> &'static tokio::runtime::Runtime {

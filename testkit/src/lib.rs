@@ -1,14 +1,32 @@
-//! Real parts for tests: the `dynoxide-rs` DynamoDB-compatible engine served
-//! over loopback HTTP and reached through the real `aws-sdk-dynamodb` client,
-//! and a JWT issuer with a real JWKS endpoint.
+//! What the tests, benchmarks and fuzz targets share.
 //!
-//! Only tests and the local run depend on this crate; no Lambda binary
-//! links the emulator (DESIGN §2).
+//! Always here: [`MemoryStore`], the one in-memory `DecisionStore`, with its
+//! call counter, and [`records`], builders of the records the service
+//! stores. With the default `servers` feature, the real parts the
+//! end-to-end tests run against: the `dynoxide-rs` DynamoDB-compatible
+//! engine served over loopback HTTP and reached through the real
+//! `aws-sdk-dynamodb` client, a fault-injecting proxy in front of it, and a
+//! JWT issuer with a real JWKS endpoint. The fuzz targets build without it
+//! (`default-features = false`): they need the decision, not a server.
+//!
+//! Only tests, benchmarks, fuzzing and the local run depend on this crate;
+//! no Lambda binary links the emulator (DESIGN §2).
 
+mod memory;
+pub mod records;
+
+pub use memory::{Calls, MemoryStore};
+
+#[cfg(feature = "servers")]
 mod engine;
+#[cfg(feature = "servers")]
 mod faults;
+#[cfg(feature = "servers")]
 pub mod issuer;
 
+#[cfg(feature = "servers")]
 pub use engine::Engine;
+#[cfg(feature = "servers")]
 pub use faults::{Fault, FaultProxy};
+#[cfg(feature = "servers")]
 pub use issuer::TestIssuer;

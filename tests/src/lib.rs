@@ -92,8 +92,35 @@ impl Api {
             .expect("put membership");
     }
 
+    /// A caller without credentials.
+    pub fn anonymous(&self) -> Caller<'_> {
+        Caller {
+            api: self,
+            token: None,
+            context: None,
+        }
+    }
+
+    /// A caller presenting `token` (an API token, a session or a JWT) as
+    /// `Authorization: Bearer …`.
+    pub fn as_token(&self, token: &str) -> Caller<'_> {
+        Caller {
+            token: Some(token.to_owned()),
+            ..self.anonymous()
+        }
+    }
+
+    /// A caller signed in as `user`: a JWT for them from the test issuer
+    /// (see [`Api::jwt`]), as the tests' person credentials are.
+    pub fn as_user(&self, user: &str) -> Caller<'_> {
+        self.as_token(&self.jwt(user))
+    }
+
     /// Sends a request. `token` becomes `Authorization: Bearer …`;
     /// `context` becomes `Akua-Context`; a `body` is sent as JSON.
+    ///
+    /// The long form of a [`Caller`]'s requests, for callers whose
+    /// credential and context are themselves variables.
     pub async fn call(
         &self,
         method: Method,
@@ -145,6 +172,79 @@ impl Api {
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         Reply { status, body }
+    }
+}
+
+/// Who sends a request and in which workspace: made by [`Api::anonymous`],
+/// [`Api::as_token`] or [`Api::as_user`], narrowed by [`Caller::in_ws`].
+///
+/// A caller is reusable (`let owner = api.as_user("usr_owner");`), and the
+/// future of each request borrows only the [`Api`], so requests of
+/// temporary callers can be collected and run together.
+#[derive(Clone)]
+pub struct Caller<'a> {
+    api: &'a Api,
+    token: Option<String>,
+    context: Option<String>,
+}
+
+impl<'a> Caller<'a> {
+    /// The same caller naming `workspace` in `Akua-Context`.
+    pub fn in_ws(&self, workspace: &str) -> Caller<'a> {
+        Caller {
+            context: Some(workspace.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    pub fn get(&self, path: &str) -> impl Future<Output = Reply> + use<'a> {
+        self.request(Method::GET, path, None)
+    }
+
+    /// A POST with a JSON body.
+    pub fn post(&self, path: &str, body: Value) -> impl Future<Output = Reply> + use<'a> {
+        self.request(Method::POST, path, Some(body))
+    }
+
+    /// A POST without a body (refresh, logout-style actions).
+    pub fn post_empty(&self, path: &str) -> impl Future<Output = Reply> + use<'a> {
+        self.request(Method::POST, path, None)
+    }
+
+    pub fn patch(&self, path: &str, body: Value) -> impl Future<Output = Reply> + use<'a> {
+        self.request(Method::PATCH, path, Some(body))
+    }
+
+    pub fn delete(&self, path: &str) -> impl Future<Output = Reply> + use<'a> {
+        self.request(Method::DELETE, path, None)
+    }
+
+    /// Any method, with or without a JSON body.
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> impl Future<Output = Reply> + use<'a> {
+        let api = self.api;
+        let token = self.token.clone();
+        let context = self.context.clone();
+        let path = path.to_owned();
+        async move {
+            api.call(method, &path, token.as_deref(), context.as_deref(), body)
+                .await
+        }
+    }
+}
+
+/// Whether a credential is presented, never the credential: test failures
+/// print their values, and a bearer token has no place in a log.
+impl std::fmt::Debug for Caller<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caller")
+            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .field("context", &self.context)
+            .finish()
     }
 }
 

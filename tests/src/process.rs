@@ -103,8 +103,27 @@ pub struct Http {
 }
 
 impl Http {
+    /// A caller without credentials.
+    pub fn anonymous(&self) -> HttpCaller<'_> {
+        HttpCaller {
+            http: self,
+            token: None,
+            context: None,
+        }
+    }
+
+    /// A caller presenting `token` (an API token, a session or a JWT from
+    /// [`mint_jwt`]) as `Authorization: Bearer …`.
+    pub fn as_token(&self, token: &str) -> HttpCaller<'_> {
+        HttpCaller {
+            token: Some(token.to_owned()),
+            ..self.anonymous()
+        }
+    }
+
     /// A request with an optional bearer token, `Akua-Context` and JSON body;
-    /// returns the status and the JSON body (`Null` when not JSON).
+    /// returns the status and the JSON body (`Null` when not JSON). The long
+    /// form of an [`HttpCaller`]'s requests.
     pub async fn call(
         &self,
         method: &str,
@@ -143,5 +162,74 @@ impl Http {
             .await
             .unwrap();
         (res.status().as_u16(), res.text().await.unwrap())
+    }
+}
+
+/// Who sends a request to the process and in which workspace; the same
+/// shape as the in-process [`crate::Caller`], answering `(status, body)`.
+#[derive(Clone)]
+pub struct HttpCaller<'a> {
+    http: &'a Http,
+    token: Option<String>,
+    context: Option<String>,
+}
+
+impl<'a> HttpCaller<'a> {
+    /// The same caller naming `workspace` in `Akua-Context`.
+    pub fn in_ws(&self, workspace: &str) -> HttpCaller<'a> {
+        HttpCaller {
+            context: Some(workspace.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    pub fn get(&self, path: &str) -> impl Future<Output = (u16, Value)> + use<'a> {
+        self.request("GET", path, None)
+    }
+
+    /// A POST with a JSON body.
+    pub fn post(&self, path: &str, body: Value) -> impl Future<Output = (u16, Value)> + use<'a> {
+        self.request("POST", path, Some(body))
+    }
+
+    /// A POST without a body.
+    pub fn post_empty(&self, path: &str) -> impl Future<Output = (u16, Value)> + use<'a> {
+        self.request("POST", path, None)
+    }
+
+    pub fn patch(&self, path: &str, body: Value) -> impl Future<Output = (u16, Value)> + use<'a> {
+        self.request("PATCH", path, Some(body))
+    }
+
+    pub fn delete(&self, path: &str) -> impl Future<Output = (u16, Value)> + use<'a> {
+        self.request("DELETE", path, None)
+    }
+
+    /// Any method, with or without a JSON body.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> impl Future<Output = (u16, Value)> + use<'a> {
+        let http = self.http;
+        let token = self.token.clone();
+        let context = self.context.clone();
+        let (method, path) = (method.to_owned(), path.to_owned());
+        async move {
+            http.call(&method, &path, token.as_deref(), context.as_deref(), body)
+                .await
+        }
+    }
+}
+
+/// Whether a credential is presented, never the credential.
+impl std::fmt::Debug for HttpCaller<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpCaller")
+            .field("base", &self.http.base)
+            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .field("context", &self.context)
+            .finish()
     }
 }

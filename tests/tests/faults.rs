@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use akua_core::{Role, UserId, clock, issue};
 use akua_testkit::Fault;
 use akua_tests::Api;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use serde_json::json;
 
 const WS: &str = "ws_acme";
@@ -34,18 +34,16 @@ async fn the_authorizer_never_allows_when_the_store_is_sick() {
     )
     .await
     .unwrap();
-    let jwt = api.jwt("usr_owner");
+    let owner = api.as_user("usr_owner");
     for fault in [
         Fault::Delay(Duration::from_secs(3)),
         Fault::Throttle,
         Fault::ServerError,
     ] {
         proxy.set(Some("GetItem"), fault);
-        for (token, context) in [(session.expose(), None), (jwt.as_str(), Some(WS))] {
+        for caller in [api.as_token(session.expose()), owner.in_ws(WS)] {
             let started = Instant::now();
-            let r = api
-                .call(Method::GET, "/v1/api_tokens", Some(token), context, None)
-                .await;
+            let r = caller.get("/v1/api_tokens").await;
             assert_eq!(
                 (r.status, r.code()),
                 (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),
@@ -60,27 +58,14 @@ async fn the_authorizer_never_allows_when_the_store_is_sick() {
     }
     // A failed guarded write (the item vanished meanwhile) is a refusal too.
     proxy.set(Some("UpdateItem"), Fault::ConditionFailed);
-    let r = api
-        .call(
-            Method::GET,
-            "/v1/auth/whoami",
-            Some(session.expose()),
-            None,
-            None,
-        )
-        .await;
+    let r = api.as_token(session.expose()).get("/v1/auth/whoami").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     proxy.heal();
     assert_eq!(
-        api.call(
-            Method::GET,
-            "/v1/auth/whoami",
-            Some(session.expose()),
-            None,
-            None
-        )
-        .await
-        .status,
+        api.as_token(session.expose())
+            .get("/v1/auth/whoami")
+            .await
+            .status,
         StatusCode::OK
     );
 }
@@ -89,15 +74,10 @@ async fn the_authorizer_never_allows_when_the_store_is_sick() {
 async fn token_writes_fail_cleanly_and_leave_nothing_half_done() {
     let (api, proxy) = Api::start_faulty().await;
     api.add_member(WS, "usr_owner", Role::Owner).await;
-    let jwt = api.jwt("usr_owner");
-    let r = api
-        .call(
-            Method::POST,
-            "/v1/api_tokens",
-            Some(&jwt),
-            Some(WS),
-            Some(json!({"name": "keep"})),
-        )
+    let owner = api.as_user("usr_owner");
+    let r = owner
+        .in_ws(WS)
+        .post("/v1/api_tokens", json!({"name": "keep"}))
         .await;
     let (token, id) = (
         r.body["token"].as_str().unwrap().to_owned(),
@@ -114,14 +94,9 @@ async fn token_writes_fail_cleanly_and_leave_nothing_half_done() {
         (Fault::CancelTransaction, StatusCode::INTERNAL_SERVER_ERROR),
     ] {
         proxy.set(Some("TransactWriteItems"), fault);
-        let r = api
-            .call(
-                Method::POST,
-                "/v1/api_tokens",
-                Some(&jwt),
-                Some(WS),
-                Some(json!({"name": "x"})),
-            )
+        let r = owner
+            .in_ws(WS)
+            .post("/v1/api_tokens", json!({"name": "x"}))
             .await;
         assert_eq!(r.status, status, "create under {fault:?}: {:?}", r.body);
         assert!(r.body["error"]["code"].is_string());
@@ -129,14 +104,9 @@ async fn token_writes_fail_cleanly_and_leave_nothing_half_done() {
             !r.body.to_string().contains("sk_akua_"),
             "no token handed out for a failed create"
         );
-        let r = api
-            .call(
-                Method::DELETE,
-                &format!("/v1/api_tokens/{id}"),
-                Some(&jwt),
-                Some(WS),
-                None,
-            )
+        let r = owner
+            .in_ws(WS)
+            .delete(&format!("/v1/api_tokens/{id}"))
             .await;
         assert!(
             r.status.is_server_error() || r.status == StatusCode::NOT_FOUND,
@@ -148,9 +118,7 @@ async fn token_writes_fail_cleanly_and_leave_nothing_half_done() {
         assert_eq!(count(&api, "TOKEN#").await, 1, "{fault:?}");
     }
     proxy.set(Some("Query"), Fault::Throttle);
-    let r = api
-        .call(Method::GET, "/v1/api_tokens", Some(&jwt), Some(WS), None)
-        .await;
+    let r = owner.in_ws(WS).get("/v1/api_tokens").await;
     assert_eq!(
         (r.status, r.code()),
         (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
@@ -158,19 +126,12 @@ async fn token_writes_fail_cleanly_and_leave_nothing_half_done() {
     proxy.heal();
     // The surviving token still works and still revokes normally.
     assert_eq!(
-        api.call(Method::GET, "/v1/api_tokens", Some(&token), None, None)
-            .await
-            .status,
+        api.as_token(&token).get("/v1/api_tokens").await.status,
         StatusCode::OK
     );
-    let r = api
-        .call(
-            Method::DELETE,
-            &format!("/v1/api_tokens/{id}"),
-            Some(&jwt),
-            Some(WS),
-            None,
-        )
+    let r = owner
+        .in_ws(WS)
+        .delete(&format!("/v1/api_tokens/{id}"))
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(count(&api, "CRED#").await + count(&api, "TOKEN#").await, 0);
@@ -179,17 +140,9 @@ async fn token_writes_fail_cleanly_and_leave_nothing_half_done() {
 #[tokio::test]
 async fn workspace_and_member_writes_fail_cleanly() {
     let (api, proxy) = Api::start_faulty().await;
-    let jwt = api.jwt("usr_owner");
+    let owner = api.as_user("usr_owner");
     proxy.set(Some("TransactWriteItems"), Fault::ServerError);
-    let r = api
-        .call(
-            Method::POST,
-            "/v1/workspaces",
-            Some(&jwt),
-            None,
-            Some(json!({"name": "W"})),
-        )
-        .await;
+    let r = owner.post("/v1/workspaces", json!({"name": "W"})).await;
     assert_eq!(
         (r.status, r.code()),
         (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
@@ -200,33 +153,20 @@ async fn workspace_and_member_writes_fail_cleanly() {
         "no workspace without its owner, nor the other way round"
     );
     proxy.heal();
-    let r = api
-        .call(
-            Method::POST,
-            "/v1/workspaces",
-            Some(&jwt),
-            None,
-            Some(json!({"name": "W"})),
-        )
-        .await;
+    let r = owner.post("/v1/workspaces", json!({"name": "W"})).await;
     let ws = r.body["id"].as_str().unwrap().to_owned();
     for op in ["PutItem", "Query", "BatchGetItem", "GetItem"] {
         proxy.set(Some(op), Fault::Throttle);
         let r = match op {
             "PutItem" => {
-                api.call(
-                    Method::POST,
-                    &format!("/v1/workspaces/{ws}/members"),
-                    Some(&jwt),
-                    None,
-                    Some(json!({"user_id": "u2", "role": "member"})),
-                )
-                .await
-            }
-            _ => {
-                api.call(Method::GET, "/v1/workspaces", Some(&jwt), None, None)
+                owner
+                    .post(
+                        &format!("/v1/workspaces/{ws}/members"),
+                        json!({"user_id": "u2", "role": "member"}),
+                    )
                     .await
             }
+            _ => owner.get("/v1/workspaces").await,
         };
         // GetItem is the authorizer's membership read only with a header; the
         // list itself reads an index and the workspace items.
@@ -272,15 +212,9 @@ async fn device_login_under_faults_answers_oauth_errors_and_issues_at_most_one_s
         r.body["device_code"].as_str().unwrap().to_owned(),
         r.body["user_code"].as_str().unwrap().to_owned(),
     );
-    let jwt = api.jwt("usr_ada");
-    let r = api
-        .call(
-            Method::POST,
-            "/v1/auth/device/approve",
-            Some(&jwt),
-            None,
-            Some(json!({"user_code": user_code})),
-        )
+    let ada = api.as_user("usr_ada");
+    let r = ada
+        .post("/v1/auth/device/approve", json!({"user_code": user_code}))
         .await;
     assert_eq!(r.status, StatusCode::OK);
     // Redemption fails in the store: no session is half-created, and the

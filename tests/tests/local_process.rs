@@ -22,56 +22,38 @@ async fn the_walk_through_works_and_state_survives_a_restart() {
 
     // JWT → workspace → token → use → revoke → 401.
     let (status, ws) = http
-        .call(
-            "POST",
-            "/v1/workspaces",
-            Some(&jwt),
-            None,
-            Some(json!({"name": "Walk"})),
-        )
+        .as_token(&jwt)
+        .post("/v1/workspaces", json!({"name": "Walk"}))
         .await;
     assert_eq!(status, 201, "{ws}");
     let ws = ws["id"].as_str().unwrap().to_owned();
     let (status, created) = http
-        .call(
-            "POST",
-            "/v1/api_tokens",
-            Some(&jwt),
-            Some(&ws),
-            Some(json!({"name": "ci"})),
-        )
+        .as_token(&jwt)
+        .in_ws(&ws)
+        .post("/v1/api_tokens", json!({"name": "ci"}))
         .await;
     assert_eq!(status, 201);
     let token = created["token"].as_str().unwrap().to_owned();
-    let (status, list) = http
-        .call("GET", "/v1/api_tokens", Some(&token), None, None)
-        .await;
+    let (status, list) = http.as_token(&token).get("/v1/api_tokens").await;
     assert_eq!((status, list["data"].as_array().unwrap().len()), (200, 1));
     let (status, _) = http
-        .call(
-            "DELETE",
-            &format!("/v1/api_tokens/{}", created["id"].as_str().unwrap()),
-            Some(&jwt),
-            Some(&ws),
-            None,
-        )
+        .as_token(&jwt)
+        .in_ws(&ws)
+        .delete(&format!(
+            "/v1/api_tokens/{}",
+            created["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(status, 204);
-    let (status, err) = http
-        .call("GET", "/v1/api_tokens", Some(&token), None, None)
-        .await;
+    let (status, err) = http.as_token(&token).get("/v1/api_tokens").await;
     assert_eq!(
         (status, err["error"]["code"].as_str()),
         (401, Some("unauthorized"))
     );
     let (_, keeper) = http
-        .call(
-            "POST",
-            "/v1/api_tokens",
-            Some(&jwt),
-            Some(&ws),
-            Some(json!({"name": "keeper"})),
-        )
+        .as_token(&jwt)
+        .in_ws(&ws)
+        .post("/v1/api_tokens", json!({"name": "keeper"}))
         .await;
     let keeper = keeper["token"].as_str().unwrap().to_owned();
 
@@ -101,23 +83,14 @@ async fn the_walk_through_works_and_state_survives_a_restart() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (status, me) = http
-        .call("GET", "/v1/auth/whoami", Some(&session), None, None)
-        .await;
+    let (status, me) = http.as_token(&session).get("/v1/auth/whoami").await;
     assert_eq!((status, me["user_id"].as_str()), (200, Some("usr_dev")));
-    let (status, _) = http
-        .call("DELETE", "/v1/auth/session", Some(&session), None, None)
-        .await;
+    let (status, _) = http.as_token(&session).delete("/v1/auth/session").await;
     assert_eq!(status, 204);
-    assert_eq!(
-        http.call("GET", "/v1/auth/whoami", Some(&session), None, None)
-            .await
-            .0,
-        401
-    );
+    assert_eq!(http.as_token(&session).get("/v1/auth/whoami").await.0, 401);
 
     // The OpenAPI document is public.
-    let (status, doc) = http.call("GET", "/v1/openapi.json", None, None, None).await;
+    let (status, doc) = http.anonymous().get("/v1/openapi.json").await;
     assert_eq!(status, 200);
     assert_eq!(doc["servers"][0]["url"], "/v1");
     assert!(doc["paths"]["/api_tokens"].is_object());
@@ -130,31 +103,14 @@ async fn the_walk_through_works_and_state_survives_a_restart() {
         base: server.base.clone(),
     };
     let jwt = mint_jwt(&dir, "usr_walker");
-    let (status, list) = http
-        .call("GET", "/v1/workspaces", Some(&jwt), None, None)
-        .await;
+    let (status, list) = http.as_token(&jwt).get("/v1/workspaces").await;
     assert_eq!(
         (status, list["data"][0]["id"].as_str()),
         (200, Some(ws.as_str()))
     );
-    assert_eq!(
-        http.call("GET", "/v1/api_tokens", Some(&keeper), None, None)
-            .await
-            .0,
-        200
-    );
-    assert_eq!(
-        http.call("GET", "/v1/api_tokens", Some(&token), None, None)
-            .await
-            .0,
-        401
-    );
-    assert_eq!(
-        http.call("GET", "/v1/auth/whoami", Some(&session), None, None)
-            .await
-            .0,
-        401
-    );
+    assert_eq!(http.as_token(&keeper).get("/v1/api_tokens").await.0, 200);
+    assert_eq!(http.as_token(&token).get("/v1/api_tokens").await.0, 401);
+    assert_eq!(http.as_token(&session).get("/v1/auth/whoami").await.0, 401);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

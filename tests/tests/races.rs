@@ -9,7 +9,7 @@ use akua_core::decision::SESSION_LIFETIME_SECS;
 use akua_core::ports::{DecisionStore, Touch, TouchOutcome};
 use akua_core::{Authorizer, Decision, Role, UserId, clock, issue};
 use akua_tests::Api;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use serde_json::json;
 
 const WS: &str = "ws_acme";
@@ -43,15 +43,10 @@ async fn assert_pairs_intact(api: &Api) {
 async fn no_request_that_starts_after_a_revoke_returns_succeeds() {
     let api = Api::start().await;
     api.add_member(WS, "usr_owner", Role::Owner).await;
-    let jwt = api.jwt("usr_owner");
-    let r = api
-        .call(
-            Method::POST,
-            "/v1/api_tokens",
-            Some(&jwt),
-            Some(WS),
-            Some(json!({"name": "hot"})),
-        )
+    let owner = api.as_user("usr_owner");
+    let r = owner
+        .in_ws(WS)
+        .post("/v1/api_tokens", json!({"name": "hot"}))
         .await;
     let token = r.body["token"].as_str().unwrap().to_owned();
     let id = r.body["id"].as_str().unwrap().to_owned();
@@ -76,14 +71,9 @@ async fn no_request_that_starts_after_a_revoke_returns_succeeds() {
         }));
     }
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let r = api
-        .call(
-            Method::DELETE,
-            &format!("/v1/api_tokens/{id}"),
-            Some(&jwt),
-            Some(WS),
-            None,
-        )
+    let r = owner
+        .in_ws(WS)
+        .delete(&format!("/v1/api_tokens/{id}"))
         .await;
     let revoked_at = Instant::now();
     assert_eq!(r.status, StatusCode::NO_CONTENT);
@@ -122,15 +112,9 @@ async fn concurrent_refreshes_of_one_session_agree() {
     .await
     .unwrap();
     let token = session.expose().to_owned();
-    let replies = futures::future::join_all((0..20).map(|_| {
-        api.call(
-            Method::POST,
-            "/v1/auth/session/refresh",
-            Some(&token),
-            None,
-            None,
-        )
-    }))
+    let replies = futures::future::join_all(
+        (0..20).map(|_| api.as_token(&token).post_empty("/v1/auth/session/refresh")),
+    )
     .await;
     let now = clock::now();
     for r in &replies {
@@ -158,59 +142,19 @@ async fn concurrent_refreshes_of_one_session_agree() {
 async fn concurrent_create_revoke_and_list_keep_the_table_consistent() {
     let api = Api::start().await;
     api.add_member(WS, "usr_owner", Role::Owner).await;
-    let jwt = api.jwt("usr_owner");
+    let owner = api.as_user("usr_owner").in_ws(WS);
     let mut ids = Vec::new();
     for i in 0..10 {
-        let r = api
-            .call(
-                Method::POST,
-                "/v1/api_tokens",
-                Some(&jwt),
-                Some(WS),
-                Some(json!({"name": format!("old{i}")})),
-            )
+        let r = owner
+            .post("/v1/api_tokens", json!({"name": format!("old{i}")}))
             .await;
         ids.push(r.body["id"].as_str().unwrap().to_owned());
     }
-    let creates = (0..15).map(|i| {
-        let (api, jwt) = (&api, &jwt);
-        async move {
-            api.call(
-                Method::POST,
-                "/v1/api_tokens",
-                Some(jwt),
-                Some(WS),
-                Some(json!({"name": format!("new{i}")})),
-            )
-            .await
-        }
-    });
-    let revokes = ids.iter().map(|id| {
-        let (api, jwt) = (&api, &jwt);
-        async move {
-            api.call(
-                Method::DELETE,
-                &format!("/v1/api_tokens/{id}"),
-                Some(jwt),
-                Some(WS),
-                None,
-            )
-            .await
-        }
-    });
-    let lists = (0..10).map(|_| {
-        let (api, jwt) = (&api, &jwt);
-        async move {
-            api.call(
-                Method::GET,
-                "/v1/api_tokens?limit=100",
-                Some(jwt),
-                Some(WS),
-                None,
-            )
-            .await
-        }
-    });
+    let creates = (0..15).map(|i| owner.post("/v1/api_tokens", json!({"name": format!("new{i}")})));
+    let revokes = ids
+        .iter()
+        .map(|id| owner.delete(&format!("/v1/api_tokens/{id}")));
+    let lists = (0..10).map(|_| owner.get("/v1/api_tokens?limit=100"));
     let (created, revoked, listed) = tokio::join!(
         futures::future::join_all(creates),
         futures::future::join_all(revokes),
@@ -219,15 +163,7 @@ async fn concurrent_create_revoke_and_list_keep_the_table_consistent() {
     assert!(created.iter().all(|r| r.status == StatusCode::CREATED));
     assert!(revoked.iter().all(|r| r.status == StatusCode::NO_CONTENT));
     assert!(listed.iter().all(|r| r.status == StatusCode::OK));
-    let r = api
-        .call(
-            Method::GET,
-            "/v1/api_tokens?limit=100",
-            Some(&jwt),
-            Some(WS),
-            None,
-        )
-        .await;
+    let r = owner.get("/v1/api_tokens?limit=100").await;
     let remaining: HashSet<String> = r.body["data"]
         .as_array()
         .unwrap()

@@ -38,39 +38,20 @@ async fn no_token_hash_or_jwt_reaches_the_logs_or_the_data_directory() {
     let jwt = mint_jwt(&dir, "usr_secret");
 
     let (_, ws) = http
-        .call(
-            "POST",
-            "/v1/workspaces",
-            Some(&jwt),
-            None,
-            Some(json!({"name": "S"})),
-        )
+        .as_token(&jwt)
+        .post("/v1/workspaces", json!({"name": "S"}))
         .await;
     let ws = ws["id"].as_str().unwrap().to_owned();
     let (_, created) = http
-        .call(
-            "POST",
-            "/v1/api_tokens",
-            Some(&jwt),
-            Some(&ws),
-            Some(json!({"name": "t"})),
-        )
+        .as_token(&jwt)
+        .in_ws(&ws)
+        .post("/v1/api_tokens", json!({"name": "t"}))
         .await;
     let api_token = created["token"].as_str().unwrap().to_owned();
-    assert_eq!(
-        http.call("GET", "/v1/api_tokens", Some(&api_token), None, None)
-            .await
-            .0,
-        200
-    );
+    assert_eq!(http.as_token(&api_token).get("/v1/api_tokens").await.0, 200);
     // A wrong token and a forged one are logged as refusals, never echoed.
     let forged = format!("{}AAAAAA", &api_token[..34]);
-    assert_eq!(
-        http.call("GET", "/v1/api_tokens", Some(&forged), None, None)
-            .await
-            .0,
-        401
-    );
+    assert_eq!(http.as_token(&forged).get("/v1/api_tokens").await.0, 401);
 
     let (_, code) = http.form("/v1/auth/device/code", "client_id=cnap").await;
     let code: Value = serde_json::from_str(&code).unwrap();
@@ -90,16 +71,9 @@ async fn no_token_hash_or_jwt_reaches_the_logs_or_the_data_directory() {
         .as_str()
         .unwrap()
         .to_owned();
+    assert_eq!(http.as_token(&session).get("/v1/auth/session").await.0, 200);
     assert_eq!(
-        http.call("GET", "/v1/auth/session", Some(&session), None, None)
-            .await
-            .0,
-        200
-    );
-    assert_eq!(
-        http.call("DELETE", "/v1/auth/session", Some(&session), None, None)
-            .await
-            .0,
+        http.as_token(&session).delete("/v1/auth/session").await.0,
         204
     );
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -39,15 +39,8 @@ async fn answer(api: &Api, user: &str, code: &str, approve: bool) -> Reply {
     } else {
         "/v1/auth/device/deny"
     };
-    let jwt = api.jwt(user);
-    api.call(
-        Method::POST,
-        path,
-        Some(&jwt),
-        None,
-        Some(json!({ "user_code": code })),
-    )
-    .await
+    let caller = api.as_user(user);
+    caller.post(path, json!({ "user_code": code })).await
 }
 
 /// Moves a pending grant's last poll into the past, as if `secs` had passed.
@@ -130,9 +123,7 @@ async fn the_whole_device_flow() {
     assert_eq!(session.len(), 32);
 
     // The session works and belongs to the approving user.
-    let r = api
-        .call(Method::GET, "/v1/auth/whoami", Some(&session), None, None)
-        .await;
+    let r = api.as_token(&session).get("/v1/auth/whoami").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["credential"], "session");
     assert_eq!(r.body["user_id"], "usr_ada");
@@ -164,18 +155,12 @@ fn regex_like_user_code(code: &str) -> bool {
 async fn json_bodies_work_too_and_bad_input_gets_oauth_errors() {
     let api = Api::start().await;
     let r = api
-        .call(
-            Method::POST,
-            "/v1/auth/device/code",
-            None,
-            None,
-            Some(json!({"client_id": "cnap"})),
-        )
+        .anonymous()
+        .post("/v1/auth/device/code", json!({"client_id": "cnap"}))
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let device_code = r.body["device_code"].as_str().unwrap().to_owned();
-    let r = api
-        .call(Method::POST, "/v1/auth/device/token", None, None, Some(json!({"grant_type": DEVICE_GRANT_TYPE, "device_code": device_code, "client_id": "cnap"})))
+    let r = api.anonymous().post("/v1/auth/device/token", json!({"grant_type": DEVICE_GRANT_TYPE, "device_code": device_code, "client_id": "cnap"}))
         .await;
     assert_eq!(r.body["error"], "authorization_pending");
 
@@ -234,13 +219,8 @@ async fn json_bodies_work_too_and_bad_input_gets_oauth_errors() {
         );
     }
     let r = api
-        .call(
-            Method::POST,
-            "/v1/auth/device/code",
-            None,
-            None,
-            Some(json!({"client_id": 5})),
-        )
+        .anonymous()
+        .post("/v1/auth/device/code", json!({"client_id": 5}))
         .await;
     assert_eq!(r.body["error"], "invalid_request");
 }
@@ -345,23 +325,13 @@ async fn only_user_credentials_can_approve() {
     .await
     .unwrap();
     let r = api
-        .call(
-            Method::POST,
-            "/v1/auth/device/approve",
-            Some(token.expose()),
-            None,
-            Some(json!({"user_code": code})),
-        )
+        .as_token(token.expose())
+        .post("/v1/auth/device/approve", json!({"user_code": code}))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = api
-        .call(
-            Method::POST,
-            "/v1/auth/device/approve",
-            None,
-            None,
-            Some(json!({"user_code": code})),
-        )
+        .anonymous()
+        .post("/v1/auth/device/approve", json!({"user_code": code}))
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
@@ -381,9 +351,7 @@ async fn logged_in(api: &Api, user: &str) -> String {
 async fn session_status_refresh_and_logout() {
     let api = Api::start().await;
     let session = logged_in(&api, "usr_ada").await;
-    let r = api
-        .call(Method::GET, "/v1/auth/session", Some(&session), None, None)
-        .await;
+    let r = api.as_token(&session).get("/v1/auth/session").await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert!(r.body["id"].as_str().unwrap().starts_with("ses_"));
     assert_eq!(r.body["user_id"], "usr_ada");
@@ -399,31 +367,16 @@ async fn session_status_refresh_and_logout() {
     );
 
     let r = api
-        .call(
-            Method::POST,
-            "/v1/auth/session/refresh",
-            Some(&session),
-            None,
-            None,
-        )
+        .as_token(&session)
+        .post_empty("/v1/auth/session/refresh")
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let expires = r.body["expires_at"].as_i64().unwrap();
     assert!((expires - (clock::now() + SESSION_LIFETIME_SECS)).abs() <= 2);
 
-    let r = api
-        .call(
-            Method::DELETE,
-            "/v1/auth/session",
-            Some(&session),
-            None,
-            None,
-        )
-        .await;
+    let r = api.as_token(&session).delete("/v1/auth/session").await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    let r = api
-        .call(Method::GET, "/v1/auth/whoami", Some(&session), None, None)
-        .await;
+    let r = api.as_token(&session).get("/v1/auth/whoami").await;
     assert_eq!(
         (r.status, r.code()),
         (StatusCode::UNAUTHORIZED, "unauthorized")
@@ -433,13 +386,13 @@ async fn session_status_refresh_and_logout() {
 #[tokio::test]
 async fn session_endpoints_refuse_other_credentials_with_400() {
     let api = Api::start().await;
-    let jwt = api.jwt("usr_ada");
+    let ada = api.as_user("usr_ada");
     for (method, path) in [
         (Method::GET, "/v1/auth/session"),
         (Method::POST, "/v1/auth/session/refresh"),
         (Method::DELETE, "/v1/auth/session"),
     ] {
-        let r = api.call(method, path, Some(&jwt), None, None).await;
+        let r = ada.request(method, path, None).await;
         assert_eq!(
             (r.status, r.code()),
             (StatusCode::BAD_REQUEST, "bad_request"),
@@ -452,16 +405,8 @@ async fn session_endpoints_refuse_other_credentials_with_400() {
 async fn whoami_reports_the_resolved_credential() {
     let api = Api::start().await;
     api.add_member("ws_acme", "usr_ada", Role::Admin).await;
-    let jwt = api.jwt("usr_ada");
-    let r = api
-        .call(
-            Method::GET,
-            "/v1/auth/whoami",
-            Some(&jwt),
-            Some("ws_acme"),
-            None,
-        )
-        .await;
+    let ada = api.as_user("usr_ada");
+    let r = ada.in_ws("ws_acme").get("/v1/auth/whoami").await;
     assert_eq!(r.body["credential"], "jwt");
     assert_eq!(
         (r.body["workspace_id"].clone(), r.body["role"].clone()),
@@ -469,9 +414,7 @@ async fn whoami_reports_the_resolved_credential() {
     );
     assert_eq!(r.body["token_id"], Value::Null);
     let session = logged_in(&api, "usr_ada").await;
-    let r = api
-        .call(Method::GET, "/v1/auth/whoami", Some(&session), None, None)
-        .await;
+    let r = api.as_token(&session).get("/v1/auth/whoami").await;
     assert_eq!(
         (r.body["workspace_id"].clone(), r.body["role"].clone()),
         (Value::Null, Value::Null)
@@ -570,9 +513,7 @@ async fn cleanup_deletes_exactly_the_expired_items_and_reads_only_them() {
         );
     }
     for s in &live_sessions {
-        let r = api
-            .call(Method::GET, "/v1/auth/whoami", Some(s.expose()), None, None)
-            .await;
+        let r = api.as_token(s.expose()).get("/v1/auth/whoami").await;
         assert_eq!(r.status, StatusCode::OK);
     }
     // Running again finds nothing; running twice at once is harmless.

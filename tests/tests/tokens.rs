@@ -22,15 +22,8 @@ async fn setup() -> Api {
 }
 
 async fn create(api: &Api, as_user: &str, body: Value) -> Reply {
-    let jwt = api.jwt(as_user);
-    api.call(
-        Method::POST,
-        "/v1/api_tokens",
-        Some(&jwt),
-        Some(WS),
-        Some(body),
-    )
-    .await
+    let caller = api.as_user(as_user);
+    caller.in_ws(WS).post("/v1/api_tokens", body).await
 }
 
 async fn new_token(api: &Api, name: &str) -> (String, String) {
@@ -79,9 +72,7 @@ async fn create_returns_the_token_once_with_the_documented_fields() {
     );
 
     // Never again: not in the list, not in the table.
-    let list = api
-        .call(Method::GET, "/v1/api_tokens", Some(token), None, None)
-        .await;
+    let list = api.as_token(token).get("/v1/api_tokens").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(!list.body.to_string().contains(token));
     assert!(list.body["data"][0].get("token").is_none());
@@ -96,25 +87,16 @@ async fn role_defaults_to_admin_and_a_token_acts_on_its_workspace() {
     let token = r.body["token"].as_str().unwrap();
     // The token creates another token in its own workspace without a header.
     let r = api
-        .call(
-            Method::POST,
-            "/v1/api_tokens",
-            Some(token),
-            None,
-            Some(json!({"name": "child", "role": "member"})),
-        )
+        .as_token(token)
+        .post("/v1/api_tokens", json!({"name": "child", "role": "member"}))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     assert_eq!(r.body["workspace_id"], WS);
     // ...and is refused for another workspace.
     let r = api
-        .call(
-            Method::GET,
-            "/v1/api_tokens",
-            Some(token),
-            Some("ws_other"),
-            None,
-        )
+        .as_token(token)
+        .in_ws("ws_other")
+        .get("/v1/api_tokens")
         .await;
     assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
 }
@@ -123,87 +105,53 @@ async fn role_defaults_to_admin_and_a_token_acts_on_its_workspace() {
 async fn roles_gate_create_and_revoke_but_not_list() {
     let api = setup().await;
     let (_, id) = new_token(&api, "a").await;
-    let member = api.jwt("usr_member");
-    let r = api
-        .call(
-            Method::POST,
-            "/v1/api_tokens",
-            Some(&member),
-            Some(WS),
-            Some(json!({"name": "x"})),
-        )
+    let member = api.as_user("usr_member");
+    let r = member
+        .in_ws(WS)
+        .post("/v1/api_tokens", json!({"name": "x"}))
         .await;
     assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
-    let r = api
-        .call(
-            Method::DELETE,
-            &format!("/v1/api_tokens/{id}"),
-            Some(&member),
-            Some(WS),
-            None,
-        )
+    let r = member
+        .in_ws(WS)
+        .delete(&format!("/v1/api_tokens/{id}"))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = api
-        .call(Method::GET, "/v1/api_tokens", Some(&member), Some(WS), None)
-        .await;
+    let r = member.in_ws(WS).get("/v1/api_tokens").await;
     assert_eq!(r.status, StatusCode::OK);
 
     // A member-role token can list but neither create nor revoke.
     let r = create(&api, "usr_owner", json!({"name": "ro", "role": "member"})).await;
     let ro = r.body["token"].as_str().unwrap().to_owned();
     assert_eq!(
-        api.call(Method::GET, "/v1/api_tokens", Some(&ro), None, None)
-            .await
-            .status,
+        api.as_token(&ro).get("/v1/api_tokens").await.status,
         StatusCode::OK
     );
     let r = api
-        .call(
-            Method::POST,
-            "/v1/api_tokens",
-            Some(&ro),
-            None,
-            Some(json!({"name": "x", "role": "member"})),
-        )
+        .as_token(&ro)
+        .post("/v1/api_tokens", json!({"name": "x", "role": "member"}))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = api
-        .call(
-            Method::DELETE,
-            &format!("/v1/api_tokens/{id}"),
-            Some(&ro),
-            None,
-            None,
-        )
+        .as_token(&ro)
+        .delete(&format!("/v1/api_tokens/{id}"))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // Not a member at all: the authorizer refuses with 403.
-    let outsider = api.jwt("usr_other");
-    let r = api
-        .call(
-            Method::GET,
-            "/v1/api_tokens",
-            Some(&outsider),
-            Some(WS),
-            None,
-        )
-        .await;
+    let outsider = api.as_user("usr_other");
+    let r = outsider.in_ws(WS).get("/v1/api_tokens").await;
     assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
 }
 
 #[tokio::test]
 async fn a_user_credential_without_akua_context_gets_403() {
     let api = setup().await;
-    let jwt = api.jwt("usr_owner");
+    let owner = api.as_user("usr_owner");
     for (method, body) in [
         (Method::POST, Some(json!({"name": "x"}))),
         (Method::GET, None),
     ] {
-        let r = api
-            .call(method, "/v1/api_tokens", Some(&jwt), None, body)
-            .await;
+        let r = owner.request(method, "/v1/api_tokens", body).await;
         assert_eq!(
             (r.status, r.code()),
             (StatusCode::FORBIDDEN, "forbidden"),
@@ -211,29 +159,19 @@ async fn a_user_credential_without_akua_context_gets_403() {
             r.body
         );
     }
-    let r = api
-        .call(
-            Method::DELETE,
-            "/v1/api_tokens/tok_x",
-            Some(&jwt),
-            None,
-            None,
-        )
-        .await;
+    let r = owner.delete("/v1/api_tokens/tok_x").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn no_or_bad_credential_is_401_in_the_envelope() {
     let api = setup().await;
-    for token in [
-        None,
-        Some("garbage"),
-        Some("sk_akua_00000000000000000000000000000000"),
+    for caller in [
+        api.anonymous(),
+        api.as_token("garbage"),
+        api.as_token("sk_akua_00000000000000000000000000000000"),
     ] {
-        let r = api
-            .call(Method::GET, "/v1/api_tokens", token, None, None)
-            .await;
+        let r = caller.get("/v1/api_tokens").await;
         assert_eq!(
             (r.status, r.code()),
             (StatusCode::UNAUTHORIZED, "unauthorized")
@@ -332,7 +270,7 @@ async fn list_pages_newest_first_without_duplicates_or_gaps() {
     for i in 0..7 {
         created.push(new_token(&api, &format!("t{i}")).await.1);
     }
-    let jwt = api.jwt("usr_member");
+    let member = api.as_user("usr_member");
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     let mut pages = 0;
@@ -341,9 +279,7 @@ async fn list_pages_newest_first_without_duplicates_or_gaps() {
             Some(c) => format!("/v1/api_tokens?limit=3&cursor={c}"),
             None => "/v1/api_tokens?limit=3".to_owned(),
         };
-        let r = api
-            .call(Method::GET, &path, Some(&jwt), Some(WS), None)
-            .await;
+        let r = member.in_ws(WS).get(&path).await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
         pages += 1;
         for t in r.body["data"].as_array().unwrap() {
@@ -370,15 +306,7 @@ async fn list_pages_newest_first_without_duplicates_or_gaps() {
     assert_eq!(got, expected);
 
     // Default limit and an exact last page: no empty extra page.
-    let r = api
-        .call(
-            Method::GET,
-            "/v1/api_tokens?limit=7",
-            Some(&jwt),
-            Some(WS),
-            None,
-        )
-        .await;
+    let r = member.in_ws(WS).get("/v1/api_tokens?limit=7").await;
     assert_eq!(r.body["data"].as_array().unwrap().len(), 7);
     assert_eq!(r.body["has_more"], false);
 }
@@ -389,44 +317,23 @@ async fn bad_limits_are_422_and_bad_cursors_400() {
     for _ in 0..2 {
         new_token(&api, "t").await;
     }
-    let jwt = api.jwt("usr_owner");
+    let owner = api.as_user("usr_owner");
     for q in ["limit=0", "limit=101", "limit=abc", "limit=-1"] {
-        let r = api
-            .call(
-                Method::GET,
-                &format!("/v1/api_tokens?{q}"),
-                Some(&jwt),
-                Some(WS),
-                None,
-            )
-            .await;
+        let r = owner.in_ws(WS).get(&format!("/v1/api_tokens?{q}")).await;
         assert_eq!(
             (r.status, r.code()),
             (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
             "{q}"
         );
     }
-    let first = api
-        .call(
-            Method::GET,
-            "/v1/api_tokens?limit=1",
-            Some(&jwt),
-            Some(WS),
-            None,
-        )
-        .await;
+    let first = owner.in_ws(WS).get("/v1/api_tokens?limit=1").await;
     let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
     let mut tampered = cursor.clone();
     tampered.insert(5, 'x');
     for c in [tampered.as_str(), "garbage", "eyJ2IjoxfQ"] {
-        let r = api
-            .call(
-                Method::GET,
-                &format!("/v1/api_tokens?cursor={c}"),
-                Some(&jwt),
-                Some(WS),
-                None,
-            )
+        let r = owner
+            .in_ws(WS)
+            .get(&format!("/v1/api_tokens?cursor={c}"))
             .await;
         assert_eq!(
             (r.status, r.code()),
@@ -435,15 +342,10 @@ async fn bad_limits_are_422_and_bad_cursors_400() {
         );
     }
     // A cursor from one workspace is refused in another.
-    let other = api.jwt("usr_other");
-    let r = api
-        .call(
-            Method::GET,
-            &format!("/v1/api_tokens?cursor={cursor}"),
-            Some(&other),
-            Some("ws_other"),
-            None,
-        )
+    let other = api.as_user("usr_other");
+    let r = other
+        .in_ws("ws_other")
+        .get(&format!("/v1/api_tokens?cursor={cursor}"))
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
@@ -453,34 +355,22 @@ async fn revoke_is_immediate_and_leaves_nothing_behind() {
     let api = setup().await;
     let (token, id) = new_token(&api, "doomed").await;
     let before = api.engine.all_items().await.len();
-    let jwt = api.jwt("usr_admin");
-    let r = api
-        .call(
-            Method::DELETE,
-            &format!("/v1/api_tokens/{id}"),
-            Some(&jwt),
-            Some(WS),
-            None,
-        )
+    let admin = api.as_user("usr_admin");
+    let r = admin
+        .in_ws(WS)
+        .delete(&format!("/v1/api_tokens/{id}"))
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(r.body, Value::Null);
     // The very next request with it fails.
-    let r = api
-        .call(Method::GET, "/v1/api_tokens", Some(&token), None, None)
-        .await;
+    let r = api.as_token(&token).get("/v1/api_tokens").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     // Credential and pointer are both gone.
     assert_eq!(api.engine.all_items().await.len(), before - 2);
     // Twice → 404.
-    let r = api
-        .call(
-            Method::DELETE,
-            &format!("/v1/api_tokens/{id}"),
-            Some(&jwt),
-            Some(WS),
-            None,
-        )
+    let r = admin
+        .in_ws(WS)
+        .delete(&format!("/v1/api_tokens/{id}"))
         .await;
     assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "not_found"));
 }
@@ -488,21 +378,16 @@ async fn revoke_is_immediate_and_leaves_nothing_behind() {
 #[tokio::test]
 async fn revoke_never_reveals_other_workspaces_tokens() {
     let api = setup().await;
-    let other = api.jwt("usr_other");
-    let r = api
-        .call(
-            Method::POST,
-            "/v1/api_tokens",
-            Some(&other),
-            Some("ws_other"),
-            Some(json!({"name": "theirs"})),
-        )
+    let other = api.as_user("usr_other");
+    let r = other
+        .in_ws("ws_other")
+        .post("/v1/api_tokens", json!({"name": "theirs"}))
         .await;
     let (their_token, their_id) = (
         r.body["token"].as_str().unwrap().to_owned(),
         r.body["id"].as_str().unwrap().to_owned(),
     );
-    let jwt = api.jwt("usr_owner");
+    let owner = api.as_user("usr_owner");
     for id in [
         their_id.as_str(),
         "tok_doesnotexist",
@@ -511,14 +396,9 @@ async fn revoke_never_reveals_other_workspaces_tokens() {
         "tok_",
         "%00",
     ] {
-        let r = api
-            .call(
-                Method::DELETE,
-                &format!("/v1/api_tokens/{id}"),
-                Some(&jwt),
-                Some(WS),
-                None,
-            )
+        let r = owner
+            .in_ws(WS)
+            .delete(&format!("/v1/api_tokens/{id}"))
             .await;
         assert_eq!(
             (r.status, r.code()),
@@ -527,15 +407,7 @@ async fn revoke_never_reveals_other_workspaces_tokens() {
         );
     }
     // Still works.
-    let r = api
-        .call(
-            Method::GET,
-            "/v1/api_tokens",
-            Some(&their_token),
-            None,
-            None,
-        )
-        .await;
+    let r = api.as_token(&their_token).get("/v1/api_tokens").await;
     assert_eq!(r.status, StatusCode::OK);
 }
 
@@ -554,16 +426,8 @@ async fn concurrent_creates_all_land() {
         })
         .collect();
     assert_eq!(ids.len(), 20);
-    let jwt = api.jwt("usr_owner");
-    let r = api
-        .call(
-            Method::GET,
-            "/v1/api_tokens?limit=100",
-            Some(&jwt),
-            Some(WS),
-            None,
-        )
-        .await;
+    let owner = api.as_user("usr_owner");
+    let r = owner.in_ws(WS).get("/v1/api_tokens?limit=100").await;
     assert_eq!(r.body["data"].as_array().unwrap().len(), 20);
 }
 
@@ -571,21 +435,14 @@ async fn concurrent_creates_all_land() {
 async fn create_then_immediately_revoke() {
     let api = setup().await;
     let (token, id) = new_token(&api, "blink").await;
-    let jwt = api.jwt("usr_owner");
-    let r = api
-        .call(
-            Method::DELETE,
-            &format!("/v1/api_tokens/{id}"),
-            Some(&jwt),
-            Some(WS),
-            None,
-        )
+    let owner = api.as_user("usr_owner");
+    let r = owner
+        .in_ws(WS)
+        .delete(&format!("/v1/api_tokens/{id}"))
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(
-        api.call(Method::GET, "/v1/api_tokens", Some(&token), None, None)
-            .await
-            .status,
+        api.as_token(&token).get("/v1/api_tokens").await.status,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -595,9 +452,7 @@ async fn end_to_end_create_use_see_last_used_revoke() {
     let api = setup().await;
     let (token, id) = new_token(&api, "e2e").await;
     // The authorizer allows it...
-    let r = api
-        .call(Method::GET, "/v1/api_tokens", Some(&token), None, None)
-        .await;
+    let r = api.as_token(&token).get("/v1/api_tokens").await;
     assert_eq!(r.status, StatusCode::OK);
     // ...and last_used_at shows up in the list.
     let listed = r.body["data"]
@@ -607,9 +462,7 @@ async fn end_to_end_create_use_see_last_used_revoke() {
         .find(|t| t["id"] == id.as_str())
         .cloned()
         .unwrap();
-    let r2 = api
-        .call(Method::GET, "/v1/api_tokens", Some(&token), None, None)
-        .await;
+    let r2 = api.as_token(&token).get("/v1/api_tokens").await;
     let listed2 = r2.body["data"]
         .as_array()
         .unwrap()
@@ -626,18 +479,11 @@ async fn end_to_end_create_use_see_last_used_revoke() {
     assert!((used - akua_core::clock::now()).abs() <= 5, "{listed2}");
     // Revoke: 401 on the next call.
     let r = api
-        .call(
-            Method::DELETE,
-            &format!("/v1/api_tokens/{id}"),
-            Some(&token),
-            None,
-            None,
-        )
+        .as_token(&token)
+        .delete(&format!("/v1/api_tokens/{id}"))
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    let r = api
-        .call(Method::GET, "/v1/api_tokens", Some(&token), None, None)
-        .await;
+    let r = api.as_token(&token).get("/v1/api_tokens").await;
     assert_eq!(
         (r.status, r.code()),
         (StatusCode::UNAUTHORIZED, "unauthorized")
@@ -647,13 +493,12 @@ async fn end_to_end_create_use_see_last_used_revoke() {
 #[tokio::test]
 async fn unknown_routes_and_methods_use_the_envelope() {
     let api = setup().await;
-    let jwt = api.jwt("usr_owner");
-    let r = api
-        .call(Method::GET, "/v1/nope", Some(&jwt), Some(WS), None)
-        .await;
+    let owner = api.as_user("usr_owner");
+    let r = owner.in_ws(WS).get("/v1/nope").await;
     assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "not_found"));
-    let r = api
-        .call(Method::PUT, "/v1/api_tokens", Some(&jwt), Some(WS), None)
+    let r = owner
+        .in_ws(WS)
+        .request(Method::PUT, "/v1/api_tokens", None)
         .await;
     assert_eq!(
         (r.status, r.code()),

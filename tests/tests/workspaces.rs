@@ -2,51 +2,30 @@
 
 use akua_core::{UserId, issue};
 use akua_tests::Api;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 async fn new_workspace(api: &Api, owner: &str, name: &str) -> String {
-    let jwt = api.jwt(owner);
-    let r = api
-        .call(
-            Method::POST,
-            "/v1/workspaces",
-            Some(&jwt),
-            None,
-            Some(json!({"name": name})),
-        )
-        .await;
+    let caller = api.as_user(owner);
+    let r = caller.post("/v1/workspaces", json!({"name": name})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     r.body["id"].as_str().unwrap().to_owned()
 }
 
 async fn add(api: &Api, as_user: &str, ws: &str, user: &str, role: &str) -> StatusCode {
-    let jwt = api.jwt(as_user);
+    let caller = api.as_user(as_user);
     let path = format!("/v1/workspaces/{ws}/members");
-    api.call(
-        Method::POST,
-        &path,
-        Some(&jwt),
-        None,
-        Some(json!({"user_id": user, "role": role})),
-    )
-    .await
-    .status
+    caller
+        .post(&path, json!({"user_id": user, "role": role}))
+        .await
+        .status
 }
 
 #[tokio::test]
 async fn a_user_creates_a_workspace_and_owns_it() {
     let api = Api::start().await;
-    let jwt = api.jwt("usr_ada");
-    let r = api
-        .call(
-            Method::POST,
-            "/v1/workspaces",
-            Some(&jwt),
-            None,
-            Some(json!({"name": "Acme"})),
-        )
-        .await;
+    let ada = api.as_user("usr_ada");
+    let r = ada.post("/v1/workspaces", json!({"name": "Acme"})).await;
     assert_eq!(r.status, StatusCode::CREATED);
     assert!(r.body["id"].as_str().unwrap().starts_with("ws_"));
     assert_eq!(
@@ -55,9 +34,7 @@ async fn a_user_creates_a_workspace_and_owns_it() {
     );
     assert!(r.body["created_at"].is_i64());
 
-    let list = api
-        .call(Method::GET, "/v1/workspaces", Some(&jwt), None, None)
-        .await;
+    let list = ada.get("/v1/workspaces").await;
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(list.body["data"], json!([r.body]));
     assert_eq!(
@@ -75,15 +52,7 @@ async fn a_user_creates_a_workspace_and_owns_it() {
         json!({"name": "x".repeat(101)}),
         json!({"name": "a", "x": 1}),
     ] {
-        let r = api
-            .call(
-                Method::POST,
-                "/v1/workspaces",
-                Some(&jwt),
-                None,
-                Some(bad.clone()),
-            )
-            .await;
+        let r = ada.post("/v1/workspaces", bad.clone()).await;
         assert_eq!(
             (r.status, r.code()),
             (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
@@ -103,40 +72,24 @@ async fn a_session_user_can_create_workspaces_but_an_api_token_cannot() {
     .await
     .unwrap();
     let r = api
-        .call(
-            Method::POST,
-            "/v1/workspaces",
-            Some(session.expose()),
-            None,
-            Some(json!({"name": "S"})),
-        )
+        .as_token(session.expose())
+        .post("/v1/workspaces", json!({"name": "S"}))
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
     let ws = r.body["id"].as_str().unwrap().to_owned();
     let r = api
-        .call(
-            Method::POST,
-            "/v1/api_tokens",
-            Some(session.expose()),
-            Some(&ws),
-            Some(json!({"name": "t"})),
-        )
+        .as_token(session.expose())
+        .in_ws(&ws)
+        .post("/v1/api_tokens", json!({"name": "t"}))
         .await;
     let token = r.body["token"].as_str().unwrap().to_owned();
     let r = api
-        .call(
-            Method::POST,
-            "/v1/workspaces",
-            Some(&token),
-            None,
-            Some(json!({"name": "T"})),
-        )
+        .as_token(&token)
+        .post("/v1/workspaces", json!({"name": "T"}))
         .await;
     assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
     // A workspace token lists only its own workspace.
-    let r = api
-        .call(Method::GET, "/v1/workspaces", Some(&token), None, None)
-        .await;
+    let r = api.as_token(&token).get("/v1/workspaces").await;
     assert_eq!(r.body["data"].as_array().unwrap().len(), 1);
     assert_eq!(r.body["data"][0]["id"], ws.as_str());
     assert_eq!(r.body["data"][0]["role"], "admin");
@@ -150,11 +103,11 @@ async fn listing_is_scoped_and_paginated() {
         ids.push(new_workspace(&api, "usr_ada", &format!("w{i}")).await);
     }
     new_workspace(&api, "usr_bob", "bobs").await;
-    let jwt = api.jwt("usr_ada");
+    let ada = api.as_user("usr_ada");
     let mut seen = Vec::new();
     let mut path = "/v1/workspaces?limit=2".to_owned();
     loop {
-        let r = api.call(Method::GET, &path, Some(&jwt), None, None).await;
+        let r = ada.get(&path).await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
         for w in r.body["data"].as_array().unwrap() {
             seen.push(w["id"].as_str().unwrap().to_owned());
@@ -173,38 +126,14 @@ async fn listing_is_scoped_and_paginated() {
     );
 
     // With Akua-Context: only that workspace.
-    let r = api
-        .call(
-            Method::GET,
-            "/v1/workspaces",
-            Some(&jwt),
-            Some(&ids[0]),
-            None,
-        )
-        .await;
+    let r = ada.in_ws(&ids[0]).get("/v1/workspaces").await;
     assert_eq!(r.body["data"].as_array().unwrap().len(), 1);
     assert_eq!(r.body["data"][0]["id"], ids[0].as_str());
     // A cursor for another user is refused.
-    let bob = api.jwt("usr_bob");
-    let r = api
-        .call(
-            Method::GET,
-            "/v1/workspaces?limit=1",
-            Some(&jwt),
-            None,
-            None,
-        )
-        .await;
+    let bob = api.as_user("usr_bob");
+    let r = ada.get("/v1/workspaces?limit=1").await;
     let c = r.body["next_cursor"].as_str().unwrap();
-    let r = api
-        .call(
-            Method::GET,
-            &format!("/v1/workspaces?cursor={c}"),
-            Some(&bob),
-            None,
-            None,
-        )
-        .await;
+    let r = bob.get(&format!("/v1/workspaces?cursor={c}")).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
@@ -247,16 +176,8 @@ async fn members_are_managed_by_role() {
         StatusCode::NOT_FOUND
     );
 
-    let member = api.jwt("usr_member");
-    let r = api
-        .call(
-            Method::GET,
-            &format!("/v1/workspaces/{ws}/members"),
-            Some(&member),
-            None,
-            None,
-        )
-        .await;
+    let member = api.as_user("usr_member");
+    let r = member.get(&format!("/v1/workspaces/{ws}/members")).await;
     assert_eq!(r.status, StatusCode::OK);
     let got: Vec<(String, String)> = r.body["data"]
         .as_array()
@@ -281,48 +202,21 @@ async fn members_are_managed_by_role() {
 
     // Only the owner changes roles.
     let path = format!("/v1/workspaces/{ws}/members/usr_member");
-    let admin = api.jwt("usr_admin");
-    let r = api
-        .call(
-            Method::PATCH,
-            &path,
-            Some(&admin),
-            None,
-            Some(json!({"role": "admin"})),
-        )
-        .await;
+    let admin = api.as_user("usr_admin");
+    let r = admin.patch(&path, json!({"role": "admin"})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let owner = api.jwt("usr_owner");
-    let r = api
-        .call(
-            Method::PATCH,
-            &path,
-            Some(&owner),
-            None,
-            Some(json!({"role": "admin"})),
-        )
-        .await;
+    let owner = api.as_user("usr_owner");
+    let r = owner.patch(&path, json!({"role": "admin"})).await;
     assert_eq!(
         (r.status, r.body["role"].clone()),
         (StatusCode::OK, json!("admin"))
     );
-    let r = api
-        .call(
-            Method::PATCH,
-            &path,
-            Some(&owner),
-            None,
-            Some(json!({"role": "owner"})),
-        )
-        .await;
+    let r = owner.patch(&path, json!({"role": "owner"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = api
-        .call(
-            Method::PATCH,
+    let r = owner
+        .patch(
             &format!("/v1/workspaces/{ws}/members/usr_nobody"),
-            Some(&owner),
-            None,
-            Some(json!({"role": "member"})),
+            json!({"role": "member"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -333,27 +227,15 @@ async fn the_last_owner_cannot_be_removed_or_demoted() {
     let api = Api::start().await;
     let ws = new_workspace(&api, "usr_owner", "Acme").await;
     add(&api, "usr_owner", &ws, "usr_admin", "admin").await;
-    let owner = api.jwt("usr_owner");
-    let admin = api.jwt("usr_admin");
+    let owner = api.as_user("usr_owner");
+    let admin = api.as_user("usr_admin");
     let path = format!("/v1/workspaces/{ws}/members/usr_owner");
-    let r = api
-        .call(
-            Method::PATCH,
-            &path,
-            Some(&owner),
-            None,
-            Some(json!({"role": "admin"})),
-        )
-        .await;
+    let r = owner.patch(&path, json!({"role": "admin"})).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "conflict"));
-    let r = api
-        .call(Method::DELETE, &path, Some(&owner), None, None)
-        .await;
+    let r = owner.delete(&path).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "conflict"));
     // An admin may not remove an owner at all.
-    let r = api
-        .call(Method::DELETE, &path, Some(&admin), None, None)
-        .await;
+    let r = admin.delete(&path).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
@@ -363,86 +245,43 @@ async fn role_changes_and_removals_take_effect_on_the_next_request() {
     let ws = new_workspace(&api, "usr_owner", "Acme").await;
     add(&api, "usr_owner", &ws, "usr_admin", "admin").await;
     add(&api, "usr_owner", &ws, "usr_leaver", "member").await;
-    let owner = api.jwt("usr_owner");
-    let admin = api.jwt("usr_admin");
+    let owner = api.as_user("usr_owner");
+    let admin = api.as_user("usr_admin");
     let create = || {
-        api.call(
-            Method::POST,
-            "/v1/api_tokens",
-            Some(&admin),
-            Some(&ws),
-            Some(json!({"name": "t"})),
-        )
+        admin
+            .in_ws(&ws)
+            .post("/v1/api_tokens", json!({"name": "t"}))
     };
     assert_eq!(create().await.status, StatusCode::CREATED);
 
     // Demoted admin can no longer create tokens.
-    let r = api
-        .call(
-            Method::PATCH,
+    let r = owner
+        .patch(
             &format!("/v1/workspaces/{ws}/members/usr_admin"),
-            Some(&owner),
-            None,
-            Some(json!({"role": "member"})),
+            json!({"role": "member"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(create().await.status, StatusCode::FORBIDDEN);
 
     // Removed member gets 403 with that workspace.
-    let leaver = api.jwt("usr_leaver");
+    let leaver = api.as_user("usr_leaver");
     assert_eq!(
-        api.call(
-            Method::GET,
-            "/v1/api_tokens",
-            Some(&leaver),
-            Some(&ws),
-            None
-        )
-        .await
-        .status,
+        leaver.in_ws(&ws).get("/v1/api_tokens").await.status,
         StatusCode::OK
     );
-    let r = api
-        .call(
-            Method::DELETE,
-            &format!("/v1/workspaces/{ws}/members/usr_leaver"),
-            Some(&leaver),
-            None,
-            None,
-        )
+    let r = leaver
+        .delete(&format!("/v1/workspaces/{ws}/members/usr_leaver"))
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "a member may leave");
     assert_eq!(
-        api.call(
-            Method::GET,
-            "/v1/api_tokens",
-            Some(&leaver),
-            Some(&ws),
-            None
-        )
-        .await
-        .status,
+        leaver.in_ws(&ws).get("/v1/api_tokens").await.status,
         StatusCode::FORBIDDEN
     );
-    let r = api
-        .call(
-            Method::GET,
-            &format!("/v1/workspaces/{ws}/members"),
-            Some(&leaver),
-            None,
-            None,
-        )
-        .await;
+    let r = leaver.get(&format!("/v1/workspaces/{ws}/members")).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = api
-        .call(
-            Method::DELETE,
-            &format!("/v1/workspaces/{ws}/members/usr_leaver"),
-            Some(&owner),
-            None,
-            None,
-        )
+    let r = owner
+        .delete(&format!("/v1/workspaces/{ws}/members/usr_leaver"))
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
@@ -452,25 +291,15 @@ async fn the_path_and_akua_context_must_agree() {
     let api = Api::start().await;
     let a = new_workspace(&api, "usr_owner", "A").await;
     let b = new_workspace(&api, "usr_owner", "B").await;
-    let owner = api.jwt("usr_owner");
-    let r = api
-        .call(
-            Method::GET,
-            &format!("/v1/workspaces/{a}/members"),
-            Some(&owner),
-            Some(&b),
-            None,
-        )
+    let owner = api.as_user("usr_owner");
+    let r = owner
+        .in_ws(&b)
+        .get(&format!("/v1/workspaces/{a}/members"))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = api
-        .call(
-            Method::GET,
-            &format!("/v1/workspaces/{a}/members"),
-            Some(&owner),
-            Some(&a),
-            None,
-        )
+    let r = owner
+        .in_ws(&a)
+        .get(&format!("/v1/workspaces/{a}/members"))
         .await;
     assert_eq!(r.status, StatusCode::OK);
 }
@@ -485,11 +314,11 @@ async fn member_lists_paginate() {
             StatusCode::CREATED
         );
     }
-    let jwt = api.jwt("usr_owner");
+    let owner = api.as_user("usr_owner");
     let mut seen = Vec::new();
     let mut path = format!("/v1/workspaces/{ws}/members?limit=3");
     loop {
-        let r = api.call(Method::GET, &path, Some(&jwt), None, None).await;
+        let r = owner.get(&path).await;
         for m in r.body["data"].as_array().unwrap() {
             seen.push(m["user_id"].as_str().unwrap().to_owned());
         }
@@ -508,31 +337,18 @@ async fn member_lists_paginate() {
 #[tokio::test]
 async fn a_new_deployment_goes_from_a_jwt_to_a_working_api_token() {
     let api = Api::start().await;
-    let jwt = api.jwt("auth0|first-user");
-    let r = api
-        .call(
-            Method::POST,
-            "/v1/workspaces",
-            Some(&jwt),
-            None,
-            Some(json!({"name": "Prod"})),
-        )
+    let first_user = api.as_user("auth0|first-user");
+    let r = first_user
+        .post("/v1/workspaces", json!({"name": "Prod"}))
         .await;
     let ws = r.body["id"].as_str().unwrap().to_owned();
-    let r = api
-        .call(
-            Method::POST,
-            "/v1/api_tokens",
-            Some(&jwt),
-            Some(&ws),
-            Some(json!({"name": "ci"})),
-        )
+    let r = first_user
+        .in_ws(&ws)
+        .post("/v1/api_tokens", json!({"name": "ci"}))
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
     let token = r.body["token"].as_str().unwrap();
-    let r = api
-        .call(Method::GET, "/v1/api_tokens", Some(token), None, None)
-        .await;
+    let r = api.as_token(token).get("/v1/api_tokens").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["data"][0]["workspace_id"], ws.as_str());
 }
