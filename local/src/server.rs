@@ -76,10 +76,9 @@ async fn fallback(State(gateway): State<Gateway>, request: Request) -> Response 
     let (parts, body) = request.into_parts();
     match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
         Ok(bytes) => gateway.handle(Request::from_parts(parts, bytes)).await,
-        Err(_) => akua_http::Error(akua_core::ApiError::BadRequest(
-            "request body too large".into(),
-        ))
-        .into_response(),
+        // API Gateway's REQUEST_TOO_LARGE answer, in the same envelope.
+        Err(_) => akua_http::Error(akua_core::ApiError::PayloadTooLarge(MAX_REQUEST_BYTES))
+            .into_response(),
     }
 }
 

@@ -190,3 +190,59 @@ fn the_authorizer_is_a_request_authorizer_without_caching() {
         ])
     );
 }
+
+/// What API Gateway puts for `$context.error.messageString`: the message as
+/// a quoted JSON string (quotes and backslashes escaped).
+fn render(template: &str, message: &str) -> String {
+    template.replace(
+        "$context.error.messageString",
+        &serde_json::to_string(message).unwrap(),
+    )
+}
+
+#[test]
+fn every_gateway_response_is_the_json_envelope_with_its_status() {
+    let t = template();
+    let responses = resources(&t)["Api"]["Properties"]["GatewayResponses"]
+        .as_mapping()
+        .unwrap();
+    let expected = [
+        ("UNAUTHORIZED", Some("401"), "unauthorized"),
+        ("ACCESS_DENIED", Some("403"), "forbidden"),
+        ("AUTHORIZER_FAILURE", Some("503"), "service_unavailable"),
+        (
+            "AUTHORIZER_CONFIGURATION_ERROR",
+            Some("503"),
+            "service_unavailable",
+        ),
+        ("MISSING_AUTHENTICATION_TOKEN", Some("404"), "not_found"),
+        ("REQUEST_TOO_LARGE", Some("413"), "payload_too_large"),
+        ("THROTTLED", Some("429"), "rate_limited"),
+        ("QUOTA_EXCEEDED", Some("429"), "rate_limited"),
+        ("DEFAULT_4XX", None, "bad_request"),
+        ("DEFAULT_5XX", None, "internal_error"),
+    ];
+    assert_eq!(responses.len(), expected.len(), "every response is checked");
+    let messages = [
+        "Unauthorized",
+        "Request too large",
+        "Too Many Requests",
+        r#"Invalid request body: "x" is not \ valid"#,
+        "",
+    ];
+    for (name, status, code) in expected {
+        let response = &responses[name];
+        assert_eq!(response["StatusCode"].as_str(), status, "{name}'s status");
+        let template = s(&response["ResponseTemplates"]["application/json"]);
+        for message in messages {
+            let body = render(&template, message);
+            let json: serde_json::Value = serde_json::from_str(&body)
+                .unwrap_or_else(|e| panic!("{name} with {message:?} is not JSON ({e}): {body}"));
+            assert_eq!(json["error"]["code"], code, "{name}");
+            assert!(json["error"]["message"].is_string(), "{name}");
+            if template.contains("messageString") {
+                assert_eq!(json["error"]["message"], message, "{name}");
+            }
+        }
+    }
+}

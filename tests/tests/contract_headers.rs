@@ -92,3 +92,16 @@ async fn a_405_lists_the_methods_the_route_has() {
         assert_eq!(allow, allowed, "{path}");
     }
 }
+
+#[tokio::test]
+async fn an_oversized_body_is_413_in_the_envelope() {
+    let api = Api::start().await;
+    api.add_member("ws_a", "usr_ada", Role::Owner).await;
+    let r = api
+        .as_user("usr_ada")
+        .in_ws("ws_a")
+        .post("/v1/api_tokens", json!({"name": "x".repeat(20_000)}))
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{:?}", r.body);
+    assert_eq!(r.code(), "payload_too_large");
+}

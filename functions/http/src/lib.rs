@@ -198,10 +198,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|_| {
-                Error(ApiError::BadRequest(format!(
-                    "the body must be at most {MAX_BODY_BYTES} bytes"
-                )))
+            .map_err(|e| {
+                Error(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(MAX_BODY_BYTES)
+                } else {
+                    ApiError::BadRequest("the body could not be read".into())
+                })
             })?;
         parse_json(&bytes).map(JsonBody)
     }

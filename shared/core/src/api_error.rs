@@ -17,8 +17,9 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Machine-readable: `unauthorized`, `forbidden`, `not_found`,
-    /// `validation_error`, `bad_request`, `conflict`, `rate_limited`,
-    /// `method_not_allowed`, `service_unavailable`, `internal_error`.
+    /// `validation_error`, `bad_request`, `conflict`, `payload_too_large`,
+    /// `rate_limited`, `method_not_allowed`, `service_unavailable`,
+    /// `internal_error`.
     pub code: &'static str,
     pub message: String,
     /// The offending field of a `validation_error`.
@@ -48,6 +49,9 @@ pub enum ApiError {
     /// 409.
     #[error("{0}")]
     Conflict(String),
+    /// 413: a body over the limit every route shares.
+    #[error("the body must be at most {0} bytes")]
+    PayloadTooLarge(usize),
     /// 422: a readable request with an invalid value; names the field.
     #[error("{field}: {message}")]
     Validation { field: String, message: String },
@@ -78,6 +82,7 @@ impl ApiError {
             Self::NotFound(_) => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict(_) => 409,
+            Self::PayloadTooLarge(_) => 413,
             Self::Validation { .. } => 422,
             Self::TooManyRequests(_) => 429,
             Self::Internal => 500,
@@ -93,6 +98,7 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict(_) => "conflict",
+            Self::PayloadTooLarge(_) => "payload_too_large",
             Self::Validation { .. } => "validation_error",
             Self::TooManyRequests(_) => "rate_limited",
             Self::Unavailable => "service_unavailable",
