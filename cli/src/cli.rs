@@ -51,6 +51,8 @@ pub enum Command {
     /// List and create workspaces, choose the active one
     #[command(subcommand)]
     Workspaces(WorkspacesCommand),
+    /// Send an authenticated request to any API path and print the JSON answer (like `gh api`)
+    Api(ApiArgs),
     /// Print a shell completion script (e.g. `cnap completion bash > ~/.local/share/bash-completion/completions/cnap`)
     Completion {
         #[arg(value_enum)]
@@ -68,6 +70,42 @@ pub enum AuthCommand {
     Logout,
     /// List where you are signed in; end a session (--revoke) or all others (--all-others)
     Sessions(SessionsArgs),
+    /// Print the credential in use to standard output, for scripts (e.g. `curl -H "Authorization: Bearer $(cnap auth token)"`)
+    Token,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// HTTP method: GET, POST, PATCH, DELETE, …
+    #[arg(value_name = "METHOD")]
+    pub method: String,
+
+    /// Path under the API URL, e.g. /api_tokens or /workspaces/ws_…/members?limit=10
+    #[arg(value_name = "PATH")]
+    pub path: String,
+
+    /// A body field (or, for GET and DELETE, a query parameter): key=value. true, false,
+    /// null and numbers become JSON values; anything else a string
+    #[arg(
+        long = "field",
+        short = 'F',
+        value_name = "KEY=VALUE",
+        conflicts_with = "input"
+    )]
+    pub fields: Vec<String>,
+
+    /// A body field that is always a string: key=value
+    #[arg(
+        long = "raw-field",
+        short = 'f',
+        value_name = "KEY=VALUE",
+        conflicts_with = "input"
+    )]
+    pub raw_fields: Vec<String>,
+
+    /// Read the JSON body from a file (`-` for standard input)
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -217,6 +217,39 @@ impl Client {
         }
     }
 
+    /// Any request, for `cnap api`: `path` is relative to the API URL and
+    /// may carry a query; answers the status and the raw body, whatever the
+    /// status (the caller decides what an error is).
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<(StatusCode, Vec<u8>)> {
+        let (path, path_query) = path.split_once('?').unwrap_or((path, ""));
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let mut request = self.authed(method, &segments)?;
+        let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(path_query.as_bytes())
+            .into_owned()
+            .collect();
+        pairs.extend_from_slice(query);
+        if !pairs.is_empty() {
+            request = request.query(&pairs);
+        }
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        self.send(request).await
+    }
+
+    /// The error a non-success answer stands for.
+    pub fn error_of(status: StatusCode, body: &[u8]) -> Error {
+        api_error(status, body)
+    }
+
     /// `POST /auth/device/code`.
     pub async fn device_code(&self) -> Result<DeviceAuthorization> {
         let request = self

@@ -5,12 +5,13 @@
 //! |---|---|---|---|
 //! | API URL | `--api-url` | `AKUA_API_URL`, `CNAP_API_URL` | `api_url` |
 //! | credential | `auth login --token` (stored) | `AKUA_API_TOKEN`, `CNAP_API_TOKEN` | `auth.token` |
-//! | workspace | `--workspace` | — | `active_workspace` |
+//! | workspace | `--workspace` | `AKUA_WORKSPACE`, `CNAP_WORKSPACE` | `active_workspace` |
 //! | output | `--output` | — | `output.format` |
 //!
 //! An API token belongs to one workspace and acts on it implicitly
 //! (DESIGN §1), so `active_workspace`, which is chosen for sessions, is not
-//! sent with an API token; an explicit `--workspace` still is.
+//! sent with an API token; an explicit `--workspace` or `AKUA_WORKSPACE`
+//! still is (a multi-workspace token needs one).
 
 use std::fmt;
 
@@ -30,6 +31,7 @@ use crate::output::Format;
 pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8787/v1";
 pub const TOKEN_ENV: [&str; 2] = ["AKUA_API_TOKEN", "CNAP_API_TOKEN"];
 pub const URL_ENV: [&str; 2] = ["AKUA_API_URL", "CNAP_API_URL"];
+pub const WORKSPACE_ENV: [&str; 2] = ["AKUA_WORKSPACE", "CNAP_WORKSPACE"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -99,23 +101,28 @@ impl Settings {
             config.token()?.map(|c| (c, Source::Config))
         };
 
-        let workspace = match &global.workspace {
-            Some(ws) => Some((
+        let workspace = if let Some(ws) = &global.workspace {
+            Some((
                 ids::workspace_id(ws).map_err(|e| Error::Usage(format!("--workspace: {e}")))?,
                 Source::Flag,
-            )),
-            None => match config.active_workspace()? {
-                Some(ws) => Some((
-                    ids::workspace_id(ws).map_err(|e| {
-                        Error::Config(format!(
-                            "active_workspace in {}: {e}",
-                            config.path().display()
-                        ))
-                    })?,
-                    Source::Config,
-                )),
-                None => None,
-            },
+            ))
+        } else if let Some((name, value)) = env_first(WORKSPACE_ENV) {
+            Some((
+                ids::workspace_id(&value).map_err(|e| Error::Usage(format!("{name}: {e}")))?,
+                Source::Env(name),
+            ))
+        } else if let Some(ws) = config.active_workspace()? {
+            Some((
+                ids::workspace_id(ws).map_err(|e| {
+                    Error::Config(format!(
+                        "active_workspace in {}: {e}",
+                        config.path().display()
+                    ))
+                })?,
+                Source::Config,
+            ))
+        } else {
+            None
         };
 
         let format = match global.output {
@@ -138,7 +145,7 @@ impl Settings {
         let (ws, source) = self.workspace.as_ref()?;
         let api_token =
             matches!(&self.credential, Some((c, _)) if c.kind() == Some(CredentialKind::ApiToken));
-        (!api_token || *source == Source::Flag).then_some(ws.as_str())
+        (!api_token || *source != Source::Config).then_some(ws.as_str())
     }
 
     /// A client with the credential in effect and the workspace to act in.

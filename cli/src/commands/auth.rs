@@ -1,4 +1,4 @@
-//! `cnap auth status` and `cnap auth logout`.
+//! `cnap auth status`, `cnap auth token` and `cnap auth logout`.
 
 use serde::Serialize;
 
@@ -135,4 +135,11 @@ pub async fn logout(mut settings: Settings) -> Result<()> {
         Source::Flag | Source::Default => {}
     }
     Ok(())
+}
+
+/// Prints the credential in effect, and nothing else, to standard output:
+/// for scripts that call the API themselves. Never logged, never on stderr.
+pub fn token(settings: &Settings) -> Result<()> {
+    let (credential, _) = settings.require_credential()?;
+    output::line(credential.expose())
 }

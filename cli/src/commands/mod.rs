@@ -1,6 +1,7 @@
 //! One module per command group; this one dispatches and holds what the
 //! groups share.
 
+mod api;
 mod auth;
 mod login;
 mod sessions;
@@ -26,6 +27,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Auth(AuthCommand::Status) => auth::status(&settings).await,
         Command::Auth(AuthCommand::Logout) => auth::logout(settings).await,
         Command::Auth(AuthCommand::Sessions(args)) => sessions::run(&settings, &args).await,
+        Command::Auth(AuthCommand::Token) => auth::token(&settings),
+        Command::Api(args) => api::run(&settings, args).await,
         Command::Tokens(TokensCommand::Create(args)) => tokens::create(&settings, args).await,
         Command::Tokens(TokensCommand::List(args)) => tokens::list(&settings, &args).await,
         Command::Tokens(TokensCommand::Revoke(args)) => tokens::revoke(&settings, &args).await,

@@ -2,6 +2,7 @@
 //! (`akua-local` in-process, embedded store), each test with its own server
 //! and its own temporary `HOME`. One test binary, so the API is linked once.
 
+mod api;
 mod config;
 mod errors;
 mod login;

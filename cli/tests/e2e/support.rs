@@ -235,6 +235,8 @@ const AMBIENT: &[&str] = &[
     "AKUA_API_URL",
     "CNAP_API_TOKEN",
     "CNAP_API_URL",
+    "AKUA_WORKSPACE",
+    "CNAP_WORKSPACE",
     "CNAP_TIMEOUT",
     "DISPLAY",
     "WAYLAND_DISPLAY",
