@@ -25,6 +25,9 @@ pub const AUDIENCE: &str = "akua-api";
 struct Published {
     kids: Mutex<BTreeSet<String>>,
     fetches: AtomicUsize,
+    cache_control: Mutex<Option<String>>,
+    /// Answer `200` with a body that is not a JWKS.
+    garbage: std::sync::atomic::AtomicBool,
 }
 
 /// A JWT issuer for tests: signs with fixed test keys and serves its JWKS on
@@ -76,6 +79,17 @@ impl TestIssuer {
         *self.published.kids.lock().unwrap() = kids.iter().map(|k| (*k).to_owned()).collect();
     }
 
+    /// The `Cache-Control` the JWKS is served with (none by default).
+    pub fn set_cache_control(&self, value: Option<&str>) {
+        *self.published.cache_control.lock().unwrap() = value.map(str::to_owned);
+    }
+
+    /// Serve a `200` whose body is not a JWKS (a broken deploy, a captive
+    /// portal) instead of the keys.
+    pub fn serve_garbage(&self, garbage: bool) {
+        self.published.garbage.store(garbage, Ordering::SeqCst);
+    }
+
     /// How many times the JWKS has been fetched.
     pub fn fetches(&self) -> usize {
         self.published.fetches.load(Ordering::SeqCst)
@@ -124,10 +138,23 @@ fn jwk_for(kid: &str) -> Jwk {
     jwk
 }
 
-async fn jwks(State(published): State<Arc<Published>>) -> axum::Json<JwkSet> {
+async fn jwks(State(published): State<Arc<Published>>) -> axum::response::Response {
+    use axum::response::IntoResponse;
     published.fetches.fetch_add(1, Ordering::SeqCst);
-    let kids = published.kids.lock().unwrap().clone();
-    axum::Json(JwkSet {
-        keys: kids.iter().map(|k| jwk_for(k)).collect(),
-    })
+    let cache_control = published.cache_control.lock().unwrap().clone();
+    let mut response = if published.garbage.load(Ordering::SeqCst) {
+        "<html>maintenance</html>".into_response()
+    } else {
+        let kids = published.kids.lock().unwrap().clone();
+        axum::Json(JwkSet {
+            keys: kids.iter().map(|k| jwk_for(k)).collect(),
+        })
+        .into_response()
+    };
+    if let Some(value) = cache_control.and_then(|v| v.parse().ok()) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::CACHE_CONTROL, value);
+    }
+    response
 }

@@ -6,20 +6,32 @@
 //! - `iss`, `aud`, `exp` and `sub` are required; `nbf` is honoured; both time
 //!   checks allow 60 s of clock skew and use the caller's `now`, so the whole
 //!   decision runs on one clock.
-//! - The JWKS is cached per process and refetched when a token names an
-//!   unknown `kid`, at most once per cooldown (30 s), with a 1.5 s timeout, so
-//!   a flood of invented `kid`s cannot turn into a flood of fetches.
+//! - The JWKS is cached per process with an age: the response's
+//!   `Cache-Control: max-age` within 60 s – 1 h, else `AKUA_JWKS_MAX_AGE_SECS`
+//!   (default 600 s). Past it, the next JWT refetches, and a key missing from
+//!   the fresh set stops verifying at once. It is also refetched when a token
+//!   names an unknown `kid`. Fetches happen at most once per cooldown (30 s),
+//!   with a 1.5 s timeout, so a flood of invented `kid`s cannot turn into a
+//!   flood of fetches.
+//! - A failed or unreadable fetch never empties the cache: the previous keys
+//!   keep verifying for at most [`MAX_STALE_SECS`] past their age, then JWTs
+//!   fail closed (the authorizer answers 503) until the issuer answers again.
+//! - Each key is parsed once, when fetched. A verified token is remembered
+//!   (by its SHA-256, at most [`TOKEN_CACHE_ENTRIES`] entries) until its `exp`
+//!   or its key set's refresh, whichever is first: a repeated JWT skips the
+//!   signature check, with `exp` and `nbf` checked on every use.
 //! - Symmetric (`oct`) keys in a remote JWKS are ignored: a public document
 //!   cannot hold a shared secret.
 
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, Validation};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 use url::{Host, Url};
 
@@ -34,6 +46,19 @@ pub const DEFAULT_REFETCH_COOLDOWN: Duration = Duration::from_secs(30);
 pub const FETCH_TIMEOUT: Duration = Duration::from_millis(1500);
 /// A JWKS larger than this is not a key set.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
+/// The key set's age when the issuer does not say (`AKUA_JWKS_MAX_AGE_SECS`).
+pub const DEFAULT_JWKS_MAX_AGE_SECS: i64 = 600;
+/// Bounds on an issuer's `Cache-Control: max-age`: never refetched more
+/// often than a minute, and a withdrawn key is dropped within an hour.
+pub const JWKS_MAX_AGE_BOUNDS: (i64, i64) = (60, 3600);
+/// How long past their age the keys of the last good fetch keep verifying
+/// while the issuer cannot be fetched (or answers garbage). After that, JWTs
+/// fail closed: trusting keys the issuer may have withdrawn is bounded.
+pub const MAX_STALE_SECS: i64 = 3600;
+/// Verified tokens remembered per process. An entry is at most ~360 bytes
+/// (32-byte hash, a user id of at most 255 bytes, times, map overhead), so the
+/// cache stays under 4 MB.
+pub const TOKEN_CACHE_ENTRIES: usize = 10_000;
 /// Algorithms pinned when `AKUA_JWT_ALGORITHMS` is unset.
 pub const DEFAULT_ALGORITHMS: [Algorithm; 2] = [Algorithm::RS256, Algorithm::ES256];
 
@@ -42,6 +67,7 @@ pub mod env {
     pub const AUDIENCE: &str = "AKUA_JWT_AUDIENCE";
     pub const JWKS_URL: &str = "AKUA_JWKS_URL";
     pub const ALGORITHMS: &str = "AKUA_JWT_ALGORITHMS";
+    pub const JWKS_MAX_AGE: &str = "AKUA_JWKS_MAX_AGE_SECS";
 }
 
 /// A configuration mistake, found at start-up (the function refuses to run).
@@ -57,6 +83,8 @@ pub enum JwtConfigError {
         "unsupported or symmetric JWT algorithm {0:?} (allowed: RS*, PS*, ES256, ES384, EdDSA)"
     )]
     BadAlgorithm(String),
+    #[error("{0} must be a whole number of seconds between 60 and 3600")]
+    BadMaxAge(&'static str),
 }
 
 /// Which issuer to trust, for which audience, with which algorithms.
@@ -67,6 +95,11 @@ pub struct JwtConfig {
     pub jwks_url: Url,
     pub algorithms: Vec<Algorithm>,
     pub refetch_cooldown: Duration,
+    /// The key set's age (seconds) when the JWKS response gives none.
+    pub default_max_age: i64,
+    /// Verified tokens remembered ([`TOKEN_CACHE_ENTRIES`]); 0 turns the
+    /// cache off (benchmarks measure first-sight verification that way).
+    pub token_cache_entries: usize,
 }
 
 impl JwtConfig {
@@ -109,6 +142,8 @@ impl JwtConfig {
             jwks_url,
             algorithms: algorithms.to_vec(),
             refetch_cooldown: DEFAULT_REFETCH_COOLDOWN,
+            default_max_age: DEFAULT_JWKS_MAX_AGE_SECS,
+            token_cache_entries: TOKEN_CACHE_ENTRIES,
         })
     }
 
@@ -138,13 +173,21 @@ impl JwtConfig {
                 })
                 .collect::<Result<_, _>>()?,
         };
-        Self::new(
+        let mut config = Self::new(
             &issuer.ok_or(JwtConfigError::Missing(env::ISSUER))?,
             &audience.ok_or(JwtConfigError::Missing(env::AUDIENCE))?,
             &url.ok_or(JwtConfigError::Missing(env::JWKS_URL))?,
             &algorithms,
-        )
-        .map(Some)
+        )?;
+        if let Some(secs) = get(env::JWKS_MAX_AGE) {
+            config.default_max_age = secs
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|s| (JWKS_MAX_AGE_BOUNDS.0..=JWKS_MAX_AGE_BOUNDS.1).contains(s))
+                .ok_or(JwtConfigError::BadMaxAge(env::JWKS_MAX_AGE))?;
+        }
+        Ok(Some(config))
     }
 }
 
@@ -184,10 +227,71 @@ struct CachedKey {
     curve: Option<EllipticCurve>,
 }
 
+/// The keys of one good fetch, with their age.
 #[derive(Default)]
 struct KeySet {
     keys: HashMap<String, CachedKey>,
-    fetched_at: Option<Instant>,
+    /// Counts good fetches: a verified token is remembered only as long as
+    /// the set that verified it is the current one.
+    generation: u64,
+    /// Unix seconds: past this, the next JWT refetches.
+    fresh_until: i64,
+    /// Unix seconds: past this, the keys are not used even if the issuer
+    /// cannot be reached ([`MAX_STALE_SECS`] after `fresh_until`).
+    usable_until: i64,
+    /// The last fetch attempt, good or not (the refetch cooldown).
+    attempted_at: Option<Instant>,
+}
+
+/// What a verified token was found to be, remembered by its hash.
+struct Remembered {
+    user_id: UserId,
+    exp: i64,
+    nbf: Option<i64>,
+    generation: u64,
+}
+
+/// Bounded map of verified tokens. At capacity, expired entries go first,
+/// then an arbitrary one: a miss only costs one signature check.
+struct TokenCache {
+    capacity: usize,
+    entries: Mutex<HashMap<[u8; 32], Remembered>>,
+}
+
+impl TokenCache {
+    /// The claims of a token verified with key set `generation`; the
+    /// caller checks `exp` and `nbf` as for any token.
+    fn get(&self, hash: &[u8; 32], generation: u64) -> Option<Claims> {
+        let entries = self.entries.lock().ok()?;
+        let hit = entries.get(hash).filter(|e| e.generation == generation)?;
+        Some(Claims {
+            sub: hit.user_id.to_string(),
+            exp: hit.exp,
+            nbf: hit.nbf,
+        })
+    }
+
+    fn insert(&self, hash: [u8; 32], entry: Remembered, now: i64) {
+        if self.capacity == 0 {
+            return;
+        }
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if entries.len() >= self.capacity {
+            entries.retain(|_, e| e.exp.saturating_add(LEEWAY_SECS) >= now);
+        }
+        if entries.len() >= self.capacity
+            && let Some(victim) = entries.keys().next().copied()
+        {
+            entries.remove(&victim);
+        }
+        entries.insert(hash, entry);
+    }
+
+    fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.len()).unwrap_or(0)
+    }
 }
 
 /// Verifies JWTs for one issuer; cheap to share (`Arc`) across requests.
@@ -200,10 +304,12 @@ pub struct JwtVerifier {
     keys: RwLock<Arc<KeySet>>,
     /// Serialises fetches so concurrent unknown `kid`s trigger one fetch.
     fetching: tokio::sync::Mutex<()>,
+    verified: TokenCache,
 }
 
 impl JwtVerifier {
     pub fn new(config: JwtConfig) -> Result<Self, JwtError> {
+        let capacity = config.token_cache_entries;
         let validations = config
             .algorithms
             .iter()
@@ -230,7 +336,16 @@ impl JwtVerifier {
             http,
             keys: RwLock::new(Arc::new(KeySet::default())),
             fetching: tokio::sync::Mutex::new(()),
+            verified: TokenCache {
+                capacity,
+                entries: Mutex::new(HashMap::new()),
+            },
         })
+    }
+
+    /// How many verified tokens are remembered (for tests and benchmarks).
+    pub fn remembered(&self) -> usize {
+        self.verified.len()
     }
 
     pub fn config(&self) -> &JwtConfig {
@@ -238,8 +353,21 @@ impl JwtVerifier {
     }
 
     /// Verifies signature, algorithm, `iss`, `aud`, `sub`, `exp` and `nbf`.
+    /// A token this verifier already verified with the current key set skips
+    /// the signature check; its `exp` and `nbf` are checked again against
+    /// `now` exactly as on first sight.
     pub async fn verify(&self, jwt: &Jwt, now: i64) -> Result<VerifiedJwt, JwtError> {
         let token = jwt.expose();
+        let set = self.current_keys(now).await?;
+        let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if let Some(claims) = self.verified.get(&hash, set.generation) {
+            check_times(&claims, now)?;
+            let user_id = UserId::parse(&claims.sub).map_err(|_| JwtError::Invalid("bad sub"))?;
+            return Ok(VerifiedJwt {
+                user_id,
+                expires_at: claims.exp,
+            });
+        }
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| JwtError::Invalid("malformed header"))?;
         let Some((_, validation)) = self.validations.iter().find(|(alg, _)| *alg == header.alg)
@@ -247,10 +375,10 @@ impl JwtVerifier {
             return Err(JwtError::Invalid("algorithm not allowed"));
         };
         let kid = header.kid.as_deref().ok_or(JwtError::Invalid("no kid"))?;
-        let key = match self.cached(kid) {
-            Some(key) => key,
+        let (key, generation) = match set.keys.get(kid) {
+            Some(key) => (key.clone(), set.generation),
             None => self
-                .refetch_for(kid)
+                .refetch_for(kid, now)
                 .await?
                 .ok_or(JwtError::Invalid("unknown kid"))?,
         };
@@ -269,60 +397,103 @@ impl JwtVerifier {
             .map_err(|e| JwtError::Invalid(describe(e.kind())))?;
         check_times(&data.claims, now)?;
         let user_id = UserId::parse(&data.claims.sub).map_err(|_| JwtError::Invalid("bad sub"))?;
+        self.verified.insert(
+            hash,
+            Remembered {
+                user_id: user_id.clone(),
+                exp: data.claims.exp,
+                nbf: data.claims.nbf,
+                generation,
+            },
+            now,
+        );
         Ok(VerifiedJwt {
             user_id,
             expires_at: data.claims.exp,
         })
     }
 
-    fn cached(&self, kid: &str) -> Option<CachedKey> {
-        let set = self.keys.read().ok()?.clone();
-        set.keys.get(kid).cloned()
+    fn snapshot(&self) -> Result<Arc<KeySet>, JwtError> {
+        Ok(self.keys.read().map_err(|_| poisoned())?.clone())
     }
 
-    /// Fetches the JWKS unless one was fetched within the cooldown, then
-    /// looks `kid` up again. `Ok(None)`: still unknown (a 401).
-    async fn refetch_for(&self, kid: &str) -> Result<Option<CachedKey>, JwtError> {
-        let _guard = self.fetching.lock().await;
-        // Another request may have fetched while we waited.
-        if let Some(key) = self.cached(kid) {
-            return Ok(Some(key));
+    /// The key set to verify with at `now`: the cached one while fresh;
+    /// past its age, a refetched one; if that fails, the old one while
+    /// usable, else an error (fail closed).
+    async fn current_keys(&self, now: i64) -> Result<Arc<KeySet>, JwtError> {
+        let set = self.snapshot()?;
+        if set.generation > 0 && now < set.fresh_until {
+            return Ok(set);
         }
-        let (last, had_keys) = {
-            let set = self.keys.read().map_err(|_| poisoned())?;
-            (set.fetched_at, !set.keys.is_empty())
-        };
-        if last.is_some_and(|at| at.elapsed() < self.config.refetch_cooldown) {
-            return if had_keys {
-                Ok(None)
-            } else {
-                Err(JwtError::KeysUnavailable(
-                    "no keys yet; fetch cooling down".into(),
-                ))
-            };
+        let _guard = self.fetching.lock().await;
+        let set = self.snapshot()?;
+        if set.generation > 0 && now < set.fresh_until {
+            return Ok(set); // refreshed while we waited
+        }
+        match self.refresh(&set, now).await {
+            Ok(fresh) => Ok(fresh),
+            Err(_) if set.generation > 0 && now < set.usable_until => Ok(set),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Fetches once, unless the last attempt was within the cooldown.
+    /// Success replaces the set (a key gone from it is gone at once);
+    /// failure keeps it and records the attempt. Call with `fetching` held.
+    async fn refresh(&self, old: &Arc<KeySet>, now: i64) -> Result<Arc<KeySet>, JwtError> {
+        if old
+            .attempted_at
+            .is_some_and(|at| at.elapsed() < self.config.refetch_cooldown)
+        {
+            return Err(JwtError::KeysUnavailable("JWKS fetch cooling down".into()));
         }
         let fetched = self.fetch().await;
-        let mut set = KeySet {
-            keys: HashMap::new(),
-            fetched_at: Some(Instant::now()),
-        };
-        match fetched {
-            Ok(keys) => set.keys = keys,
+        let next = match fetched {
+            Ok((keys, max_age)) => KeySet {
+                keys,
+                generation: old.generation + 1,
+                fresh_until: now.saturating_add(max_age),
+                usable_until: now.saturating_add(max_age + MAX_STALE_SECS),
+                attempted_at: Some(Instant::now()),
+            },
             Err(e) => {
-                // Keep serving the keys we had; remember the attempt so a
-                // down issuer is not hammered.
-                let old = self.keys.read().map_err(|_| poisoned())?.clone();
-                set.keys = old.keys.clone();
-                *self.keys.write().map_err(|_| poisoned())? = Arc::new(set);
+                let kept = KeySet {
+                    keys: old.keys.clone(),
+                    generation: old.generation,
+                    fresh_until: old.fresh_until,
+                    usable_until: old.usable_until,
+                    attempted_at: Some(Instant::now()),
+                };
+                *self.keys.write().map_err(|_| poisoned())? = Arc::new(kept);
                 return Err(e);
             }
-        }
-        let key = set.keys.get(kid).cloned();
-        *self.keys.write().map_err(|_| poisoned())? = Arc::new(set);
-        Ok(key)
+        };
+        let next = Arc::new(next);
+        *self.keys.write().map_err(|_| poisoned())? = next.clone();
+        Ok(next)
     }
 
-    async fn fetch(&self) -> Result<HashMap<String, CachedKey>, JwtError> {
+    /// Refetches for a `kid` the current set does not have (a key the
+    /// issuer may just have added), within the cooldown. `Ok(None)`: still
+    /// unknown (a 401).
+    async fn refetch_for(&self, kid: &str, now: i64) -> Result<Option<(CachedKey, u64)>, JwtError> {
+        let _guard = self.fetching.lock().await;
+        let set = self.snapshot()?;
+        if let Some(key) = set.keys.get(kid) {
+            return Ok(Some((key.clone(), set.generation)));
+        }
+        match self.refresh(&set, now).await {
+            Ok(fresh) => Ok(fresh.keys.get(kid).map(|k| (k.clone(), fresh.generation))),
+            // The current set is usable (checked by the caller): the kid is
+            // simply unknown to it.
+            Err(_) if set.generation > 0 => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One fetch: the usable keys and the set's age in seconds. A body
+    /// that is not a JWKS is a failure, never an empty set.
+    async fn fetch(&self) -> Result<(HashMap<String, CachedKey>, i64), JwtError> {
         let unavailable = |what: &str| JwtError::KeysUnavailable(what.to_owned());
         let mut response = self
             .http
@@ -339,6 +510,13 @@ impl JwtVerifier {
         if !response.status().is_success() {
             return Err(unavailable(response.status().as_str()));
         }
+        let max_age = response
+            .headers()
+            .get(reqwest::header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .and_then(max_age)
+            .unwrap_or(self.config.default_max_age)
+            .clamp(JWKS_MAX_AGE_BOUNDS.0, JWKS_MAX_AGE_BOUNDS.1);
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|_| unavailable("body"))? {
             if body.len() + chunk.len() > MAX_JWKS_BYTES {
@@ -346,8 +524,27 @@ impl JwtVerifier {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(parse_jwks(&body, &self.config.algorithms))
+        let keys = parse_jwks(&body, &self.config.algorithms)
+            .ok_or_else(|| unavailable("not a JWKS document"))?;
+        Ok((keys, max_age))
     }
+}
+
+/// The `max-age` of a `Cache-Control` value (RFC 9111 §5.2.2.1); `no-store`
+/// and `no-cache` count as 0 (then raised to the lower bound).
+fn max_age(cache_control: &str) -> Option<i64> {
+    cache_control
+        .split(',')
+        .map(str::trim)
+        .find_map(|directive| {
+            let lower = directive.to_ascii_lowercase();
+            if lower == "no-store" || lower == "no-cache" {
+                return Some(0);
+            }
+            lower
+                .strip_prefix("max-age=")
+                .and_then(|v| v.trim_matches('"').parse::<i64>().ok())
+        })
 }
 
 fn poisoned() -> JwtError {
@@ -356,16 +553,16 @@ fn poisoned() -> JwtError {
 
 /// Turns a JWKS document into usable verification keys, skipping any key
 /// that is symmetric, not for signatures, without a `kid`, or for an
-/// algorithm that is not pinned. One bad key does not spoil the rest.
-fn parse_jwks(body: &[u8], pinned: &[Algorithm]) -> HashMap<String, CachedKey> {
+/// algorithm that is not pinned. One bad key does not spoil the rest; a
+/// body that is not a JWKS document at all is `None`.
+fn parse_jwks(body: &[u8], pinned: &[Algorithm]) -> Option<HashMap<String, CachedKey>> {
     #[derive(Deserialize)]
     struct Document {
         keys: Vec<serde_json::Value>,
     }
-    let Ok(doc) = serde_json::from_slice::<Document>(body) else {
-        return HashMap::new();
-    };
-    doc.keys
+    let doc = serde_json::from_slice::<Document>(body).ok()?;
+    let keys = doc
+        .keys
         .into_iter()
         .filter_map(|value| serde_json::from_value::<Jwk>(value).ok())
         .filter_map(|jwk| {
@@ -393,7 +590,8 @@ fn parse_jwks(body: &[u8], pinned: &[Algorithm]) -> HashMap<String, CachedKey> {
             }
             Some((kid, CachedKey { key, alg, curve }))
         })
-        .collect()
+        .collect();
+    Some(keys)
 }
 
 fn check_times(claims: &Claims, now: i64) -> Result<(), JwtError> {
@@ -492,10 +690,40 @@ mod tests {
             {"kty":"RSA","kid":"enc","use":"enc","n":"AQAB","e":"AQAB"},
             {"nonsense":true}
         ]}"#;
-        let keys = parse_jwks(body, &DEFAULT_ALGORITHMS);
+        let keys = parse_jwks(body, &DEFAULT_ALGORITHMS).unwrap();
+        assert!(parse_jwks(b"<html>", &DEFAULT_ALGORITHMS).is_none());
+        assert!(parse_jwks(b"{}", &DEFAULT_ALGORITHMS).is_none());
         let mut kids: Vec<_> = keys.keys().cloned().collect();
         kids.sort();
         assert_eq!(kids, ["ec"]);
+    }
+
+    #[test]
+    fn max_age_is_read_from_cache_control() {
+        assert_eq!(max_age("public, max-age=300"), Some(300));
+        assert_eq!(max_age("Max-Age=\"42\", must-revalidate"), Some(42));
+        assert_eq!(max_age("no-store"), Some(0));
+        assert_eq!(max_age("private"), None);
+    }
+
+    #[test]
+    fn the_max_age_setting_is_bounded() {
+        let base = [
+            (env::ISSUER, "i"),
+            (env::AUDIENCE, "a"),
+            (env::JWKS_URL, "https://idp/jwks"),
+        ];
+        let with = |v: &'static str| {
+            let mut pairs = base.to_vec();
+            pairs.push((env::JWKS_MAX_AGE, v));
+            JwtConfig::from_lookup(lookup(&pairs))
+        };
+        assert_eq!(with("120").unwrap().unwrap().default_max_age, 120);
+        for bad in ["0", "59", "3601", "ten"] {
+            assert!(with(bad).is_err(), "{bad}");
+        }
+        let default = JwtConfig::from_lookup(lookup(&base)).unwrap().unwrap();
+        assert_eq!(default.default_max_age, DEFAULT_JWKS_MAX_AGE_SECS);
     }
 
     #[test]
