@@ -83,6 +83,11 @@ pub fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Server {
     Server { child, base, logs }
 }
 
+/// A fresh data directory under the system's temporary one.
+pub fn temp_data_dir(prefix: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("{prefix}-{}", akua_core::base62::random(8)))
+}
+
 pub fn mint_jwt(data_dir: &Path, sub: &str) -> String {
     let out = Command::new(binary())
         .args(["mint-jwt", "--sub", sub, "--data-dir"])
@@ -103,6 +108,17 @@ pub struct Http {
 }
 
 impl Http {
+    /// A client of the server at `base`, with a 10 s timeout per request.
+    pub fn to(base: &str) -> Http {
+        Http {
+            client: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .expect("HTTP client"),
+            base: base.to_owned(),
+        }
+    }
+
     /// A caller without credentials.
     pub fn anonymous(&self) -> HttpCaller<'_> {
         HttpCaller {

@@ -2,9 +2,7 @@
 //! real HTTP, as a new user would try it: what a leaked token can no longer
 //! do, multi-workspace tokens, and a person's sessions.
 
-use std::time::Duration;
-
-use akua_tests::process::{Http, mint_jwt, start};
+use akua_tests::process::{Http, mint_jwt, start, temp_data_dir};
 use serde_json::{Value, json};
 
 /// A `cnap`-style login for the person behind `jwt`: device code, approved
@@ -41,15 +39,9 @@ async fn device_login(http: &Http, jwt: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_leaked_token_stays_small_and_a_person_sees_their_credentials() {
-    let dir = std::env::temp_dir().join(format!("akua-lp-{}", akua_core::base62::random(8)));
+    let dir = temp_data_dir("akua-lp");
     let server = start(&dir);
-    let http = Http {
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap(),
-        base: server.base.clone(),
-    };
+    let http = Http::to(&server.base);
     let ada = mint_jwt(&dir, "usr_ada");
     let carol = mint_jwt(&dir, "usr_carol");
     let workspace = |jwt: String, name: &'static str| {

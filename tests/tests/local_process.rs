@@ -2,22 +2,14 @@
 //! a temporary data directory, driven over real HTTP through the README's
 //! walk-through, then restarted to check that state survives.
 
-use std::time::Duration;
-
-use akua_tests::process::{Http, mint_jwt, start};
+use akua_tests::process::{Http, mint_jwt, start, temp_data_dir};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_walk_through_works_and_state_survives_a_restart() {
-    let dir = std::env::temp_dir().join(format!("akua-e2e-{}", akua_core::base62::random(8)));
+    let dir = temp_data_dir("akua-e2e");
     let server = start(&dir);
-    let http = Http {
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap(),
-        base: server.base.clone(),
-    };
+    let http = Http::to(&server.base);
     let jwt = mint_jwt(&dir, "usr_walker");
 
     // JWT → workspace → token → use → revoke → 401.

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use akua_core::CredentialHash;
-use akua_tests::process::{Http, mint_jwt, start_with};
+use akua_tests::process::{Http, mint_jwt, start_with, temp_data_dir};
 use serde_json::{Value, json};
 
 fn read_dir_bytes(dir: &std::path::Path) -> Vec<u8> {
@@ -26,15 +26,9 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_token_hash_or_jwt_reaches_the_logs_or_the_data_directory() {
-    let dir = std::env::temp_dir().join(format!("akua-secrets-{}", akua_core::base62::random(8)));
+    let dir = temp_data_dir("akua-secrets");
     let server = start_with(&dir, &[("RUST_LOG", "debug")]);
-    let http = Http {
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap(),
-        base: server.base.clone(),
-    };
+    let http = Http::to(&server.base);
     let jwt = mint_jwt(&dir, "usr_secret");
 
     let (_, ws) = http

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use crate::error::{request_error, written};
 use crate::items::{FromItem, credential_item, n, pointer_item, token_grant_item};
 use crate::keys::{Item, List};
-use crate::paging::{self, Order};
+use crate::paging::Order;
 use crate::{DynamoStore, keys, table};
 
 /// The guard on every update of a credential (DESIGN §4): the item still
@@ -111,17 +111,8 @@ impl CredentialStore for DynamoStore {
         hash: &CredentialHash,
         credential: &StoredCredential,
     ) -> Result<(), StoreError> {
-        let result = self
-            .client()
-            .transact_write_items()
-            .set_transact_items(Some(self.create_credential_steps(hash, credential)?))
-            .send()
-            .await;
-        if written(result)? {
-            Ok(())
-        } else {
-            Err(StoreError::Conflict)
-        }
+        self.write_new(self.create_credential_steps(hash, credential)?)
+            .await
     }
 
     async fn pointer(&self, id: &str) -> Result<Option<CredentialPointer>, StoreError> {
@@ -169,17 +160,16 @@ impl CredentialStore for DynamoStore {
         limit: usize,
         after: Option<&str>,
     ) -> Result<Listed<WorkspaceTokenRow>, StoreError> {
-        keys::check_after(List::WorkspaceTokens, after)?;
         let partition = keys::workspace_tokens_partition(workspace);
-        let items = self
-            .gsi1_page(partition, Order::Descending, limit, after)
-            .await?;
-        paging::listed(
-            &items,
+        self.gsi1_list(
+            List::WorkspaceTokens,
+            partition,
+            Order::Descending,
             limit,
-            table::GSI1.range.0,
+            after,
             WorkspaceTokenRow::from_item,
         )
+        .await
     }
 
     async fn list_user_tokens(
@@ -188,20 +178,19 @@ impl CredentialStore for DynamoStore {
         limit: usize,
         after: Option<&str>,
     ) -> Result<Listed<MultiTokenRecord>, StoreError> {
-        keys::check_after(List::UserTokens, after)?;
         let partition = keys::user_tokens_partition(user);
-        let items = self
-            .gsi1_page(partition, Order::Descending, limit, after)
-            .await?;
-        paging::listed(
-            &items,
+        self.gsi1_list(
+            List::UserTokens,
+            partition,
+            Order::Descending,
             limit,
-            table::GSI1.range.0,
+            after,
             |item| match StoredCredential::from_item(item)? {
                 StoredCredential::MultiWorkspaceToken(record) => Ok(record),
                 _ => Err(StoreError::Corrupt("non-token item in a token list")),
             },
         )
+        .await
     }
 
     async fn list_user_sessions(
@@ -210,19 +199,18 @@ impl CredentialStore for DynamoStore {
         limit: usize,
         after: Option<&str>,
     ) -> Result<Listed<SessionRecord>, StoreError> {
-        keys::check_after(List::UserSessions, after)?;
         let partition = keys::user_sessions_partition(user);
-        let items = self
-            .gsi1_page(partition, Order::Descending, limit, after)
-            .await?;
-        paging::listed(
-            &items,
+        self.gsi1_list(
+            List::UserSessions,
+            partition,
+            Order::Descending,
             limit,
-            table::GSI1.range.0,
+            after,
             |item| match StoredCredential::from_item(item)? {
                 StoredCredential::Session(record) => Ok(record),
                 _ => Err(StoreError::Corrupt("non-session item in a session list")),
             },
         )
+        .await
     }
 }

@@ -160,6 +160,22 @@ impl DynamoStore {
     }
 
     /// A transaction step that creates `item` only if its key is free.
+    /// Runs `steps` as one transaction of items that must not exist yet: a
+    /// taken key is [`StoreError::Conflict`], and nothing is written.
+    pub(crate) async fn write_new(&self, steps: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        let result = self
+            .client()
+            .transact_write_items()
+            .set_transact_items(Some(steps))
+            .send()
+            .await;
+        if error::written(result)? {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
+    }
+
     pub(crate) fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
         Put::builder()
             .table_name(&self.table)

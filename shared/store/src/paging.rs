@@ -6,7 +6,7 @@ use akua_core::ports::{Listed, StoreError};
 
 use crate::error::sdk_error;
 use crate::items::{get_s, s};
-use crate::keys::Item;
+use crate::keys::{self, Item, List};
 use crate::{DynamoStore, table};
 
 /// The order of a `gsi1` list.
@@ -17,9 +17,26 @@ pub(crate) enum Order {
 }
 
 impl DynamoStore {
-    /// One page of the `gsi1` partition `partition`, after the sort key
-    /// `after` in the given order: up to `limit + 1` items.
-    pub(crate) async fn gsi1_page(
+    /// One page of the list `list` (the `gsi1` partition `partition`),
+    /// after the sort key `after` in the given order, each item read by
+    /// `parse`. A cursor key not of this list's shape is
+    /// [`StoreError::InvalidCursor`] before any query.
+    pub(crate) async fn gsi1_list<T>(
+        &self,
+        list: List,
+        partition: String,
+        order: Order,
+        limit: usize,
+        after: Option<&str>,
+        parse: impl Fn(&Item) -> Result<T, StoreError>,
+    ) -> Result<Listed<T>, StoreError> {
+        keys::check_after(list, after)?;
+        let items = self.gsi1_page(partition, order, limit, after).await?;
+        listed(&items, limit, table::GSI1.range.0, parse)
+    }
+
+    /// Up to `limit + 1` items of the `gsi1` partition after `after`.
+    async fn gsi1_page(
         &self,
         partition: String,
         order: Order,

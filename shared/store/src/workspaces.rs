@@ -111,18 +111,11 @@ impl WorkspaceStore for DynamoStore {
         workspace: &WorkspaceRecord,
         owner: &Membership,
     ) -> Result<(), StoreError> {
-        let result = self
-            .client()
-            .transact_write_items()
-            .transact_items(self.put_new(workspace_item(workspace))?)
-            .transact_items(self.put_new(membership_item(owner))?)
-            .send()
-            .await;
-        if written(result)? {
-            Ok(())
-        } else {
-            Err(StoreError::Conflict)
-        }
+        self.write_new(vec![
+            self.put_new(workspace_item(workspace))?,
+            self.put_new(membership_item(owner))?,
+        ])
+        .await
     }
 
     async fn workspace(&self, id: &WorkspaceId) -> Result<Option<WorkspaceRecord>, StoreError> {
@@ -280,12 +273,16 @@ impl WorkspaceStore for DynamoStore {
         limit: usize,
         after: Option<&str>,
     ) -> Result<Listed<Membership>, StoreError> {
-        keys::check_after(List::UserMemberships, after)?;
         let partition = keys::user_memberships_partition(user);
-        let items = self
-            .gsi1_page(partition, Order::Ascending, limit, after)
-            .await?;
-        paging::listed(&items, limit, table::GSI1.range.0, Membership::from_item)
+        self.gsi1_list(
+            List::UserMemberships,
+            partition,
+            Order::Ascending,
+            limit,
+            after,
+            Membership::from_item,
+        )
+        .await
     }
 }
 
