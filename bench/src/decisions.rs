@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use akua_core::decision::SESSION_LIFETIME_SECS;
-use akua_core::issue::{self, NewApiToken};
+use akua_core::issue::{self, NewApiToken, NewMultiToken};
 use akua_core::jwt::JwtVerifier;
 use akua_core::ports::WorkspaceStore as _;
 use akua_core::records::Creator;
@@ -316,6 +316,19 @@ pub async fn engine_runs(sizes: &Sizes, targets: &mut Targets) -> Vec<(&'static 
     let many_sessions = sessions(&engine, sizes.distinct, start - 86_400).await;
     let long_session = sessions(&engine, 1, start - 86_400).await;
     let rate_token = api_tokens(&engine, 1, start - 86_400).await;
+    let multi_token = {
+        let new = NewMultiToken {
+            user_id: user(MEMBER),
+            name: TokenName::parse("laptop").expect("name"),
+            role: TokenRole::Admin,
+            workspace_ids: vec![workspace()],
+            expires_at: None,
+        };
+        let (token, _) = issue::multi_token(&engine.store, new, start - 86_400)
+            .await
+            .expect("create multi-workspace token");
+        vec![token.expose().to_owned()]
+    };
 
     // Refused before any read: a mix of shapes that are not tokens, and
     // tokens of the right shape whose checksum fails.
@@ -404,6 +417,11 @@ pub async fn engine_runs(sizes: &Sizes, targets: &mut Targets) -> Vec<(&'static 
         (
             "session + Akua-Context (membership), 10 min".to_owned(),
             requests_for(&hot_session, n, Some(WORKSPACE), 7),
+            TEN_MINUTES,
+        ),
+        (
+            "multi-workspace token + Akua-Context, 10 min".to_owned(),
+            requests_for(&multi_token, n, Some(WORKSPACE), 10),
             TEN_MINUTES,
         ),
         (
@@ -502,6 +520,22 @@ pub async fn engine_runs(sizes: &Sizes, targets: &mut Targets) -> Vec<(&'static 
             "exactly 1",
         );
     }
+    // A multi-workspace token reads its credential and its owner's
+    // membership: exactly two reads (DESIGN §5, SCALING.md).
+    let r = by("multi-workspace token");
+    targets.check(
+        "multi-workspace token + Akua-Context: reads per request",
+        r.reads == 2 * r.requests && r.allowed == r.requests,
+        format!(
+            "{:.3} ({} reads, {} requests, {} allowed; decision p50 {})",
+            r.reads as f64 / r.requests as f64,
+            r.reads,
+            r.requests,
+            r.allowed,
+            fmt_duration(r.latencies.p50()),
+        ),
+        "exactly 2",
+    );
     // Targets: throttled writes. A write made only to record a use comes
     // at least 60 s after the credential's previous write; a session's
     // extension at most once an hour (it records the use too).
