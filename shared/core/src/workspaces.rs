@@ -55,7 +55,7 @@ impl From<Membership> for MemberView {
 #[serde(deny_unknown_fields)]
 pub struct CreateWorkspaceRequest {
     /// 1–100 characters, not only whitespace, no control characters.
-    #[schema(value_type = String, min_length = 1, max_length = 100)]
+    #[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub name: WorkspaceName,
 }
 
