@@ -222,7 +222,15 @@ fn limits_and_error_answers_are_declared_on_every_route() {
             &["client_id", "device_code", "grant_type"][..],
         ),
     ] {
-        let content = &doc["paths"][path]["post"]["requestBody"]["content"];
+        let op = &doc["paths"][path]["post"];
+        for status in ["400", "413"] {
+            assert_eq!(
+                op["responses"][status]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/OAuthError",
+                "{path} {status}"
+            );
+        }
+        let content = &op["requestBody"]["content"];
         for media in ["application/x-www-form-urlencoded", "application/json"] {
             assert_eq!(
                 content[media]["schema"]["$ref"],

@@ -2,8 +2,8 @@
 //!
 //! | route | auth | success | refusals |
 //! |---|---|---|---|
-//! | `POST /v1/auth/device/code` | public | 200 RFC 8628 §3.2 | 400 `invalid_request`/`invalid_client` |
-//! | `POST /v1/auth/device/token` | public | 200 `{access_token, token_type, expires_in}` | 400 RFC 8628 §3.5 errors |
+//! | `POST /v1/auth/device/code` | public | 200 RFC 8628 §3.2 | 400 `invalid_request`/`invalid_client`, 413 over 16 KiB |
+//! | `POST /v1/auth/device/token` | public | 200 `{access_token, token_type, expires_in}` | 400 RFC 8628 §3.5 errors, 413 over 16 KiB |
 //! | `POST /v1/auth/device/approve`, `/deny` | session or JWT | 200 | 403 API token, 404 unknown code, 409 used, 429 guessing |
 //! | `GET /v1/auth/session` | session | 200 | 400 not a session |
 //! | `POST /v1/auth/session/refresh` | session | 200 | 400 not a session |
@@ -27,6 +27,7 @@ use akua_core::sessions::{self, Ended, SessionList, SessionView, Whoami};
 use akua_http::{Caller, JsonBody, ListQuery, Result, Secret};
 use akua_store::DynamoStore;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRef, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -96,11 +97,29 @@ fn params(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Params, OAuth
     }
 }
 
+/// A body over [`akua_http::MAX_BODY_BYTES`], as an OAuth error: `413`.
+const TOO_LARGE: OAuthError = OAuthError {
+    error: "invalid_request",
+    error_description: "the body must be at most 16384 bytes",
+    status: 413,
+};
+const _: () = assert!(
+    akua_http::MAX_BODY_BYTES == 16384,
+    "TOO_LARGE names the limit"
+);
+
 /// Start a device login (RFC 8628 §3.1). Form or JSON body: `client_id`, optional `scope`.
 #[utoipa::path(post, path = "/v1/auth/device/code", operation_id = "auth.device.code", tag = "Sessions",
     request_body(content((DeviceCodeRequest = "application/x-www-form-urlencoded"), (DeviceCodeRequest = "application/json"))),
-    responses((status = 200, description = "Device authorization", body = DeviceAuthorization), (status = 400, description = "invalid_request or invalid_client", body = OAuthError)))]
-async fn device_code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    responses((status = 200, description = "Device authorization", body = DeviceAuthorization), (status = 400, description = "invalid_request or invalid_client", body = OAuthError), (status = 413, description = "invalid_request: a body over 16 KiB", body = OAuthError)))]
+async fn device_code(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Response {
+    let Ok(body) = body else {
+        return OAuth(TOO_LARGE).into_response();
+    };
     let result = match params(&headers, &body) {
         Ok(p) => device::authorize(&state.store, &state.device, &p, clock::now()).await,
         Err(e) => Err(e),
@@ -115,12 +134,16 @@ async fn device_code(State(state): State<AppState>, headers: HeaderMap, body: By
 #[utoipa::path(post, path = "/v1/auth/device/token", operation_id = "auth.device.token", tag = "Sessions",
     request_body(content((DeviceTokenRequest = "application/x-www-form-urlencoded"), (DeviceTokenRequest = "application/json"))),
     responses((status = 200, description = "The new session token", body = AccessToken),
-        (status = 400, description = "authorization_pending, slow_down, access_denied, expired_token, invalid_grant, invalid_request, unsupported_grant_type", body = OAuthError)))]
+        (status = 400, description = "authorization_pending, slow_down, access_denied, expired_token, invalid_grant, invalid_request, unsupported_grant_type", body = OAuthError),
+        (status = 413, description = "invalid_request: a body over 16 KiB", body = OAuthError)))]
 async fn device_token(
     State(store): State<DynamoStore>,
     headers: HeaderMap,
-    body: Bytes,
+    body: std::result::Result<Bytes, BytesRejection>,
 ) -> Response {
+    let Ok(body) = body else {
+        return OAuth(TOO_LARGE).into_response();
+    };
     let result = match params(&headers, &body) {
         Ok(p) => device::token(&store, &p, clock::now()).await,
         Err(e) => Err(e),
