@@ -153,3 +153,97 @@ fn paths_are_relative_to_the_v1_server_and_every_reference_resolves() {
         );
     }
 }
+
+/// What the server enforces is declared, and what it answers is documented
+/// with the shared error schema: the checks Schemathesis relies on
+/// (`.ci/contract.sh`), kept here so a new route cannot miss them.
+#[test]
+fn limits_and_error_answers_are_declared_on_every_route() {
+    let doc = served();
+    let error_body = "#/components/schemas/ErrorBody";
+    for (method, path, op) in operations(&doc) {
+        let responses = op["responses"].as_object().unwrap();
+        let documents = |status: &str| {
+            responses
+                .get(status)
+                .is_some_and(|r| r["content"]["application/json"]["schema"]["$ref"] == error_body)
+        };
+        let protected = op.get("security").is_some();
+        if protected {
+            assert!(documents("401"), "{method} {path}: 401 ErrorBody");
+        }
+        if protected && op.get("requestBody").is_some() {
+            assert!(
+                documents("400"),
+                "{method} {path}: 400 ErrorBody for an unreadable body"
+            );
+            assert!(
+                documents("422"),
+                "{method} {path}: 422 ErrorBody for an invalid field"
+            );
+        }
+        for param in op["parameters"].as_array().into_iter().flatten() {
+            let schema = &param["schema"];
+            match param["name"].as_str().unwrap() {
+                "limit" => {
+                    assert_eq!(schema["minimum"], 1, "{method} {path}: limit minimum");
+                    assert_eq!(schema["maximum"], 100, "{method} {path}: limit maximum");
+                    assert!(documents("422"), "{method} {path}: 422 for a bad limit");
+                    assert!(documents("400"), "{method} {path}: 400 for a bad cursor");
+                }
+                "Akua-Context" => {
+                    assert_eq!(schema["maxLength"], 53, "{method} {path}: Akua-Context");
+                    assert!(
+                        documents("403"),
+                        "{method} {path}: 403 for a foreign Akua-Context"
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    let schemas = &doc["components"]["schemas"];
+    for name in [
+        "CreateApiTokenRequest",
+        "CreateMultiTokenRequest",
+        "CreateWorkspaceRequest",
+    ] {
+        let field = &schemas[name]["properties"]["name"];
+        assert_eq!(field["minLength"], 1, "{name}.name");
+        assert_eq!(field["maxLength"], 100, "{name}.name");
+        assert!(field["pattern"].is_string(), "{name}.name");
+    }
+    assert_eq!(schemas["WorkspaceId"]["maxLength"], 53);
+    for (path, body, fields) in [
+        ("/auth/device/code", "DeviceCodeRequest", &["client_id"][..]),
+        (
+            "/auth/device/token",
+            "DeviceTokenRequest",
+            &["client_id", "device_code", "grant_type"][..],
+        ),
+    ] {
+        let op = &doc["paths"][path]["post"];
+        for status in ["400", "413"] {
+            assert_eq!(
+                op["responses"][status]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/OAuthError",
+                "{path} {status}"
+            );
+        }
+        let content = &op["requestBody"]["content"];
+        for media in ["application/x-www-form-urlencoded", "application/json"] {
+            assert_eq!(
+                content[media]["schema"]["$ref"],
+                format!("#/components/schemas/{body}"),
+                "{path} {media}"
+            );
+        }
+        let required: BTreeSet<&str> = schemas[body]["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(required, fields.iter().copied().collect(), "{body}");
+    }
+}

@@ -2,8 +2,8 @@
 //!
 //! | route | auth | success | refusals |
 //! |---|---|---|---|
-//! | `POST /v1/auth/device/code` | public | 200 RFC 8628 §3.2 | 400 `invalid_request`/`invalid_client` |
-//! | `POST /v1/auth/device/token` | public | 200 `{access_token, token_type, expires_in}` | 400 RFC 8628 §3.5 errors |
+//! | `POST /v1/auth/device/code` | public | 200 RFC 8628 §3.2 | 400 `invalid_request`/`invalid_client`, 413 over 16 KiB |
+//! | `POST /v1/auth/device/token` | public | 200 `{access_token, token_type, expires_in}` | 400 RFC 8628 §3.5 errors, 413 over 16 KiB |
 //! | `POST /v1/auth/device/approve`, `/deny` | session or JWT | 200 | 403 API token, 404 unknown code, 409 used, 429 guessing |
 //! | `GET /v1/auth/session` | session | 200 | 400 not a session |
 //! | `POST /v1/auth/session/refresh` | session | 200 | 400 not a session |
@@ -18,12 +18,16 @@
 
 use akua_core::api_error::ErrorBody;
 use akua_core::clock;
-use akua_core::device::{self, AccessToken, DeviceAuthorization, DeviceConfig, OAuthError, Params};
+use akua_core::device::{
+    self, AccessToken, DeviceAuthorization, DeviceCodeRequest, DeviceConfig, DeviceTokenRequest,
+    OAuthError, Params,
+};
 use akua_core::paging::page_limit;
 use akua_core::sessions::{self, Ended, SessionList, SessionView, Whoami};
 use akua_http::{Caller, JsonBody, ListQuery, Result, Secret};
 use akua_store::DynamoStore;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRef, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -53,8 +57,14 @@ impl IntoResponse for OAuth {
     }
 }
 
-/// Reads OAuth parameters from a form (RFC 8628 §3.1) or a JSON object of
-/// strings. Anything else is `invalid_request`.
+/// The parameters the device endpoints read; in a JSON body each must be a
+/// string, and any other member is ignored like an unknown form parameter
+/// (RFC 6749 §3.1).
+const KNOWN_PARAMS: [&str; 4] = ["client_id", "scope", "grant_type", "device_code"];
+
+/// Reads OAuth parameters from a form (RFC 8628 §3.1) or a JSON object.
+/// Anything else, or a known parameter that is not a string, is
+/// `invalid_request`.
 fn params(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Params, OAuthError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -69,23 +79,47 @@ fn params(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Params, OAuth
         "application/json" => {
             let value: serde_json::Map<String, serde_json::Value> =
                 serde_json::from_slice(body).map_err(|_| OAuthError::INVALID_REQUEST)?;
-            value
-                .into_iter()
-                .map(|(k, v)| match v {
-                    serde_json::Value::String(s) => Ok((k, s)),
-                    _ => Err(OAuthError::INVALID_REQUEST),
-                })
-                .collect()
+            let mut params = Params::new();
+            for (k, v) in value {
+                match v {
+                    serde_json::Value::String(s) => {
+                        params.insert(k, s);
+                    }
+                    _ if KNOWN_PARAMS.contains(&k.as_str()) => {
+                        return Err(OAuthError::INVALID_REQUEST);
+                    }
+                    _ => {}
+                }
+            }
+            Ok(params)
         }
         _ => Err(OAuthError::INVALID_REQUEST),
     }
 }
 
+/// A body over [`akua_http::MAX_BODY_BYTES`], as an OAuth error: `413`.
+const TOO_LARGE: OAuthError = OAuthError {
+    error: "invalid_request",
+    error_description: "the body must be at most 16384 bytes",
+    status: 413,
+};
+const _: () = assert!(
+    akua_http::MAX_BODY_BYTES == 16384,
+    "TOO_LARGE names the limit"
+);
+
 /// Start a device login (RFC 8628 §3.1). Form or JSON body: `client_id`, optional `scope`.
 #[utoipa::path(post, path = "/v1/auth/device/code", operation_id = "auth.device.code", tag = "Sessions",
-    request_body(content = std::collections::HashMap<String, String>, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "Device authorization", body = DeviceAuthorization), (status = 400, description = "invalid_request or invalid_client", body = OAuthError)))]
-async fn device_code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    request_body(content((DeviceCodeRequest = "application/x-www-form-urlencoded"), (DeviceCodeRequest = "application/json"))),
+    responses((status = 200, description = "Device authorization", body = DeviceAuthorization), (status = 400, description = "invalid_request or invalid_client", body = OAuthError), (status = 413, description = "invalid_request: a body over 16 KiB", body = OAuthError)))]
+async fn device_code(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Response {
+    let Ok(body) = body else {
+        return OAuth(TOO_LARGE).into_response();
+    };
     let result = match params(&headers, &body) {
         Ok(p) => device::authorize(&state.store, &state.device, &p, clock::now()).await,
         Err(e) => Err(e),
@@ -98,14 +132,18 @@ async fn device_code(State(state): State<AppState>, headers: HeaderMap, body: By
 
 /// Poll for the session token (RFC 8628 §3.4). Form or JSON body: `grant_type`, `device_code`, `client_id`.
 #[utoipa::path(post, path = "/v1/auth/device/token", operation_id = "auth.device.token", tag = "Sessions",
-    request_body(content = std::collections::HashMap<String, String>, content_type = "application/x-www-form-urlencoded"),
+    request_body(content((DeviceTokenRequest = "application/x-www-form-urlencoded"), (DeviceTokenRequest = "application/json"))),
     responses((status = 200, description = "The new session token", body = AccessToken),
-        (status = 400, description = "authorization_pending, slow_down, access_denied, expired_token, invalid_grant, invalid_request, unsupported_grant_type", body = OAuthError)))]
+        (status = 400, description = "authorization_pending, slow_down, access_denied, expired_token, invalid_grant, invalid_request, unsupported_grant_type", body = OAuthError),
+        (status = 413, description = "invalid_request: a body over 16 KiB", body = OAuthError)))]
 async fn device_token(
     State(store): State<DynamoStore>,
     headers: HeaderMap,
-    body: Bytes,
+    body: std::result::Result<Bytes, BytesRejection>,
 ) -> Response {
+    let Ok(body) = body else {
+        return OAuth(TOO_LARGE).into_response();
+    };
     let result = match params(&headers, &body) {
         Ok(p) => device::token(&store, &p, clock::now()).await,
         Err(e) => Err(e),
@@ -131,8 +169,8 @@ pub struct Answered {
 
 /// Approve a device login as the signed-in user (session or JWT).
 #[utoipa::path(post, path = "/v1/auth/device/approve", operation_id = "auth.device.approve", tag = "Sessions", request_body = AnswerBody,
-    responses((status = 200, description = "Approved", body = Answered), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a user credential", body = ErrorBody),
-        (status = 404, description = "Unknown or expired code", body = ErrorBody), (status = 409, description = "Already used", body = ErrorBody), (status = 429, description = "Too many unknown codes", body = ErrorBody)),
+    responses((status = 200, description = "Approved", body = Answered), (status = 400, description = "Unreadable body: not JSON, no `Content-Type: application/json`, or over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a user credential", body = ErrorBody),
+        (status = 404, description = "Unknown or expired code", body = ErrorBody), (status = 409, description = "Already used", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody), (status = 429, description = "Too many unknown codes", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn approve(
     State(store): State<DynamoStore>,
@@ -145,8 +183,8 @@ async fn approve(
 
 /// Deny a device login as the signed-in user (session or JWT).
 #[utoipa::path(post, path = "/v1/auth/device/deny", operation_id = "auth.device.deny", tag = "Sessions", request_body = AnswerBody,
-    responses((status = 200, description = "Denied", body = Answered), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a user credential", body = ErrorBody),
-        (status = 404, description = "Unknown or expired code", body = ErrorBody), (status = 409, description = "Already used", body = ErrorBody), (status = 429, description = "Too many unknown codes", body = ErrorBody)),
+    responses((status = 200, description = "Denied", body = Answered), (status = 400, description = "Unreadable body: not JSON, no `Content-Type: application/json`, or over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a user credential", body = ErrorBody),
+        (status = 404, description = "Unknown or expired code", body = ErrorBody), (status = 409, description = "Already used", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody), (status = 429, description = "Too many unknown codes", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn deny(
     State(store): State<DynamoStore>,
@@ -193,7 +231,7 @@ async fn logout(State(store): State<DynamoStore>, Caller(caller): Caller) -> Res
 /// The caller's sessions, newest first: where they are signed in.
 #[utoipa::path(get, path = "/v1/auth/sessions", operation_id = "auth.sessions.list", tag = "Sessions",
     params(
-        ("limit" = Option<i64>, Query, description = "1–100, default 50"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 1–100, default 50"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
     ),
     responses(
@@ -238,7 +276,7 @@ async fn end_other_sessions(
 
 /// End one of the caller's sessions: it fails on the very next request.
 #[utoipa::path(delete, path = "/v1/auth/sessions/{id}", operation_id = "auth.sessions.revoke", tag = "Sessions",
-    params(("id" = String, Path, description = "`ses_…`")),
+    params(("id" = String, Path, max_length = 64, description = "`ses_…` (any other value is 404)")),
     responses(
         (status = 204, description = "Ended"),
         (status = 401, description = "No valid credential", body = ErrorBody),
@@ -257,7 +295,7 @@ async fn end_session(
 
 /// The credential as the authorizer resolved it, honouring `Akua-Context`.
 #[utoipa::path(get, path = "/v1/auth/whoami", operation_id = "auth.whoami", tag = "Sessions",
-    params(("Akua-Context" = Option<String>, Header, description = "Workspace to resolve")),
+    params(("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…` to resolve, 1–53 characters (empty counts as absent)")),
     responses((status = 200, description = "Who is calling", body = Whoami), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a member of Akua-Context", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn whoami(Caller(caller): Caller) -> Json<Whoami> {

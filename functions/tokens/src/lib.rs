@@ -27,10 +27,10 @@ use axum::{Json, Router};
 /// Create a workspace API token. The plaintext `token` is in this response only.
 #[utoipa::path(post, path = "/v1/api_tokens", operation_id = "apiTokens.create", tag = "API tokens",
     request_body = CreateApiTokenRequest,
-    params(("Akua-Context" = Option<String>, Header, description = "Workspace (needed for a session or JWT)")),
+    params(("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); needed for a session or JWT, and a workspace token may only name its own")),
     responses(
         (status = 201, description = "Created", body = CreatedApiToken),
-        (status = 400, description = "Unreadable body", body = ErrorBody),
+        (status = 400, description = "Unreadable body: not JSON, no `Content-Type: application/json`, or over 16 KiB", body = ErrorBody),
         (status = 401, description = "No valid credential", body = ErrorBody),
         (status = 403, description = "No workspace, or not owner/admin", body = ErrorBody),
         (status = 422, description = "Invalid field", body = ErrorBody),
@@ -48,9 +48,9 @@ async fn create(
 /// List the workspace's API tokens, newest first.
 #[utoipa::path(get, path = "/v1/api_tokens", operation_id = "apiTokens.list", tag = "API tokens",
     params(
-        ("limit" = Option<i64>, Query, description = "1–100, default 50"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 1–100, default 50"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
-        ("Akua-Context" = Option<String>, Header, description = "Workspace (needed for a session or JWT)"),
+        ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); needed for a session or JWT, and a workspace token may only name its own"),
     ),
     responses(
         (status = 200, description = "A page of tokens", body = ApiTokenList),
@@ -73,8 +73,8 @@ async fn list(
 /// Revoke a token: it fails on the very next request and cannot be recovered.
 #[utoipa::path(delete, path = "/v1/api_tokens/{id}", operation_id = "apiTokens.revoke", tag = "API tokens",
     params(
-        ("id" = String, Path, description = "`tok_…`"),
-        ("Akua-Context" = Option<String>, Header, description = "Workspace (needed for a session or JWT)"),
+        ("id" = String, Path, max_length = 64, description = "`tok_…` (any other value is 404)"),
+        ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); needed for a session or JWT, and a workspace token may only name its own"),
     ),
     responses(
         (status = 204, description = "Revoked"),
@@ -99,7 +99,7 @@ async fn revoke(
     request_body = CreateMultiTokenRequest,
     responses(
         (status = 201, description = "Created", body = CreatedMultiToken),
-        (status = 400, description = "Unreadable body", body = ErrorBody),
+        (status = 400, description = "Unreadable body: not JSON, no `Content-Type: application/json`, or over 16 KiB", body = ErrorBody),
         (status = 401, description = "No valid credential", body = ErrorBody),
         (status = 403, description = "Not a person (an API token)", body = ErrorBody),
         (status = 422, description = "Invalid field", body = ErrorBody),
@@ -117,7 +117,7 @@ async fn create_mine(
 /// List your multi-workspace API tokens, newest first.
 #[utoipa::path(get, path = "/v1/me/api_tokens", operation_id = "me.apiTokens.list", tag = "API tokens",
     params(
-        ("limit" = Option<i64>, Query, description = "1–100, default 50"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 1–100, default 50"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
     ),
     responses(
@@ -140,7 +140,7 @@ async fn list_mine(
 
 /// Revoke one of your multi-workspace API tokens: it fails on the very next request.
 #[utoipa::path(delete, path = "/v1/me/api_tokens/{id}", operation_id = "me.apiTokens.revoke", tag = "API tokens",
-    params(("id" = String, Path, description = "`tok_…`")),
+    params(("id" = String, Path, max_length = 64, description = "`tok_…` (any other value is 404)")),
     responses(
         (status = 204, description = "Revoked"),
         (status = 401, description = "No valid credential", body = ErrorBody),

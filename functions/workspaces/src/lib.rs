@@ -27,7 +27,7 @@ use axum::{Json, Router};
 
 /// Create a workspace; the caller becomes its owner.
 #[utoipa::path(post, path = "/v1/workspaces", operation_id = "workspaces.create", tag = "Workspaces", request_body = CreateWorkspaceRequest,
-    responses((status = 201, description = "Created", body = WorkspaceView), (status = 400, description = "Unreadable body", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody),
+    responses((status = 201, description = "Created", body = WorkspaceView), (status = 400, description = "Unreadable body: not JSON, no `Content-Type: application/json`, or over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody),
         (status = 403, description = "An API token cannot create workspaces", body = ErrorBody), (status = 422, description = "Invalid name", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn create(
@@ -41,8 +41,8 @@ async fn create(
 
 /// The caller's workspaces (only the request's workspace when it has one).
 #[utoipa::path(get, path = "/v1/workspaces", operation_id = "workspaces.list", tag = "Workspaces",
-    params(("limit" = Option<i64>, Query, description = "1–100, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
-    responses((status = 200, description = "A page of workspaces", body = WorkspaceList), (status = 400, description = "Invalid cursor", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 422, description = "Invalid limit", body = ErrorBody)),
+    params(("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 1–100, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"), ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); list only that one")),
+    responses((status = 200, description = "A page of workspaces", body = WorkspaceList), (status = 400, description = "Invalid cursor", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a member of Akua-Context", body = ErrorBody), (status = 422, description = "Invalid limit", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn list(
     State(store): State<DynamoStore>,
@@ -56,8 +56,8 @@ async fn list(
 
 /// A workspace's members (any member may list).
 #[utoipa::path(get, path = "/v1/workspaces/{id}/members", operation_id = "workspaces.members.list", tag = "Workspaces",
-    params(("id" = String, Path, description = "`ws_…`"), ("limit" = Option<i64>, Query, description = "1–100, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
-    responses((status = 200, description = "A page of members", body = MemberList), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Akua-Context differs from the path", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody)),
+    params(("id" = String, Path, max_length = 53, description = "`ws_…`"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 1–100, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"), ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); when given, it must be the path's")),
+    responses((status = 200, description = "A page of members", body = MemberList), (status = 400, description = "Invalid cursor", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 422, description = "Invalid limit", body = ErrorBody), (status = 403, description = "Akua-Context differs from the path, or is not a workspace of the caller", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn members(
     State(store): State<DynamoStore>,
@@ -73,8 +73,8 @@ async fn members(
 
 /// Add a member as `admin` or `member` (owner or admin).
 #[utoipa::path(post, path = "/v1/workspaces/{id}/members", operation_id = "workspaces.members.add", tag = "Workspaces", request_body = AddMemberRequest,
-    params(("id" = String, Path, description = "`ws_…`")),
-    responses((status = 201, description = "Added", body = MemberView), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner or admin", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody), (status = 409, description = "Already a member", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody)),
+    params(("id" = String, Path, max_length = 53, description = "`ws_…`"), ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); when given, it must be the path's")),
+    responses((status = 201, description = "Added", body = MemberView), (status = 400, description = "Unreadable body: not JSON, no `Content-Type: application/json`, or over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner or admin", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody), (status = 409, description = "Already a member", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn add_member(
     State(store): State<DynamoStore>,
@@ -88,8 +88,8 @@ async fn add_member(
 
 /// Change a member's role (owner only; the last owner cannot be demoted).
 #[utoipa::path(patch, path = "/v1/workspaces/{id}/members/{user_id}", operation_id = "workspaces.members.update", tag = "Workspaces", request_body = ChangeRoleRequest,
-    params(("id" = String, Path, description = "`ws_…`"), ("user_id" = String, Path, description = "The member")),
-    responses((status = 200, description = "Changed", body = MemberView), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner", body = ErrorBody), (status = 404, description = "No such member", body = ErrorBody), (status = 409, description = "Last owner", body = ErrorBody), (status = 422, description = "Invalid role", body = ErrorBody)),
+    params(("id" = String, Path, max_length = 53, description = "`ws_…`"), ("user_id" = String, Path, max_length = 255, description = "The member"), ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); when given, it must be the path's")),
+    responses((status = 200, description = "Changed", body = MemberView), (status = 400, description = "Unreadable body: not JSON, no `Content-Type: application/json`, or over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner", body = ErrorBody), (status = 404, description = "No such member", body = ErrorBody), (status = 409, description = "Last owner", body = ErrorBody), (status = 422, description = "Invalid role", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn change_role(
     State(store): State<DynamoStore>,
@@ -104,7 +104,7 @@ async fn change_role(
 
 /// Remove a member (owner or admin, or the member themself; never the last owner).
 #[utoipa::path(delete, path = "/v1/workspaces/{id}/members/{user_id}", operation_id = "workspaces.members.remove", tag = "Workspaces",
-    params(("id" = String, Path, description = "`ws_…`"), ("user_id" = String, Path, description = "The member")),
+    params(("id" = String, Path, max_length = 53, description = "`ws_…`"), ("user_id" = String, Path, max_length = 255, description = "The member"), ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); when given, it must be the path's")),
     responses((status = 204, description = "Removed"), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs a higher role", body = ErrorBody), (status = 404, description = "No such member", body = ErrorBody), (status = 409, description = "Last owner", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn remove_member(

@@ -204,6 +204,33 @@ pub struct AccessToken {
 /// Parameters of a device request, from JSON or a form.
 pub type Params = std::collections::HashMap<String, String>;
 
+/// The body of `POST /v1/auth/device/code` (RFC 8628 §3.1), as a form or a
+/// JSON object whose parameters are strings; other parameters are ignored.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeviceCodeRequest {
+    /// A registered client (`cnap` unless the deployment says otherwise).
+    #[schema(example = "cnap")]
+    pub client_id: String,
+    /// Ignored: a session carries the person's own rights.
+    #[schema(nullable = false)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// The body of `POST /v1/auth/device/token` (RFC 8628 §3.4), as a form or
+/// a JSON object whose parameters are strings; other parameters are ignored.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeviceTokenRequest {
+    /// Always `urn:ietf:params:oauth:grant-type:device_code`.
+    #[schema(example = "urn:ietf:params:oauth:grant-type:device_code")]
+    pub grant_type: String,
+    /// The `device_code` of the device authorization.
+    pub device_code: String,
+    /// The client that started the login.
+    #[schema(example = "cnap")]
+    pub client_id: String,
+}
+
 fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
     params
         .get(name)

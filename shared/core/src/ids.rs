@@ -88,6 +88,22 @@ prefixed_id!(
     WorkspaceId, "ws_", "workspace id", 53
 );
 
+/// In the API document: `ws_` and 1–50 base62 characters, as
+/// [`WorkspaceId::parse`] accepts.
+impl utoipa::PartialSchema for WorkspaceId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^ws_[0-9A-Za-z]+$"))
+            .min_length(Some(4))
+            .max_length(Some(53))
+            .examples([serde_json::json!("ws_1P6ZSL000vsy717TkgN0rakq")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for WorkspaceId {}
+
 /// A user: the `sub` of a JWT, or the user a session was issued to.
 ///
 /// 1–255 bytes with no control characters: enough for every identity

@@ -29,10 +29,10 @@ pub const MAX_WORKSPACES: usize = 20;
 #[serde(deny_unknown_fields)]
 pub struct CreateMultiTokenRequest {
     /// 1–100 characters, not only whitespace, no control characters.
-    #[schema(value_type = String, min_length = 1, max_length = 100)]
+    #[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub name: TokenName,
     /// 1–20 distinct workspaces, each one the caller belongs to.
-    #[schema(value_type = Vec<String>, min_items = 1, max_items = 20)]
+    #[schema(value_type = Vec<WorkspaceId>, min_items = 1, max_items = 20)]
     pub workspace_ids: Vec<WorkspaceId>,
     /// The highest role the token acts with (`admin`, the default, or
     /// `member`); in each workspace it never exceeds the owner's own role.

@@ -24,7 +24,7 @@ pub const MAX_TOKEN_LIFETIME_SECS: i64 = 5 * 365 * 24 * 3600;
 #[serde(deny_unknown_fields)]
 pub struct CreateApiTokenRequest {
     /// 1–100 characters, not only whitespace, no control characters.
-    #[schema(value_type = String, min_length = 1, max_length = 100)]
+    #[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub name: TokenName,
     /// Unix seconds, in the future, at most 5 years ahead; `null` or absent
     /// for a token that never expires.

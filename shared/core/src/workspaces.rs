@@ -55,7 +55,7 @@ impl From<Membership> for MemberView {
 #[serde(deny_unknown_fields)]
 pub struct CreateWorkspaceRequest {
     /// 1–100 characters, not only whitespace, no control characters.
-    #[schema(value_type = String, min_length = 1, max_length = 100)]
+    #[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub name: WorkspaceName,
 }
 
@@ -63,8 +63,9 @@ pub struct CreateWorkspaceRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMemberRequest {
-    /// The identity provider's user id (1–255 printable characters).
-    #[schema(value_type = String, min_length = 1, max_length = 255)]
+    /// The identity provider's user id: 1–255 bytes of UTF-8, no control
+    /// characters.
+    #[schema(value_type = String, min_length = 1, max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]+$")]
     pub user_id: UserId,
     pub role: TokenRole,
 }
