@@ -169,7 +169,7 @@ pub struct Answered {
 
 /// Approve a device login as the signed-in user (session or JWT).
 #[utoipa::path(post, path = "/v1/auth/device/approve", operation_id = "auth.device.approve", tag = "Sessions", request_body = AnswerBody,
-    responses((status = 200, description = "Approved", body = Answered), (status = 400, description = "Unreadable body: not JSON, no `Content-Type: application/json`, or over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a user credential", body = ErrorBody),
+    responses((status = 200, description = "Approved", body = Answered), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a user credential", body = ErrorBody),
         (status = 404, description = "Unknown or expired code", body = ErrorBody), (status = 409, description = "Already used", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody), (status = 429, description = "Too many unknown codes", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn approve(
@@ -183,7 +183,7 @@ async fn approve(
 
 /// Deny a device login as the signed-in user (session or JWT).
 #[utoipa::path(post, path = "/v1/auth/device/deny", operation_id = "auth.device.deny", tag = "Sessions", request_body = AnswerBody,
-    responses((status = 200, description = "Denied", body = Answered), (status = 400, description = "Unreadable body: not JSON, no `Content-Type: application/json`, or over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a user credential", body = ErrorBody),
+    responses((status = 200, description = "Denied", body = Answered), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a user credential", body = ErrorBody),
         (status = 404, description = "Unknown or expired code", body = ErrorBody), (status = 409, description = "Already used", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody), (status = 429, description = "Too many unknown codes", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn deny(

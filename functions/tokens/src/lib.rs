@@ -30,7 +30,7 @@ use axum::{Json, Router};
     params(("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); needed for a session or JWT, and a workspace token may only name its own")),
     responses(
         (status = 201, description = "Created", body = CreatedApiToken),
-        (status = 400, description = "Unreadable body: not JSON, no `Content-Type: application/json`, or over 16 KiB", body = ErrorBody),
+        (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody),
         (status = 401, description = "No valid credential", body = ErrorBody),
         (status = 403, description = "No workspace, or not owner/admin", body = ErrorBody),
         (status = 422, description = "Invalid field", body = ErrorBody),
@@ -99,7 +99,7 @@ async fn revoke(
     request_body = CreateMultiTokenRequest,
     responses(
         (status = 201, description = "Created", body = CreatedMultiToken),
-        (status = 400, description = "Unreadable body: not JSON, no `Content-Type: application/json`, or over 16 KiB", body = ErrorBody),
+        (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody),
         (status = 401, description = "No valid credential", body = ErrorBody),
         (status = 403, description = "Not a person (an API token)", body = ErrorBody),
         (status = 422, description = "Invalid field", body = ErrorBody),

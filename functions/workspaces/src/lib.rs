@@ -27,7 +27,7 @@ use axum::{Json, Router};
 
 /// Create a workspace; the caller becomes its owner.
 #[utoipa::path(post, path = "/v1/workspaces", operation_id = "workspaces.create", tag = "Workspaces", request_body = CreateWorkspaceRequest,
-    responses((status = 201, description = "Created", body = WorkspaceView), (status = 400, description = "Unreadable body: not JSON, no `Content-Type: application/json`, or over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody),
+    responses((status = 201, description = "Created", body = WorkspaceView), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody),
         (status = 403, description = "An API token cannot create workspaces", body = ErrorBody), (status = 422, description = "Invalid name", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn create(
@@ -74,7 +74,7 @@ async fn members(
 /// Add a member as `admin` or `member` (owner or admin).
 #[utoipa::path(post, path = "/v1/workspaces/{id}/members", operation_id = "workspaces.members.add", tag = "Workspaces", request_body = AddMemberRequest,
     params(("id" = String, Path, max_length = 53, description = "`ws_…`"), ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); when given, it must be the path's")),
-    responses((status = 201, description = "Added", body = MemberView), (status = 400, description = "Unreadable body: not JSON, no `Content-Type: application/json`, or over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner or admin", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody), (status = 409, description = "Already a member", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody)),
+    responses((status = 201, description = "Added", body = MemberView), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner or admin", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody), (status = 409, description = "Already a member", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn add_member(
     State(store): State<DynamoStore>,
@@ -89,7 +89,7 @@ async fn add_member(
 /// Change a member's role (owner only; the last owner cannot be demoted).
 #[utoipa::path(patch, path = "/v1/workspaces/{id}/members/{user_id}", operation_id = "workspaces.members.update", tag = "Workspaces", request_body = ChangeRoleRequest,
     params(("id" = String, Path, max_length = 53, description = "`ws_…`"), ("user_id" = String, Path, max_length = 255, description = "The member"), ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); when given, it must be the path's")),
-    responses((status = 200, description = "Changed", body = MemberView), (status = 400, description = "Unreadable body: not JSON, no `Content-Type: application/json`, or over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner", body = ErrorBody), (status = 404, description = "No such member", body = ErrorBody), (status = 409, description = "Last owner", body = ErrorBody), (status = 422, description = "Invalid role", body = ErrorBody)),
+    responses((status = 200, description = "Changed", body = MemberView), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner", body = ErrorBody), (status = 404, description = "No such member", body = ErrorBody), (status = 409, description = "Last owner", body = ErrorBody), (status = 422, description = "Invalid role", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn change_role(
     State(store): State<DynamoStore>,
