@@ -246,3 +246,39 @@ fn every_gateway_response_is_the_json_envelope_with_its_status() {
         }
     }
 }
+
+/// `dynamodb:LeadingKeys` conditions name only partition-key prefixes the
+/// store writes, so a renamed prefix cannot silently lock a function out
+/// (or a typo let it reach more than it should).
+#[test]
+fn leading_keys_name_the_store_s_partition_prefixes() {
+    let t = template();
+    let mut seen = BTreeSet::new();
+    for resource in resources(&t).values() {
+        let Some(policies) = resource["Properties"]["Policies"].as_sequence() else {
+            continue;
+        };
+        for policy in policies {
+            for statement in policy["Statement"].as_sequence().into_iter().flatten() {
+                let keys =
+                    &statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+                for key in keys.as_sequence().into_iter().flatten() {
+                    let key = s(key);
+                    let prefix = key
+                        .strip_suffix('*')
+                        .unwrap_or_else(|| panic!("{key}: not a prefix"));
+                    assert!(
+                        akua_store::keys::PARTITION_PREFIXES.contains(&prefix),
+                        "{key} is not a partition prefix of the store"
+                    );
+                    seen.insert(prefix.to_owned());
+                }
+            }
+        }
+    }
+    assert_eq!(
+        seen.len(),
+        akua_store::keys::PARTITION_PREFIXES.len(),
+        "every prefix is granted somewhere: {seen:?}"
+    );
+}

@@ -47,6 +47,18 @@ pub fn kind_of(credential: &StoredCredential) -> &'static str {
 
 const CREDENTIAL_PREFIX: &str = "CRED#";
 
+/// Every base-table partition key starts with one of these. IAM confines
+/// each function to the ones it uses (`dynamodb:LeadingKeys` in
+/// template.yaml; a test checks the template names only these).
+pub const PARTITION_PREFIXES: [&str; 6] = [
+    CREDENTIAL_PREFIX,
+    "TOKEN#",
+    "WS#",
+    "DEVICE#",
+    "USERCODE#",
+    "APPROVAL_MISSES#",
+];
+
 /// `true` for a credential's key. Every credential, whatever its kind, is
 /// written with an id pointer, which the cleanup deletes with it.
 pub fn is_credential(key: &Item) -> bool {
@@ -200,4 +212,32 @@ pub fn expiry_shard(hash: &CredentialHash) -> String {
 /// Every `exp_shard` value, for the sweep.
 pub fn expiry_shards() -> impl Iterator<Item = String> {
     (0..EXPIRY_SHARDS).map(|i| format!("EXP#{i}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use akua_core::credential::ApiToken;
+
+    #[test]
+    fn every_partition_key_starts_with_a_listed_prefix() {
+        let hash = ApiToken::generate().hash();
+        let ws = WorkspaceId::parse("ws_a").unwrap();
+        let user = UserId::parse("usr_a").unwrap();
+        let token = TokenId::parse("tok_a").unwrap();
+        let items = [
+            credential(&hash),
+            pointer("tok_a"),
+            token_grant(&token, &ws),
+            workspace(&ws),
+            membership(&ws, &user),
+            device(&hash),
+            user_code(&UserCode::generate()),
+            approval_misses(&user, 0),
+        ];
+        for item in items {
+            let pk = item[PK].as_s().unwrap();
+            assert!(PARTITION_PREFIXES.iter().any(|p| pk.starts_with(p)), "{pk}");
+        }
+    }
 }
