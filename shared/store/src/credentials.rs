@@ -120,14 +120,11 @@ impl CredentialStore for DynamoStore {
     }
 
     async fn delete_credential(&self, hash: &CredentialHash, id: &str) -> Result<bool, StoreError> {
-        let result = self
-            .client()
-            .transact_write_items()
-            .transact_items(self.delete_step(keys::pointer(id), Some("attribute_exists(pk)"))?)
-            .transact_items(self.delete_step(keys::credential(hash), None)?)
-            .send()
-            .await;
-        written(result)
+        self.transact(vec![
+            self.delete_step(keys::pointer(id), Some("attribute_exists(pk)"))?,
+            self.delete_step(keys::credential(hash), None)?,
+        ])
+        .await
     }
 
     async fn delete_multi_token(
@@ -145,13 +142,7 @@ impl CredentialStore for DynamoStore {
         for ws in &token.workspace_ids {
             steps.push(self.delete_step(keys::token_grant(&token.id, ws), None)?);
         }
-        let result = self
-            .client()
-            .transact_write_items()
-            .set_transact_items(Some(steps))
-            .send()
-            .await;
-        written(result)
+        self.transact(steps).await
     }
 
     async fn list_workspace_tokens(

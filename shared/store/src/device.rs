@@ -134,13 +134,7 @@ impl DeviceStore for DynamoStore {
             .map_err(request_error)?;
         let mut steps = vec![TransactWriteItem::builder().delete(delete).build()];
         steps.extend(self.create_credential_steps(session_hash, &credential)?);
-        let result = self
-            .client()
-            .transact_write_items()
-            .set_transact_items(Some(steps))
-            .send()
-            .await;
-        written(result)
+        self.transact(steps).await
     }
 
     async fn approval_misses(&self, user: &UserId, window: i64) -> Result<i64, StoreError> {

@@ -160,16 +160,22 @@ impl DynamoStore {
     }
 
     /// A transaction step that creates `item` only if its key is free.
-    /// Runs `steps` as one transaction of items that must not exist yet: a
-    /// taken key is [`StoreError::Conflict`], and nothing is written.
-    pub(crate) async fn write_new(&self, steps: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+    /// Runs `steps` as one transaction. `false`: a condition failed and
+    /// nothing was written.
+    pub(crate) async fn transact(&self, steps: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
         let result = self
             .client()
             .transact_write_items()
             .set_transact_items(Some(steps))
             .send()
             .await;
-        if error::written(result)? {
+        error::written(result)
+    }
+
+    /// Runs `steps` as one transaction of items that must not exist yet: a
+    /// taken key is [`StoreError::Conflict`], and nothing is written.
+    pub(crate) async fn write_new(&self, steps: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        if self.transact(steps).await? {
             Ok(())
         } else {
             Err(StoreError::Conflict)

@@ -87,13 +87,7 @@ impl DynamoStore {
             self.ensure_owner_count(&current.workspace_id).await?;
             steps.push(self.one_owner_fewer(&current.workspace_id)?);
         }
-        let result = self
-            .client()
-            .transact_write_items()
-            .set_transact_items(Some(steps))
-            .send()
-            .await;
-        if written(result)? {
+        if self.transact(steps).await? {
             return Ok(None);
         }
         let unchanged = self
