@@ -322,6 +322,23 @@ mod tests {
     }
 
     #[test]
+    fn the_example_for_secret_scanners_is_well_formed() {
+        let doc = include_str!("../../../docs/TOKEN_FORMAT.md");
+        let example = doc
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(API_TOKEN_PREFIX))
+            .expect("an example token");
+        assert!(ApiToken::parse(example).is_ok(), "{example}");
+        let mut broken = example.to_owned();
+        broken.replace_range(10..11, if &example[10..11] == "a" { "b" } else { "a" });
+        assert_eq!(
+            ApiToken::parse(&broken).err(),
+            Some(CredentialError::BadChecksum)
+        );
+    }
+
+    #[test]
     fn generated_tokens_have_the_documented_shapes() {
         let api = ApiToken::generate();
         assert_eq!(api.expose().len(), 40);
