@@ -56,21 +56,24 @@ def post(path, body, **headers):
 
 ws = post("/workspaces", {"name": "contract"})["id"]
 print(post("/api_tokens", {"name": "schemathesis"}, **{"Akua-Context": ws})["token"])
+print(post("/api_tokens", {"name": "schemathesis-roll"}, **{"Akua-Context": ws})["token"])
 EOF
 )
+roll_token=$(echo "$token" | sed -n 2p)
+token=$(echo "$token" | sed -n 1p)
 
 echo "-- b. Schemathesis: every phase, every check"
 # Every check runs (the default); schemathesis.toml lists the few answers it
 # takes beyond the defaults on some operations, each with its reason (a
 # --checks option here would override it).
-# Revoking a token is tested last and alone: the run's own token is listed,
+# Revoking and rolling a token are tested last and alone: the run's own token is listed,
 # so a revocation the tool makes can end the run's credential, after which
 # every request would only test the 401.
 schemathesis() {
   # From the temporary folder: Schemathesis keeps its state in ./.schemathesis.
   (cd "$work" && "$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" run "$work/openapi.json" \
     --url "$base" \
-    --header "Authorization: Bearer $token" \
+    --header "Authorization: Bearer ${run_token:-$token}" \
     --phases examples,coverage,fuzzing,stateful \
     --max-examples 25 \
     --seed 1 \
@@ -78,7 +81,7 @@ schemathesis() {
     --warnings off \
     "$@")
 }
-schemathesis --exclude-operation-id apiTokens.revoke
+schemathesis --exclude-operation-id apiTokens.revoke --exclude-operation-id apiTokens.roll
 "$py" - "$base" "$token" <<'EOF'
 import sys, urllib.error, urllib.request
 
@@ -89,6 +92,8 @@ try:
 except urllib.error.HTTPError as e:
     sys.exit(f"the run's token stopped working ({e.code}): the run tested little beyond 401")
 EOF
+# Rolling with no grace ends the secret in use: its own run, its own token.
+run_token=$roll_token schemathesis --include-operation-id apiTokens.roll
 schemathesis --include-operation-id apiTokens.revoke
 
 echo "-- c. a generated Python client: a workspace token's life"

@@ -150,6 +150,20 @@ pub enum TokensCommand {
     List(TokensListArgs),
     /// Revoke an API token by id; it stops working at once
     Revoke(RevokeArgs),
+    /// Roll an API token: a new secret (shown once), the old one kept working for --grace
+    Roll(RollArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RollArgs {
+    /// The token's id (tok_…), as shown by `cnap tokens list`
+    #[arg(value_name = "TOKEN_ID")]
+    pub id: String,
+
+    /// How long the old secret keeps working: a number and a unit (s, m, h, d, w), at most 7d
+    /// (default: it stops at once)
+    #[arg(long, value_name = "DURATION", value_parser = crate::time::parse_duration)]
+    pub grace: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

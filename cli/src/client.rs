@@ -21,7 +21,9 @@ use akua_core::device::{AccessToken, DEVICE_GRANT_TYPE, DeviceAuthorization};
 use akua_core::multi_tokens::{CreateMultiTokenRequest, CreatedMultiToken, MultiTokenSummary};
 use akua_core::paging::Page;
 use akua_core::sessions::{Ended, SessionSummary, SessionView, Whoami};
-use akua_core::tokens::{CreateApiTokenRequest, CreatedApiToken, TokenSummary};
+use akua_core::tokens::{
+    CreateApiTokenRequest, CreatedApiToken, RollApiTokenRequest, TokenSummary,
+};
 use akua_core::workspaces::{CreateWorkspaceRequest, WorkspaceView};
 
 use crate::credential::Credential;
@@ -346,6 +348,19 @@ impl Client {
     ) -> Result<Page<TokenSummary>> {
         let request = self.authed(Method::GET, &["api_tokens"])?;
         self.json(paged(request, limit, cursor)).await
+    }
+
+    /// `POST /api_tokens/{id}/roll`.
+    pub async fn roll_token(
+        &self,
+        id: &str,
+        body: &RollApiTokenRequest,
+    ) -> Result<CreatedApiToken> {
+        self.json(
+            self.authed(Method::POST, &["api_tokens", id, "roll"])?
+                .json(body),
+        )
+        .await
     }
 
     /// `DELETE /api_tokens/{id}`.

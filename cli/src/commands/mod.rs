@@ -32,6 +32,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Tokens(TokensCommand::Create(args)) => tokens::create(&settings, args).await,
         Command::Tokens(TokensCommand::List(args)) => tokens::list(&settings, &args).await,
         Command::Tokens(TokensCommand::Revoke(args)) => tokens::revoke(&settings, &args).await,
+        Command::Tokens(TokensCommand::Roll(args)) => tokens::roll(&settings, &args).await,
         Command::Workspaces(WorkspacesCommand::List(args)) => {
             workspaces::list(&settings, &args).await
         }

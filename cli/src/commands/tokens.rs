@@ -8,9 +8,9 @@ use serde::Serialize;
 use akua_core::ids::{Role, TokenName, TokenRole, WorkspaceId};
 use akua_core::multi_tokens::CreateMultiTokenRequest;
 use akua_core::records::Creator;
-use akua_core::tokens::{CreateApiTokenRequest, TokenSummary};
+use akua_core::tokens::{CreateApiTokenRequest, RollApiTokenRequest, TokenSummary};
 
-use crate::cli::{CreateTokenArgs, ListArgs, RevokeArgs, TokensListArgs};
+use crate::cli::{CreateTokenArgs, ListArgs, RevokeArgs, RollArgs, TokensListArgs};
 use crate::error::{Error, Result};
 use crate::output::{self, Format, Table};
 use crate::settings::Settings;
@@ -222,4 +222,32 @@ pub async fn revoke(settings: &Settings, args: &RevokeArgs) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// A new secret for the same token, shown once; the old one keeps working
+/// for the grace period, so a deploy can switch without an outage.
+pub async fn roll(settings: &Settings, args: &RollArgs) -> Result<()> {
+    let id = ids::token_id(&args.id).map_err(Error::Usage)?;
+    settings.require_credential()?;
+    let grace = args.grace.unwrap_or(0);
+    let body = RollApiTokenRequest {
+        grace_period_secs: grace,
+    };
+    let rolled = settings.client()?.roll_token(&id, &body).await?;
+    match settings.format {
+        Format::Json => output::json(&rolled)?,
+        Format::Table => output::details(&[
+            ("id", rolled.id.clone()),
+            ("name", rolled.name.clone()),
+            (
+                "expires",
+                output::maybe_timestamp(rolled.expires_at, "never"),
+            ),
+            ("token", rolled.token.expose().to_owned()),
+        ])?,
+    }
+    eprintln!(
+        "warning: store the new token now: it will not be shown again. The old one stops working in {grace} s."
+    );
+    Ok(())
 }

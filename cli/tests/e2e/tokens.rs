@@ -289,3 +289,42 @@ async fn a_multi_workspace_token_is_made_listed_used_and_revoked() {
         .expect(0);
     assert_eq!(api.whoami_status(&token).await, 401);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rolling_a_token_keeps_the_old_secret_for_the_grace() {
+    let api = Api::start().await;
+    let home = Home::new(&api.base);
+    home.device_login(&api).await.expect(0);
+    let ws = api.workspace("Roll").await;
+    let (id, old) = api.api_token(&ws, "deploy").await;
+
+    let rolled = home
+        .run(&[
+            "--workspace",
+            &ws,
+            "tokens",
+            "roll",
+            &id,
+            "--grace",
+            "1h",
+            "-o",
+            "json",
+        ])
+        .await;
+    let json = rolled.expect(0).json();
+    let new = json["token"].as_str().unwrap().to_owned();
+    assert_eq!(json["id"], id.as_str());
+    assert_ne!(new, old);
+    assert_eq!(api.whoami_status(&new).await, 200);
+    assert_eq!(api.whoami_status(&old).await, 200, "within the grace");
+
+    // Rolling again while the old secret works is refused (409, exit 1).
+    home.run(&["--workspace", &ws, "tokens", "roll", &id])
+        .await
+        .expect(1)
+        .stderr_has("conflict");
+    home.run(&["--workspace", &ws, "tokens", "roll", &id, "--grace", "8d"])
+        .await
+        .expect(1)
+        .stderr_has("grace_period_secs");
+}

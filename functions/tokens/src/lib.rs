@@ -5,6 +5,7 @@
 //! | `POST /v1/api_tokens` | 201 with the token (its only appearance) | 400 unreadable body, 403 no workspace or role, 422 invalid field |
 //! | `GET /v1/api_tokens?limit=&cursor=` | 200 page, newest first | 400 bad cursor, 403 no workspace, 422 bad limit |
 //! | `DELETE /v1/api_tokens/{id}` | 204 | 403 role, 404 unknown/foreign/malformed id |
+//! | `POST /v1/api_tokens/{id}/roll` | 200 with the new secret | 403 role, 404 unknown id, 409 roll in progress, 422 grace out of range |
 //! | `POST /v1/me/api_tokens` | 201 with the multi-workspace token (its only appearance) | 400 unreadable body, 403 not a person, 422 invalid field |
 //! | `GET /v1/me/api_tokens?limit=&cursor=` | 200 page, newest first | 400 bad cursor, 403 not a person, 422 bad limit |
 //! | `DELETE /v1/me/api_tokens/{id}` | 204 | 403 not a person, 404 unknown/another person's/malformed id |
@@ -16,7 +17,9 @@ use akua_core::api_error::ErrorBody;
 use akua_core::clock;
 use akua_core::multi_tokens::{self, CreateMultiTokenRequest, CreatedMultiToken, MultiTokenList};
 use akua_core::paging::page_limit;
-use akua_core::tokens::{self, ApiTokenList, CreateApiTokenRequest, CreatedApiToken};
+use akua_core::tokens::{
+    self, ApiTokenList, CreateApiTokenRequest, CreatedApiToken, RollApiTokenRequest,
+};
 use akua_http::{Caller, JsonBody, ListQuery, Result, Secret};
 use akua_store::DynamoStore;
 use axum::extract::{Path, State};
@@ -92,6 +95,35 @@ async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Roll a token: a new secret with the same id, name, role and expiry (in
+/// this response only); the old secret keeps working for the grace period.
+#[utoipa::path(post, path = "/v1/api_tokens/{id}/roll", operation_id = "apiTokens.roll", tag = "API tokens",
+    request_body = RollApiTokenRequest,
+    params(
+        ("id" = String, Path, description = "`tok_…`", max_length = 64),
+        ("Akua-Context" = Option<String>, Header, description = "Workspace (needed for a session or JWT); empty counts as absent", max_length = 53),
+    ),
+    responses(
+        (status = 200, description = "Rolled: the new secret", body = CreatedApiToken),
+        (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 403, description = "No workspace, or not owner/admin", body = ErrorBody),
+        (status = 404, description = "No such token in this workspace", body = ErrorBody),
+        (status = 409, description = "A previous roll's old secret still works, or the token changed meanwhile", body = ErrorBody),
+        (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody),
+        (status = 422, description = "grace_period_secs out of range", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+async fn roll(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<RollApiTokenRequest>,
+) -> Result<Secret<CreatedApiToken>> {
+    let rolled = tokens::roll(&store, &caller, &id, request, clock::now()).await?;
+    Ok(Secret::ok(rolled))
+}
+
 /// Create a multi-workspace API token for yourself (a person): one secret
 /// for several of your workspaces, chosen per request with `Akua-Context`.
 /// The plaintext `token` is in this response only.
@@ -159,7 +191,7 @@ async fn revoke_mine(
 
 /// This function's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, revoke, create_mine, list_mine, revoke_mine))]
+#[openapi(paths(create, list, revoke, roll, create_mine, list_mine, revoke_mine))]
 pub struct ApiDoc;
 
 /// The routes, ready for [`akua_http::dispatch`] or a local server.
@@ -168,6 +200,7 @@ pub fn router(store: DynamoStore) -> Router {
         Router::new()
             .route("/v1/api_tokens", post(create).get(list))
             .route("/v1/api_tokens/{id}", delete(revoke))
+            .route("/v1/api_tokens/{id}/roll", post(roll))
             .route("/v1/me/api_tokens", post(create_mine).get(list_mine))
             .route("/v1/me/api_tokens/{id}", delete(revoke_mine)),
     )

@@ -12,8 +12,8 @@ use crate::credential::CredentialHash;
 use crate::device::UserCode;
 use crate::ids::{Role, UserId, WorkspaceId};
 use crate::records::{
-    CredentialPointer, DeviceGrant, Membership, MultiTokenRecord, SessionRecord, StoredCredential,
-    WorkspaceRecord, WorkspaceTokenRow,
+    ApiTokenRecord, CredentialPointer, DeviceGrant, Membership, MultiTokenRecord, SessionRecord,
+    StoredCredential, WorkspaceRecord, WorkspaceTokenRow,
 };
 
 /// Store failures, classified by what the caller should do about them.
@@ -140,6 +140,27 @@ pub trait CredentialStore: DecisionStore {
         &self,
         hash: &CredentialHash,
         id: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Deletes a credential, its pointer and the secret a roll replaced,
+    /// together. `false` when the pointer was already gone.
+    fn delete_rolled(
+        &self,
+        hash: &CredentialHash,
+        previous: &CredentialHash,
+        id: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Replaces a token's secret (DESIGN §1, rolling): writes `token` under
+    /// `new`, points its id at it, and lets the secret at `old` work until
+    /// `grace_until` (deleted at once when `None`), out of every list. Only
+    /// while the pointer still points at `old`: `false` if it no longer does.
+    fn roll_credential(
+        &self,
+        old: &CredentialHash,
+        new: &CredentialHash,
+        token: &ApiTokenRecord,
+        grace_until: Option<i64>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// A workspace's API tokens and the multi-workspace tokens covering it,

@@ -175,6 +175,9 @@ pub struct CredentialPointer {
     /// The owning workspace (API tokens), so a foreign id is a 404 without
     /// reading the credential.
     pub workspace_id: Option<WorkspaceId>,
+    /// The secret a roll replaced, which may still work until its grace
+    /// period ends; revoking the token deletes it too.
+    pub previous: Option<CredentialHash>,
 }
 
 /// A user's membership of a workspace (DESIGN §4).

@@ -4,14 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
-use crate::credential::Revealed;
+use crate::credential::{ApiToken, Revealed};
 use crate::ids::{TokenId, TokenName, TokenRole};
 use crate::issue::{self, NewApiToken};
 use crate::paging::{self, Page};
 use crate::policy::{self, Action};
 use crate::ports::CredentialStore;
 use crate::principal::Principal;
-use crate::records::{Creator, StoredCredential, TokenKind, WorkspaceTokenRow};
+use crate::records::{ApiTokenRecord, Creator, StoredCredential, TokenKind, WorkspaceTokenRow};
 
 /// `expires_at` may be at most this far in the future (5 years). Further out
 /// is almost certainly a unit mistake (milliseconds for seconds); a token
@@ -170,7 +170,14 @@ pub async fn revoke(
     let id = TokenId::parse(id).map_err(|_| not_found.clone())?;
     let pointer = store.pointer(id.as_str()).await?.ok_or(not_found.clone())?;
     let deleted = match &pointer.workspace_id {
-        Some(owner) if *owner == ws => store.delete_credential(&pointer.hash, id.as_str()).await?,
+        Some(owner) if *owner == ws => match &pointer.previous {
+            Some(previous) => {
+                store
+                    .delete_rolled(&pointer.hash, previous, id.as_str())
+                    .await?
+            }
+            None => store.delete_credential(&pointer.hash, id.as_str()).await?,
+        },
         Some(_) => false,
         // Not a workspace's own token: a multi-workspace token covering
         // this workspace may be revoked by its managers too (one more read).
@@ -182,6 +189,87 @@ pub async fn revoke(
         },
     };
     if deleted { Ok(()) } else { Err(not_found) }
+}
+
+/// The longest grace period a rolled secret keeps working (7 days).
+pub const MAX_ROLL_GRACE_SECS: i64 = 7 * 24 * 3600;
+
+/// `POST /v1/api_tokens/{id}/roll`.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RollApiTokenRequest {
+    /// How long the old secret keeps working, 0–604800 seconds (0: it stops
+    /// at once). Never past the token's own expiry.
+    #[schema(minimum = 0, maximum = 604800)]
+    pub grace_period_secs: i64,
+}
+
+/// Rolls a workspace token: a new secret with the same id, name, role and
+/// expiry, shown once; the old secret keeps working for the grace period,
+/// then fails like a revoked one. One roll at a time: while a rolled secret
+/// still works, another roll is a 409.
+pub async fn roll(
+    store: &impl CredentialStore,
+    caller: &Principal,
+    id: &str,
+    request: RollApiTokenRequest,
+    now: i64,
+) -> Result<CreatedApiToken, ApiError> {
+    let ws = policy::require_scope(caller, Action::RollToken)?.workspace_id;
+    let not_found = || ApiError::NotFound("API token");
+    let id = TokenId::parse(id).map_err(|_| not_found())?;
+    if !(0..=MAX_ROLL_GRACE_SECS).contains(&request.grace_period_secs) {
+        return Err(ApiError::validation(
+            "grace_period_secs",
+            "must be between 0 and 604800 seconds (7 days)",
+        ));
+    }
+    let pointer = store.pointer(id.as_str()).await?.ok_or_else(not_found)?;
+    if pointer.workspace_id.as_ref() != Some(&ws) {
+        return Err(not_found());
+    }
+    if let Some(previous) = &pointer.previous
+        && let Some(live) = store.credential(previous).await?
+        && !live.is_expired(now)
+    {
+        return Err(ApiError::Conflict(
+            "the previous roll's old secret still works; revoke the token or wait for its grace period to end"
+                .into(),
+        ));
+    }
+    let Some(StoredCredential::ApiToken(record)) = store.credential(&pointer.hash).await? else {
+        return Err(not_found());
+    };
+    if record.expires_at.is_some_and(|at| at <= now) {
+        return Err(not_found());
+    }
+    let grace_until = (request.grace_period_secs > 0).then(|| {
+        let end = now + request.grace_period_secs;
+        record.expires_at.map_or(end, |at| at.min(end))
+    });
+    let token = ApiToken::generate();
+    let rolled = ApiTokenRecord {
+        prefix: token.display_prefix(),
+        ..record
+    };
+    if !store
+        .roll_credential(&pointer.hash, &token.hash(), &rolled, grace_until)
+        .await?
+    {
+        return Err(ApiError::Conflict(
+            "the token was rolled or revoked meanwhile".into(),
+        ));
+    }
+    Ok(CreatedApiToken {
+        id: rolled.id.to_string(),
+        workspace_id: rolled.workspace_id.to_string(),
+        name: rolled.name.into(),
+        token: Revealed::new(token.expose()),
+        prefix: rolled.prefix,
+        role: rolled.role,
+        created_at: rolled.created_at,
+        expires_at: rolled.expires_at,
+    })
 }
 
 crate::named_list!(

@@ -6,13 +6,13 @@ use akua_core::credential::CredentialHash;
 use akua_core::ids::{UserId, WorkspaceId};
 use akua_core::ports::{CredentialStore, DecisionStore, Listed, StoreError, Touch, TouchOutcome};
 use akua_core::records::{
-    CredentialPointer, Membership, MultiTokenRecord, SessionRecord, StoredCredential,
-    WorkspaceTokenRow,
+    ApiTokenRecord, CredentialPointer, Membership, MultiTokenRecord, SessionRecord,
+    StoredCredential, WorkspaceTokenRow,
 };
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 
 use crate::error::{request_error, written};
-use crate::items::{FromItem, credential_item, n, pointer_item, token_grant_item};
+use crate::items::{FromItem, attr, credential_item, n, pointer_item, s, token_grant_item};
 use crate::keys::{Item, List};
 use crate::paging::Order;
 use crate::{DynamoStore, keys, table};
@@ -123,6 +123,71 @@ impl CredentialStore for DynamoStore {
         self.transact(vec![
             self.delete_step(keys::pointer(id), Some("attribute_exists(pk)"))?,
             self.delete_step(keys::credential(hash), None)?,
+        ])
+        .await
+    }
+
+    async fn delete_rolled(
+        &self,
+        hash: &CredentialHash,
+        previous: &CredentialHash,
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        self.transact(vec![
+            self.delete_step(keys::pointer(id), Some("attribute_exists(pk)"))?,
+            self.delete_step(keys::credential(hash), None)?,
+            self.delete_step(keys::credential(previous), None)?,
+        ])
+        .await
+    }
+
+    async fn roll_credential(
+        &self,
+        old: &CredentialHash,
+        new: &CredentialHash,
+        token: &ApiTokenRecord,
+        grace_until: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        let credential = StoredCredential::ApiToken(token.clone());
+        let pointer = Update::builder()
+            .table_name(self.table())
+            .set_key(Some(keys::pointer(token.id.as_str())))
+            .update_expression("SET #hash = :new, #previous = :old")
+            .condition_expression("#hash = :old")
+            .expression_attribute_names("#hash", attr::HASH)
+            .expression_attribute_names("#previous", attr::PREVIOUS_HASH)
+            .expression_attribute_values(":new", s(new.to_hex()))
+            .expression_attribute_values(":old", s(old.to_hex()))
+            .build()
+            .map_err(request_error)?;
+        // The old secret: gone at once, or out of every list and expiring
+        // at the end of its grace (so the sweep and TTL remove it).
+        let old_step = match grace_until {
+            None => self.delete_step(keys::credential(old), Some("attribute_exists(pk)"))?,
+            Some(until) => TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(self.table())
+                        .set_key(Some(keys::credential(old)))
+                        .update_expression(
+                            "SET expires_at = :until, #ttl = :until, #shard = :shard REMOVE #gpk, #gsk",
+                        )
+                        .condition_expression("attribute_exists(pk)")
+                        .expression_attribute_names("#ttl", table::TTL)
+                        .expression_attribute_names("#shard", table::BY_EXPIRY.hash.0)
+                        .expression_attribute_names("#gpk", table::GSI1.hash.0)
+                        .expression_attribute_names("#gsk", table::GSI1.range.0)
+                        .expression_attribute_values(":until", n(until))
+                        .expression_attribute_values(":shard", s(keys::expiry_shard(old)))
+                        .build()
+                        .map_err(request_error)?,
+                )
+                .build(),
+        };
+        self.transact(vec![
+            self.put_new(credential_item(new, &credential))?,
+            TransactWriteItem::builder().update(pointer).build(),
+            old_step,
         ])
         .await
     }

@@ -35,6 +35,7 @@ pub(crate) mod attr {
     pub const CLIENT: &str = "client";
     pub const WORKSPACE_IDS: &str = "workspace_ids";
     pub const HASH: &str = "hash";
+    pub const PREVIOUS_HASH: &str = "previous_hash";
     pub const JOINED_AT: &str = "joined_at";
     /// A workspace's number of owners, kept with its memberships so the
     /// last-owner rule holds in one transaction.
@@ -278,6 +279,9 @@ impl FromItem for CredentialPointer {
                 .map(WorkspaceId::parse)
                 .transpose()
                 .map_err(corrupt)?,
+            previous: opt_s(item, attr::PREVIOUS_HASH)?
+                .map(|h| CredentialHash::from_hex(h).ok_or(StoreError::Corrupt("previous hash")))
+                .transpose()?,
         })
     }
 }

@@ -17,7 +17,7 @@ use akua_core::ports::StoreError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 
 use crate::DynamoStore;
-use crate::error::{request_error, sdk_error, written};
+use crate::error::{request_error, sdk_error};
 use crate::items::{attr, n, s};
 use crate::keys::{self, Item};
 use crate::table::{BY_EXPIRY, PK, SK};
@@ -128,22 +128,38 @@ impl DynamoStore {
                 .map(|d| TransactWriteItem::builder().delete(d).build())
                 .map_err(request_error)
         };
-        let mut request = self
-            .client()
-            .transact_write_items()
-            .transact_items(expired(item.key.clone())?);
-        if keys::is_credential(&item.key) {
-            let id = item
-                .id
-                .as_deref()
-                .ok_or(StoreError::Corrupt("credential without id"))?;
-            let pointer = Delete::builder()
-                .table_name(self.table())
-                .set_key(Some(keys::pointer(id)))
-                .build()
-                .map_err(request_error)?;
-            request = request.transact_items(TransactWriteItem::builder().delete(pointer).build());
+        if !keys::is_credential(&item.key) {
+            return self.transact(vec![expired(item.key.clone())?]).await;
         }
-        written(request.send().await)
+        let id = item
+            .id
+            .as_deref()
+            .ok_or(StoreError::Corrupt("credential without id"))?;
+        let hash = item
+            .key
+            .get(PK)
+            .and_then(|pk| pk.as_s().ok())
+            .and_then(|pk| pk.strip_prefix("CRED#"))
+            .ok_or(StoreError::Corrupt("credential key"))?;
+        // The pointer goes with its credential, unless it points at another
+        // secret now (a rolled token's old secret expiring after its grace).
+        let pointer = Delete::builder()
+            .table_name(self.table())
+            .set_key(Some(keys::pointer(id)))
+            .condition_expression("attribute_not_exists(pk) OR #hash = :hash")
+            .expression_attribute_names("#hash", attr::HASH)
+            .expression_attribute_values(":hash", s(hash))
+            .build()
+            .map_err(request_error)?;
+        let both = vec![
+            expired(item.key.clone())?,
+            TransactWriteItem::builder().delete(pointer).build(),
+        ];
+        if self.transact(both).await? {
+            return Ok(true);
+        }
+        // Refused: the item is no longer expired, or its id now names a
+        // newer secret. Only the expired item itself may go.
+        self.transact(vec![expired(item.key.clone())?]).await
     }
 }
