@@ -34,24 +34,44 @@ pub async fn create(settings: &Settings, args: CreateTokenArgs) -> Result<()> {
         role: args.role.map(TokenRole::from),
     };
     let created = settings.client()?.create_token(&body).await?;
+    let rows = vec![
+        ("id", created.id.clone()),
+        ("name", created.name.clone()),
+        ("workspace", created.workspace_id.clone()),
+        ("role", Role::from(created.role).to_string()),
+        ("created", output::timestamp(created.created_at)),
+        (
+            "expires",
+            output::maybe_timestamp(created.expires_at, "never"),
+        ),
+    ];
+    show_secret(
+        settings,
+        &created,
+        rows,
+        created.token.expose(),
+        "store this token now (e.g. in your CI's secret store): it will not be shown again.",
+    )
+}
+
+/// Shows a new secret, the only time it can be seen: the whole answer with
+/// `-o json`, else `rows` and the token. The warning goes to stderr, so it
+/// is not lost in a pipe.
+fn show_secret<T: Serialize>(
+    settings: &Settings,
+    answer: &T,
+    mut rows: Vec<(&str, String)>,
+    token: &str,
+    warning: &str,
+) -> Result<()> {
     match settings.format {
-        Format::Json => output::json(&created)?,
-        Format::Table => output::details(&[
-            ("id", created.id.clone()),
-            ("name", created.name.clone()),
-            ("workspace", created.workspace_id.clone()),
-            ("role", Role::from(created.role).to_string()),
-            ("created", output::timestamp(created.created_at)),
-            (
-                "expires",
-                output::maybe_timestamp(created.expires_at, "never"),
-            ),
-            ("token", created.token.expose().to_owned()),
-        ])?,
+        Format::Json => output::json(answer)?,
+        Format::Table => {
+            rows.push(("token", token.to_owned()));
+            output::details(&rows)?;
+        }
     }
-    eprintln!(
-        "warning: store this token now (e.g. in your CI's secret store): it will not be shown again."
-    );
+    eprintln!("warning: {warning}");
     Ok(())
 }
 
@@ -77,25 +97,24 @@ async fn create_mine(
         expires_at,
     };
     let created = settings.client()?.create_my_token(&body).await?;
-    match settings.format {
-        Format::Json => output::json(&created)?,
-        Format::Table => output::details(&[
-            ("id", created.id.clone()),
-            ("name", created.name.clone()),
-            ("workspaces", created.workspace_ids.join(", ")),
-            ("role (cap)", Role::from(created.role).to_string()),
-            ("created", output::timestamp(created.created_at)),
-            (
-                "expires",
-                output::maybe_timestamp(created.expires_at, "never"),
-            ),
-            ("token", created.token.expose().to_owned()),
-        ])?,
-    }
-    eprintln!(
-        "warning: store this token now: it will not be shown again. Choose a workspace per call with --workspace (Akua-Context)."
-    );
-    Ok(())
+    let rows = vec![
+        ("id", created.id.clone()),
+        ("name", created.name.clone()),
+        ("workspaces", created.workspace_ids.join(", ")),
+        ("role (cap)", Role::from(created.role).to_string()),
+        ("created", output::timestamp(created.created_at)),
+        (
+            "expires",
+            output::maybe_timestamp(created.expires_at, "never"),
+        ),
+    ];
+    show_secret(
+        settings,
+        &created,
+        rows,
+        created.token.expose(),
+        "store this token now: it will not be shown again. Choose a workspace per call with --workspace (Akua-Context).",
+    )
 }
 
 pub async fn list(settings: &Settings, args: &TokensListArgs) -> Result<()> {
@@ -234,20 +253,21 @@ pub async fn roll(settings: &Settings, args: &RollArgs) -> Result<()> {
         grace_period_secs: grace,
     };
     let rolled = settings.client()?.roll_token(&id, &body).await?;
-    match settings.format {
-        Format::Json => output::json(&rolled)?,
-        Format::Table => output::details(&[
-            ("id", rolled.id.clone()),
-            ("name", rolled.name.clone()),
-            (
-                "expires",
-                output::maybe_timestamp(rolled.expires_at, "never"),
-            ),
-            ("token", rolled.token.expose().to_owned()),
-        ])?,
-    }
-    eprintln!(
-        "warning: store the new token now: it will not be shown again. The old one stops working in {grace} s."
-    );
-    Ok(())
+    let rows = vec![
+        ("id", rolled.id.clone()),
+        ("name", rolled.name.clone()),
+        (
+            "expires",
+            output::maybe_timestamp(rolled.expires_at, "never"),
+        ),
+    ];
+    show_secret(
+        settings,
+        &rolled,
+        rows,
+        rolled.token.expose(),
+        &format!(
+            "store the new token now: it will not be shown again. The old one stops working in {grace} s."
+        ),
+    )
 }
