@@ -20,10 +20,10 @@ use akua_core::{
     ApiToken, Authorizer, Credential, CredentialKind, Decision, Role, SessionToken, TokenName,
     TokenRole, UserId, WorkspaceId,
 };
-use akua_store::DynamoStore;
 use akua_store::keys::{self, Item};
+use akua_store::{DynamoStore, table};
 use akua_testkit::issuer::Algorithm;
-use akua_testkit::{Engine, MemoryStore, TestIssuer, records};
+use akua_testkit::{Engine, MemoryStore, TestIssuer, WriteUnits, records};
 
 use crate::cold_start::rest_event;
 use crate::stats::{Latencies, fmt_duration, per};
@@ -60,6 +60,8 @@ struct Run {
     raw_get: Option<Latencies>,
     reads: u64,
     writes: u64,
+    /// Write units the writes consumed, base table and each index apart.
+    write_units: WriteUnits,
     allowed: u64,
     /// Writes that extended a session's expiry (they also record the use).
     extensions: u64,
@@ -129,6 +131,7 @@ async fn drive(
     let mut extensions = 0;
     let shrink = |slot: &mut Option<i64>, g: i64| *slot = Some(slot.map_or(g, |m| m.min(g)));
     engine.calls.reset();
+    engine.capacity.reset();
     for (i, request) in requests.iter().enumerate() {
         let now = start + i as i64 * span_secs / n.max(1);
         if let Some(key) = baseline {
@@ -181,6 +184,7 @@ async fn drive(
         raw_get: (!raw_samples.is_empty()).then(|| Latencies::new(raw_samples)),
         reads: engine.calls.reads() - raw_calls,
         writes: engine.calls.writes(),
+        write_units: engine.capacity.writes(),
         allowed,
         extensions,
         max_writes_per_credential: writes_per.values().copied().max().unwrap_or(0),
@@ -492,6 +496,42 @@ pub async fn engine_runs(sizes: &Sizes, targets: &mut Targets) -> Vec<(&'static 
                 fmt_duration(run.latencies.p50()),
             );
         }
+    }
+
+    // Write units per 1,000 authorizations (SCALING.md, question 2): the
+    // hot path's writes touch no attribute the `lists` index stores.
+    println!(
+        "\nWrite units per 1,000 authorizations (base table | {} | {}):",
+        table::LISTS.name,
+        table::BY_EXPIRY.name
+    );
+    let per_thousand = |units: f64, r: &Run| units * 1000.0 / r.requests as f64;
+    for run in done.iter().filter(|r| r.writes > 0) {
+        let w = &run.write_units;
+        println!(
+            "  {:<44} {:>8.2} | {:>8.2} | {:>8.2}",
+            run.label,
+            per_thousand(w.table, run),
+            per_thousand(w.index(table::LISTS.name), run),
+            per_thousand(w.index(table::BY_EXPIRY.name), run),
+        );
+    }
+    for prefix in ["API token, 1 hot, 10", "session, 1 hot, 10"] {
+        let r = by(prefix);
+        let kind = prefix.split(',').next().unwrap_or(prefix);
+        let w = &r.write_units;
+        targets.check(
+            format!("{kind}, 1 hot: `lists` index write units per 1,000 authorizations"),
+            w.table > 0.0 && w.index(table::LISTS.name) == 0.0,
+            format!(
+                "{:.2} (base table {:.2}, {} {:.2})",
+                per_thousand(w.index(table::LISTS.name), r),
+                per_thousand(w.table, r),
+                table::BY_EXPIRY.name,
+                per_thousand(w.index(table::BY_EXPIRY.name), r),
+            ),
+            "0 (keys-only projection)",
+        );
     }
 
     // Targets: store calls.

@@ -1,12 +1,15 @@
+use crate::CapacityMeter;
 use akua_store::{CallCounter, DynamoStore, endpoint_config, table};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 /// A fresh in-memory engine on a loopback port with the table created, and
-/// a store whose client counts every DynamoDB call it makes.
+/// a store whose client counts every DynamoDB call it makes and the write
+/// units its writes consume.
 pub struct Engine {
     pub store: DynamoStore,
     pub calls: CallCounter,
+    pub capacity: CapacityMeter,
     pub endpoint: String,
     pub table: String,
     _shutdown: oneshot::Sender<()>,
@@ -28,18 +31,22 @@ impl Engine {
         });
         let table = "akua-test".to_owned();
         let calls = CallCounter::new();
+        let capacity = CapacityMeter::new();
         let client = aws_sdk_dynamodb::Client::from_conf(
             endpoint_config(&endpoint)
                 .interceptor(calls.clone())
+                .interceptor(capacity.clone())
                 .build(),
         );
         table::ensure_table(&client, &table)
             .await
             .expect("create table");
         calls.reset();
+        capacity.reset();
         Engine {
             store: DynamoStore::new(client, table.clone()),
             calls,
+            capacity,
             endpoint,
             table,
             _shutdown: tx,

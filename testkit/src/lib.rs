@@ -18,12 +18,16 @@ pub mod records;
 pub use memory::{Calls, MemoryStore};
 
 #[cfg(feature = "servers")]
+mod capacity;
+#[cfg(feature = "servers")]
 mod engine;
 #[cfg(feature = "servers")]
 mod faults;
 #[cfg(feature = "servers")]
 pub mod issuer;
 
+#[cfg(feature = "servers")]
+pub use capacity::{CapacityMeter, WriteUnits};
 #[cfg(feature = "servers")]
 pub use engine::Engine;
 #[cfg(feature = "servers")]

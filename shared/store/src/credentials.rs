@@ -175,8 +175,8 @@ impl CredentialStore for DynamoStore {
                         .condition_expression("attribute_exists(pk)")
                         .expression_attribute_names("#ttl", table::TTL)
                         .expression_attribute_names("#shard", table::BY_EXPIRY.hash.0)
-                        .expression_attribute_names("#gpk", table::GSI1.hash.0)
-                        .expression_attribute_names("#gsk", table::GSI1.range.0)
+                        .expression_attribute_names("#gpk", table::LISTS.hash.0)
+                        .expression_attribute_names("#gsk", table::LISTS.range.0)
                         .expression_attribute_values(":until", n(until))
                         .expression_attribute_values(":shard", s(keys::expiry_shard(old)))
                         .build()
@@ -217,7 +217,7 @@ impl CredentialStore for DynamoStore {
         after: Option<&str>,
     ) -> Result<Listed<WorkspaceTokenRow>, StoreError> {
         let partition = keys::workspace_tokens_partition(workspace);
-        self.gsi1_list(
+        self.index_list(
             List::WorkspaceTokens,
             partition,
             Order::Descending,
@@ -235,7 +235,7 @@ impl CredentialStore for DynamoStore {
         after: Option<&str>,
     ) -> Result<Listed<MultiTokenRecord>, StoreError> {
         let partition = keys::user_tokens_partition(user);
-        self.gsi1_list(
+        self.index_list(
             List::UserTokens,
             partition,
             Order::Descending,
@@ -256,7 +256,7 @@ impl CredentialStore for DynamoStore {
         after: Option<&str>,
     ) -> Result<Listed<SessionRecord>, StoreError> {
         let partition = keys::user_sessions_partition(user);
-        self.gsi1_list(
+        self.index_list(
             List::UserSessions,
             partition,
             Order::Descending,

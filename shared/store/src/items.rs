@@ -16,7 +16,7 @@ use akua_core::records::{
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::keys::{self, Item, kind};
-use crate::table::{BY_EXPIRY, GSI1, TTL};
+use crate::table::{BY_EXPIRY, LISTS, TTL};
 
 /// Attribute names.
 pub(crate) mod attr {
@@ -87,10 +87,10 @@ pub fn credential_item(hash: &CredentialHash, credential: &StoredCredential) -> 
                 None => {}
             }
             put(
-                GSI1.hash.0,
+                LISTS.hash.0,
                 s(keys::workspace_tokens_partition(&t.workspace_id)),
             );
-            put(GSI1.range.0, s(keys::token_sort_key(t.created_at, &t.id)));
+            put(LISTS.range.0, s(keys::token_sort_key(t.created_at, &t.id)));
         }
         StoredCredential::MultiWorkspaceToken(t) => {
             put(attr::USER_ID, s(t.user_id.as_str()));
@@ -102,15 +102,15 @@ pub fn credential_item(hash: &CredentialHash, credential: &StoredCredential) -> 
                 AttributeValue::L(t.workspace_ids.iter().map(|w| s(w.as_str())).collect()),
             );
             put(attr::CREATED_AT, n(t.created_at));
-            put(GSI1.hash.0, s(keys::user_tokens_partition(&t.user_id)));
-            put(GSI1.range.0, s(keys::token_sort_key(t.created_at, &t.id)));
+            put(LISTS.hash.0, s(keys::user_tokens_partition(&t.user_id)));
+            put(LISTS.range.0, s(keys::token_sort_key(t.created_at, &t.id)));
         }
         StoredCredential::Session(x) => {
             put(attr::USER_ID, s(x.user_id.as_str()));
             put(attr::CLIENT, s(x.client.as_str()));
             put(attr::CREATED_AT, n(x.created_at));
-            put(GSI1.hash.0, s(keys::user_sessions_partition(&x.user_id)));
-            put(GSI1.range.0, s(keys::session_sort_key(x)));
+            put(LISTS.hash.0, s(keys::user_sessions_partition(&x.user_id)));
+            put(LISTS.range.0, s(keys::session_sort_key(x)));
         }
     }
     if let Some(at) = credential.last_used_at() {
@@ -202,9 +202,9 @@ pub(crate) fn token_grant_item(
     put(attr::PREFIX, s(&token.prefix));
     put(attr::ROLE, s(Role::from(token.role).as_str()));
     put(attr::CREATED_AT, n(token.created_at));
-    put(GSI1.hash.0, s(keys::workspace_tokens_partition(workspace)));
+    put(LISTS.hash.0, s(keys::workspace_tokens_partition(workspace)));
     put(
-        GSI1.range.0,
+        LISTS.range.0,
         s(keys::token_sort_key(token.created_at, &token.id)),
     );
     if let Some(at) = token.expires_at {
@@ -293,11 +293,11 @@ pub(crate) fn membership_item(m: &Membership) -> Item {
     item.insert(attr::ROLE.to_owned(), s(m.role.as_str()));
     item.insert(attr::JOINED_AT.to_owned(), n(m.joined_at));
     item.insert(
-        GSI1.hash.0.to_owned(),
+        LISTS.hash.0.to_owned(),
         s(keys::user_memberships_partition(&m.user_id)),
     );
     item.insert(
-        GSI1.range.0.to_owned(),
+        LISTS.range.0.to_owned(),
         s(keys::user_membership_sort_key(&m.workspace_id)),
     );
     item

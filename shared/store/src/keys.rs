@@ -2,11 +2,11 @@
 //!
 //! | item | `pk` | `sk` | indexed by |
 //! |---|---|---|---|
-//! | credential | `CRED#<sha256 hex>` | `CRED` | `gsi1` (API tokens by workspace; sessions and multi-workspace tokens by user; newest first), `by_expiry` |
+//! | credential | `CRED#<sha256 hex>` | `CRED` | `lists` (API tokens by workspace; sessions and multi-workspace tokens by user; newest first), `by_expiry` |
 //! | id pointer | `TOKEN#<tok_… or ses_…>` | `TOKEN` | — |
-//! | multi-workspace token's entry in a workspace's list | `TOKEN#<tok_…>` | `WS#<ws_…>` | `gsi1` (with the workspace's tokens), `by_expiry` |
+//! | multi-workspace token's entry in a workspace's list | `TOKEN#<tok_…>` | `WS#<ws_…>` | `lists` (with the workspace's tokens), `by_expiry` |
 //! | workspace | `WS#<ws_…>` | `META` | — |
-//! | membership | `WS#<ws_…>` | `USER#<user>` | `gsi1` (by user) |
+//! | membership | `WS#<ws_…>` | `USER#<user>` | `lists` (by user) |
 //! | device grant | `DEVICE#<sha256(device_code)>` | `DEVICE` | `by_expiry` |
 //! | user code | `USERCODE#<code>` | `USERCODE` | `by_expiry` |
 //! | approval misses | `APPROVAL_MISSES#<user>` | `W#<window start>` | — (TTL only) |
@@ -111,7 +111,7 @@ pub fn membership(workspace: &WorkspaceId, user: &UserId) -> Item {
     )
 }
 
-/// The `gsi1` partition listing a workspace's API tokens.
+/// The `lists` index partition listing a workspace's API tokens.
 pub fn workspace_tokens_partition(workspace: &WorkspaceId) -> String {
     format!("WS#{workspace}#TOKENS")
 }
@@ -122,12 +122,12 @@ pub fn token_sort_key(created_at: i64, id: &TokenId) -> String {
     format!("{:012}#{id}", created_at.max(0))
 }
 
-/// The `gsi1` partition listing a person's multi-workspace tokens.
+/// The `lists` index partition listing a person's multi-workspace tokens.
 pub fn user_tokens_partition(user: &UserId) -> String {
     format!("USER#{user}#TOKENS")
 }
 
-/// The `gsi1` partition listing a user's sessions.
+/// The `lists` index partition listing a user's sessions.
 pub fn user_sessions_partition(user: &UserId) -> String {
     format!("USER#{user}#SESSIONS")
 }
@@ -177,7 +177,7 @@ pub enum List {
     UserMemberships,
 }
 
-/// The `gsi1` partition listing a user's memberships.
+/// The `lists` index partition listing a user's memberships.
 pub fn user_memberships_partition(user: &UserId) -> String {
     format!("USER#{user}#WORKSPACES")
 }

@@ -10,8 +10,10 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction,
+    DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndex, GlobalSecondaryIndexUpdate,
+    KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
+    TimeToLiveSpecification,
 };
 
 use akua_core::ports::StoreError;
@@ -36,7 +38,8 @@ pub enum KeyKind {
 /// How much of an item a secondary index copies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IndexProjection {
-    All,
+    /// The index and table keys only.
+    KeysOnly,
     /// The keys plus these attributes.
     Include(&'static [&'static str]),
 }
@@ -50,14 +53,28 @@ pub struct IndexDefinition {
     pub projection: IndexProjection,
 }
 
-/// Overloaded index: API tokens by workspace (`WS#<ws>#TOKENS`, sorted by
-/// `<created_at>#<tok_id>`), memberships by user (`USER#<user>#WORKSPACES`).
-pub const GSI1: IndexDefinition = IndexDefinition {
-    name: "gsi1",
+/// Overloaded index of every list: API tokens by workspace
+/// (`WS#<ws>#TOKENS`, sorted by `<created_at>#<tok_id>`), memberships,
+/// sessions and multi-workspace tokens by user (see [`crate::keys`]).
+///
+/// It projects keys only (SCALING.md, question 2): the hot path's writes
+/// (`last_used_at`, a session's sliding expiry) change no attribute it
+/// stores, so they cost no index write; a list reads the page's keys here
+/// and the items with one consistent `BatchGetItem`. Its key attributes
+/// keep the `gsi1pk`/`gsi1sk` names of the `gsi1` index it replaces, so
+/// existing items fill it without a rewrite.
+pub const LISTS: IndexDefinition = IndexDefinition {
+    name: "lists",
     hash: ("gsi1pk", KeyKind::String),
     range: ("gsi1sk", KeyKind::String),
-    projection: IndexProjection::All,
+    projection: IndexProjection::KeysOnly,
 };
+
+/// The index [`LISTS`] replaces (it projected every attribute, so every
+/// `last_used_at` write was also an index write). [`ensure_table`] drops it
+/// from a local table; `template.yaml` keeps it only while a stack upgrades
+/// (`KeepLegacyListIndex`).
+pub const LEGACY_GSI1: &str = "gsi1";
 
 /// Sparse index of everything that expires: `exp_shard` spreads the writes
 /// over a few partitions, `expires_at` lets one query return exactly the
@@ -69,7 +86,7 @@ pub const BY_EXPIRY: IndexDefinition = IndexDefinition {
     projection: IndexProjection::Include(&["id", "kind"]),
 };
 
-pub const INDEXES: [IndexDefinition; 2] = [GSI1, BY_EXPIRY];
+pub const INDEXES: [IndexDefinition; 2] = [LISTS, BY_EXPIRY];
 
 /// Number of `exp_shard` partitions in [`BY_EXPIRY`]. Sized by SCALING.md:
 /// every session extension moves an item's `expires_at` (two index writes),
@@ -102,21 +119,89 @@ fn attribute(name: &str, kind: KeyKind) -> Result<AttributeDefinition, StoreErro
         .map_err(request_error)
 }
 
-fn index(def: &IndexDefinition) -> Result<GlobalSecondaryIndex, StoreError> {
-    let projection = match def.projection {
-        IndexProjection::All => Projection::builder().projection_type(ProjectionType::All),
+fn projection(def: &IndexDefinition) -> Projection {
+    match def.projection {
+        IndexProjection::KeysOnly => {
+            Projection::builder().projection_type(ProjectionType::KeysOnly)
+        }
         IndexProjection::Include(attrs) => attrs.iter().fold(
             Projection::builder().projection_type(ProjectionType::Include),
             |b, a| b.non_key_attributes(*a),
         ),
-    };
+    }
+    .build()
+}
+
+fn index(def: &IndexDefinition) -> Result<GlobalSecondaryIndex, StoreError> {
     GlobalSecondaryIndex::builder()
         .index_name(def.name)
         .key_schema(key(def.hash.0, KeyType::Hash)?)
         .key_schema(key(def.range.0, KeyType::Range)?)
-        .projection(projection.build())
+        .projection(projection(def))
         .build()
         .map_err(request_error)
+}
+
+/// Brings an existing table's indexes to [`INDEXES`]: creates a missing
+/// one (the engine fills it from the items) and then drops any other, one
+/// change per call as DynamoDB requires. A local data directory written by
+/// an earlier release (with `gsi1`) keeps working.
+async fn upgrade_indexes(client: &Client, table: &str) -> Result<(), StoreError> {
+    let described = client
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    let present: Vec<String> = described
+        .table()
+        .map(|t| t.global_secondary_indexes())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|i| i.index_name().map(str::to_owned))
+        .collect();
+    for def in INDEXES
+        .iter()
+        .filter(|d| !present.iter().any(|p| p == d.name))
+    {
+        let create = CreateGlobalSecondaryIndexAction::builder()
+            .index_name(def.name)
+            .key_schema(key(def.hash.0, KeyType::Hash)?)
+            .key_schema(key(def.range.0, KeyType::Range)?)
+            .projection(projection(def))
+            .build()
+            .map_err(request_error)?;
+        client
+            .update_table()
+            .table_name(table)
+            .attribute_definitions(attribute(def.hash.0, def.hash.1)?)
+            .attribute_definitions(attribute(def.range.0, def.range.1)?)
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder().create(create).build(),
+            )
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    for name in present
+        .iter()
+        .filter(|p| !INDEXES.iter().any(|d| d.name == *p))
+    {
+        let delete = DeleteGlobalSecondaryIndexAction::builder()
+            .index_name(name)
+            .build()
+            .map_err(request_error)?;
+        client
+            .update_table()
+            .table_name(table)
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder().delete(delete).build(),
+            )
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    Ok(())
 }
 
 /// Creates the table (on-demand, TTL on `ttl`) unless it already exists.
@@ -143,7 +228,7 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError
             if e.as_service_error()
                 .is_some_and(|e| e.is_resource_in_use_exception()) =>
         {
-            return Ok(());
+            return upgrade_indexes(client, table).await;
         }
         Err(e) => return Err(sdk_error(e)),
     }

@@ -268,7 +268,7 @@ impl WorkspaceStore for DynamoStore {
         after: Option<&str>,
     ) -> Result<Listed<Membership>, StoreError> {
         let partition = keys::user_memberships_partition(user);
-        self.gsi1_list(
+        self.index_list(
             List::UserMemberships,
             partition,
             Order::Ascending,
