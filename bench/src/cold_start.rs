@@ -188,7 +188,7 @@ async fn invocations(engine: &Engine) -> Vec<Invocation> {
         created_by: None,
         expires_at: None,
     };
-    let (token, _) = issue::api_token(&engine.store, new, now - 60)
+    let (token, _) = issue::api_token(&engine.store, new, None, now - 60)
         .await
         .expect("API token");
     let (session, _) = issue::session(&engine.store, user.clone(), now - 60)
@@ -196,12 +196,15 @@ async fn invocations(engine: &Engine) -> Vec<Invocation> {
         .expect("session");
     engine
         .store
-        .add_member(&Membership {
-            workspace_id: ws.clone(),
-            user_id: user,
-            role: Role::Admin,
-            joined_at: now,
-        })
+        .add_member(
+            &Membership {
+                workspace_id: ws.clone(),
+                user_id: user,
+                role: Role::Admin,
+                joined_at: now,
+            },
+            &[],
+        )
         .await
         .expect("membership");
     let jwt = TestIssuer::sign(

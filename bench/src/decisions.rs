@@ -252,7 +252,7 @@ async fn api_tokens(engine: &Engine, count: usize, created_at: i64) -> Vec<Strin
             created_by: Some(Creator::User(user(MEMBER))),
             expires_at: None,
         };
-        let (token, _) = issue::api_token(&engine.store, new, created_at)
+        let (token, _) = issue::api_token(&engine.store, new, None, created_at)
             .await
             .expect("create API token");
         out.push(token.expose().to_owned());
@@ -305,12 +305,15 @@ pub async fn engine_runs(sizes: &Sizes, targets: &mut Targets) -> Vec<(&'static 
 
     engine
         .store
-        .add_member(&Membership {
-            workspace_id: workspace(),
-            user_id: user(MEMBER),
-            role: Role::Member,
-            joined_at: start - 86_400,
-        })
+        .add_member(
+            &Membership {
+                workspace_id: workspace(),
+                user_id: user(MEMBER),
+                role: Role::Member,
+                joined_at: start - 86_400,
+            },
+            &[],
+        )
         .await
         .expect("membership");
     let hot_token = api_tokens(&engine, 1, start - 86_400).await;
@@ -328,7 +331,7 @@ pub async fn engine_runs(sizes: &Sizes, targets: &mut Targets) -> Vec<(&'static 
             workspace_ids: vec![workspace()],
             expires_at: None,
         };
-        let (token, _) = issue::multi_token(&engine.store, new, start - 86_400)
+        let (token, _) = issue::multi_token(&engine.store, new, None, start - 86_400)
             .await
             .expect("create multi-workspace token");
         vec![token.expose().to_owned()]

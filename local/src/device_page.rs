@@ -73,7 +73,11 @@ pub async fn show(State(state): State<DevicePage>, Query(prefill): Query<Prefill
     ))
 }
 
-pub async fn submit(State(state): State<DevicePage>, Form(answer): Form<Answer>) -> Html<String> {
+pub async fn submit(
+    State(state): State<DevicePage>,
+    headers: axum::http::HeaderMap,
+    Form(answer): Form<Answer>,
+) -> Html<String> {
     let approve = answer.action == "approve";
     let principal = Principal::Person(Person {
         user_id: state.user.clone(),
@@ -81,9 +85,15 @@ pub async fn submit(State(state): State<DevicePage>, Form(answer): Form<Answer>)
         scope: None,
         expires_at: None,
     });
+    // Served on loopback only: the source is this machine.
+    let user_agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let origin = akua_core::audit::Origin::new(Some("127.0.0.1"), user_agent);
     match device::answer(
         &state.store,
         &principal,
+        &origin,
         &answer.user_code,
         approve,
         clock::now(),

@@ -82,12 +82,15 @@ impl Api {
     pub async fn add_member(&self, workspace: &str, user: &str, role: Role) {
         self.engine
             .store
-            .add_member(&Membership {
-                workspace_id: WorkspaceId::parse(workspace).expect("ws id"),
-                user_id: UserId::parse(user).expect("user id"),
-                role,
-                joined_at: clock::now(),
-            })
+            .add_member(
+                &Membership {
+                    workspace_id: WorkspaceId::parse(workspace).expect("ws id"),
+                    user_id: UserId::parse(user).expect("user id"),
+                    role,
+                    joined_at: clock::now(),
+                },
+                &[],
+            )
             .await
             .expect("put membership");
     }

@@ -155,10 +155,11 @@ async fn workspace_and_member_writes_fail_cleanly() {
     proxy.heal();
     let r = owner.post("/v1/workspaces", json!({"name": "W"})).await;
     let ws = r.body["id"].as_str().unwrap().to_owned();
-    for op in ["PutItem", "Query", "BatchGetItem", "GetItem"] {
+    // Adding a member is one transaction with its audit event.
+    for op in ["TransactWriteItems", "Query", "BatchGetItem", "GetItem"] {
         proxy.set(Some(op), Fault::Throttle);
         let r = match op {
-            "PutItem" => {
+            "TransactWriteItems" => {
                 owner
                     .post(
                         &format!("/v1/workspaces/{ws}/members"),

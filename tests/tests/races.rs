@@ -218,11 +218,10 @@ async fn cleanup_during_revocations_and_refreshes() {
         };
         store.touch(&s.hash(), touch, now).await
     }));
-    let revokes = futures::future::join_all(
-        revoked
-            .iter()
-            .map(|(s, r)| async move { store.delete_credential(&s.hash(), r.id.as_str()).await }),
-    );
+    let revokes =
+        futures::future::join_all(revoked.iter().map(|(s, r)| async move {
+            store.delete_credential(&s.hash(), r.id.as_str(), &[]).await
+        }));
     let (summary, refresh_outcomes, _) = tokio::join!(sweep, refreshes, revokes);
     let summary = summary.unwrap();
     assert!(summary.deleted >= 10, "{summary:?}");

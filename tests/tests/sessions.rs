@@ -275,9 +275,16 @@ async fn an_expired_code_is_expired_token() {
         scope: None,
         expires_at: None,
     });
-    let e = device::answer(store, &ada, &auth.user_code, true, later)
-        .await
-        .unwrap_err();
+    let e = device::answer(
+        store,
+        &ada,
+        &akua_core::audit::Origin::default(),
+        &auth.user_code,
+        true,
+        later,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.status(), 404);
 }
 
@@ -320,6 +327,7 @@ async fn only_user_credentials_can_approve() {
             created_by: None,
             expires_at: None,
         },
+        None,
         clock::now(),
     )
     .await
@@ -438,12 +446,12 @@ async fn cleanup_deletes_exactly_the_expired_items_and_reads_only_them() {
     };
     // Live: 150 tokens without expiry, 30 with, 20 sessions. Expired: 5 tokens, 3 sessions.
     for _ in 0..150 {
-        issue::api_token(store, token(None), now - 100)
+        issue::api_token(store, token(None), None, now - 100)
             .await
             .unwrap();
     }
     for _ in 0..30 {
-        issue::api_token(store, token(Some(now + 3600)), now - 100)
+        issue::api_token(store, token(Some(now + 3600)), None, now - 100)
             .await
             .unwrap();
     }
@@ -459,7 +467,7 @@ async fn cleanup_deletes_exactly_the_expired_items_and_reads_only_them() {
     let mut expired = Vec::new();
     for _ in 0..5 {
         expired.push(
-            issue::api_token(store, token(Some(now - 1)), now - 100)
+            issue::api_token(store, token(Some(now - 1)), None, now - 100)
                 .await
                 .unwrap()
                 .0

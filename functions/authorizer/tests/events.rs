@@ -44,7 +44,9 @@ async fn token(engine: &Engine, role: TokenRole) -> (ApiToken, String) {
         created_by: None,
         expires_at: None,
     };
-    let (token, record) = issue::api_token(&engine.store, new, NOW).await.unwrap();
+    let (token, record) = issue::api_token(&engine.store, new, None, NOW)
+        .await
+        .unwrap();
     (token, record.id.to_string())
 }
 
@@ -173,12 +175,15 @@ async fn http_api_simple_responses() {
         .unwrap();
     engine
         .store
-        .add_member(&Membership {
-            workspace_id: WorkspaceId::parse("ws_acme").unwrap(),
-            user_id: UserId::parse("usr_ada").unwrap(),
-            role: Role::Owner,
-            joined_at: NOW,
-        })
+        .add_member(
+            &Membership {
+                workspace_id: WorkspaceId::parse("ws_acme").unwrap(),
+                user_id: UserId::parse("usr_ada").unwrap(),
+                role: Role::Owner,
+                joined_at: NOW,
+            },
+            &[],
+        )
         .await
         .unwrap();
     let auth = Authorizer::new(engine.store.clone(), None);

@@ -2,6 +2,7 @@
 //! Gateway request and a call into `akua_core`, and back.
 //!
 //! - [`Caller`]: the principal the authorizer put in the request context;
+//! - [`RequestOrigin`]: the source IP and user agent an audit event records;
 //! - [`JsonBody`] and [`ListQuery`]: request input, with failures in the
 //!   documented envelope (400 unreadable, 422 invalid value);
 //! - [`Error`]: [`ApiError`] as a response, the one place errors become
@@ -21,6 +22,7 @@ use tower::ServiceExt;
 
 pub use akua_core::ApiError;
 use akua_core::Principal;
+use akua_core::audit::Origin;
 use akua_core::ports::StoreError;
 
 /// Request bodies larger than this are refused (every body here is small).
@@ -112,6 +114,35 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             tracing::error!(error = %e, "unreadable authorizer context");
             Error(ApiError::Internal)
         })
+    }
+}
+
+/// Where a request came from, as API Gateway saw it (source IP, user
+/// agent), for the audit events of the changes it makes. Never fails: an
+/// event without them is still written.
+#[derive(Debug, Clone, Default)]
+pub struct RequestOrigin(pub Origin);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestOrigin {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        let (ip, context_agent) = match parts.extensions.get::<RequestContext>() {
+            Some(RequestContext::ApiGatewayV1(ctx)) => (
+                ctx.identity.source_ip.as_deref(),
+                ctx.identity.user_agent.as_deref(),
+            ),
+            Some(RequestContext::ApiGatewayV2(ctx)) => (
+                ctx.http.source_ip.as_deref(),
+                ctx.http.user_agent.as_deref(),
+            ),
+            _ => (None, None),
+        };
+        let header_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok());
+        Ok(Self(Origin::new(ip, context_agent.or(header_agent))))
     }
 }
 

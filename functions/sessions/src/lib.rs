@@ -24,7 +24,7 @@ use akua_core::device::{
 };
 use akua_core::paging::page_limit;
 use akua_core::sessions::{self, Ended, SessionList, SessionView, Whoami};
-use akua_http::{Caller, JsonBody, ListQuery, Result, Secret};
+use akua_http::{Caller, JsonBody, ListQuery, RequestOrigin, Result, Secret};
 use akua_store::DynamoStore;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -175,9 +175,18 @@ pub struct Answered {
 async fn approve(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
     JsonBody(body): JsonBody<AnswerBody>,
 ) -> Result<Json<Answered>> {
-    device::answer(&store, &caller, &body.user_code, true, clock::now()).await?;
+    device::answer(
+        &store,
+        &caller,
+        &origin,
+        &body.user_code,
+        true,
+        clock::now(),
+    )
+    .await?;
     Ok(Json(Answered { status: "approved" }))
 }
 
@@ -189,9 +198,18 @@ async fn approve(
 async fn deny(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
     JsonBody(body): JsonBody<AnswerBody>,
 ) -> Result<Json<Answered>> {
-    device::answer(&store, &caller, &body.user_code, false, clock::now()).await?;
+    device::answer(
+        &store,
+        &caller,
+        &origin,
+        &body.user_code,
+        false,
+        clock::now(),
+    )
+    .await?;
     Ok(Json(Answered { status: "denied" }))
 }
 
@@ -223,8 +241,12 @@ async fn refresh(
 #[utoipa::path(delete, path = "/v1/auth/session", operation_id = "auth.session.logout", tag = "Sessions",
     responses((status = 204, description = "Logged out"), (status = 400, description = "Not a session token", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody)),
     security(("bearer" = [])))]
-async fn logout(State(store): State<DynamoStore>, Caller(caller): Caller) -> Result<StatusCode> {
-    sessions::logout(&store, &caller).await?;
+async fn logout(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
+) -> Result<StatusCode> {
+    sessions::logout(&store, &caller, &origin, clock::now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -270,8 +292,11 @@ async fn list_sessions(
 async fn end_other_sessions(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
 ) -> Result<Json<Ended>> {
-    Ok(Json(sessions::revoke_others(&store, &caller).await?))
+    Ok(Json(
+        sessions::revoke_others(&store, &caller, &origin, clock::now()).await?,
+    ))
 }
 
 /// End one of the caller's sessions: it fails on the very next request.
@@ -287,9 +312,10 @@ async fn end_other_sessions(
 async fn end_session(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    sessions::revoke(&store, &caller, &id).await?;
+    sessions::revoke(&store, &caller, &origin, &id, clock::now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

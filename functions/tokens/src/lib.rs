@@ -20,7 +20,7 @@ use akua_core::paging::page_limit;
 use akua_core::tokens::{
     self, ApiTokenList, CreateApiTokenRequest, CreatedApiToken, RollApiTokenRequest,
 };
-use akua_http::{Caller, JsonBody, ListQuery, Result, Secret};
+use akua_http::{Caller, JsonBody, ListQuery, RequestOrigin, Result, Secret};
 use akua_store::DynamoStore;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -42,9 +42,10 @@ use axum::{Json, Router};
 async fn create(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
     JsonBody(request): JsonBody<CreateApiTokenRequest>,
 ) -> Result<Secret<CreatedApiToken>> {
-    let created = tokens::create(&store, &caller, request, clock::now()).await?;
+    let created = tokens::create(&store, &caller, &origin, request, clock::now()).await?;
     Ok(Secret::created(created))
 }
 
@@ -89,9 +90,10 @@ async fn list(
 async fn revoke(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    tokens::revoke(&store, &caller, &id).await?;
+    tokens::revoke(&store, &caller, &origin, &id, clock::now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -117,10 +119,11 @@ async fn revoke(
 async fn roll(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
     Path(id): Path<String>,
     JsonBody(request): JsonBody<RollApiTokenRequest>,
 ) -> Result<Secret<CreatedApiToken>> {
-    let rolled = tokens::roll(&store, &caller, &id, request, clock::now()).await?;
+    let rolled = tokens::roll(&store, &caller, &origin, &id, request, clock::now()).await?;
     Ok(Secret::ok(rolled))
 }
 
@@ -140,9 +143,10 @@ async fn roll(
 async fn create_mine(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
     JsonBody(request): JsonBody<CreateMultiTokenRequest>,
 ) -> Result<Secret<CreatedMultiToken>> {
-    let created = multi_tokens::create(&store, &caller, request, clock::now()).await?;
+    let created = multi_tokens::create(&store, &caller, &origin, request, clock::now()).await?;
     Ok(Secret::created(created))
 }
 
@@ -183,9 +187,10 @@ async fn list_mine(
 async fn revoke_mine(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    multi_tokens::revoke(&store, &caller, &id).await?;
+    multi_tokens::revoke(&store, &caller, &origin, &id, clock::now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -8,20 +8,25 @@
 //! | `POST /v1/workspaces/{id}/members` | 201 | 403 role, 404, 409 already a member, 422 |
 //! | `PATCH /v1/workspaces/{id}/members/{user_id}` | 200 | 403 not owner, 404, 409 last owner, 422 |
 //! | `DELETE /v1/workspaces/{id}/members/{user_id}` | 204 | 403 role, 404, 409 last owner |
+//! | `GET /v1/workspaces/{id}/audit_log` | 200 page, newest first | 400 cursor, 403 role, 404, 422 limit or filter |
+//! | `GET /v1/me/audit_log` | 200 page, newest first | 400 cursor, 403 not a person, 422 limit or filter |
 //!
-//! The rules live in `akua_core::workspaces`.
+//! The rules live in `akua_core::workspaces` and `akua_core::audit`.
 
+use akua_core::ApiError;
 use akua_core::api_error::ErrorBody;
+use akua_core::audit::{self, AuditAction, AuditEventList, AuditFilter};
 use akua_core::clock;
 use akua_core::paging::page_limit;
 use akua_core::workspaces::{
     self, AddMemberRequest, ChangeRoleRequest, CreateWorkspaceRequest, MemberList, MemberView,
     WorkspaceList, WorkspaceView,
 };
-use akua_http::{Caller, JsonBody, ListQuery, Result};
+use akua_http::{Caller, JsonBody, ListQuery, RequestOrigin, Result};
 use akua_store::DynamoStore;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
 
@@ -33,9 +38,10 @@ use axum::{Json, Router};
 async fn create(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
     JsonBody(request): JsonBody<CreateWorkspaceRequest>,
 ) -> Result<(StatusCode, Json<WorkspaceView>)> {
-    let created = workspaces::create(&store, &caller, request, clock::now()).await?;
+    let created = workspaces::create(&store, &caller, &origin, request, clock::now()).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -79,10 +85,12 @@ async fn members(
 async fn add_member(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
     Path(id): Path<String>,
     JsonBody(request): JsonBody<AddMemberRequest>,
 ) -> Result<(StatusCode, Json<MemberView>)> {
-    let member = workspaces::add_member(&store, &caller, &id, request, clock::now()).await?;
+    let member =
+        workspaces::add_member(&store, &caller, &origin, &id, request, clock::now()).await?;
     Ok((StatusCode::CREATED, Json(member)))
 }
 
@@ -94,11 +102,21 @@ async fn add_member(
 async fn change_role(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
     Path((id, user_id)): Path<(String, String)>,
     JsonBody(request): JsonBody<ChangeRoleRequest>,
 ) -> Result<Json<MemberView>> {
     Ok(Json(
-        workspaces::change_role(&store, &caller, &id, &user_id, request).await?,
+        workspaces::change_role(
+            &store,
+            &caller,
+            &origin,
+            &id,
+            &user_id,
+            request,
+            clock::now(),
+        )
+        .await?,
     ))
 }
 
@@ -110,15 +128,131 @@ async fn change_role(
 async fn remove_member(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
     Path((id, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    workspaces::remove_member(&store, &caller, &id, &user_id).await?;
+    workspaces::remove_member(&store, &caller, &origin, &id, &user_id, clock::now()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The audit log filters of `?action=&actor=&since=&until=`, beside
+/// `limit` and `cursor`. A value of the wrong type is a 422 naming it.
+struct AuditQuery {
+    list: ListQuery,
+    filter: AuditFilter,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
+    type Rejection = akua_http::Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        let list = ListQuery::from_request_parts(parts, state).await?;
+        let (mut action, mut actor, mut since, mut until) = (None, None, None, None);
+        let query = parts.uri.query().unwrap_or("").as_bytes();
+        for (key, value) in url::form_urlencoded::parse(query) {
+            let seconds = |field: &str| {
+                value.trim().parse::<i64>().map(Some).map_err(|_| {
+                    akua_http::Error(ApiError::validation(field, "must be Unix seconds"))
+                })
+            };
+            match &*key {
+                "action" => action = Some(value.to_string()),
+                "actor" => actor = Some(value.to_string()),
+                "since" => since = seconds("since")?,
+                "until" => until = seconds("until")?,
+                _ => {}
+            }
+        }
+        let filter = AuditFilter::parse(action.as_deref(), actor.as_deref(), since, until)?;
+        Ok(Self { list, filter })
+    }
+}
+
+/// A workspace's audit log, newest first (owner or admin).
+#[utoipa::path(get, path = "/v1/workspaces/{id}/audit_log", operation_id = "workspaces.auditLog.list", tag = "Audit log",
+    params(
+        ("id" = String, Path, max_length = 53, description = "`ws_…`"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 1–100, default 50"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("action" = Option<AuditAction>, Query, description = "Only events of this action"),
+        ("actor" = Option<String>, Query, max_length = 255, description = "Only events by this actor (`usr_…`, `tok_…`); empty counts as absent"),
+        ("since" = Option<i64>, Query, minimum = 0, maximum = 99999999999_i64, description = "Only events at or after this time (Unix seconds)"),
+        ("until" = Option<i64>, Query, minimum = 0, maximum = 99999999999_i64, description = "Only events at or before this time (Unix seconds)"),
+        ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); when given, it must be the path's"),
+    ),
+    responses(
+        (status = 200, description = "A page of events, newest first", body = AuditEventList),
+        (status = 400, description = "Invalid cursor", body = ErrorBody),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 403, description = "Not owner/admin, or Akua-Context differs from the path", body = ErrorBody),
+        (status = 404, description = "Not a workspace of the caller", body = ErrorBody),
+        (status = 422, description = "Invalid limit or filter", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+async fn audit_log(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    query: AuditQuery,
+) -> Result<Json<AuditEventList>> {
+    let limit = page_limit(query.list.limit)?;
+    let cursor = query.list.cursor.as_deref();
+    let page = audit::list_workspace(
+        &store,
+        &caller,
+        &id,
+        &query.filter,
+        limit,
+        cursor,
+        clock::now(),
+    )
+    .await?;
+    Ok(Json(page.into()))
+}
+
+/// Your own audit log: the device logins you answered and the sessions
+/// that were ended, newest first (a person only).
+#[utoipa::path(get, path = "/v1/me/audit_log", operation_id = "me.auditLog.list", tag = "Audit log",
+    params(
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 1–100, default 50"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("action" = Option<AuditAction>, Query, description = "Only events of this action"),
+        ("actor" = Option<String>, Query, max_length = 255, description = "Only events by this actor; empty counts as absent"),
+        ("since" = Option<i64>, Query, minimum = 0, maximum = 99999999999_i64, description = "Only events at or after this time (Unix seconds)"),
+        ("until" = Option<i64>, Query, minimum = 0, maximum = 99999999999_i64, description = "Only events at or before this time (Unix seconds)"),
+    ),
+    responses(
+        (status = 200, description = "A page of events, newest first", body = AuditEventList),
+        (status = 400, description = "Invalid cursor", body = ErrorBody),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 403, description = "Not a person (an API token)", body = ErrorBody),
+        (status = 422, description = "Invalid limit or filter", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+async fn my_audit_log(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    query: AuditQuery,
+) -> Result<Json<AuditEventList>> {
+    let limit = page_limit(query.list.limit)?;
+    let cursor = query.list.cursor.as_deref();
+    let page =
+        audit::list_mine(&store, &caller, &query.filter, limit, cursor, clock::now()).await?;
+    Ok(Json(page.into()))
 }
 
 /// This function's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, members, add_member, change_role, remove_member))]
+#[openapi(paths(
+    create,
+    list,
+    members,
+    add_member,
+    change_role,
+    remove_member,
+    audit_log,
+    my_audit_log
+))]
 pub struct ApiDoc;
 
 pub fn router(store: DynamoStore) -> Router {
@@ -129,7 +263,9 @@ pub fn router(store: DynamoStore) -> Router {
             .route(
                 "/v1/workspaces/{id}/members/{user_id}",
                 patch(change_role).delete(remove_member),
-            ),
+            )
+            .route("/v1/workspaces/{id}/audit_log", get(audit_log))
+            .route("/v1/me/audit_log", get(my_audit_log)),
     )
     .with_state(store)
 }

@@ -16,6 +16,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
+use crate::audit::{AuditAction, AuditLog, AuditTarget, Author, Origin, TargetKind};
 use crate::base62;
 use crate::credential::{CredentialHash, Revealed, SessionToken};
 use crate::decision::SESSION_LIFETIME_SECS;
@@ -375,6 +376,7 @@ fn too_many_guesses() -> ApiError {
 pub async fn answer(
     store: &impl DeviceStore,
     caller: &Principal,
+    origin: &Origin,
     user_code: &str,
     approve: bool,
     now: i64,
@@ -399,8 +401,25 @@ pub async fn answer(
             too_many_guesses()
         });
     };
+    // The requesting client, for the event (the code itself is a
+    // short-lived secret and is not recorded).
+    let client = store
+        .device_grant(&hash)
+        .await?
+        .map_or_else(|| "unknown".to_owned(), |g| g.client_id);
+    let action = if approve {
+        AuditAction::DeviceApproved
+    } else {
+        AuditAction::DeviceDenied
+    };
+    let audit = [Author::of(caller, origin).event(
+        AuditLog::User(user.clone()),
+        action,
+        AuditTarget::new(TargetKind::DeviceLogin, client),
+        now,
+    )];
     if !store
-        .answer_device_grant(&hash, &code, approve, user, now)
+        .answer_device_grant(&hash, &code, approve, user, now, &audit)
         .await?
     {
         return Err(ApiError::Conflict("this code was already used".into()));

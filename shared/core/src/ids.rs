@@ -83,6 +83,27 @@ prefixed_id!(
     SessionId, "ses_", "session id", 64
 );
 prefixed_id!(
+    /// An audit log event (`evt_…`).
+    EventId, "evt_", "event id", 64
+);
+
+impl EventId {
+    /// A fresh id that sorts after every id made earlier in this process:
+    /// the wall clock's microseconds in 14 hex digits, then random
+    /// characters. Events of one second are listed in the order they
+    /// happened.
+    pub fn sortable() -> Self {
+        let micros = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros());
+        Self(format!(
+            "{}{micros:014x}{}",
+            Self::PREFIX,
+            crate::base62::random(12)
+        ))
+    }
+}
+prefixed_id!(
     /// A workspace (`ws_…`), 1–53 characters as the `Akua-Context` header
     /// allows (DESIGN §1).
     WorkspaceId, "ws_", "workspace id", 53

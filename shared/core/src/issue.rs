@@ -1,9 +1,10 @@
 //! Issuing credentials: generate, record, store. The plaintext leaves this
 //! module once, in the returned token, and is never stored (DESIGN §1).
 
+use crate::audit::{AuditAction, AuditLog, AuditTarget, Author, TargetKind};
 use crate::credential::{ApiToken, SessionToken};
 use crate::decision::SESSION_LIFETIME_SECS;
-use crate::ids::{SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
+use crate::ids::{Role, SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
 use crate::ports::{CredentialStore, StoreError};
 use crate::records::{
     ApiTokenRecord, Creator, MultiTokenRecord, SessionClient, SessionRecord, StoredCredential,
@@ -20,10 +21,12 @@ pub struct NewApiToken {
 }
 
 /// Creates a workspace API token. Returns the plaintext (to show once) and
-/// the stored record.
+/// the stored record. With an `author`, its `token.created` event is
+/// written in the same transaction.
 pub async fn api_token(
     store: &impl CredentialStore,
     new: NewApiToken,
+    author: Option<&Author>,
     now: i64,
 ) -> Result<(ApiToken, ApiTokenRecord), StoreError> {
     let token = ApiToken::generate();
@@ -38,8 +41,28 @@ pub async fn api_token(
         expires_at: new.expires_at,
         last_used_at: None,
     };
+    let audit: Vec<_> = author
+        .map(|a| {
+            a.event(
+                AuditLog::Workspace(record.workspace_id.clone()),
+                AuditAction::TokenCreated,
+                AuditTarget::new(TargetKind::ApiToken, &record.id),
+                now,
+            )
+            .with_detail(format!(
+                "name={}, role={}",
+                record.name.as_str(),
+                Role::from(record.role).as_str()
+            ))
+        })
+        .into_iter()
+        .collect();
     store
-        .create_credential(&token.hash(), &StoredCredential::ApiToken(record.clone()))
+        .create_credential(
+            &token.hash(),
+            &StoredCredential::ApiToken(record.clone()),
+            &audit,
+        )
         .await?;
     Ok((token, record))
 }
@@ -56,10 +79,12 @@ pub struct NewMultiToken {
 
 /// Creates a multi-workspace token with its entry in each covered
 /// workspace's token list. Returns the plaintext (to show once) and the
-/// stored record.
+/// stored record. With an `author`, a `multi_token.granted` event goes to
+/// each covered workspace's log in the same transaction.
 pub async fn multi_token(
     store: &impl CredentialStore,
     new: NewMultiToken,
+    author: Option<&Author>,
     now: i64,
 ) -> Result<(ApiToken, MultiTokenRecord), StoreError> {
     let token = ApiToken::generate();
@@ -74,10 +99,29 @@ pub async fn multi_token(
         expires_at: new.expires_at,
         last_used_at: None,
     };
+    let audit: Vec<_> = author
+        .into_iter()
+        .flat_map(|a| {
+            record.workspace_ids.iter().map(|ws| {
+                a.event(
+                    AuditLog::Workspace(ws.clone()),
+                    AuditAction::MultiTokenGranted,
+                    AuditTarget::new(TargetKind::ApiToken, &record.id),
+                    now,
+                )
+                .with_detail(format!(
+                    "name={}, role={}",
+                    record.name.as_str(),
+                    Role::from(record.role).as_str()
+                ))
+            })
+        })
+        .collect();
     store
         .create_credential(
             &token.hash(),
             &StoredCredential::MultiWorkspaceToken(record.clone()),
+            &audit,
         )
         .await?;
     Ok((token, record))
@@ -99,7 +143,11 @@ pub async fn session(
         last_used_at: None,
     };
     store
-        .create_credential(&token.hash(), &StoredCredential::Session(record.clone()))
+        .create_credential(
+            &token.hash(),
+            &StoredCredential::Session(record.clone()),
+            &[],
+        )
         .await?;
     Ok((token, record))
 }

@@ -18,9 +18,11 @@
 //! - [`decision`]: `(Authorization, Akua-Context, now)` → allow, 401 or 403;
 //! - [`tokens`], [`workspaces`], [`sessions`], [`device`]: the use cases
 //!   behind each HTTP route, returning [`ApiError`]s;
+//! - [`audit`]: the audit log's events, written with the changes they record;
 //! - [`paging`] and [`cursor`]: lists and their opaque cursors.
 
 pub mod api_error;
+pub mod audit;
 pub mod base62;
 pub mod clock;
 pub mod credential;

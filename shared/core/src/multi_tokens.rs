@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
+use crate::audit::{Author, Origin};
 use crate::credential::Revealed;
 use crate::ids::{TokenId, TokenName, TokenRole, WorkspaceId};
 use crate::issue::{self, NewMultiToken};
@@ -17,7 +18,7 @@ use crate::policy::{self, Action};
 use crate::ports::CredentialStore;
 use crate::principal::Principal;
 use crate::records::{MultiTokenRecord, StoredCredential};
-use crate::tokens::check_expires_at;
+use crate::tokens::{check_expires_at, multi_token_revoked};
 
 /// At most this many workspaces per token: every one is checked at
 /// creation and written as an entry in that workspace's token list, in one
@@ -93,6 +94,7 @@ impl From<MultiTokenRecord> for MultiTokenSummary {
 pub async fn create(
     store: &impl CredentialStore,
     caller: &Principal,
+    origin: &Origin,
     request: CreateMultiTokenRequest,
     now: i64,
 ) -> Result<CreatedMultiToken, ApiError> {
@@ -123,7 +125,8 @@ pub async fn create(
         workspace_ids: request.workspace_ids,
         expires_at: request.expires_at,
     };
-    let (token, record) = issue::multi_token(store, new, now).await?;
+    let author = Author::of(caller, origin);
+    let (token, record) = issue::multi_token(store, new, Some(&author), now).await?;
     Ok(CreatedMultiToken {
         id: record.id.to_string(),
         name: record.name.into(),
@@ -158,7 +161,9 @@ pub async fn list(
 pub async fn revoke(
     store: &impl CredentialStore,
     caller: &Principal,
+    origin: &Origin,
     id: &str,
+    now: i64,
 ) -> Result<(), ApiError> {
     let user = policy::require_person(caller, Action::ManageOwnTokens)?;
     let not_found = || ApiError::NotFound("API token");
@@ -166,7 +171,8 @@ pub async fn revoke(
     let pointer = store.pointer(id.as_str()).await?.ok_or_else(not_found)?;
     match store.credential(&pointer.hash).await? {
         Some(StoredCredential::MultiWorkspaceToken(t)) if t.user_id == *user => {
-            if store.delete_multi_token(&pointer.hash, &t).await? {
+            let audit = multi_token_revoked(&Author::of(caller, origin), &t, now);
+            if store.delete_multi_token(&pointer.hash, &t, &audit).await? {
                 Ok(())
             } else {
                 Err(not_found())

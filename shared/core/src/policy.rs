@@ -30,6 +30,8 @@ pub enum Action {
     ListSessions,
     EndSession,
     ManageOwnTokens,
+    ReadAuditLog,
+    ReadOwnAuditLog,
 }
 
 /// Who of one kind of principal may do an action.
@@ -191,6 +193,22 @@ pub const RULES: &[Rule] = &[
     Rule {
         action: Action::ManageOwnTokens,
         what: "create, list, revoke your multi-workspace tokens",
+        workspace_token: May::No,
+        multi_token: May::No,
+        person: May::Yes,
+        refusal: "",
+    },
+    Rule {
+        action: Action::ReadAuditLog,
+        what: "read a workspace's audit log",
+        workspace_token: May::WithRole(MANAGERS),
+        multi_token: May::WithRole(MANAGERS),
+        person: May::WithRole(MANAGERS),
+        refusal: "reading the audit log needs the owner or admin role",
+    },
+    Rule {
+        action: Action::ReadOwnAuditLog,
+        what: "read your own audit log (device logins, sessions)",
         workspace_token: May::No,
         multi_token: May::No,
         person: May::Yes,
@@ -442,6 +460,8 @@ mod tests {
             Action::ListSessions,
             Action::EndSession,
             Action::ManageOwnTokens,
+            Action::ReadAuditLog,
+            Action::ReadOwnAuditLog,
         ];
         for action in actions {
             assert_eq!(RULES.iter().filter(|r| r.action == action).count(), 1);

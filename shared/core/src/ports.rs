@@ -5,9 +5,14 @@
 //!
 //! Every method that returns a list returns a [`Listed`]: at most the asked
 //! number of rows, each with the sort key a cursor continues after.
+//!
+//! Every method that changes something security-relevant takes the audit
+//! events that record it (`audit`) and writes them in the same transaction
+//! as the change: when the change is refused, no event is written.
 
 use std::future::Future;
 
+use crate::audit::{AuditEvent, AuditFilter, AuditLog, AuditPage};
 use crate::credential::CredentialHash;
 use crate::device::UserCode;
 use crate::ids::{Role, UserId, WorkspaceId};
@@ -126,6 +131,7 @@ pub trait CredentialStore: DecisionStore {
         &self,
         hash: &CredentialHash,
         credential: &StoredCredential,
+        audit: &[AuditEvent],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// A strongly consistent read of an id pointer (`tok_…`, `ses_…`).
@@ -140,6 +146,7 @@ pub trait CredentialStore: DecisionStore {
         &self,
         hash: &CredentialHash,
         id: &str,
+        audit: &[AuditEvent],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Deletes a credential, its pointer and the secret a roll replaced,
@@ -149,6 +156,7 @@ pub trait CredentialStore: DecisionStore {
         hash: &CredentialHash,
         previous: &CredentialHash,
         id: &str,
+        audit: &[AuditEvent],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Replaces a token's secret (DESIGN §1, rolling): writes `token` under
@@ -161,6 +169,7 @@ pub trait CredentialStore: DecisionStore {
         new: &CredentialHash,
         token: &ApiTokenRecord,
         grace_until: Option<i64>,
+        audit: &[AuditEvent],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// A workspace's API tokens and the multi-workspace tokens covering it,
@@ -186,6 +195,7 @@ pub trait CredentialStore: DecisionStore {
         &self,
         hash: &CredentialHash,
         token: &MultiTokenRecord,
+        audit: &[AuditEvent],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// A person's sessions, newest first, after the sort key `after`. May
@@ -205,6 +215,7 @@ pub trait WorkspaceStore: DecisionStore {
         &self,
         workspace: &WorkspaceRecord,
         owner: &Membership,
+        audit: &[AuditEvent],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     fn workspace(
@@ -222,6 +233,7 @@ pub trait WorkspaceStore: DecisionStore {
     fn add_member(
         &self,
         membership: &Membership,
+        audit: &[AuditEvent],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Changes a member's role. Atomic with the last-owner rule: an owner is
@@ -232,6 +244,7 @@ pub trait WorkspaceStore: DecisionStore {
         workspace: &WorkspaceId,
         user: &UserId,
         role: Role,
+        audit: &[AuditEvent],
     ) -> impl Future<Output = Result<RoleChange, StoreError>> + Send;
 
     /// Removes a member, atomically with the last-owner rule.
@@ -239,6 +252,7 @@ pub trait WorkspaceStore: DecisionStore {
         &self,
         workspace: &WorkspaceId,
         user: &UserId,
+        audit: &[AuditEvent],
     ) -> impl Future<Output = Result<Removal, StoreError>> + Send;
 
     /// A workspace's members in user-id order; strongly consistent.
@@ -256,6 +270,20 @@ pub trait WorkspaceStore: DecisionStore {
         limit: usize,
         after: Option<&str>,
     ) -> impl Future<Output = Result<Listed<Membership>, StoreError>> + Send;
+}
+
+/// Reading the audit log (events are written with the changes they record).
+pub trait AuditStore: DecisionStore {
+    /// A log's events, newest first, after the sort key `after`, matching
+    /// `filter`, none older than the retention period before `now`.
+    fn audit_events(
+        &self,
+        log: &AuditLog,
+        filter: &AuditFilter,
+        limit: usize,
+        after: Option<&str>,
+        now: i64,
+    ) -> impl Future<Output = Result<AuditPage, StoreError>> + Send;
 }
 
 /// The device authorization grant (RFC 8628).
@@ -297,6 +325,7 @@ pub trait DeviceStore: Send + Sync {
         approve: bool,
         user: &UserId,
         now: i64,
+        audit: &[AuditEvent],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Turns an approved grant into a session together: the grant is

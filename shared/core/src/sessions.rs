@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
+use crate::audit::{AuditAction, AuditEvent, AuditLog, AuditTarget, Author, Origin, TargetKind};
 use crate::credential::CredentialHash;
 use crate::decision::SESSION_LIFETIME_SECS;
 use crate::ids::{Role, SessionId, UserId};
@@ -126,10 +127,33 @@ pub async fn refresh(
 }
 
 /// Deletes the session: it fails on the very next request.
-pub async fn logout(store: &impl CredentialStore, caller: &Principal) -> Result<(), ApiError> {
+pub async fn logout(
+    store: &impl CredentialStore,
+    caller: &Principal,
+    origin: &Origin,
+    now: i64,
+) -> Result<(), ApiError> {
     let (hash, record) = current(store, caller).await?;
-    store.delete_credential(&hash, record.id.as_str()).await?;
+    let audit = [session_revoked(caller, origin, &record, now).with_detail("logout")];
+    store
+        .delete_credential(&hash, record.id.as_str(), &audit)
+        .await?;
     Ok(())
+}
+
+/// The `session.revoked` event of ending `session`, in its person's log.
+fn session_revoked(
+    caller: &Principal,
+    origin: &Origin,
+    session: &SessionRecord,
+    now: i64,
+) -> AuditEvent {
+    Author::of(caller, origin).event(
+        AuditLog::User(session.user_id.clone()),
+        AuditAction::SessionRevoked,
+        AuditTarget::new(TargetKind::Session, &session.id),
+        now,
+    )
 }
 
 /// One of a person's sessions as listed: never the secret.
@@ -198,17 +222,23 @@ pub async fn list(
 pub async fn revoke(
     store: &impl CredentialStore,
     caller: &Principal,
+    origin: &Origin,
     id: &str,
+    now: i64,
 ) -> Result<(), ApiError> {
     let user = policy::require_person(caller, Action::EndSession)?;
     let not_found = || ApiError::NotFound("session");
     let id = SessionId::parse(id).map_err(|_| not_found())?;
     let pointer = store.pointer(id.as_str()).await?.ok_or_else(not_found)?;
-    match store.credential(&pointer.hash).await? {
-        Some(StoredCredential::Session(s)) if s.user_id == *user => {}
+    let session = match store.credential(&pointer.hash).await? {
+        Some(StoredCredential::Session(s)) if s.user_id == *user => s,
         _ => return Err(not_found()),
-    }
-    if store.delete_credential(&pointer.hash, id.as_str()).await? {
+    };
+    let audit = [session_revoked(caller, origin, &session, now)];
+    if store
+        .delete_credential(&pointer.hash, id.as_str(), &audit)
+        .await?
+    {
         Ok(())
     } else {
         Err(not_found())
@@ -220,6 +250,8 @@ pub async fn revoke(
 pub async fn revoke_others(
     store: &impl CredentialStore,
     caller: &Principal,
+    origin: &Origin,
+    now: i64,
 ) -> Result<Ended, ApiError> {
     let user = policy::require_person(caller, Action::EndSession)?;
     let current = current_id(caller);
@@ -235,8 +267,11 @@ pub async fn revoke_others(
             }
             let hash = store.pointer(session.id.as_str()).await?.map(|p| p.hash);
             // Gone meanwhile (logged out, swept): nothing to end.
+            let audit = [session_revoked(caller, origin, session, now)];
             if let Some(hash) = hash
-                && store.delete_credential(&hash, session.id.as_str()).await?
+                && store
+                    .delete_credential(&hash, session.id.as_str(), &audit)
+                    .await?
             {
                 revoked += 1;
             }

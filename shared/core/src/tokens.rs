@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
+use crate::audit::{AuditAction, AuditLog, AuditTarget, Author, Origin, TargetKind};
 use crate::credential::{ApiToken, Revealed};
 use crate::ids::{TokenId, TokenName, TokenRole};
 use crate::issue::{self, NewApiToken};
@@ -117,6 +118,7 @@ pub(crate) fn check_expires_at(expires_at: Option<i64>, now: i64) -> Result<(), 
 pub async fn create(
     store: &impl CredentialStore,
     caller: &Principal,
+    origin: &Origin,
     request: CreateApiTokenRequest,
     now: i64,
 ) -> Result<CreatedApiToken, ApiError> {
@@ -131,7 +133,8 @@ pub async fn create(
         created_by: caller.creator(),
         expires_at,
     };
-    let (token, record) = issue::api_token(store, new, now).await?;
+    let author = Author::of(caller, origin);
+    let (token, record) = issue::api_token(store, new, Some(&author), now).await?;
     Ok(CreatedApiToken {
         id: record.id.to_string(),
         workspace_id: record.workspace_id.to_string(),
@@ -163,32 +166,69 @@ pub async fn list(
 pub async fn revoke(
     store: &impl CredentialStore,
     caller: &Principal,
+    origin: &Origin,
     id: &str,
+    now: i64,
 ) -> Result<(), ApiError> {
     let ws = policy::require_scope(caller, Action::RevokeToken)?.workspace_id;
     let not_found = ApiError::NotFound("API token");
     let id = TokenId::parse(id).map_err(|_| not_found.clone())?;
     let pointer = store.pointer(id.as_str()).await?.ok_or(not_found.clone())?;
+    let author = Author::of(caller, origin);
+    let target = AuditTarget::new(TargetKind::ApiToken, &id);
     let deleted = match &pointer.workspace_id {
-        Some(owner) if *owner == ws => match &pointer.previous {
-            Some(previous) => {
-                store
-                    .delete_rolled(&pointer.hash, previous, id.as_str())
-                    .await?
+        Some(owner) if *owner == ws => {
+            let audit = [author.event(
+                AuditLog::Workspace(ws.clone()),
+                AuditAction::TokenRevoked,
+                target,
+                now,
+            )];
+            match &pointer.previous {
+                Some(previous) => {
+                    store
+                        .delete_rolled(&pointer.hash, previous, id.as_str(), &audit)
+                        .await?
+                }
+                None => {
+                    store
+                        .delete_credential(&pointer.hash, id.as_str(), &audit)
+                        .await?
+                }
             }
-            None => store.delete_credential(&pointer.hash, id.as_str()).await?,
-        },
+        }
         Some(_) => false,
         // Not a workspace's own token: a multi-workspace token covering
         // this workspace may be revoked by its managers too (one more read).
         None => match store.credential(&pointer.hash).await? {
             Some(StoredCredential::MultiWorkspaceToken(t)) if t.workspace_ids.contains(&ws) => {
-                store.delete_multi_token(&pointer.hash, &t).await?
+                let audit = multi_token_revoked(&author, &t, now);
+                store.delete_multi_token(&pointer.hash, &t, &audit).await?
             }
             _ => false,
         },
     };
     if deleted { Ok(()) } else { Err(not_found) }
+}
+
+/// A `multi_token.revoked` event in each workspace the token covered.
+pub(crate) fn multi_token_revoked(
+    author: &Author,
+    token: &crate::records::MultiTokenRecord,
+    now: i64,
+) -> Vec<crate::audit::AuditEvent> {
+    token
+        .workspace_ids
+        .iter()
+        .map(|ws| {
+            author.event(
+                AuditLog::Workspace(ws.clone()),
+                AuditAction::MultiTokenRevoked,
+                AuditTarget::new(TargetKind::ApiToken, &token.id),
+                now,
+            )
+        })
+        .collect()
 }
 
 /// The longest grace period a rolled secret keeps working (7 days).
@@ -211,6 +251,7 @@ pub struct RollApiTokenRequest {
 pub async fn roll(
     store: &impl CredentialStore,
     caller: &Principal,
+    origin: &Origin,
     id: &str,
     request: RollApiTokenRequest,
     now: i64,
@@ -252,8 +293,19 @@ pub async fn roll(
         prefix: token.display_prefix(),
         ..record
     };
+    let audit = [Author::of(caller, origin)
+        .event(
+            AuditLog::Workspace(ws),
+            AuditAction::TokenRolled,
+            AuditTarget::new(TargetKind::ApiToken, &rolled.id),
+            now,
+        )
+        .with_detail(format!(
+            "grace_period_secs={}",
+            grace_until.map_or(0, |until| until - now)
+        ))];
     if !store
-        .roll_credential(&pointer.hash, &token.hash(), &rolled, grace_until)
+        .roll_credential(&pointer.hash, &token.hash(), &rolled, grace_until, &audit)
         .await?
     {
         return Err(ApiError::Conflict(

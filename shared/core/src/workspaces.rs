@@ -16,6 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
+use crate::audit::{AuditAction, AuditLog, AuditTarget, Author, Origin, TargetKind};
 use crate::ids::{Role, TokenRole, UserId, WorkspaceId, WorkspaceName};
 use crate::paging::{self, Page};
 use crate::policy::{self, Action};
@@ -94,6 +95,7 @@ fn not_found() -> ApiError {
 pub async fn create(
     store: &impl WorkspaceStore,
     caller: &Principal,
+    origin: &Origin,
     request: CreateWorkspaceRequest,
     now: i64,
 ) -> Result<WorkspaceView, ApiError> {
@@ -110,7 +112,15 @@ pub async fn create(
         role: Role::Owner,
         joined_at: now,
     };
-    store.create_workspace(&workspace, &owner).await?;
+    let audit = [Author::of(caller, origin)
+        .event(
+            AuditLog::Workspace(workspace.id.clone()),
+            AuditAction::WorkspaceCreated,
+            AuditTarget::new(TargetKind::Workspace, &workspace.id),
+            now,
+        )
+        .with_detail(format!("name={}", workspace.name.as_str()))];
+    store.create_workspace(&workspace, &owner, &audit).await?;
     Ok(view(workspace, Role::Owner))
 }
 
@@ -170,6 +180,7 @@ pub async fn list_members(
 pub async fn add_member(
     store: &impl WorkspaceStore,
     caller: &Principal,
+    origin: &Origin,
     workspace: &str,
     request: AddMemberRequest,
     now: i64,
@@ -181,7 +192,16 @@ pub async fn add_member(
         role: request.role.into(),
         joined_at: now,
     };
-    if !store.add_member(&membership).await? {
+    let audit = [member_event(
+        caller,
+        origin,
+        &membership.workspace_id,
+        AuditAction::MemberAdded,
+        &membership.user_id,
+        now,
+    )
+    .with_detail(format!("role={}", membership.role.as_str()))];
+    if !store.add_member(&membership, &audit).await? {
         return Err(ApiError::Conflict("the user is already a member".into()));
     }
     Ok(membership.into())
@@ -190,18 +210,27 @@ pub async fn add_member(
 pub async fn change_role(
     store: &impl WorkspaceStore,
     caller: &Principal,
+    origin: &Origin,
     workspace: &str,
     user_id: &str,
     request: ChangeRoleRequest,
+    now: i64,
 ) -> Result<MemberView, ApiError> {
     let ws = policy::require_in(store, caller, Action::ChangeRole, workspace)
         .await?
         .workspace_id;
     let user = UserId::parse(user_id).map_err(|_| ApiError::NotFound("member"))?;
-    match store
-        .set_member_role(&ws, &user, request.role.into())
-        .await?
-    {
+    let role: Role = request.role.into();
+    let audit = [member_event(
+        caller,
+        origin,
+        &ws,
+        AuditAction::MemberRoleChanged,
+        &user,
+        now,
+    )
+    .with_detail(format!("role={}", role.as_str()))];
+    match store.set_member_role(&ws, &user, role, &audit).await? {
         RoleChange::Changed(updated) => Ok(updated.into()),
         RoleChange::NotMember => Err(ApiError::NotFound("member")),
         RoleChange::LastOwner => Err(ApiError::Conflict(
@@ -213,8 +242,10 @@ pub async fn change_role(
 pub async fn remove_member(
     store: &impl WorkspaceStore,
     caller: &Principal,
+    origin: &Origin,
     workspace: &str,
     user_id: &str,
+    now: i64,
 ) -> Result<(), ApiError> {
     let scope = policy::workspace_in(store, caller, workspace).await?;
     let ws = &scope.workspace_id;
@@ -231,13 +262,38 @@ pub async fn remove_member(
         Action::RemoveMember
     };
     policy::check(caller, action, &scope)?;
-    match store.remove_member(ws, &user).await? {
+    let audit = [member_event(
+        caller,
+        origin,
+        ws,
+        AuditAction::MemberRemoved,
+        &user,
+        now,
+    )];
+    match store.remove_member(ws, &user, &audit).await? {
         Removal::Removed => Ok(()),
         Removal::NotMember => Err(ApiError::NotFound("member")),
         Removal::LastOwner => Err(ApiError::Conflict(
             "the last owner cannot be removed".into(),
         )),
     }
+}
+
+/// An event about `user`'s membership of `workspace`, in its log.
+fn member_event(
+    caller: &Principal,
+    origin: &Origin,
+    workspace: &WorkspaceId,
+    action: AuditAction,
+    user: &UserId,
+    now: i64,
+) -> crate::audit::AuditEvent {
+    Author::of(caller, origin).event(
+        AuditLog::Workspace(workspace.clone()),
+        action,
+        AuditTarget::new(TargetKind::Member, user),
+        now,
+    )
 }
 
 crate::named_list!(

@@ -2,6 +2,7 @@
 //! write ([`DecisionStore`]), and issuing, finding, listing and revoking
 //! ([`CredentialStore`]).
 
+use akua_core::audit::AuditEvent;
 use akua_core::credential::CredentialHash;
 use akua_core::ids::{UserId, WorkspaceId};
 use akua_core::ports::{CredentialStore, DecisionStore, Listed, StoreError, Touch, TouchOutcome};
@@ -110,21 +111,27 @@ impl CredentialStore for DynamoStore {
         &self,
         hash: &CredentialHash,
         credential: &StoredCredential,
+        audit: &[AuditEvent],
     ) -> Result<(), StoreError> {
-        self.write_new(self.create_credential_steps(hash, credential)?)
-            .await
+        let steps = self.create_credential_steps(hash, credential)?;
+        self.write_new(self.with_audit(steps, audit)?).await
     }
 
     async fn pointer(&self, id: &str) -> Result<Option<CredentialPointer>, StoreError> {
         self.get_as(keys::pointer(id)).await
     }
 
-    async fn delete_credential(&self, hash: &CredentialHash, id: &str) -> Result<bool, StoreError> {
-        self.transact(vec![
+    async fn delete_credential(
+        &self,
+        hash: &CredentialHash,
+        id: &str,
+        audit: &[AuditEvent],
+    ) -> Result<bool, StoreError> {
+        let steps = vec![
             self.delete_step(keys::pointer(id), Some("attribute_exists(pk)"))?,
             self.delete_step(keys::credential(hash), None)?,
-        ])
-        .await
+        ];
+        self.transact(self.with_audit(steps, audit)?).await
     }
 
     async fn delete_rolled(
@@ -132,13 +139,14 @@ impl CredentialStore for DynamoStore {
         hash: &CredentialHash,
         previous: &CredentialHash,
         id: &str,
+        audit: &[AuditEvent],
     ) -> Result<bool, StoreError> {
-        self.transact(vec![
+        let steps = vec![
             self.delete_step(keys::pointer(id), Some("attribute_exists(pk)"))?,
             self.delete_step(keys::credential(hash), None)?,
             self.delete_step(keys::credential(previous), None)?,
-        ])
-        .await
+        ];
+        self.transact(self.with_audit(steps, audit)?).await
     }
 
     async fn roll_credential(
@@ -147,6 +155,7 @@ impl CredentialStore for DynamoStore {
         new: &CredentialHash,
         token: &ApiTokenRecord,
         grace_until: Option<i64>,
+        audit: &[AuditEvent],
     ) -> Result<bool, StoreError> {
         let credential = StoredCredential::ApiToken(token.clone());
         let pointer = Update::builder()
@@ -184,18 +193,19 @@ impl CredentialStore for DynamoStore {
                 )
                 .build(),
         };
-        self.transact(vec![
+        let steps = vec![
             self.put_new(credential_item(new, &credential))?,
             TransactWriteItem::builder().update(pointer).build(),
             old_step,
-        ])
-        .await
+        ];
+        self.transact(self.with_audit(steps, audit)?).await
     }
 
     async fn delete_multi_token(
         &self,
         hash: &CredentialHash,
         token: &MultiTokenRecord,
+        audit: &[AuditEvent],
     ) -> Result<bool, StoreError> {
         let mut steps = vec![
             self.delete_step(
@@ -207,7 +217,7 @@ impl CredentialStore for DynamoStore {
         for ws in &token.workspace_ids {
             steps.push(self.delete_step(keys::token_grant(&token.id, ws), None)?);
         }
-        self.transact(steps).await
+        self.transact(self.with_audit(steps, audit)?).await
     }
 
     async fn list_workspace_tokens(

@@ -3,6 +3,7 @@
 //! codes. All expire with their window (`ttl`, and `by_expiry` for the
 //! cleanup).
 
+use akua_core::audit::AuditEvent;
 use akua_core::credential::CredentialHash;
 use akua_core::device::UserCode;
 use akua_core::ids::UserId;
@@ -82,6 +83,7 @@ impl DeviceStore for DynamoStore {
         approve: bool,
         user: &UserId,
         now: i64,
+        audit: &[AuditEvent],
     ) -> Result<bool, StoreError> {
         let status = if approve {
             DeviceStatus::Approved
@@ -107,14 +109,11 @@ impl DeviceStore for DynamoStore {
             .set_key(Some(keys::user_code(code)))
             .build()
             .map_err(request_error)?;
-        let result = self
-            .client()
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(update).build())
-            .transact_items(TransactWriteItem::builder().delete(delete).build())
-            .send()
-            .await;
-        written(result)
+        let steps = vec![
+            TransactWriteItem::builder().update(update).build(),
+            TransactWriteItem::builder().delete(delete).build(),
+        ];
+        self.transact(self.with_audit(steps, audit)?).await
     }
 
     async fn redeem_device_grant(

@@ -47,6 +47,15 @@ pub(crate) mod attr {
     pub const INTERVAL: &str = "interval";
     pub const LAST_POLL_AT: &str = "last_poll_at";
     pub const MISSES: &str = "misses";
+    pub const AT: &str = "at";
+    pub const ACTION: &str = "action";
+    pub const ACTOR_ID: &str = "actor_id";
+    pub const ACTOR_CREDENTIAL: &str = "actor_credential";
+    pub const TARGET_TYPE: &str = "target_type";
+    pub const TARGET_ID: &str = "target_id";
+    pub const SOURCE_IP: &str = "source_ip";
+    pub const USER_AGENT: &str = "user_agent";
+    pub const DETAIL: &str = "detail";
 }
 
 /// Reads a record from its item.

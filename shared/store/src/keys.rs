@@ -10,12 +10,14 @@
 //! | device grant | `DEVICE#<sha256(device_code)>` | `DEVICE` | `by_expiry` |
 //! | user code | `USERCODE#<code>` | `USERCODE` | `by_expiry` |
 //! | approval misses | `APPROVAL_MISSES#<user>` | `W#<window start>` | — (TTL only) |
+//! | audit event | `AUDIT#WS#<ws_…>` or `AUDIT#USER#<user>` | `<time, 12 digits>#<evt_…>` | — (TTL only; read newest first from its log's partition) |
 
 use std::collections::HashMap;
 
+use akua_core::audit::AuditLog;
 use akua_core::credential::CredentialHash;
 use akua_core::device::UserCode;
-use akua_core::ids::{SessionId, TokenId, UserId, WorkspaceId};
+use akua_core::ids::{EventId, SessionId, TokenId, UserId, WorkspaceId};
 use akua_core::ports::StoreError;
 use akua_core::records::{SessionRecord, StoredCredential};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -50,14 +52,42 @@ const CREDENTIAL_PREFIX: &str = "CRED#";
 /// Every base-table partition key starts with one of these. IAM confines
 /// each function to the ones it uses (`dynamodb:LeadingKeys` in
 /// template.yaml; a test checks the template names only these).
-pub const PARTITION_PREFIXES: [&str; 6] = [
+pub const PARTITION_PREFIXES: [&str; 7] = [
     CREDENTIAL_PREFIX,
     "TOKEN#",
     "WS#",
     "DEVICE#",
     "USERCODE#",
     "APPROVAL_MISSES#",
+    AUDIT_PREFIX,
 ];
+
+const AUDIT_PREFIX: &str = "AUDIT#";
+
+/// The partition of an audit log. A workspace's and a person's logs have
+/// distinct prefixes, since a user id may be any string, `ws_…` included.
+pub fn audit_log(log: &AuditLog) -> String {
+    match log {
+        AuditLog::Workspace(ws) => format!("{AUDIT_PREFIX}WS#{ws}"),
+        AuditLog::User(user) => format!("{AUDIT_PREFIX}USER#{user}"),
+    }
+}
+
+/// An event's sort key: its time (zero-padded, so strings sort as numbers)
+/// then its id.
+pub fn audit_sort_key(at: i64, id: &EventId) -> String {
+    format!("{at:012}#{id}")
+}
+
+/// The lowest sort key of events at or after `at`.
+pub fn audit_from(at: i64) -> String {
+    format!("{at:012}")
+}
+
+/// Above every sort key of events at or before `at` (`~` sorts after `#`).
+pub fn audit_until(at: i64) -> String {
+    format!("{at:012}~")
+}
 
 /// `true` for a credential's key. Every credential, whatever its kind, is
 /// written with an id pointer, which the cleanup deletes with it.
@@ -159,6 +189,9 @@ pub fn check_after(list: List, after: Option<&str>) -> Result<(), StoreError> {
         List::UserMemberships => key
             .strip_prefix("WS#")
             .is_some_and(|ws| WorkspaceId::parse(ws).is_ok()),
+        List::AuditEvents => key.split_once('#').is_some_and(|(at, id)| {
+            at.len() == 12 && at.bytes().all(|b| b.is_ascii_digit()) && EventId::parse(id).is_ok()
+        }),
     };
     if valid {
         Ok(())
@@ -175,6 +208,7 @@ pub enum List {
     UserSessions,
     Members,
     UserMemberships,
+    AuditEvents,
 }
 
 /// The `lists` index partition listing a user's memberships.

@@ -7,6 +7,7 @@
 //! - [`sweep`]: the scheduled cleanup of expired items;
 //! - [`CallCounter`]: counts SDK calls, for the tests' call budgets.
 
+mod audit;
 mod calls;
 mod credentials;
 mod device;
@@ -71,6 +72,9 @@ pub fn endpoint_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// How long audit events are kept (their TTL, and the oldest a read
+    /// returns).
+    audit_retention_secs: i64,
 }
 
 impl DynamoStore {
@@ -78,7 +82,18 @@ impl DynamoStore {
         Self {
             client,
             table: table.into(),
+            audit_retention_secs: akua_core::audit::DEFAULT_RETENTION_DAYS * 86_400,
         }
+    }
+
+    /// Keeps audit events `days` days (at least one).
+    pub fn with_audit_retention_days(mut self, days: i64) -> Self {
+        self.audit_retention_secs = days.max(1).saturating_mul(86_400);
+        self
+    }
+
+    pub(crate) fn audit_retention_secs(&self) -> i64 {
+        self.audit_retention_secs
     }
 
     /// The store a Lambda function uses: table from `AKUA_TABLE_NAME`, region
@@ -111,7 +126,13 @@ impl DynamoStore {
             builder = builder.endpoint_url(url);
         }
         let config = with_time_bounds(builder).build();
-        let store = Self::new(Client::from_conf(config), table);
+        let mut store = Self::new(Client::from_conf(config), table);
+        if let Some(days) = var("AKUA_AUDIT_RETENTION_DAYS") {
+            let days = days.parse().map_err(|_| {
+                StoreError::Request("AKUA_AUDIT_RETENTION_DAYS is not a number of days".into())
+            })?;
+            store = store.with_audit_retention_days(days);
+        }
         store.warm_up().await;
         Ok(store)
     }

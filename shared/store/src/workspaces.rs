@@ -6,6 +6,7 @@
 //! conditioned on `owners > 1`. Two owners demoting each other at once
 //! cannot both succeed.
 
+use akua_core::audit::AuditEvent;
 use akua_core::ids::{Role, UserId, WorkspaceId};
 use akua_core::ports::{Listed, Removal, RoleChange, StoreError, WorkspaceStore};
 use akua_core::records::{Membership, WorkspaceRecord};
@@ -81,13 +82,14 @@ impl DynamoStore {
         current: &Membership,
         step: TransactWriteItem,
         takes_owner: bool,
+        audit: &[AuditEvent],
     ) -> Result<Option<bool>, StoreError> {
         let mut steps = vec![step];
         if takes_owner {
             self.ensure_owner_count(&current.workspace_id).await?;
             steps.push(self.one_owner_fewer(&current.workspace_id)?);
         }
-        if self.transact(steps).await? {
+        if self.transact(self.with_audit(steps, audit)?).await? {
             return Ok(None);
         }
         let unchanged = self
@@ -104,12 +106,13 @@ impl WorkspaceStore for DynamoStore {
         &self,
         workspace: &WorkspaceRecord,
         owner: &Membership,
+        audit: &[AuditEvent],
     ) -> Result<(), StoreError> {
-        self.write_new(vec![
+        let steps = vec![
             self.put_new(workspace_item(workspace))?,
             self.put_new(membership_item(owner))?,
-        ])
-        .await
+        ];
+        self.write_new(self.with_audit(steps, audit)?).await
     }
 
     async fn workspace(&self, id: &WorkspaceId) -> Result<Option<WorkspaceRecord>, StoreError> {
@@ -161,16 +164,13 @@ impl WorkspaceStore for DynamoStore {
         Ok(found)
     }
 
-    async fn add_member(&self, membership: &Membership) -> Result<bool, StoreError> {
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(membership_item(membership)))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        written(result)
+    async fn add_member(
+        &self,
+        membership: &Membership,
+        audit: &[AuditEvent],
+    ) -> Result<bool, StoreError> {
+        let steps = vec![self.put_new(membership_item(membership))?];
+        self.transact(self.with_audit(steps, audit)?).await
     }
 
     async fn set_member_role(
@@ -178,6 +178,7 @@ impl WorkspaceStore for DynamoStore {
         workspace: &WorkspaceId,
         user: &UserId,
         role: Role,
+        audit: &[AuditEvent],
     ) -> Result<RoleChange, StoreError> {
         // Read, then write conditioned on the role read: after a concurrent
         // change the write is refused, and the loop looks again.
@@ -197,7 +198,10 @@ impl WorkspaceStore for DynamoStore {
                 .map_err(request_error)?;
             let step = TransactWriteItem::builder().update(update).build();
             let takes_owner = current.role == Role::Owner && role != Role::Owner;
-            match self.change_membership(&current, step, takes_owner).await? {
+            match self
+                .change_membership(&current, step, takes_owner, audit)
+                .await?
+            {
                 None => return Ok(RoleChange::Changed(Membership { role, ..current })),
                 Some(true) => return Ok(RoleChange::LastOwner),
                 Some(false) => {}
@@ -210,6 +214,7 @@ impl WorkspaceStore for DynamoStore {
         &self,
         workspace: &WorkspaceId,
         user: &UserId,
+        audit: &[AuditEvent],
     ) -> Result<Removal, StoreError> {
         for _ in 0..3 {
             let Some(current) = self.membership_of(workspace, user).await? else {
@@ -225,7 +230,10 @@ impl WorkspaceStore for DynamoStore {
                 .map_err(request_error)?;
             let step = TransactWriteItem::builder().delete(delete).build();
             let takes_owner = current.role == Role::Owner;
-            match self.change_membership(&current, step, takes_owner).await? {
+            match self
+                .change_membership(&current, step, takes_owner, audit)
+                .await?
+            {
                 None => return Ok(Removal::Removed),
                 Some(true) => return Ok(Removal::LastOwner),
                 Some(false) => {}

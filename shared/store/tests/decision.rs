@@ -41,7 +41,7 @@ async fn api_token(engine: &Engine, workspace: &str, expires_at: Option<i64>) ->
         created_by: Some(Creator::User(user("usr_owner"))),
         expires_at,
     };
-    let (token, _) = issue::api_token(&engine.store, new, NOW - 10)
+    let (token, _) = issue::api_token(&engine.store, new, None, NOW - 10)
         .await
         .unwrap();
     engine.calls.reset();
@@ -57,12 +57,15 @@ async fn session(engine: &Engine, who: &str, at: i64) -> SessionToken {
 async fn member(engine: &Engine, workspace: &str, who: &str, role: Role) {
     engine
         .store
-        .add_member(&Membership {
-            workspace_id: ws(workspace),
-            user_id: user(who),
-            role,
-            joined_at: NOW,
-        })
+        .add_member(
+            &Membership {
+                workspace_id: ws(workspace),
+                user_id: user(who),
+                role,
+                joined_at: NOW,
+            },
+            &[],
+        )
         .await
         .unwrap();
     engine.calls.reset();
@@ -335,7 +338,7 @@ async fn a_revoked_token_fails_on_the_very_next_call() {
     assert!(
         engine
             .store
-            .delete_credential(&token.hash(), id.as_str())
+            .delete_credential(&token.hash(), id.as_str(), &[])
             .await
             .unwrap()
     );
@@ -348,7 +351,7 @@ async fn a_revoked_token_fails_on_the_very_next_call() {
     assert!(
         !engine
             .store
-            .delete_credential(&token.hash(), id.as_str())
+            .delete_credential(&token.hash(), id.as_str(), &[])
             .await
             .unwrap()
     );
@@ -364,7 +367,7 @@ async fn a_logged_out_session_fails_on_the_very_next_call() {
     assert!(
         engine
             .store
-            .delete_credential(&token.hash(), p.credential_id().unwrap())
+            .delete_credential(&token.hash(), p.credential_id().unwrap(), &[])
             .await
             .unwrap()
     );
@@ -387,7 +390,7 @@ async fn a_throttled_update_racing_a_revocation_cannot_recreate_the_item() {
     assert!(
         engine
             .store
-            .delete_credential(&hash, read.id())
+            .delete_credential(&hash, read.id(), &[])
             .await
             .unwrap()
     );
@@ -526,7 +529,7 @@ async fn akua_context_with_a_session_needs_membership_and_applies_its_role() {
     // A removed member loses access on the next request.
     engine
         .store
-        .remove_member(&ws("ws_acme"), &user("usr_ada"))
+        .remove_member(&ws("ws_acme"), &user("usr_ada"), &[])
         .await
         .unwrap();
     assert_eq!(
@@ -589,7 +592,7 @@ async fn credential_and_pointer_are_created_together_or_not_at_all() {
     assert!(
         engine
             .store
-            .create_credential(&token.hash(), &again)
+            .create_credential(&token.hash(), &again, &[])
             .await
             .is_err()
     );

@@ -48,6 +48,7 @@ async fn workspace(engine: &Engine) -> WorkspaceId {
     let created = workspaces::create(
         &engine.store,
         &person("usr_owner", None),
+        &akua_core::audit::Origin::default(),
         CreateWorkspaceRequest {
             name: WorkspaceName::parse("acme").unwrap(),
         },
@@ -67,9 +68,16 @@ async fn an_api_token_cannot_change_who_belongs_to_a_workspace() {
         user_id: user("usr_attacker"),
         role: TokenRole::Admin,
     };
-    let e = workspaces::add_member(&engine.store, &admin_token, ws.as_str(), add, NOW)
-        .await
-        .unwrap_err();
+    let e = workspaces::add_member(
+        &engine.store,
+        &admin_token,
+        &akua_core::audit::Origin::default(),
+        ws.as_str(),
+        add,
+        NOW,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.status(), 403, "{e}");
     assert!(
         e.to_string().contains("person"),
@@ -81,20 +89,30 @@ async fn an_api_token_cannot_change_who_belongs_to_a_workspace() {
     let e = workspaces::change_role(
         &engine.store,
         &admin_token,
+        &akua_core::audit::Origin::default(),
         ws.as_str(),
         "usr_owner",
         change,
+        NOW,
     )
     .await
     .unwrap_err();
     assert_eq!(e.status(), 403);
-    let e = workspaces::remove_member(&engine.store, &admin_token, ws.as_str(), "usr_owner")
-        .await
-        .unwrap_err();
+    let e = workspaces::remove_member(
+        &engine.store,
+        &admin_token,
+        &akua_core::audit::Origin::default(),
+        ws.as_str(),
+        "usr_owner",
+        NOW,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.status(), 403);
     let e = workspaces::create(
         &engine.store,
         &admin_token,
+        &akua_core::audit::Origin::default(),
         CreateWorkspaceRequest {
             name: WorkspaceName::parse("mine").unwrap(),
         },
@@ -109,9 +127,16 @@ async fn an_api_token_cannot_change_who_belongs_to_a_workspace() {
         user_id: user("usr_new"),
         role: TokenRole::Member,
     };
-    workspaces::add_member(&engine.store, &owner, ws.as_str(), add, NOW)
-        .await
-        .unwrap();
+    workspaces::add_member(
+        &engine.store,
+        &owner,
+        &akua_core::audit::Origin::default(),
+        ws.as_str(),
+        add,
+        NOW,
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -120,14 +145,21 @@ async fn a_token_made_by_a_token_never_outlives_it() {
     let ws = workspace(&engine).await;
     let short = token(&ws, TokenRole::Admin, Some(NOW + 120));
     // No expiry asked: the creator's.
-    let made = tokens::create(&engine.store, &short, request("forever", None, None), NOW)
-        .await
-        .unwrap();
+    let made = tokens::create(
+        &engine.store,
+        &short,
+        &akua_core::audit::Origin::default(),
+        request("forever", None, None),
+        NOW,
+    )
+    .await
+    .unwrap();
     assert_eq!(made.expires_at, Some(NOW + 120));
     // Within the creator's lifetime: as asked.
     let made = tokens::create(
         &engine.store,
         &short,
+        &akua_core::audit::Origin::default(),
         request("brief", Some(NOW + 60), None),
         NOW,
     )
@@ -138,6 +170,7 @@ async fn a_token_made_by_a_token_never_outlives_it() {
     let e = tokens::create(
         &engine.store,
         &short,
+        &akua_core::audit::Origin::default(),
         request("longer", Some(NOW + 121), None),
         NOW,
     )
@@ -153,9 +186,15 @@ async fn a_token_made_by_a_token_never_outlives_it() {
             role: Role::Owner,
         }),
     );
-    let made = tokens::create(&engine.store, &owner, request("ci", None, None), NOW)
-        .await
-        .unwrap();
+    let made = tokens::create(
+        &engine.store,
+        &owner,
+        &akua_core::audit::Origin::default(),
+        request("ci", None, None),
+        NOW,
+    )
+    .await
+    .unwrap();
     assert_eq!(made.expires_at, None);
 }
 
@@ -170,14 +209,21 @@ async fn a_token_never_outranks_its_maker() {
             role: Role::Member,
         }),
     );
-    let e = tokens::create(&engine.store, &member, request("x", None, None), NOW)
-        .await
-        .unwrap_err();
+    let e = tokens::create(
+        &engine.store,
+        &member,
+        &akua_core::audit::Origin::default(),
+        request("x", None, None),
+        NOW,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.status(), 403);
     let admin_token = token(&ws, TokenRole::Admin, None);
     let made = tokens::create(
         &engine.store,
         &admin_token,
+        &akua_core::audit::Origin::default(),
         request("x", None, Some(TokenRole::Member)),
         NOW,
     )
@@ -197,16 +243,28 @@ async fn every_token_listing_says_who_made_it() {
             role: Role::Owner,
         }),
     );
-    let by_person = tokens::create(&engine.store, &owner, request("a", None, None), NOW)
-        .await
-        .unwrap();
+    let by_person = tokens::create(
+        &engine.store,
+        &owner,
+        &akua_core::audit::Origin::default(),
+        request("a", None, None),
+        NOW,
+    )
+    .await
+    .unwrap();
     let maker = token(&ws, TokenRole::Admin, None);
     let Principal::WorkspaceToken(maker_token) = &maker else {
         unreachable!()
     };
-    let by_token = tokens::create(&engine.store, &maker, request("b", None, None), NOW + 1)
-        .await
-        .unwrap();
+    let by_token = tokens::create(
+        &engine.store,
+        &maker,
+        &akua_core::audit::Origin::default(),
+        request("b", None, None),
+        NOW + 1,
+    )
+    .await
+    .unwrap();
     let page = tokens::list(&engine.store, &owner, 10, None).await.unwrap();
     let created_by = |id: &str| {
         page.data
@@ -242,7 +300,17 @@ async fn concurrent_wrong_guesses_get_at_most_the_budget_of_404s() {
         let code = format!("BCDF{}", ["GHJK", "LMNP", "QRST", "VWXZ"][i % 4]);
         let store = &engine.store;
         let guesser = &guesser;
-        async move { device::answer(store, guesser, &code, true, NOW).await }
+        async move {
+            device::answer(
+                store,
+                guesser,
+                &akua_core::audit::Origin::default(),
+                &code,
+                true,
+                NOW,
+            )
+            .await
+        }
     });
     let outcomes = futures::future::join_all(guesses).await;
     let status = |s: u16| {

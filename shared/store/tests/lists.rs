@@ -30,7 +30,7 @@ async fn api_token(store: &DynamoStore, name: &str, at: i64) -> ApiToken {
         created_by: Some(Creator::User(UserId::parse("usr_owner").unwrap())),
         expires_at: None,
     };
-    issue::api_token(store, new, at).await.unwrap().0
+    issue::api_token(store, new, None, at).await.unwrap().0
 }
 
 async fn allowed(authorizer: &Authorizer<DynamoStore>, token: &str, at: i64) -> bool {

@@ -27,12 +27,15 @@ fn ada() -> UserId {
 async fn member(engine: &Engine, workspace: &str, role: Role) {
     engine
         .store
-        .add_member(&Membership {
-            workspace_id: ws(workspace),
-            user_id: ada(),
-            role,
-            joined_at: NOW - 100,
-        })
+        .add_member(
+            &Membership {
+                workspace_id: ws(workspace),
+                user_id: ada(),
+                role,
+                joined_at: NOW - 100,
+            },
+            &[],
+        )
         .await
         .unwrap();
 }
@@ -45,7 +48,7 @@ async fn multi_token(engine: &Engine, cap: TokenRole, expires_at: Option<i64>) -
         workspace_ids: vec![ws("ws_a"), ws("ws_b")],
         expires_at,
     };
-    let (token, _) = issue::multi_token(&engine.store, new, NOW - 10)
+    let (token, _) = issue::multi_token(&engine.store, new, None, NOW - 10)
         .await
         .unwrap();
     engine.calls.reset();
@@ -144,7 +147,7 @@ async fn removing_the_owner_cuts_the_token_off_there_at_once() {
     );
     engine
         .store
-        .remove_member(&ws("ws_b"), &ada())
+        .remove_member(&ws("ws_b"), &ada(), &[])
         .await
         .unwrap();
     assert_eq!(
@@ -190,7 +193,7 @@ async fn expiry_and_revocation_end_it_with_its_list_entries() {
     assert!(
         engine
             .store
-            .delete_multi_token(&token.hash(), &record)
+            .delete_multi_token(&token.hash(), &record, &[])
             .await
             .unwrap()
     );
@@ -221,7 +224,7 @@ async fn expiry_and_revocation_end_it_with_its_list_entries() {
     assert!(
         !engine
             .store
-            .delete_multi_token(&token.hash(), &record)
+            .delete_multi_token(&token.hash(), &record, &[])
             .await
             .unwrap(),
         "a second revoke finds nothing"

@@ -33,10 +33,10 @@ async fn two_owners(store: &DynamoStore, n: usize) -> WorkspaceId {
         joined_at: 1,
     };
     store
-        .create_workspace(&record, &member("usr_a"))
+        .create_workspace(&record, &member("usr_a"), &[])
         .await
         .unwrap();
-    assert!(store.add_member(&member("usr_b")).await.unwrap());
+    assert!(store.add_member(&member("usr_b"), &[]).await.unwrap());
     store
         .client()
         .update_item()
@@ -67,8 +67,8 @@ async fn two_owners_demoting_each_other_at_once_leave_one_owner() {
         let ws = two_owners(store, n).await;
         let (ua, ub) = (user("usr_a"), user("usr_b"));
         let (a, b) = tokio::join!(
-            store.set_member_role(&ws, &ua, Role::Admin),
-            store.set_member_role(&ws, &ub, Role::Admin),
+            store.set_member_role(&ws, &ua, Role::Admin, &[]),
+            store.set_member_role(&ws, &ub, Role::Admin, &[]),
         );
         let outcomes = [a.unwrap(), b.unwrap()];
         let changed = outcomes
@@ -88,7 +88,10 @@ async fn two_owners_removing_each_other_at_once_leave_one_owner() {
     for n in 0..10 {
         let ws = two_owners(store, n).await;
         let (ua, ub) = (user("usr_a"), user("usr_b"));
-        let (a, b) = tokio::join!(store.remove_member(&ws, &ua), store.remove_member(&ws, &ub),);
+        let (a, b) = tokio::join!(
+            store.remove_member(&ws, &ua, &[]),
+            store.remove_member(&ws, &ub, &[]),
+        );
         let mut outcomes = [a.unwrap(), b.unwrap()];
         outcomes.sort_by_key(|o| format!("{o:?}"));
         assert_eq!(outcomes, [Removal::LastOwner, Removal::Removed]);
@@ -102,31 +105,31 @@ async fn the_last_owner_is_refused_and_others_change_freely() {
     let store = &engine.store;
     let ws = two_owners(store, 99).await;
     assert!(matches!(
-        store.set_member_role(&ws, &user("usr_b"), Role::Member).await.unwrap(),
+        store.set_member_role(&ws, &user("usr_b"), Role::Member, &[]).await.unwrap(),
         RoleChange::Changed(m) if m.role == Role::Member
     ));
     assert_eq!(
         store
-            .set_member_role(&ws, &user("usr_a"), Role::Admin)
+            .set_member_role(&ws, &user("usr_a"), Role::Admin, &[])
             .await
             .unwrap(),
         RoleChange::LastOwner
     );
     assert_eq!(
-        store.remove_member(&ws, &user("usr_a")).await.unwrap(),
+        store.remove_member(&ws, &user("usr_a"), &[]).await.unwrap(),
         Removal::LastOwner
     );
     assert_eq!(
-        store.remove_member(&ws, &user("usr_b")).await.unwrap(),
+        store.remove_member(&ws, &user("usr_b"), &[]).await.unwrap(),
         Removal::Removed
     );
     assert_eq!(
-        store.remove_member(&ws, &user("usr_b")).await.unwrap(),
+        store.remove_member(&ws, &user("usr_b"), &[]).await.unwrap(),
         Removal::NotMember
     );
     assert_eq!(
         store
-            .set_member_role(&ws, &user("usr_z"), Role::Admin)
+            .set_member_role(&ws, &user("usr_z"), Role::Admin, &[])
             .await
             .unwrap(),
         RoleChange::NotMember

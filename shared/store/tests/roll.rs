@@ -41,7 +41,7 @@ async fn token(engine: &Engine, expires_at: Option<i64>) -> (ApiToken, String) {
         created_by: Some(Creator::User(UserId::parse("usr_owner").unwrap())),
         expires_at,
     };
-    let (token, record) = issue::api_token(&engine.store, new, NOW - 10)
+    let (token, record) = issue::api_token(&engine.store, new, None, NOW - 10)
         .await
         .unwrap();
     (token, record.id.to_string())
@@ -54,6 +54,7 @@ async fn roll(engine: &Engine, id: &str, grace: i64, at: i64) -> Result<ApiToken
     let created = tokens::roll(
         &engine.store,
         &owner_in("ws_a", Role::Owner),
+        &akua_core::audit::Origin::default(),
         id,
         request,
         at,
@@ -137,9 +138,15 @@ async fn revoking_during_the_grace_ends_both_secrets() {
     let authorizer = Authorizer::new(engine.store.clone(), None);
     let (old, id) = token(&engine, None).await;
     let new = roll(&engine, &id, 600, NOW).await.unwrap();
-    tokens::revoke(&engine.store, &owner_in("ws_a", Role::Admin), &id)
-        .await
-        .unwrap();
+    tokens::revoke(
+        &engine.store,
+        &owner_in("ws_a", Role::Admin),
+        &akua_core::audit::Origin::default(),
+        &id,
+        NOW,
+    )
+    .await
+    .unwrap();
     for secret in [&old, &new] {
         assert_eq!(
             decide(&authorizer, secret, NOW + 1).await,
@@ -181,6 +188,7 @@ async fn the_grace_never_outlives_the_token_and_the_rules_hold() {
     let member = tokens::roll(
         &engine.store,
         &owner_in("ws_a", Role::Member),
+        &akua_core::audit::Origin::default(),
         &other,
         request(),
         NOW,
@@ -190,6 +198,7 @@ async fn the_grace_never_outlives_the_token_and_the_rules_hold() {
     let foreign = tokens::roll(
         &engine.store,
         &owner_in("ws_b", Role::Owner),
+        &akua_core::audit::Origin::default(),
         &other,
         request(),
         NOW,
