@@ -61,7 +61,7 @@ def check_expanded(t: dict) -> None:
         m["ResourcePath"] == "/*" and "ThrottlingRateLimit" in m and "ThrottlingBurstLimit" in m
         for m in settings
     ), "stage-wide throttling"
-    for route in ["/~1v1~1auth~1device~1code", "/~1v1~1auth~1device~1token"]:
+    for route in ["/~1v1~1auth~1device~1code", "/~1v1~1auth~1device~1token", "/~1v1~1token_leaks"]:
         assert any(m["ResourcePath"] == route for m in settings), f"a limit on {route}"
     log = stage["AccessLogSetting"]
     fields = json.loads(log["Format"])

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use akua_authorizer::AuthorizerError;
 use akua_core::device::DeviceConfig;
+use akua_core::leaks::ScannerKeys;
 use akua_core::{ApiError, Authorizer, clock};
 use akua_store::DynamoStore;
 use axum::Router;
@@ -33,11 +34,15 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    pub fn new(authorizer: Authorizer<DynamoStore>, device: DeviceConfig) -> Self {
+    pub fn new(
+        authorizer: Authorizer<DynamoStore>,
+        device: DeviceConfig,
+        leaks: Arc<ScannerKeys>,
+    ) -> Self {
         let store = authorizer.store();
         let routers = Function::ALL
             .into_iter()
-            .map(|f| (f, f.router(store, &device)))
+            .map(|f| (f, f.router(store, &device, &leaks)))
             .collect::<HashMap<_, _>>();
         Self {
             authorizer: Arc::new(authorizer),

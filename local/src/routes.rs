@@ -6,7 +6,10 @@
 
 use std::sync::OnceLock;
 
+use std::sync::Arc;
+
 use akua_core::device::DeviceConfig;
+use akua_core::leaks::ScannerKeys;
 use akua_store::DynamoStore;
 use axum::Router;
 use axum::http::Method;
@@ -40,9 +43,17 @@ impl Function {
     }
 
     /// The function's router, as its Lambda binary serves it.
-    pub fn router(self, store: &DynamoStore, device: &DeviceConfig) -> Router {
+    pub fn router(
+        self,
+        store: &DynamoStore,
+        device: &DeviceConfig,
+        leaks: &Arc<ScannerKeys>,
+    ) -> Router {
         match self {
-            Function::Tokens => akua_tokens::router(store.clone()),
+            Function::Tokens => akua_tokens::router(akua_tokens::TokensState {
+                store: store.clone(),
+                leaks: leaks.clone(),
+            }),
             Function::Workspaces => akua_workspaces::router(store.clone()),
             Function::Sessions => akua_sessions::router(akua_sessions::AppState {
                 store: store.clone(),
@@ -150,6 +161,7 @@ mod tests {
         assert_eq!(
             public,
             [
+                ("POST", "/v1/token_leaks"),
                 ("POST", "/v1/auth/device/code"),
                 ("POST", "/v1/auth/device/token"),
                 ("GET", "/v1/openapi.json"),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use akua_core::device::DeviceConfig;
 use akua_core::jwt::{JwtConfig, JwtVerifier};
+use akua_core::leaks::{LeakConfig, ScannerKeys};
 use akua_core::{Authorizer, UserId};
 use akua_store::{DynamoStore, endpoint_config, table};
 use axum::Router;
@@ -148,7 +149,12 @@ pub async fn start(
     if std::env::var("AKUA_VERIFICATION_URI").is_err() {
         device.verification_uri = format!("{base}/device");
     }
-    let gateway = Gateway::new(Authorizer::new(store.clone(), Some(verifier)), device);
+    let leaks = ScannerKeys::new(LeakConfig::from_env()).map_err(|e| e.to_string())?;
+    let gateway = Gateway::new(
+        Authorizer::new(store.clone(), Some(verifier)),
+        device,
+        leaks,
+    );
     let dev_user = UserId::parse(&options.dev_user).map_err(|_| "invalid --dev-user".to_owned())?;
 
     let mut app = Router::new().route(

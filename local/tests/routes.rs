@@ -19,6 +19,13 @@ async fn every_documented_route_is_served_by_its_function() {
         verification_uri: "http://127.0.0.1:8787/device".into(),
         client_ids: vec!["cnap".into()],
     };
+    // Nothing serves these keys: every leak report is refused, which is
+    // still an answer of the route.
+    let leaks = akua_core::leaks::ScannerKeys::new(akua_core::leaks::LeakConfig {
+        keys_url: "http://127.0.0.1:9/keys".into(),
+        scanner: "test".into(),
+    })
+    .unwrap();
     for route in routes() {
         let path = route
             .path
@@ -33,7 +40,7 @@ async fn every_documented_route_is_served_by_its_function() {
             .unwrap();
         let status = route
             .function
-            .router(&store, &device)
+            .router(&store, &device, &leaks)
             .oneshot(request)
             .await
             .unwrap()

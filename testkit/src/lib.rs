@@ -25,6 +25,8 @@ mod engine;
 mod faults;
 #[cfg(feature = "servers")]
 pub mod issuer;
+#[cfg(feature = "servers")]
+pub mod scanner;
 
 #[cfg(feature = "servers")]
 pub use capacity::{CapacityMeter, WriteUnits};
@@ -34,3 +36,5 @@ pub use engine::Engine;
 pub use faults::{Fault, FaultProxy};
 #[cfg(feature = "servers")]
 pub use issuer::TestIssuer;
+#[cfg(feature = "servers")]
+pub use scanner::TestScanner;

@@ -7,12 +7,13 @@ pub mod process;
 use std::time::Duration;
 
 use akua_core::jwt::JwtVerifier;
+use akua_core::leaks::{LeakConfig, ScannerKeys};
 use akua_core::ports::WorkspaceStore as _;
 use akua_core::records::Membership;
 use akua_core::{Authorizer, Role, UserId, WorkspaceId, clock};
 use akua_local::gateway::{Gateway, body_bytes};
 use akua_store::{DynamoStore, endpoint_config};
-use akua_testkit::{Engine, FaultProxy, TestIssuer};
+use akua_testkit::{Engine, FaultProxy, TestIssuer, TestScanner};
 use axum::body::Bytes;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::Value;
@@ -34,6 +35,8 @@ impl Reply {
 pub struct Api {
     pub engine: Engine,
     pub issuer: TestIssuer,
+    /// The secret scanner whose signed leak reports the API trusts.
+    pub scanner: TestScanner,
     pub gateway: Gateway,
 }
 
@@ -61,10 +64,17 @@ impl Api {
             verification_uri: "http://127.0.0.1:8787/device".into(),
             client_ids: vec!["cnap".into()],
         };
-        let gateway = Gateway::new(Authorizer::new(store, Some(verifier)), device);
+        let scanner = TestScanner::start().await;
+        let leaks = ScannerKeys::new(LeakConfig {
+            keys_url: scanner.keys_url.clone(),
+            scanner: "github".into(),
+        })
+        .expect("scanner keys");
+        let gateway = Gateway::new(Authorizer::new(store, Some(verifier)), device, leaks);
         Api {
             engine,
             issuer,
+            scanner,
             gateway,
         }
     }

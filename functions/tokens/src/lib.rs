@@ -9,6 +9,7 @@
 //! | `POST /v1/me/api_tokens` | 201 with the multi-workspace token (its only appearance) | 400 unreadable body, 403 not a person, 422 invalid field |
 //! | `GET /v1/me/api_tokens?limit=&cursor=` | 200 page, newest first | 400 bad cursor, 403 not a person, 422 bad limit |
 //! | `DELETE /v1/me/api_tokens/{id}` | 204 | 403 not a person, 404 unknown/another person's/malformed id |
+//! | `POST /v1/token_leaks` (public, signed by the scanner) | 200 a verdict per token; live tokens revoked | 400 not an array, 401 signature, 413, 422 too many |
 //!
 //! The rules live in `akua_core::tokens` and `akua_core::multi_tokens`;
 //! this crate only translates.
@@ -22,7 +23,14 @@ use akua_core::tokens::{
 };
 use akua_http::{Caller, JsonBody, ListQuery, RequestOrigin, Result, Secret};
 use akua_store::DynamoStore;
-use axum::extract::{Path, State};
+use std::sync::Arc;
+
+use akua_core::ApiError;
+use akua_core::leaks::{self, LeakVerdict, ReportedToken, ScannerKeys};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, FromRef, Path, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::routing::{delete, post};
 use axum::{Json, Router};
@@ -194,20 +202,86 @@ async fn revoke_mine(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The largest leak report read (a scanner may batch many matches).
+pub const MAX_LEAK_REPORT_BYTES: usize = 1024 * 1024;
+
+/// Report leaked tokens, in GitHub's secret-scanning partner format. Signed
+/// by the scanner (no bearer credential): a live API token in the report is
+/// revoked at once.
+#[utoipa::path(post, path = "/v1/token_leaks", operation_id = "tokenLeaks.report", tag = "Leak reports",
+    request_body(content = Vec<ReportedToken>, description = "The matches: `[{token, type, url, source}]`", content_type = "application/json"),
+    params(
+        ("Github-Public-Key-Identifier" = String, Header, description = "The id of the scanner's key that signed the body"),
+        ("Github-Public-Key-Signature" = String, Header, description = "Base64 DER ECDSA P-256 SHA-256 signature of the raw body"),
+    ),
+    responses(
+        (status = 200, description = "One verdict per reported token, in order", body = Vec<LeakVerdict>),
+        (status = 400, description = "Signed, but not a JSON array of matches", body = ErrorBody),
+        (status = 401, description = "Unsigned, or a signature the scanner's keys do not verify: nothing changed", body = ErrorBody),
+        (status = 413, description = "payload_too_large: a body over 1 MiB", body = ErrorBody),
+        (status = 422, description = "More than 1000 tokens in one report", body = ErrorBody),
+    ))]
+async fn report_leaks(
+    State(state): State<TokensState>,
+    RequestOrigin(origin): RequestOrigin,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Json<Vec<LeakVerdict>>> {
+    let body = body.map_err(|_| ApiError::PayloadTooLarge(MAX_LEAK_REPORT_BYTES))?;
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let verdicts = leaks::report(
+        &state.store,
+        &state.leaks,
+        header("github-public-key-identifier"),
+        header("github-public-key-signature"),
+        &body,
+        &origin,
+        clock::now(),
+    )
+    .await?;
+    Ok(Json(verdicts))
+}
+
 /// This function's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, revoke, roll, create_mine, list_mine, revoke_mine))]
+#[openapi(paths(
+    create,
+    list,
+    revoke,
+    roll,
+    create_mine,
+    list_mine,
+    revoke_mine,
+    report_leaks
+))]
 pub struct ApiDoc;
 
+/// What the handlers share: the store, and the secret scanner's keys.
+#[derive(Debug, Clone)]
+pub struct TokensState {
+    pub store: DynamoStore,
+    pub leaks: Arc<ScannerKeys>,
+}
+
+impl FromRef<TokensState> for DynamoStore {
+    fn from_ref(state: &TokensState) -> Self {
+        state.store.clone()
+    }
+}
+
 /// The routes, ready for [`akua_http::dispatch`] or a local server.
-pub fn router(store: DynamoStore) -> Router {
+pub fn router(state: TokensState) -> Router {
     akua_http::finish(
         Router::new()
             .route("/v1/api_tokens", post(create).get(list))
             .route("/v1/api_tokens/{id}", delete(revoke))
             .route("/v1/api_tokens/{id}/roll", post(roll))
             .route("/v1/me/api_tokens", post(create_mine).get(list_mine))
-            .route("/v1/me/api_tokens/{id}", delete(revoke_mine)),
+            .route("/v1/me/api_tokens/{id}", delete(revoke_mine))
+            .route(
+                "/v1/token_leaks",
+                post(report_leaks).layer(DefaultBodyLimit::max(MAX_LEAK_REPORT_BYTES)),
+            ),
     )
-    .with_state(store)
+    .with_state(state)
 }

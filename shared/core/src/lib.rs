@@ -19,6 +19,7 @@
 //! - [`tokens`], [`workspaces`], [`sessions`], [`device`]: the use cases
 //!   behind each HTTP route, returning [`ApiError`]s;
 //! - [`audit`]: the audit log's events, written with the changes they record;
+//! - [`leaks`]: signed leak reports from a secret scanner, which revoke;
 //! - [`paging`] and [`cursor`]: lists and their opaque cursors.
 
 pub mod api_error;
@@ -32,6 +33,7 @@ pub mod device;
 pub mod ids;
 pub mod issue;
 pub mod jwt;
+pub mod leaks;
 pub mod multi_tokens;
 pub mod paging;
 pub mod policy;

@@ -1,0 +1,372 @@
+//! Leak reports from a secret scanner (GitHub's secret-scanning partner
+//! program): `POST /v1/token_leaks` with a JSON array of
+//! `{token, type, url, source}`, signed by the scanner.
+//!
+//! The signature (ECDSA P-256 with SHA-256, DER, base64, over the raw body)
+//! is checked against the scanner's published keys, fetched from a
+//! configured URL and cached: a key id the cache does not know triggers one
+//! refetch per cooldown, and a failed fetch keeps the last good keys. An
+//! unsigned, wrongly signed or unverifiable report is a 401 and changes
+//! nothing. A signed report answers each token with its SHA-256 and a
+//! label: `true_positive` when it was a live API token of this service,
+//! which is revoked at once (with a `token.leaked` audit event naming the
+//! URL), `false_positive` otherwise.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use crate::api_error::ApiError;
+use crate::audit::{
+    ActorKind, AuditAction, AuditActor, AuditEvent, AuditLog, AuditTarget, Author, Origin,
+    TargetKind,
+};
+use crate::credential::{ApiToken, CredentialHash};
+use crate::ports::CredentialStore;
+use crate::records::StoredCredential;
+use crate::tokens::multi_token_revoked;
+
+/// GitHub's published secret-scanning keys.
+pub const GITHUB_KEYS_URL: &str = "https://api.github.com/meta/public_keys/secret_scanning";
+
+/// How long fetched keys are trusted before the next report refetches them.
+const KEYS_MAX_AGE: Duration = Duration::from_secs(600);
+/// At most one fetch per this interval, whatever the reports say.
+const REFETCH_COOLDOWN: Duration = Duration::from_secs(30);
+const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
+/// Tokens one report may carry.
+pub const MAX_REPORTED: usize = 1000;
+
+/// Where the scanner's keys are, and what to call it in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeakConfig {
+    pub keys_url: String,
+    /// The actor id of `token.leaked` events (`github`).
+    pub scanner: String,
+}
+
+impl LeakConfig {
+    /// `AKUA_LEAK_KEYS_URL` (default GitHub's keys).
+    pub fn from_env() -> Self {
+        let url = std::env::var("AKUA_LEAK_KEYS_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty());
+        Self {
+            keys_url: url.unwrap_or_else(|| GITHUB_KEYS_URL.to_owned()),
+            scanner: "github".to_owned(),
+        }
+    }
+}
+
+/// One match a scanner reports. `LeakedToken` in the API document.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = LeakedToken)]
+pub struct ReportedToken {
+    /// The matched secret.
+    pub token: String,
+    /// The scanner's name for the pattern that matched.
+    #[serde(rename = "type")]
+    pub token_type: String,
+    /// Where it was found (may be empty).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// `content`, `commit`, `npm`, … (the scanner's words).
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeakLabel {
+    /// A live API token of this service: revoked now.
+    TruePositive,
+    /// Not a token of this service, or not live.
+    FalsePositive,
+}
+
+/// The answer for one reported token, as the partner program expects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LeakVerdict {
+    /// SHA-256 of the reported token, hex.
+    pub token_hash: String,
+    pub token_type: String,
+    pub label: LeakLabel,
+}
+
+#[derive(Deserialize)]
+struct PublishedKeys {
+    public_keys: Vec<PublishedKey>,
+}
+
+#[derive(Deserialize)]
+struct PublishedKey {
+    key_identifier: String,
+    /// PEM, `-----BEGIN PUBLIC KEY-----` (SubjectPublicKeyInfo).
+    key: String,
+}
+
+#[derive(Default)]
+struct KeySet {
+    /// Key id → SubjectPublicKeyInfo DER.
+    keys: HashMap<String, Vec<u8>>,
+    fetched: Option<Instant>,
+    attempted: Option<Instant>,
+}
+
+/// The scanner's keys, fetched on demand and cached; share it (`Arc`).
+pub struct ScannerKeys {
+    config: LeakConfig,
+    http: reqwest::Client,
+    cache: RwLock<KeySet>,
+    fetching: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for ScannerKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScannerKeys")
+            .field("keys_url", &self.config.keys_url)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unauthorized() -> ApiError {
+    ApiError::Unauthorized
+}
+
+impl ScannerKeys {
+    pub fn new(config: LeakConfig) -> Result<Arc<Self>, ApiError> {
+        let http = reqwest::Client::builder()
+            .timeout(FETCH_TIMEOUT)
+            .connect_timeout(FETCH_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("akua-auth leak reports")
+            .build()
+            .map_err(|_| ApiError::Internal)?;
+        Ok(Arc::new(Self {
+            config,
+            http,
+            cache: RwLock::new(KeySet::default()),
+            fetching: tokio::sync::Mutex::new(()),
+        }))
+    }
+
+    pub fn scanner(&self) -> &str {
+        &self.config.scanner
+    }
+
+    fn cached(&self, key_id: &str) -> (Option<Vec<u8>>, bool) {
+        let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
+        let fresh = cache.fetched.is_some_and(|at| at.elapsed() < KEYS_MAX_AGE);
+        (cache.keys.get(key_id).cloned(), fresh)
+    }
+
+    /// The key `key_id`, refetching when it is unknown or the keys are
+    /// stale, at most once per cooldown. A failed fetch keeps the last keys.
+    async fn key(&self, key_id: &str) -> Option<Vec<u8>> {
+        let (key, fresh) = self.cached(key_id);
+        if key.is_some() && fresh {
+            return key;
+        }
+        let _one = self.fetching.lock().await;
+        let (key, fresh) = self.cached(key_id);
+        if key.is_some() && fresh {
+            return key;
+        }
+        let cooling = {
+            let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
+            cache
+                .attempted
+                .is_some_and(|at| at.elapsed() < REFETCH_COOLDOWN)
+        };
+        if !cooling {
+            let fetched = self.fetch().await;
+            let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+            cache.attempted = Some(Instant::now());
+            match fetched {
+                Ok(keys) => {
+                    cache.keys = keys;
+                    cache.fetched = Some(Instant::now());
+                }
+                Err(e) => tracing::warn!(error = %e, "leak report keys could not be fetched"),
+            }
+        }
+        self.cached(key_id).0
+    }
+
+    async fn fetch(&self) -> Result<HashMap<String, Vec<u8>>, String> {
+        let response = self
+            .http
+            .get(&self.config.keys_url)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("status {}", response.status()));
+        }
+        let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+        let published: PublishedKeys = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+        Ok(published
+            .public_keys
+            .into_iter()
+            .filter_map(|k| Some((k.key_identifier, pem_body(&k.key)?)))
+            .collect())
+    }
+
+    /// Whether `signature` (base64 DER) is the key `key_id`'s signature of
+    /// `body`.
+    pub async fn verify(&self, key_id: &str, signature: &str, body: &[u8]) -> bool {
+        let Ok(signature) = base64::engine::general_purpose::STANDARD.decode(signature.trim())
+        else {
+            return false;
+        };
+        let Some(key) = self.key(key_id).await else {
+            return false;
+        };
+        UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, key)
+            .verify(body, &signature)
+            .is_ok()
+    }
+}
+
+/// The DER inside a PEM block.
+fn pem_body(pem: &str) -> Option<Vec<u8>> {
+    let body: String = pem
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("-----") && !l.is_empty())
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(body).ok()
+}
+
+/// `POST /v1/token_leaks`: checks the signature over the raw body first;
+/// only a signed report is read, and each live API token in it is revoked.
+pub async fn report(
+    store: &impl CredentialStore,
+    keys: &ScannerKeys,
+    key_id: Option<&str>,
+    signature: Option<&str>,
+    body: &[u8],
+    origin: &Origin,
+    now: i64,
+) -> Result<Vec<LeakVerdict>, ApiError> {
+    let (Some(key_id), Some(signature)) = (key_id, signature) else {
+        return Err(unauthorized());
+    };
+    if !keys.verify(key_id, signature, body).await {
+        return Err(unauthorized());
+    }
+    let reported: Vec<ReportedToken> = serde_json::from_slice(body).map_err(|_| {
+        ApiError::BadRequest("the body must be a JSON array of {token, type, url, source}".into())
+    })?;
+    if reported.len() > MAX_REPORTED {
+        return Err(ApiError::validation(
+            "body",
+            "at most 1000 tokens per report",
+        ));
+    }
+    let author = Author {
+        actor: AuditActor {
+            id: keys.scanner().to_owned(),
+            credential: ActorKind::SecretScanner,
+        },
+        origin: origin.clone(),
+    };
+    let mut verdicts = Vec::with_capacity(reported.len());
+    for leak in reported {
+        let hash = CredentialHash::of(&leak.token);
+        let revoked = match ApiToken::parse(&leak.token) {
+            Ok(_) => revoke(store, &author, &hash, &leak, now).await?,
+            Err(_) => false,
+        };
+        verdicts.push(LeakVerdict {
+            token_hash: hash.to_hex(),
+            token_type: leak.token_type,
+            label: if revoked {
+                LeakLabel::TruePositive
+            } else {
+                LeakLabel::FalsePositive
+            },
+        });
+    }
+    Ok(verdicts)
+}
+
+/// Revokes the live token whose secret (current or, during a roll, the
+/// previous one) has this hash: the whole token, since either secret in
+/// the open means the token is compromised. `false`: nothing live.
+async fn revoke(
+    store: &impl CredentialStore,
+    author: &Author,
+    hash: &CredentialHash,
+    leak: &ReportedToken,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let detail = format!(
+        "url={}, source={}",
+        leak.url.as_deref().unwrap_or(""),
+        leak.source.as_deref().unwrap_or("")
+    );
+    let leaked = |log: AuditLog, id: &crate::ids::TokenId| -> AuditEvent {
+        author
+            .event(
+                log,
+                AuditAction::TokenLeaked,
+                AuditTarget::new(TargetKind::ApiToken, id),
+                now,
+            )
+            .with_detail(detail.clone())
+    };
+    match store.credential(hash).await? {
+        Some(StoredCredential::ApiToken(t)) if t.expires_at.is_none_or(|at| at > now) => {
+            let Some(pointer) = store.pointer(t.id.as_str()).await? else {
+                return Ok(false);
+            };
+            let audit = [leaked(AuditLog::Workspace(t.workspace_id.clone()), &t.id)];
+            Ok(match &pointer.previous {
+                Some(previous) => {
+                    store
+                        .delete_rolled(&pointer.hash, previous, t.id.as_str(), &audit)
+                        .await?
+                }
+                None => {
+                    store
+                        .delete_credential(&pointer.hash, t.id.as_str(), &audit)
+                        .await?
+                }
+            })
+        }
+        Some(StoredCredential::MultiWorkspaceToken(t))
+            if t.expires_at.is_none_or(|at| at > now) =>
+        {
+            let audit: Vec<AuditEvent> = multi_token_revoked(author, &t, now)
+                .into_iter()
+                .map(|e| {
+                    AuditEvent {
+                        action: AuditAction::TokenLeaked,
+                        ..e
+                    }
+                    .with_detail(detail.clone())
+                })
+                .collect();
+            Ok(store.delete_multi_token(hash, &t, &audit).await?)
+        }
+        _ => Ok(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_bodies_decode() {
+        let pem = "-----BEGIN PUBLIC KEY-----\nAAEC\nAwQ=\n-----END PUBLIC KEY-----\n";
+        assert_eq!(pem_body(pem), Some(vec![0, 1, 2, 3, 4]));
+        assert_eq!(pem_body("-----BEGIN X-----\n!!\n-----END X-----"), None);
+    }
+}
