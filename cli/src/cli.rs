@@ -51,6 +51,9 @@ pub enum Command {
     /// List and create workspaces, choose the active one
     #[command(subcommand)]
     Workspaces(WorkspacesCommand),
+    /// Read the audit log: who created, revoked, rolled or leaked tokens, changed members, logged in
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Send an authenticated request to any API path and print the JSON answer (like `gh api`)
     Api(ApiArgs),
     /// Print a shell completion script (e.g. `cnap completion bash > ~/.local/share/bash-completion/completions/cnap`)
@@ -240,6 +243,38 @@ pub struct RevokeArgs {
     /// Do not ask for confirmation (required when stdin is not a terminal)
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// The active workspace's events, newest first (owner or admin), or with --mine your own
+    List(AuditListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditListArgs {
+    /// Only this action, e.g. token.created, token.leaked, member.removed
+    #[arg(long, value_name = "ACTION")]
+    pub action: Option<String>,
+
+    /// Only events by this actor (usr_…, tok_…)
+    #[arg(long, value_name = "ID")]
+    pub actor: Option<String>,
+
+    /// Only events since then: a duration ago (7d, 12h) or a time (2026-01-31T00:00:00Z)
+    #[arg(long, value_name = "WHEN", value_parser = crate::time::parse_since)]
+    pub since: Option<i64>,
+
+    /// Only events until then: a duration ago or a time
+    #[arg(long, value_name = "WHEN", value_parser = crate::time::parse_since)]
+    pub until: Option<i64>,
+
+    /// Your own log (device logins you answered, sessions ended) instead of the workspace's
+    #[arg(long)]
+    pub mine: bool,
+
+    #[command(flatten)]
+    pub list: ListArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
+use akua_core::audit::AuditEntry;
 use akua_core::device::{AccessToken, DEVICE_GRANT_TYPE, DeviceAuthorization};
 use akua_core::multi_tokens::{CreateMultiTokenRequest, CreatedMultiToken, MultiTokenSummary};
 use akua_core::paging::Page;
@@ -395,6 +396,22 @@ impl Client {
     pub async fn revoke_my_token(&self, id: &str) -> Result<()> {
         self.no_content(self.personal(Method::DELETE, &["me", "api_tokens", id])?)
             .await
+    }
+
+    /// `GET /workspaces/{id}/audit_log`, or with no workspace
+    /// `GET /me/audit_log`: one page, filtered.
+    pub async fn audit_log(
+        &self,
+        workspace: Option<&str>,
+        filter: &[(&str, String)],
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<AuditEntry>> {
+        let request = match workspace {
+            Some(ws) => self.authed(Method::GET, &["workspaces", ws, "audit_log"])?,
+            None => self.personal(Method::GET, &["me", "audit_log"])?,
+        };
+        self.json(paged(request, limit, cursor).query(filter)).await
     }
 
     /// `POST /workspaces`.

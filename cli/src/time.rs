@@ -45,6 +45,19 @@ pub fn parse_duration(input: &str) -> Result<i64, String> {
 
 /// A point in time: Unix seconds, an RFC 3339 timestamp with its offset
 /// (`2026-01-31T12:00:00Z`, `…+02:00`), or a date (`2026-01-31`, midnight UTC).
+/// A moment given as a duration ago (`7d`) or a time (`parse_instant`), in
+/// Unix seconds.
+pub fn parse_since(input: &str) -> Result<i64, String> {
+    match parse_duration(input) {
+        Ok(ago) => Ok(akua_core::clock::now() - ago),
+        Err(_) => parse_instant(input).map_err(|_| {
+            format!(
+                "{input:?} is neither a duration ago (7d, 12h) nor a time (2026-01-31T00:00:00Z)"
+            )
+        }),
+    }
+}
+
 pub fn parse_instant(input: &str) -> Result<i64, String> {
     let input = input.trim();
     if let Ok(secs) = input.parse::<i64>() {

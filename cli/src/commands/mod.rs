@@ -2,6 +2,7 @@
 //! groups share.
 
 mod api;
+mod audit;
 mod auth;
 mod login;
 mod sessions;
@@ -10,7 +11,7 @@ mod workspaces;
 
 use clap::CommandFactory;
 
-use crate::cli::{AuthCommand, Cli, Command, TokensCommand, WorkspacesCommand};
+use crate::cli::{AuditCommand, AuthCommand, Cli, Command, TokensCommand, WorkspacesCommand};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
 use akua_core::paging::Page;
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Auth(AuthCommand::Sessions(args)) => sessions::run(&settings, &args).await,
         Command::Auth(AuthCommand::Token) => auth::token(&settings),
         Command::Api(args) => api::run(&settings, args).await,
+        Command::Audit(AuditCommand::List(args)) => audit::list(&settings, &args).await,
         Command::Tokens(TokensCommand::Create(args)) => tokens::create(&settings, args).await,
         Command::Tokens(TokensCommand::List(args)) => tokens::list(&settings, &args).await,
         Command::Tokens(TokensCommand::Revoke(args)) => tokens::revoke(&settings, &args).await,

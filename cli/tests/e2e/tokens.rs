@@ -328,3 +328,64 @@ async fn rolling_a_token_keeps_the_old_secret_for_the_grace() {
         .expect(1)
         .stderr_has("grace_period_secs");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_audit_log_shows_each_step_newest_first() {
+    let api = Api::start().await;
+    let home = Home::new(&api.base);
+    home.device_login(&api).await.expect(0);
+    let ws = api.workspace("Audited").await;
+    let (id, _) = api.api_token(&ws, "deploy").await;
+    home.run(&["--workspace", &ws, "tokens", "roll", &id, "--grace", "1h"])
+        .await
+        .expect(0);
+
+    let out = home
+        .run(&[
+            "--workspace",
+            &ws,
+            "audit",
+            "list",
+            "--since",
+            "1h",
+            "-o",
+            "json",
+        ])
+        .await;
+    let json = out.expect(0).json();
+    let actions: Vec<&str> = json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["token.rolled", "token.created", "workspace.created"]
+    );
+
+    let only = home
+        .run(&[
+            "--workspace",
+            &ws,
+            "audit",
+            "list",
+            "--action",
+            "token.rolled",
+        ])
+        .await;
+    let table = &only.expect(0).stdout;
+    assert_eq!(rows(table).len(), 1, "{table}");
+    assert!(
+        table.contains("token.rolled") && table.contains(id.as_str()),
+        "{table}"
+    );
+
+    // Your own log has the device login you approved.
+    let mine = home.run(&["audit", "list", "--mine", "-o", "json"]).await;
+    let json = mine.expect(0).json();
+    assert_eq!(json["data"][0]["action"], "device.approved");
+    home.run(&["audit", "list", "--since", "yesterday"])
+        .await
+        .expect(2);
+}

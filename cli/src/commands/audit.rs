@@ -1,0 +1,73 @@
+//! `cnap audit list`: the active workspace's audit log (owner or admin),
+//! or with `--mine` the person's own, newest first.
+
+use akua_core::audit::AuditEntry;
+
+use crate::cli::AuditListArgs;
+use crate::error::{Error, Result};
+use crate::output::{self, Format, Table};
+use crate::settings::Settings;
+
+pub async fn list(settings: &Settings, args: &AuditListArgs) -> Result<()> {
+    let (credential, _) = settings.require_credential()?;
+    let workspace = if args.mine {
+        None
+    } else {
+        let (ws, _) = settings.workspace.as_ref().ok_or_else(|| {
+            Error::Usage(
+                "no workspace: pass --workspace WS_ID, set AKUA_WORKSPACE, or run `cnap workspaces use WS_ID` (or --mine for your own log)"
+                    .into(),
+            )
+        })?;
+        Some(ws.clone())
+    };
+    let client = settings.client_with(Some(credential.clone()))?;
+    let mut filter: Vec<(&str, String)> = Vec::new();
+    if let Some(action) = &args.action {
+        filter.push(("action", action.clone()));
+    }
+    if let Some(actor) = &args.actor {
+        filter.push(("actor", actor.clone()));
+    }
+    if let Some(since) = args.since {
+        filter.push(("since", since.to_string()));
+    }
+    if let Some(until) = args.until {
+        filter.push(("until", until.to_string()));
+    }
+    let page = super::fetch_pages(args.list.all, async |cursor: Option<String>| {
+        client
+            .audit_log(
+                workspace.as_deref(),
+                &filter,
+                args.list.limit,
+                cursor.as_deref(),
+            )
+            .await
+    })
+    .await?;
+    match settings.format {
+        Format::Json => output::json(&page)?,
+        Format::Table if page.data.is_empty() => eprintln!("No events."),
+        Format::Table => table(&page.data).print()?,
+    }
+    if page.has_more && settings.format == Format::Table {
+        eprintln!("More events exist: pass --all, or narrow with --since/--action.");
+    }
+    Ok(())
+}
+
+fn table(events: &[AuditEntry]) -> Table {
+    let mut table = Table::new(&["TIME", "ACTION", "ACTOR", "TARGET", "FROM", "DETAIL"]);
+    for e in events {
+        table.row(vec![
+            output::timestamp(e.at),
+            e.action.as_str().to_owned(),
+            format!("{} ({})", e.actor.id, e.actor.credential.as_str()),
+            format!("{} {}", e.target.kind.as_str(), e.target.id),
+            e.source_ip.clone().unwrap_or_default(),
+            e.detail.clone().unwrap_or_default(),
+        ]);
+    }
+    table
+}
