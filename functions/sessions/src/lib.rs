@@ -9,6 +9,7 @@
 //! | `POST /v1/auth/session/refresh` | session | 200 | 400 not a session |
 //! | `DELETE /v1/auth/session` | session | 204 | 400 not a session |
 //! | `GET /v1/auth/sessions?limit=&cursor=` | person | 200 page, newest first | 400 bad cursor, 403 API token |
+//! | `POST /v1/auth/sessions` | JWT (a sign-in) | 201 `{id, token, client, created_at, expires_at}`: a dashboard session, 12 h sliding | 403 API token or session |
 //! | `DELETE /v1/auth/sessions` | person | 200 `{revoked}`: all but the current one ended | 403 API token |
 //! | `DELETE /v1/auth/sessions/{id}` | person | 204 | 403 API token, 404 unknown or another person's |
 //! | `GET /v1/auth/whoami` | any | 200 | — |
@@ -23,7 +24,7 @@ use akua_core::device::{
     OAuthError, Params,
 };
 use akua_core::paging::page_limit;
-use akua_core::sessions::{self, Ended, SessionList, SessionView, Whoami};
+use akua_core::sessions::{self, CreatedSession, Ended, SessionList, SessionView, Whoami};
 use akua_http::{Caller, JsonBody, ListQuery, RequestOrigin, Result, Secret};
 use akua_store::DynamoStore;
 use axum::body::Bytes;
@@ -281,6 +282,25 @@ async fn list_sessions(
     Ok(Json(page.into()))
 }
 
+/// Start a dashboard session from a sign-in: the bearer is the identity
+/// provider's JWT; the answer carries the session's token (only here),
+/// which expires after 12 hours without use.
+#[utoipa::path(post, path = "/v1/auth/sessions", operation_id = "auth.sessions.create", tag = "Sessions",
+    responses(
+        (status = 201, description = "Started: the session's token, shown once", body = CreatedSession),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 403, description = "Not a sign-in JWT (an API token or a session)", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+async fn start_session(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
+) -> Result<Secret<CreatedSession>> {
+    let created = sessions::start_dashboard(&store, &caller, &origin, clock::now()).await?;
+    Ok(Secret::created(created))
+}
+
 /// End every session of the caller but the one making this request.
 #[utoipa::path(delete, path = "/v1/auth/sessions", operation_id = "auth.sessions.revokeOthers", tag = "Sessions",
     responses(
@@ -339,6 +359,7 @@ async fn whoami(Caller(caller): Caller) -> Json<Whoami> {
     refresh,
     logout,
     list_sessions,
+    start_session,
     end_other_sessions,
     end_session,
     whoami
@@ -356,7 +377,9 @@ pub fn router(state: AppState) -> Router {
             .route("/v1/auth/session/refresh", post(refresh))
             .route(
                 "/v1/auth/sessions",
-                get(list_sessions).delete(end_other_sessions),
+                get(list_sessions)
+                    .post(start_session)
+                    .delete(end_other_sessions),
             )
             .route("/v1/auth/sessions/{id}", delete(end_session))
             .route("/v1/auth/whoami", get(whoami)),

@@ -54,12 +54,15 @@ pub enum AuditAction {
     DeviceApproved,
     #[serde(rename = "device.denied")]
     DeviceDenied,
+    /// A dashboard session was started from an identity-provider sign-in.
+    #[serde(rename = "session.created")]
+    SessionCreated,
     #[serde(rename = "session.revoked")]
     SessionRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 14] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
@@ -72,6 +75,7 @@ impl AuditAction {
         Self::WorkspaceCreated,
         Self::DeviceApproved,
         Self::DeviceDenied,
+        Self::SessionCreated,
         Self::SessionRevoked,
     ];
 
@@ -89,6 +93,7 @@ impl AuditAction {
             Self::WorkspaceCreated => "workspace.created",
             Self::DeviceApproved => "device.approved",
             Self::DeviceDenied => "device.denied",
+            Self::SessionCreated => "session.created",
             Self::SessionRevoked => "session.revoked",
         }
     }

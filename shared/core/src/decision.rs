@@ -29,6 +29,8 @@ pub const LAST_USED_INTERVAL_SECS: i64 = 60;
 pub const SESSION_EXTENSION_INTERVAL_SECS: i64 = 3600;
 /// Sessions last a year from their last (recorded) use (DESIGN §1).
 pub const SESSION_LIFETIME_SECS: i64 = 365 * 24 * 3600;
+/// A dashboard session lasts 12 hours from its last (recorded) use.
+pub const DASHBOARD_SESSION_LIFETIME_SECS: i64 = 12 * 3600;
 
 /// The outcome for one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,14 +77,14 @@ pub enum DecisionError {
 
 /// The write a use of `credential` at `now` calls for, if any (DESIGN §5):
 /// `last_used_at` when the recorded one is 60 s old or more; for a session,
-/// also a new expiry a year out when the current one was set an hour ago or
-/// more. Decided from the item already read, so the hot path stays one read.
+/// also a new expiry a lifetime out (a year, 12 hours for the dashboard)
+/// when the current one was set an hour ago or more. Decided from the item already read, so the hot path stays one read.
 pub fn plan_touch(credential: &StoredCredential, now: i64) -> Option<Touch> {
     let extend_to = match credential {
         StoredCredential::Session(s) => {
-            let extended_at = s.expires_at - SESSION_LIFETIME_SECS;
-            (now - extended_at >= SESSION_EXTENSION_INTERVAL_SECS)
-                .then_some(now + SESSION_LIFETIME_SECS)
+            let lifetime = s.client.lifetime_secs();
+            let extended_at = s.expires_at - lifetime;
+            (now - extended_at >= SESSION_EXTENSION_INTERVAL_SECS).then_some(now + lifetime)
         }
         StoredCredential::ApiToken(_) | StoredCredential::MultiWorkspaceToken(_) => None,
     };

@@ -1,9 +1,8 @@
 //! Issuing credentials: generate, record, store. The plaintext leaves this
 //! module once, in the returned token, and is never stored (DESIGN §1).
 
-use crate::audit::{AuditAction, AuditLog, AuditTarget, Author, TargetKind};
+use crate::audit::{AuditAction, AuditEvent, AuditLog, AuditTarget, Author, TargetKind};
 use crate::credential::{ApiToken, SessionToken};
-use crate::decision::SESSION_LIFETIME_SECS;
 use crate::ids::{Role, SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId};
 use crate::ports::{CredentialStore, StoreError};
 use crate::records::{
@@ -127,26 +126,48 @@ pub async fn multi_token(
     Ok((token, record))
 }
 
-/// Starts a session for `user`, valid for a year (sliding, DESIGN §1).
+/// Starts a CLI session for `user`, valid for a year (sliding, DESIGN §1).
 pub async fn session(
     store: &impl CredentialStore,
     user: UserId,
     now: i64,
 ) -> Result<(SessionToken, SessionRecord), StoreError> {
+    session_with_id(
+        store,
+        SessionId::generate(),
+        user,
+        SessionClient::Cli,
+        &[],
+        now,
+    )
+    .await
+}
+
+/// Starts the session `id` of `client` for `user`, valid for the client's
+/// lifetime (sliding), written with the events of `audit` (which may name
+/// the id, hence it is chosen by the caller).
+pub async fn session_with_id(
+    store: &impl CredentialStore,
+    id: SessionId,
+    user: UserId,
+    client: SessionClient,
+    audit: &[AuditEvent],
+    now: i64,
+) -> Result<(SessionToken, SessionRecord), StoreError> {
     let token = SessionToken::generate();
     let record = SessionRecord {
-        id: SessionId::generate(),
+        id,
         user_id: user,
-        client: SessionClient::Cli,
+        client,
         created_at: now,
-        expires_at: now + SESSION_LIFETIME_SECS,
+        expires_at: now + client.lifetime_secs(),
         last_used_at: None,
     };
     store
         .create_credential(
             &token.hash(),
             &StoredCredential::Session(record.clone()),
-            &[],
+            audit,
         )
         .await?;
     Ok((token, record))

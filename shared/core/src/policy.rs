@@ -32,6 +32,7 @@ pub enum Action {
     ManageOwnTokens,
     ReadAuditLog,
     ReadOwnAuditLog,
+    StartDashboardSession,
 }
 
 /// Who of one kind of principal may do an action.
@@ -205,6 +206,14 @@ pub const RULES: &[Rule] = &[
         multi_token: May::WithRole(MANAGERS),
         person: May::WithRole(MANAGERS),
         refusal: "reading the audit log needs the owner or admin role",
+    },
+    Rule {
+        action: Action::StartDashboardSession,
+        what: "start a dashboard session (from a sign-in JWT only)",
+        workspace_token: May::No,
+        multi_token: May::No,
+        person: May::Yes,
+        refusal: "",
     },
     Rule {
         action: Action::ReadOwnAuditLog,
@@ -462,6 +471,7 @@ mod tests {
             Action::ManageOwnTokens,
             Action::ReadAuditLog,
             Action::ReadOwnAuditLog,
+            Action::StartDashboardSession,
         ];
         for action in actions {
             assert_eq!(RULES.iter().filter(|r| r.action == action).count(), 1);

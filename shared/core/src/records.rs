@@ -105,6 +105,16 @@ impl SessionClient {
             _ => None,
         }
     }
+
+    /// How long a session of this client lives after its last (recorded)
+    /// use: a year for the CLI; 12 hours for a browser, whose session is
+    /// the broad credential of a person at a shared screen.
+    pub fn lifetime_secs(self) -> i64 {
+        match self {
+            Self::Cli => crate::decision::SESSION_LIFETIME_SECS,
+            Self::Dashboard => crate::decision::DASHBOARD_SESSION_LIFETIME_SECS,
+        }
+    }
 }
 
 /// A session as stored. Sessions always expire (sliding, DESIGN §1).

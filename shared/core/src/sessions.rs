@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use crate::api_error::ApiError;
 use crate::audit::{AuditAction, AuditEvent, AuditLog, AuditTarget, Author, Origin, TargetKind};
 use crate::credential::CredentialHash;
-use crate::decision::SESSION_LIFETIME_SECS;
 use crate::ids::{Role, SessionId, UserId};
 use crate::paging::{self, MAX_PAGE, Page};
 use crate::policy::{self, Action};
@@ -105,21 +104,23 @@ pub async fn status(
     Ok(record.into())
 }
 
-/// Extends the session to a year from now.
+/// Extends the session to its lifetime from now (a year; 12 hours for
+/// the dashboard).
 pub async fn refresh(
     store: &impl CredentialStore,
     caller: &Principal,
     now: i64,
 ) -> Result<SessionView, ApiError> {
     let (hash, mut record) = current(store, caller).await?;
+    let lifetime = record.client.lifetime_secs();
     let touch = Touch {
         last_used_at: now,
-        extend_to: Some(now + SESSION_LIFETIME_SECS),
+        extend_to: Some(now + lifetime),
     };
     match store.touch(&hash, touch, now).await? {
         TouchOutcome::Gone => Err(ApiError::Unauthorized),
         TouchOutcome::Applied => {
-            record.expires_at = now + SESSION_LIFETIME_SECS;
+            record.expires_at = now + lifetime;
             record.last_used_at = Some(now);
             Ok(record.into())
         }
@@ -154,6 +155,64 @@ fn session_revoked(
         AuditTarget::new(TargetKind::Session, &session.id),
         now,
     )
+}
+
+/// `POST /v1/auth/sessions`: the one answer that carries a dashboard
+/// session's token.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CreatedSession {
+    /// `ses_…`
+    pub id: String,
+    #[schema(value_type = String)]
+    pub token: crate::credential::Revealed,
+    pub client: SessionClient,
+    pub created_at: i64,
+    /// 12 hours after the last use (sliding).
+    pub expires_at: i64,
+}
+
+/// `POST /v1/auth/sessions`: exchanges an identity provider's JWT (a
+/// browser's sign-in) for a dashboard session, a broad credential that
+/// expires after 12 hours without use. Only from a JWT: a session cannot
+/// mint another, so a stolen one cannot outlive its revocation.
+pub async fn start_dashboard(
+    store: &impl CredentialStore,
+    caller: &Principal,
+    origin: &Origin,
+    now: i64,
+) -> Result<CreatedSession, ApiError> {
+    let user = policy::require_person(caller, Action::StartDashboardSession)?;
+    if caller.kind() != CredentialKind::Jwt {
+        return Err(ApiError::Forbidden(
+            "a dashboard session is started from a sign-in (an identity provider's JWT), not from a session"
+                .into(),
+        ));
+    }
+    let id = crate::ids::SessionId::generate();
+    let audit = [Author::of(caller, origin)
+        .event(
+            AuditLog::User(user.clone()),
+            AuditAction::SessionCreated,
+            AuditTarget::new(TargetKind::Session, &id),
+            now,
+        )
+        .with_detail("client=dashboard")];
+    let (token, record) = crate::issue::session_with_id(
+        store,
+        id,
+        user.clone(),
+        SessionClient::Dashboard,
+        &audit,
+        now,
+    )
+    .await?;
+    Ok(CreatedSession {
+        id: record.id.into(),
+        token: crate::credential::Revealed::new(token.expose()),
+        client: record.client,
+        created_at: record.created_at,
+        expires_at: record.expires_at,
+    })
 }
 
 /// One of a person's sessions as listed: never the secret.
