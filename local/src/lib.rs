@@ -9,7 +9,7 @@
 //! Lambda uses.
 
 pub mod dev_issuer;
-pub mod device_page;
 pub mod gateway;
+pub mod oidc;
 pub mod routes;
 pub mod server;

@@ -10,6 +10,7 @@ use akua_core::device::DeviceConfig;
 use akua_core::jwt::{JwtConfig, JwtVerifier};
 use akua_core::leaks::{LeakConfig, ScannerKeys};
 use akua_core::{Authorizer, UserId};
+use akua_dashboard::DashboardConfig;
 use akua_store::{DynamoStore, endpoint_config, table};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -18,8 +19,8 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 
 use crate::dev_issuer::{self, DevIssuer};
-use crate::device_page::{self, DevicePage};
 use crate::gateway::Gateway;
+use crate::oidc::{self, Provider};
 
 /// How `akua-local` runs.
 #[derive(Debug, Clone)]
@@ -30,7 +31,7 @@ pub struct Options {
     /// An external DynamoDB-compatible endpoint instead of the embedded one.
     pub dynamodb_endpoint: Option<String>,
     pub table: String,
-    /// Who the `/device` page approves as.
+    /// The user id the development sign-in page suggests.
     pub dev_user: String,
 }
 
@@ -147,7 +148,7 @@ pub async fn start(
     let verifier = JwtVerifier::new(jwt).map_err(|e| e.to_string())?;
     let mut device = DeviceConfig::from_env();
     if std::env::var("AKUA_VERIFICATION_URI").is_err() {
-        device.verification_uri = format!("{base}/device");
+        device.verification_uri = format!("{base}/dashboard/device");
     }
     let leaks = ScannerKeys::new(LeakConfig::from_env()).map_err(|e| e.to_string())?;
     let gateway = Gateway::new(
@@ -155,35 +156,47 @@ pub async fn start(
         device,
         leaks,
     );
-    let dev_user = UserId::parse(&options.dev_user).map_err(|_| "invalid --dev-user".to_owned())?;
+    UserId::parse(&options.dev_user).map_err(|_| "invalid --dev-user".to_owned())?;
 
-    let mut app = Router::new().route(
-        "/device",
-        get(device_page::show)
-            .post(device_page::submit)
-            .with_state(DevicePage {
-                store,
-                user: dev_user.clone(),
-            }),
-    );
-    if let Some(dev) = dev.clone() {
-        app = app.route(
-            "/.well-known/jwks.json",
-            get(move || {
-                let dev = dev.clone();
-                async move { axum::Json(dev.jwks().clone()) }
-            }),
-        );
+    // The dashboard signs in with the development provider, or with the
+    // configured issuer (`AKUA_OIDC_CLIENT_ID`) as deployed.
+    let provider = dev
+        .clone()
+        .map(|dev| Provider::new(dev, &base, &options.dev_user));
+    let dashboard = match &provider {
+        Some(p) => DashboardConfig {
+            discovery_url: p.discovery_url(),
+            client_id: oidc::CLIENT_ID.to_owned(),
+        },
+        None => DashboardConfig::from_env()?,
+    };
+    // The old credential-less approval page: approving now needs a person
+    // signed in to the dashboard.
+    let mut pages = Router::new()
+        .route("/device", get(device_moved))
+        .merge(akua_dashboard::router(dashboard));
+    if let (Some(dev), Some(provider)) = (dev.clone(), provider) {
+        pages = pages
+            .route(
+                "/.well-known/jwks.json",
+                get(move || {
+                    let dev = dev.clone();
+                    async move { axum::Json(dev.jwks().clone()) }
+                }),
+            )
+            .merge(provider.routes());
     }
-    let app = app
+    let app = Router::new()
         .fallback(fallback)
         .with_state(gateway)
+        .merge(pages)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES));
 
     eprintln!(
         "akua-local: serving the Akua API on {base}/v1 (store: {endpoint}, table: {})",
         options.table
     );
+    eprintln!("akua-local: the dashboard is at {base}/dashboard");
     if first_run {
         print_welcome(&base, &options, dev.is_some());
         let _ = std::fs::write(options.data_dir.join(FIRST_RUN_MARKER), b"");
@@ -200,6 +213,13 @@ pub async fn start(
         base_url: base,
         task,
     })
+}
+
+/// `/device` (the verification URI of logins started before the
+/// dashboard): the dashboard's device page, with the same query.
+async fn device_moved(uri: axum::http::Uri) -> axum::response::Redirect {
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    axum::response::Redirect::to(&format!("/dashboard/device{query}"))
 }
 
 fn print_welcome(base: &str, options: &Options, dev_issuer: bool) {
@@ -220,7 +240,7 @@ fn print_welcome(base: &str, options: &Options, dev_issuer: bool) {
         );
     }
     eprintln!(
-        "Or log in with the CLI: cnap auth login (approve at {base}/device as {}).",
+        "Or sign in to the dashboard at {base}/dashboard (as {} or any user id), and log in with the CLI: cnap auth login (approve in the dashboard).",
         options.dev_user
     );
     eprintln!();

@@ -49,21 +49,25 @@ async fn the_walk_through_works_and_state_survives_a_restart() {
         .await;
     let keeper = keeper["token"].as_str().unwrap().to_owned();
 
-    // Device login, approved on the /device page as a browser would post it.
+    // Device login: the verification page is the dashboard's, and only a
+    // signed-in person approves (the old credential-less page is gone).
     let (status, code) = http.form("/v1/auth/device/code", "client_id=cnap").await;
     assert_eq!(status, 200);
     let code: Value = serde_json::from_str(&code).unwrap();
-    let (status, page) = http
-        .form(
-            "/device",
-            &format!(
-                "user_code={}&action=approve",
-                code["user_code"].as_str().unwrap()
-            ),
-        )
+    assert_eq!(
+        code["verification_uri"].as_str().unwrap(),
+        format!("{}/dashboard/device", server.base)
+    );
+    let user_code = code["user_code"].as_str().unwrap();
+    let (status, _) = http
+        .form("/device", &format!("user_code={user_code}&action=approve"))
+        .await;
+    assert_eq!(status, 405, "nothing approves without a signed-in person");
+    let (status, _) = http
+        .as_token(&jwt)
+        .post("/v1/auth/device/approve", json!({"user_code": user_code}))
         .await;
     assert_eq!(status, 200);
-    assert!(page.contains("Approved"), "{page}");
     let (status, token_body) = http
         .form(
             "/v1/auth/device/token",
@@ -76,7 +80,7 @@ async fn the_walk_through_works_and_state_survives_a_restart() {
         .unwrap()
         .to_owned();
     let (status, me) = http.as_token(&session).get("/v1/auth/whoami").await;
-    assert_eq!((status, me["user_id"].as_str()), (200, Some("usr_dev")));
+    assert_eq!((status, me["user_id"].as_str()), (200, Some("usr_walker")));
     let (status, _) = http.as_token(&session).delete("/v1/auth/session").await;
     assert_eq!(status, 204);
     assert_eq!(http.as_token(&session).get("/v1/auth/whoami").await.0, 401);

@@ -50,14 +50,12 @@ async fn no_token_hash_or_jwt_reaches_the_logs_or_the_data_directory() {
     let (_, code) = http.form("/v1/auth/device/code", "client_id=cnap").await;
     let code: Value = serde_json::from_str(&code).unwrap();
     let device_code = code["device_code"].as_str().unwrap().to_owned();
-    http.form(
-        "/device",
-        &format!(
-            "user_code={}&action=approve",
-            code["user_code"].as_str().unwrap()
-        ),
-    )
-    .await;
+    http.as_token(&jwt)
+        .post(
+            "/v1/auth/device/approve",
+            json!({"user_code": code["user_code"].as_str().unwrap()}),
+        )
+        .await;
     let (_, body) = http
         .form("/v1/auth/device/token", &format!("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&client_id=cnap&device_code={device_code}"))
         .await;

@@ -146,6 +146,40 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestOrigin {
     }
 }
 
+/// The public base URL the request came in on (`https://{domain}` plus the
+/// stage when the default execute-api domain put it in the path; nothing
+/// behind a custom domain's mapping), from API Gateway's request context.
+/// `None` outside API Gateway.
+#[derive(Debug, Clone, Default)]
+pub struct PublicBase(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PublicBase {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        let Some(RequestContext::ApiGatewayV1(ctx)) = parts.extensions.get::<RequestContext>()
+        else {
+            return Ok(Self(None));
+        };
+        let (Some(domain), Some(full)) = (ctx.domain_name.as_deref(), ctx.path.as_deref()) else {
+            return Ok(Self(None));
+        };
+        // `path` is the path as sent (with `/{stage}` on the execute-api
+        // domain); the route's own path is what follows the prefix.
+        let route = parts.uri.path();
+        let prefix = full.strip_suffix(route).unwrap_or("");
+        let valid = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._:/".contains(&b))
+        };
+        if !valid(domain) || !(prefix.is_empty() || valid(prefix)) {
+            return Ok(Self(None));
+        }
+        Ok(Self(Some(format!("https://{domain}{prefix}"))))
+    }
+}
+
 /// A JSON request body. Wrong content type or malformed JSON → 400; valid
 /// JSON with a wrong, missing or unknown field → 422 naming the field.
 #[derive(Debug)]

@@ -25,7 +25,7 @@ use akua_core::device::{
 };
 use akua_core::paging::page_limit;
 use akua_core::sessions::{self, CreatedSession, Ended, SessionList, SessionView, Whoami};
-use akua_http::{Caller, JsonBody, ListQuery, RequestOrigin, Result, Secret};
+use akua_http::{Caller, JsonBody, ListQuery, PublicBase, RequestOrigin, Result, Secret};
 use akua_store::DynamoStore;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -115,14 +115,22 @@ const _: () = assert!(
     responses((status = 200, description = "Device authorization", body = DeviceAuthorization), (status = 400, description = "invalid_request or invalid_client", body = OAuthError), (status = 413, description = "invalid_request: a body over 16 KiB", body = OAuthError)))]
 async fn device_code(
     State(state): State<AppState>,
+    PublicBase(base): PublicBase,
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Response {
     let Ok(body) = body else {
         return OAuth(TOO_LARGE).into_response();
     };
+    // Unset: the stack's own dashboard, on the domain this request used.
+    let mut config = state.device.clone();
+    if config.verification_uri.is_empty()
+        && let Some(base) = base
+    {
+        config.verification_uri = format!("{base}/dashboard/device");
+    }
     let result = match params(&headers, &body) {
-        Ok(p) => device::authorize(&state.store, &state.device, &p, clock::now()).await,
+        Ok(p) => device::authorize(&state.store, &config, &p, clock::now()).await,
         Err(e) => Err(e),
     };
     match result {

@@ -5,10 +5,15 @@ use akua_store::DynamoStore;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
+    let device = DeviceConfig::from_env();
+    if device.is_loopback() {
+        return Err(format!(
+            "AKUA_VERIFICATION_URI is a loopback address ({}): only akua-local serves one; leave VerificationUri empty to use this stack's dashboard",
+            device.verification_uri
+        )
+        .into());
+    }
     let store = DynamoStore::from_env().await?;
-    let state = AppState {
-        store,
-        device: DeviceConfig::from_env(),
-    };
+    let state = AppState { store, device };
     akua_http::run(akua_sessions::router(state)).await
 }

@@ -103,11 +103,23 @@ pub struct DeviceConfig {
 impl DeviceConfig {
     /// `AKUA_VERIFICATION_URI` (default: the local run's page) and
     /// `AKUA_DEVICE_CLIENT_IDS` (comma-separated, default `cnap`).
+    /// Whether the verification URI points at this machine: right for
+    /// akua-local, a misconfiguration anywhere else (people would be told to
+    /// approve their login at a page that is not there).
+    pub fn is_loopback(&self) -> bool {
+        url::Url::parse(&self.verification_uri).is_ok_and(|u| match u.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d == "localhost",
+            None => false,
+        })
+    }
+
     pub fn from_env() -> Self {
         let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         Self {
-            verification_uri: get("AKUA_VERIFICATION_URI")
-                .unwrap_or_else(|| "http://127.0.0.1:8787/device".to_owned()),
+            // Empty: the deployed stack's own dashboard, derived per request.
+            verification_uri: get("AKUA_VERIFICATION_URI").unwrap_or_default(),
             client_ids: get("AKUA_DEVICE_CLIENT_IDS")
                 .unwrap_or_else(|| "cnap".to_owned())
                 .split(',')

@@ -1,0 +1,556 @@
+// The Akua dashboard: plain ES modules, no framework and no build step.
+// Every request goes to this origin (the page's Content Security Policy
+// allows nothing else): the API under /v1, and /dashboard/token, which
+// exchanges the sign-in code with the identity provider server-side.
+// The dashboard session's token lives in sessionStorage only.
+
+const SESSION = "akua.session";
+const WORKSPACE = "akua.workspace";
+const SIGN_IN = "akua.signin";
+const RETURN_TO = "akua.return";
+
+const $ = (id) => document.getElementById(id);
+const store = window.sessionStorage;
+
+// ---- small helpers -------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value === true) node.setAttribute(key, "");
+    else node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function base64url(bytes) {
+  let text = "";
+  for (const b of new Uint8Array(bytes)) text += String.fromCharCode(b);
+  return btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function randomString() {
+  return base64url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+function exact(secs) {
+  return new Date(secs * 1000).toISOString().replace(".000Z", "Z");
+}
+
+function relative(secs) {
+  const diff = Math.round(secs - Date.now() / 1000);
+  const units = [["year", 31536000], ["month", 2592000], ["day", 86400], ["hour", 3600], ["minute", 60]];
+  const format = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+  for (const [unit, size] of units) {
+    if (Math.abs(diff) >= size) return format.format(Math.round(diff / size), unit);
+  }
+  return format.format(diff, "second");
+}
+
+function time(secs, absent = "never") {
+  if (secs === null || secs === undefined) return absent;
+  return el("time", { datetime: exact(secs), title: exact(secs) }, relative(secs));
+}
+
+function status(text) {
+  $("status").textContent = text;
+}
+
+function showError(message) {
+  const alert = $("alert");
+  alert.textContent = message;
+  alert.hidden = !message;
+}
+
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+// ---- the API ---------------------------------------------------------------
+
+async function api(method, path, { body, workspace, bearer } = {}) {
+  const headers = { authorization: `Bearer ${bearer ?? store.getItem(SESSION)}` };
+  if (workspace) headers["akua-context"] = workspace;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(`/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    cache: "no-store",
+  });
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = data?.error ?? {};
+    if (response.status === 401 && !bearer) {
+      store.removeItem(SESSION);
+      render();
+    }
+    throw new ApiError(response.status, error.code ?? "error", error.message ?? `The API answered ${response.status}.`);
+  }
+  return data;
+}
+
+async function allPages(path, workspace) {
+  const rows = [];
+  let cursor = null;
+  do {
+    const sep = path.includes("?") ? "&" : "?";
+    const page = await api("GET", `${path}${sep}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { workspace });
+    rows.push(...page.data);
+    cursor = page.has_more ? page.next_cursor : null;
+  } while (cursor);
+  return rows;
+}
+
+// ---- sign-in (OpenID Connect, authorization code with PKCE S256) ----------
+
+async function startSignIn() {
+  const config = await (await fetch("/dashboard/config.json", { cache: "no-store" })).json();
+  const verifier = randomString();
+  const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  const state = randomString();
+  const nonce = randomString();
+  const redirectUri = `${location.origin}/dashboard/callback`;
+  store.setItem(SIGN_IN, JSON.stringify({ verifier, state, nonce, redirectUri }));
+  const url = new URL(config.authorization_endpoint);
+  url.search = new URLSearchParams({
+    response_type: "code",
+    client_id: config.client_id,
+    redirect_uri: redirectUri,
+    scope: "openid",
+    state,
+    nonce,
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+  }).toString();
+  location.assign(url.toString());
+}
+
+function claims(jwt) {
+  const payload = jwt.split(".")[1] ?? "";
+  const json = atob(payload.replaceAll("-", "+").replaceAll("_", "/"));
+  return JSON.parse(json);
+}
+
+async function finishSignIn() {
+  const params = new URLSearchParams(location.search);
+  const pending = JSON.parse(store.getItem(SIGN_IN) ?? "null");
+  store.removeItem(SIGN_IN);
+  if (params.get("error")) throw new Error(`Sign-in failed: ${params.get("error_description") ?? params.get("error")}.`);
+  if (!pending || params.get("state") !== pending.state) throw new Error("Sign-in failed: the answer does not belong to this browser tab. Sign in again.");
+  const response = await fetch("/dashboard/token", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ code: params.get("code"), code_verifier: pending.verifier, redirect_uri: pending.redirectUri }),
+  });
+  const tokens = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(tokens?.error?.message ?? "Sign-in failed at the identity provider.");
+  if (claims(tokens.id_token).nonce !== pending.nonce) throw new Error("Sign-in failed: the identity token does not match this sign-in.");
+  const session = await api("POST", "/auth/sessions", { bearer: tokens.access_token });
+  store.setItem(SESSION, session.token);
+  const target = store.getItem(RETURN_TO) ?? "/dashboard/tokens";
+  store.removeItem(RETURN_TO);
+  history.replaceState(null, "", target);
+}
+
+// ---- state -----------------------------------------------------------------
+
+let workspaces = [];
+let me = null;
+
+function currentWorkspace() {
+  const id = store.getItem(WORKSPACE);
+  return workspaces.find((w) => w.id === id) ?? workspaces[0] ?? null;
+}
+
+function canManage(ws) {
+  return ws && (ws.role === "owner" || ws.role === "admin");
+}
+
+async function loadAccount() {
+  me = await api("GET", "/auth/whoami");
+  workspaces = await allPages("/workspaces");
+  const select = $("workspace");
+  select.replaceChildren(...workspaces.map((w) => el("option", { value: w.id }, `${w.name} (${w.role})`)));
+  const ws = currentWorkspace();
+  if (ws) select.value = ws.id;
+  select.disabled = workspaces.length === 0;
+  $("who").textContent = `Signed in as ${me.user_id}`;
+  $("account").hidden = false;
+  $("nav").hidden = false;
+}
+
+function confirmDialog(text, action) {
+  const dialog = $("confirm");
+  $("confirm-text").textContent = text;
+  $("confirm-ok").textContent = action;
+  dialog.returnValue = "";
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+    dialog.showModal();
+  });
+}
+
+async function guarded(work) {
+  showError("");
+  try {
+    await work();
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+// ---- pages ------------------------------------------------------------------
+
+function heading(text) {
+  document.title = `${text} · Akua dashboard`;
+  return el("h1", {}, text);
+}
+
+function noWorkspace() {
+  return [
+    heading("No workspace yet"),
+    el("p", {}, "Create a workspace to manage its API tokens and members."),
+    createWorkspaceForm(),
+  ];
+}
+
+function createWorkspaceForm() {
+  const name = el("input", { id: "ws-name", name: "name", required: true, maxlength: "100", autocomplete: "off" });
+  return el(
+    "form",
+    {
+      class: "inline",
+      "aria-label": "Create workspace",
+      onsubmit: (event) => {
+        event.preventDefault();
+        guarded(async () => {
+          const ws = await api("POST", "/workspaces", { body: { name: name.value } });
+          store.setItem(WORKSPACE, ws.id);
+          status(`Workspace ${ws.name} created.`);
+          history.pushState(null, "", "/dashboard/tokens");
+          await render();
+        });
+      },
+    },
+    el("label", { for: "ws-name" }, "Workspace name", name),
+    el("button", { type: "submit" }, "Create workspace"),
+  );
+}
+
+async function workspacesPage() {
+  return [heading("Create workspace"), createWorkspaceForm()];
+}
+
+function expiryFrom(choice, date) {
+  const now = Math.floor(Date.now() / 1000);
+  if (choice === "30") return now + 30 * 86400;
+  if (choice === "90") return now + 90 * 86400;
+  if (choice === "date") return Math.floor(new Date(`${date}T23:59:59Z`).getTime() / 1000);
+  return null;
+}
+
+function secretPanel(created) {
+  const copy = el("button", { type: "button", class: "secondary", id: "copy-secret" }, "Copy");
+  copy.addEventListener("click", async () => {
+    await navigator.clipboard.writeText(created.token).catch(() => {});
+    status("Token copied to the clipboard.");
+  });
+  const done = el("button", { type: "button", id: "secret-done" }, "Done");
+  const panel = el(
+    "div",
+    { class: "secret", id: "new-secret", role: "region", "aria-label": "New API token" },
+    el("p", {}, el("strong", {}, `Token “${created.name}” created. Copy it now: it will not be shown again.`)),
+    el("code", { id: "secret-value" }, created.token),
+    el("div", { class: "actions" }, copy, done),
+  );
+  done.addEventListener("click", () => {
+    panel.remove();
+    render();
+  });
+  return panel;
+}
+
+async function tokensPage() {
+  const ws = currentWorkspace();
+  if (!ws) return noWorkspace();
+  const manage = canManage(ws);
+  const tokens = await allPages("/api_tokens", ws.id);
+  const parts = [heading(`API tokens · ${ws.name}`)];
+  parts.push(
+    el("p", {}, manage
+      ? "Tokens act in this workspace with the role they are given. Revoking one makes its next request fail."
+      : "You can see this workspace's tokens. Creating and revoking them needs the owner or admin role."),
+  );
+  if (manage) {
+    const name = el("input", { id: "token-name", required: true, maxlength: "100", autocomplete: "off" });
+    const expiry = el("select", { id: "token-expiry" },
+      el("option", { value: "never" }, "Never"),
+      el("option", { value: "30" }, "30 days"),
+      el("option", { value: "90" }, "90 days"),
+      el("option", { value: "date" }, "On a date"));
+    const date = el("input", { id: "token-date", type: "date", disabled: true });
+    expiry.addEventListener("change", () => { date.disabled = expiry.value !== "date"; date.required = expiry.value === "date"; });
+    const role = el("select", { id: "token-role" },
+      el("option", { value: "admin" }, "admin"),
+      el("option", { value: "member" }, "member"));
+    parts.push(el("h2", {}, "Create a token"));
+    parts.push(el(
+      "form",
+      {
+        class: "inline",
+        "aria-label": "Create a token",
+        onsubmit: (event) => {
+          event.preventDefault();
+          guarded(async () => {
+            const created = await api("POST", "/api_tokens", {
+              workspace: ws.id,
+              body: { name: name.value, role: role.value, expires_at: expiryFrom(expiry.value, date.value) },
+            });
+            $("view").prepend(secretPanel(created));
+            $("secret-value").focus?.();
+            status(`Token ${created.name} created.`);
+          });
+        },
+      },
+      el("label", { for: "token-name" }, "Name", name),
+      el("label", { for: "token-expiry" }, "Expires", expiry),
+      el("label", { for: "token-date" }, "Date", date),
+      el("label", { for: "token-role" }, "Role", role),
+      el("button", { type: "submit" }, "Create token"),
+    ));
+  }
+  parts.push(el("h2", {}, "Tokens"));
+  if (tokens.length === 0) {
+    parts.push(el("p", { class: "empty" }, "No API tokens yet."));
+    return parts;
+  }
+  const head = ["Name", "Prefix", "Role", "Created by", "Created", "Last used", "Expires"];
+  if (manage) head.push("Actions");
+  const rows = tokens.map((t) => {
+    const cells = [
+      el("td", {}, t.name, t.kind === "multi_workspace" ? " (multi-workspace)" : ""),
+      el("td", {}, el("code", {}, `${t.prefix}…`)),
+      el("td", {}, t.role),
+      el("td", {}, t.created_by ? t.created_by.id : "—"),
+      el("td", {}, time(t.created_at)),
+      el("td", { class: "last-used" }, time(t.last_used_at)),
+      el("td", {}, time(t.expires_at)),
+    ];
+    if (manage) {
+      const revoke = el("button", { type: "button", class: "danger", "aria-label": `Revoke ${t.name}` }, "Revoke");
+      revoke.addEventListener("click", () => guarded(async () => {
+        if (!(await confirmDialog(`Revoke the token “${t.name}” (${t.prefix}…)? Every request with it will fail at once.`, "Revoke"))) return;
+        await api("DELETE", `/api_tokens/${encodeURIComponent(t.id)}`, { workspace: ws.id });
+        status(`Token ${t.name} revoked.`);
+        await render();
+      }));
+      cells.push(el("td", {}, revoke));
+    }
+    return el("tr", { "data-token-id": t.id }, cells);
+  });
+  parts.push(el("table", { id: "tokens" },
+    el("caption", { class: "skip" }, "API tokens"),
+    el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, rows)));
+  return parts;
+}
+
+async function membersPage() {
+  const ws = currentWorkspace();
+  if (!ws) return noWorkspace();
+  const members = await allPages(`/workspaces/${encodeURIComponent(ws.id)}/members`);
+  const parts = [heading(`Members · ${ws.name}`)];
+  const manage = canManage(ws);
+  if (manage) {
+    const user = el("input", { id: "member-id", required: true, maxlength: "255", autocomplete: "off" });
+    const role = el("select", { id: "member-role" }, el("option", { value: "member" }, "member"), el("option", { value: "admin" }, "admin"));
+    parts.push(el("form", {
+      class: "inline",
+      "aria-label": "Add a member",
+      onsubmit: (event) => {
+        event.preventDefault();
+        guarded(async () => {
+          await api("POST", `/workspaces/${encodeURIComponent(ws.id)}/members`, { body: { user_id: user.value, role: role.value } });
+          status(`${user.value} added.`);
+          await render();
+        });
+      },
+    },
+    el("label", { for: "member-id" }, "User id", user),
+    el("label", { for: "member-role" }, "Role", role),
+    el("button", { type: "submit" }, "Add member")));
+  }
+  const rows = members.map((m) => {
+    const cells = [el("td", {}, m.user_id), el("td", {}, m.role), el("td", {}, time(m.joined_at))];
+    if (manage) {
+      const actions = el("td", {});
+      if (ws.role === "owner" && m.role !== "owner") {
+        const change = el("select", { "aria-label": `Role of ${m.user_id}` },
+          el("option", { value: "member" }, "member"), el("option", { value: "admin" }, "admin"));
+        change.value = m.role;
+        change.addEventListener("change", () => guarded(async () => {
+          await api("PATCH", `/workspaces/${encodeURIComponent(ws.id)}/members/${encodeURIComponent(m.user_id)}`, { body: { role: change.value } });
+          status(`${m.user_id} is now ${change.value}.`);
+          await render();
+        }));
+        actions.append(change, " ");
+      }
+      if (m.user_id !== me.user_id && (ws.role === "owner" || m.role === "member")) {
+        const remove = el("button", { type: "button", class: "danger", "aria-label": `Remove ${m.user_id}` }, "Remove");
+        remove.addEventListener("click", () => guarded(async () => {
+          if (!(await confirmDialog(`Remove ${m.user_id} from ${ws.name}?`, "Remove"))) return;
+          await api("DELETE", `/workspaces/${encodeURIComponent(ws.id)}/members/${encodeURIComponent(m.user_id)}`);
+          status(`${m.user_id} removed.`);
+          await render();
+        }));
+        actions.append(remove);
+      }
+      cells.push(actions);
+    }
+    return el("tr", {}, cells);
+  });
+  const head = ["User", "Role", "Joined"];
+  if (manage) head.push("Actions");
+  parts.push(el("table", { id: "members" },
+    el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, rows)));
+  return parts;
+}
+
+async function sessionsPage() {
+  const sessions = await allPages("/auth/sessions");
+  const others = el("button", { type: "button", class: "secondary", id: "end-others" }, "Sign out all other sessions");
+  others.addEventListener("click", () => guarded(async () => {
+    const ended = await api("DELETE", "/auth/sessions");
+    status(`${ended.revoked} other session(s) signed out.`);
+    await render();
+  }));
+  const rows = sessions.map((s) => {
+    const end = s.current
+      ? el("span", {}, "This browser")
+      : el("button", { type: "button", class: "danger", "aria-label": `Sign out session ${s.id}` }, "Sign out");
+    if (!s.current) {
+      end.addEventListener("click", () => guarded(async () => {
+        await api("DELETE", `/auth/sessions/${encodeURIComponent(s.id)}`);
+        status("Session signed out.");
+        await render();
+      }));
+    }
+    return el("tr", {}, el("td", {}, el("code", {}, s.id)), el("td", {}, s.client), el("td", {}, time(s.created_at)),
+      el("td", {}, time(s.last_used_at)), el("td", {}, time(s.expires_at)), el("td", {}, end));
+  });
+  return [
+    heading("Your sessions"),
+    el("p", {}, "Where you are signed in: this dashboard and `cnap` logins."),
+    others,
+    el("table", { id: "sessions" },
+      el("thead", {}, el("tr", {}, ["Session", "Client", "Started", "Last used", "Expires", ""].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, rows)),
+  ];
+}
+
+async function devicePage() {
+  const code = new URLSearchParams(location.search).get("user_code") ?? "";
+  const input = el("input", { id: "user-code", value: code, required: true, autocomplete: "off", placeholder: "XXXX-XXXX" });
+  const answer = (approve) => guarded(async () => {
+    await api("POST", `/auth/device/${approve ? "approve" : "deny"}`, { body: { user_code: input.value } });
+    $("view").replaceChildren(heading(approve ? "Login approved" : "Login denied"),
+      el("p", { id: "device-result" }, approve ? "Approved. You can return to your terminal." : "Denied. The terminal's login will stop."));
+  });
+  const approve = el("button", { type: "submit", id: "approve" }, "Approve");
+  const deny = el("button", { type: "button", id: "deny", class: "secondary" }, "Deny");
+  deny.addEventListener("click", () => answer(false));
+  return [
+    heading("Approve a cnap login"),
+    el("p", {}, `Signed in as ${me.user_id}. Check that this code matches the one your terminal shows. Approving gives that terminal a session as you.`),
+    el("form", { class: "inline", "aria-label": "Device login", onsubmit: (event) => { event.preventDefault(); answer(true); } },
+      el("label", { for: "user-code" }, "Code", input), approve, deny),
+  ];
+}
+
+function signInPage(message) {
+  document.title = "Sign in · Akua dashboard";
+  const button = el("button", { type: "button", id: "sign-in" }, "Sign in");
+  button.addEventListener("click", () => guarded(startSignIn));
+  return el("div", { class: "center" }, el("h1", {}, "Akua dashboard"), el("p", {}, message), button);
+}
+
+const PAGES = { tokens: tokensPage, members: membersPage, sessions: sessionsPage, workspaces: workspacesPage, device: devicePage };
+
+function pageName() {
+  const name = location.pathname.replace(/^\/dashboard\/?/, "").split("/")[0];
+  return PAGES[name] ? name : "tokens";
+}
+
+async function render() {
+  const view = $("view");
+  if (!store.getItem(SESSION)) {
+    $("account").hidden = true;
+    $("nav").hidden = true;
+    if (location.pathname !== "/dashboard/callback") store.setItem(RETURN_TO, location.pathname + location.search);
+    view.replaceChildren(signInPage("Sign in with your organisation's identity provider to manage API tokens, members and logins."));
+    return;
+  }
+  const name = pageName();
+  for (const link of document.querySelectorAll("nav a")) {
+    if (link.dataset.page === name) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  status("Loading…");
+  try {
+    await loadAccount();
+    view.replaceChildren(...[await PAGES[name]()].flat());
+    status("");
+  } catch (error) {
+    status("");
+    showError(error.message);
+  }
+}
+
+async function start() {
+  $("workspace").addEventListener("change", (event) => {
+    store.setItem(WORKSPACE, event.target.value);
+    render();
+  });
+  $("sign-out").addEventListener("click", () => guarded(async () => {
+    await api("DELETE", "/auth/session").catch(() => {});
+    store.removeItem(SESSION);
+    store.removeItem(WORKSPACE);
+    history.pushState(null, "", "/dashboard");
+    $("view").replaceChildren(signInPage("You are signed out."));
+    $("account").hidden = true;
+    $("nav").hidden = true;
+  }));
+  document.querySelector("nav").addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-page]");
+    if (!link) return;
+    event.preventDefault();
+    history.pushState(null, "", link.getAttribute("href"));
+    render();
+  });
+  window.addEventListener("popstate", render);
+  if (location.pathname === "/dashboard/callback") {
+    try {
+      await finishSignIn();
+    } catch (error) {
+      history.replaceState(null, "", "/dashboard");
+      $("view").replaceChildren(signInPage(error.message));
+      return;
+    }
+  }
+  await render();
+}
+
+start();

@@ -1,0 +1,239 @@
+// The dashboard in a real browser (Debian's Chromium, driven by
+// playwright-core), against akua-local and its development OpenID Connect
+// provider:
+//
+//   sign in through the provider's page → create a workspace → create a
+//   token (its secret shown once, afterwards only the prefix) → use it →
+//   after a reload "last used" is set → revoke it → the API answers 401;
+//   a member sees no create or revoke controls; `cnap auth login
+//   --no-browser` completes after approval on the dashboard's device page;
+//   sign out → the dashboard session is refused.
+//
+// Every page is checked with axe-core (no serious or critical violation),
+// every answer carries the Content Security Policy, and no page breaks it.
+// With --screenshot PATH, the API tokens page is saved there (README).
+//
+// Usage: node dashboard.mjs <akua-local> <cnap> [--screenshot PATH]
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+const [binary = "target/debug/akua-local", cnap = "target/debug/cnap"] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const shotAt = process.argv.indexOf("--screenshot");
+const screenshot = shotAt > 0 ? process.argv[shotAt + 1] : null;
+const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const dataDir = mkdtempSync(join(tmpdir(), "akua-dashboard-"));
+const home = mkdtempSync(join(tmpdir(), "akua-cnap-home-"));
+
+let step = "start";
+const check = (ok, message) => {
+  if (!ok) throw new Error(`${step}: ${message}`);
+};
+
+async function startServer() {
+  const child = spawn(binary, ["--port", "0", "--data-dir", dataDir], { stdio: ["ignore", "ignore", "pipe"] });
+  const lines = createInterface({ input: child.stderr });
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("akua-local did not start")), 30000);
+    lines.on("line", (line) => {
+      const m = line.match(/the dashboard is at (http:\/\/[^/]+)\/dashboard/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`akua-local exited with ${code}`)));
+  });
+  return { child, base };
+}
+
+const { child, base } = await startServer();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
+});
+const violations = [];
+const otherOrigins = [];
+
+async function newPage() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on("console", (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text());
+    if (process.env.DEBUG) console.error(`console: ${msg.text()}`);
+  });
+  page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (url.origin !== base && url.protocol !== "data:") otherOrigins.push(request.url());
+    if (process.env.DEBUG) console.error(`request: ${request.url().slice(0, 90)}`);
+  });
+  page.on("response", (response) => {
+    const url = new URL(response.url());
+    if (url.pathname.startsWith("/dashboard") && response.request().resourceType() === "document") {
+      const csp = response.headers()["content-security-policy"] ?? "";
+      if (!csp.includes("default-src 'self'") || !csp.includes("frame-ancestors 'none'")) {
+        violations.push(`no strict CSP on ${url.pathname}`);
+      }
+      if (response.headers()["referrer-policy"] !== "no-referrer") violations.push(`no Referrer-Policy on ${url.pathname}`);
+    }
+  });
+  return page;
+}
+
+// axe-core is injected from a context that bypasses the page's CSP (the
+// page itself forbids injected scripts); the same URL and session.
+async function axe(page, name) {
+  const session = await page.evaluate(() => JSON.stringify(Object.entries(sessionStorage)));
+  const context = await browser.newContext({ bypassCSP: true });
+  const probe = await context.newPage();
+  await probe.goto(`${base}/dashboard/blank-for-axe`).catch(() => {});
+  await probe.evaluate((entries) => {
+    for (const [k, v] of JSON.parse(entries)) sessionStorage.setItem(k, v);
+  }, session);
+  await probe.goto(page.url());
+  await probe.waitForFunction(() => document.getElementById("status")?.textContent === "");
+  await probe.addScriptTag({ path: axeSource });
+  const result = await probe.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
+  });
+  await context.close();
+  check(result.length === 0, `accessibility violations on ${name}: ${result.join("; ")}`);
+}
+
+async function signIn(page, user) {
+  await page.goto(`${base}/dashboard`);
+  await page.click("#sign-in");
+  await page.waitForURL(/\/oauth\/authorize/);
+  await page.fill("#user_id", user);
+  await page.click("#sign-in-as");
+  await page.waitForURL(/\/dashboard(\/tokens)?$/);
+  await page.waitForSelector("#who:not(:empty)");
+  await page.waitForFunction(() => document.getElementById("status")?.textContent === "");
+}
+
+const api = (path, token, init = {}) =>
+  fetch(`${base}/v1${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) } });
+
+try {
+  step = "sign in";
+  const page = await newPage();
+  await page.goto(`${base}/dashboard`);
+  await axe(page, "the sign-in page");
+  await signIn(page, "usr_owner");
+  check((await page.textContent("#who")).includes("usr_owner"), "not signed in as usr_owner");
+  const session = await page.evaluate(() => sessionStorage.getItem("akua.session"));
+  check(session?.length === 32, "no dashboard session in sessionStorage");
+  check(await page.evaluate(() => localStorage.length === 0 && document.cookie === ""), "the session must live in sessionStorage only");
+
+  step = "create a workspace";
+  await page.fill("#ws-name", "Acme");
+  await page.click("form[aria-label='Create workspace'] button");
+  await page.waitForSelector("#token-name");
+  const ws = await page.inputValue("#workspace");
+  check(ws.startsWith("ws_"), `no workspace selected: ${ws}`);
+
+  step = "create a token";
+  await axe(page, "API tokens");
+  await page.fill("#token-name", "deploy");
+  await page.selectOption("#token-expiry", "30");
+  await page.click("form[aria-label='Create a token'] button[type=submit]");
+  const secret = (await page.textContent("#secret-value")).trim();
+  check(/^sk_akua_[0-9A-Za-z]{32}$/.test(secret), `no secret shown: ${secret}`);
+  check((await page.textContent("#new-secret")).includes("will not be shown again"), "no warning with the secret");
+  await page.click("#secret-done");
+  await page.waitForSelector("#tokens");
+  check(!(await page.content()).includes(secret), "the secret is still in the page after Done");
+  check((await page.textContent("#tokens")).includes(secret.slice(0, 12)), "the prefix is not listed");
+  check((await page.textContent("#tokens .last-used")).trim() === "never", "a new token was used");
+  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+
+  step = "use the token";
+  const used = await api("/api_tokens", secret);
+  check(used.status === 200, `the new token answered ${used.status}`);
+  await page.reload();
+  await page.waitForSelector("#tokens");
+  const lastUsed = await page.locator("#tokens .last-used time").getAttribute("title");
+  check(lastUsed !== null, "last used is not set after a reload");
+
+  step = "revoke the token";
+  await page.click("#tokens button.danger");
+  check((await page.textContent("#confirm-text")).includes("deploy"), "the confirmation does not name the token");
+  await page.click("#confirm-ok");
+  await page.waitForSelector("text=No API tokens yet.");
+  check((await api("/api_tokens", secret)).status === 401, "a revoked token still works");
+
+  step = "members";
+  await page.click("nav a[data-page=members]");
+  await page.waitForSelector("#member-id");
+  await axe(page, "Members");
+  await page.fill("#member-id", "usr_member");
+  await page.click("form[aria-label='Add a member'] button");
+  await page.waitForSelector("text=usr_member");
+
+  step = "your sessions";
+  await page.click("nav a[data-page=sessions]");
+  await page.waitForSelector("#sessions");
+  await axe(page, "Your sessions");
+  check((await page.textContent("#sessions")).includes("dashboard"), "the dashboard session is not listed");
+
+  step = "a member sees no controls";
+  const member = await newPage();
+  await signIn(member, "usr_member");
+  await member.waitForSelector("text=No API tokens yet.");
+  check((await member.locator("#token-name").count()) === 0, "a member sees the create form");
+  await api("/api_tokens", session, { method: "POST", headers: { "akua-context": ws, "content-type": "application/json" }, body: JSON.stringify({ name: "ci" }) });
+  await member.reload();
+  await member.waitForSelector("#tokens");
+  check((await member.locator("#tokens button").count()) === 0, "a member sees revoke buttons");
+
+  step = "cnap login approved on the device page";
+  const login = spawn(cnap, ["--api-url", base, "auth", "login", "--no-browser"], {
+    env: { ...process.env, HOME: home },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const code = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("cnap printed no code")), 20000);
+    createInterface({ input: login.stderr }).on("line", (line) => {
+      const m = line.match(/one-time code: (\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  const exited = new Promise((resolve) => login.on("exit", resolve));
+  await page.goto(`${base}/dashboard/device?user_code=${encodeURIComponent(code)}`);
+  await page.waitForSelector("#approve");
+  check((await page.inputValue("#user-code")) === code, "the code is not prefilled");
+  await axe(page, "Device login");
+  await page.click("#approve");
+  await page.waitForSelector("#device-result");
+  check((await exited) === 0, "cnap auth login did not complete");
+
+  step = "sign out";
+  await page.goto(`${base}/dashboard/tokens`);
+  await page.waitForSelector("#sign-out");
+  await page.click("#sign-out");
+  await page.waitForSelector("#sign-in");
+  check((await api("/auth/whoami", session)).status === 401, "the dashboard session works after sign-out");
+  check(await page.evaluate(() => sessionStorage.getItem("akua.session") === null), "the session is still stored");
+
+  step = "security headers";
+  check(violations.length === 0, `CSP: ${violations.join("; ")}`);
+  check(otherOrigins.filter((u) => !u.startsWith(base)).length === 0, `requests to other origins: ${otherOrigins.join(", ")}`);
+  console.log("ok: the dashboard signs in, manages tokens, members and sessions, approves a cnap login, and signs out, in a real browser");
+} catch (e) {
+  console.error(`FAIL: ${e.message}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+  child.kill();
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+}
