@@ -168,6 +168,15 @@ try {
   await page.waitForSelector("text=No API tokens yet.");
   check((await api("/api_tokens", secret)).status === 401, "a revoked token still works");
 
+  step = "audit log";
+  await page.click("nav a[data-page=audit]");
+  await page.waitForSelector("#audit");
+  const audit = await page.textContent("#audit");
+  check(["token.revoked", "token.created", "workspace.created"].every((a) => audit.includes(a)), `audit log: ${audit}`);
+  await axe(page, "Audit log");
+  await page.selectOption("#audit-action", "token.created");
+  await page.waitForFunction(() => !document.getElementById("audit")?.textContent.includes("token.revoked"));
+
   step = "members";
   await page.click("nav a[data-page=members]");
   await page.waitForSelector("#member-id");

@@ -429,6 +429,60 @@ async function membersPage() {
   return parts;
 }
 
+const AUDIT_ACTIONS = [
+  "token.created", "token.revoked", "token.rolled", "token.leaked",
+  "multi_token.granted", "multi_token.revoked",
+  "member.added", "member.role_changed", "member.removed", "workspace.created",
+];
+
+async function auditPage() {
+  const ws = currentWorkspace();
+  if (!ws) return noWorkspace();
+  if (!canManage(ws)) {
+    return [heading(`Audit log · ${ws.name}`), el("p", {}, "Reading the audit log needs the owner or admin role.")];
+  }
+  const action = new URLSearchParams(location.search).get("action") ?? "";
+  const filter = el("select", { id: "audit-action" },
+    el("option", { value: "" }, "All actions"),
+    AUDIT_ACTIONS.map((a) => el("option", { value: a }, a)));
+  filter.value = action;
+  filter.addEventListener("change", () => {
+    history.pushState(null, "", filter.value ? `/dashboard/audit?action=${encodeURIComponent(filter.value)}` : "/dashboard/audit");
+    render();
+  });
+  const body = el("tbody", {});
+  const more = el("button", { type: "button", class: "secondary", id: "audit-more", hidden: true }, "Load older events");
+  let cursor = null;
+  const load = async () => {
+    const query = new URLSearchParams({ limit: "50" });
+    if (action) query.set("action", action);
+    if (cursor) query.set("cursor", cursor);
+    const page = await api("GET", `/workspaces/${encodeURIComponent(ws.id)}/audit_log?${query}`);
+    for (const e of page.data) {
+      body.append(el("tr", {},
+        el("td", {}, time(e.at)),
+        el("td", {}, el("code", {}, e.action)),
+        el("td", {}, `${e.actor.id} (${e.actor.credential})`),
+        el("td", {}, `${e.target.type} ${e.target.id}`),
+        el("td", {}, e.source_ip ?? "—"),
+        el("td", {}, e.detail ?? "")));
+    }
+    cursor = page.next_cursor;
+    more.hidden = !page.has_more;
+  };
+  more.addEventListener("click", () => guarded(load));
+  await load();
+  return [
+    heading(`Audit log · ${ws.name}`),
+    el("p", {}, "Every change to this workspace's tokens and members, newest first, with who made it and from where."),
+    el("label", { for: "audit-action" }, "Action "), filter,
+    el("table", { id: "audit" },
+      el("thead", {}, el("tr", {}, ["When", "Action", "Actor", "Target", "From", "Detail"].map((h) => el("th", { scope: "col" }, h)))),
+      body),
+    more,
+  ];
+}
+
 async function sessionsPage() {
   const sessions = await allPages("/auth/sessions");
   const others = el("button", { type: "button", class: "secondary", id: "end-others" }, "Sign out all other sessions");
@@ -487,7 +541,7 @@ function signInPage(message) {
   return el("div", { class: "center" }, el("h1", {}, "Akua dashboard"), el("p", {}, message), button);
 }
 
-const PAGES = { tokens: tokensPage, members: membersPage, sessions: sessionsPage, workspaces: workspacesPage, device: devicePage };
+const PAGES = { tokens: tokensPage, members: membersPage, audit: auditPage, sessions: sessionsPage, workspaces: workspacesPage, device: devicePage };
 
 function pageName() {
   const name = location.pathname.replace(/^\/dashboard\/?/, "").split("/")[0];

@@ -3,7 +3,7 @@
 //!
 //! | route | |
 //! |---|---|
-//! | `GET /dashboard`, `/dashboard/{tokens,members,sessions,workspaces,device,callback}` | the page (one document; the script draws each view) |
+//! | `GET /dashboard`, `/dashboard/{tokens,members,audit,sessions,workspaces,device,callback}` | the page (one document; the script draws each view) |
 //! | `GET /dashboard/app.js`, `/dashboard/app.css` | its assets, embedded in the binary |
 //! | `GET /dashboard/config.json` | where to sign in: the identity provider's authorization endpoint (from its discovery document) and the client id |
 //! | `POST /dashboard/token` | exchanges the sign-in's code (with its PKCE verifier) at the provider's token endpoint, server-side, since the page may talk to no other origin |
@@ -32,9 +32,10 @@ const APP_JS: &str = include_str!("../assets/app.js");
 const APP_CSS: &str = include_str!("../assets/app.css");
 
 /// The views the page draws; any other name under `/dashboard/` is a 404.
-const PAGES: [&str; 6] = [
+const PAGES: [&str; 7] = [
     "tokens",
     "members",
+    "audit",
     "sessions",
     "workspaces",
     "device",

@@ -375,6 +375,46 @@ pub async fn method_not_allowed() -> Error {
 mod tests {
     use super::*;
 
+    async fn public_base(domain: &str, full_path: &str, route: &str) -> Option<String> {
+        let mut ctx =
+            lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext::default();
+        ctx.domain_name = Some(domain.to_owned());
+        ctx.path = Some(full_path.to_owned());
+        let request = axum::http::Request::builder()
+            .uri(route)
+            .extension(RequestContext::ApiGatewayV1(ctx))
+            .body(())
+            .unwrap();
+        let (mut parts, ()) = request.into_parts();
+        PublicBase::from_request_parts(&mut parts, &())
+            .await
+            .unwrap()
+            .0
+    }
+
+    #[tokio::test]
+    async fn the_public_base_keeps_the_stage_only_where_the_path_has_it() {
+        let route = "/v1/auth/device/code";
+        assert_eq!(
+            public_base(
+                "abc.execute-api.eu-west-1.amazonaws.com",
+                "/prod/v1/auth/device/code",
+                route
+            )
+            .await,
+            Some("https://abc.execute-api.eu-west-1.amazonaws.com/prod".to_owned())
+        );
+        assert_eq!(
+            public_base("auth.example.com", "/v1/auth/device/code", route).await,
+            Some("https://auth.example.com".to_owned())
+        );
+        // Anything that is not a plain host is not trusted into a URL.
+        assert_eq!(
+            public_base("evil.test/<x>", "/v1/auth/device/code", route).await,
+            None
+        );
+    }
+
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]

@@ -438,3 +438,26 @@ pub async fn answer(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_loopback_verification_uri_is_recognised() {
+        let config = |uri: &str| DeviceConfig {
+            verification_uri: uri.into(),
+            client_ids: vec!["cnap".into()],
+        };
+        for uri in [
+            "http://127.0.0.1:8787/device",
+            "http://localhost/x",
+            "http://[::1]:1/d",
+        ] {
+            assert!(config(uri).is_loopback(), "{uri}");
+        }
+        for uri in ["https://auth.example.com/dashboard/device", ""] {
+            assert!(!config(uri).is_loopback(), "{uri}");
+        }
+    }
+}
