@@ -34,7 +34,7 @@ struct Cli {
     /// Table name.
     #[arg(long, default_value = "akua", env = "AKUA_TABLE_NAME")]
     table: String,
-    /// The user the /device page approves logins as.
+    /// The user id the development sign-in page suggests.
     #[arg(long, default_value = "usr_dev")]
     dev_user: String,
     #[command(subcommand)]

@@ -48,11 +48,7 @@ pub async fn api_token(
                 AuditTarget::new(TargetKind::ApiToken, &record.id),
                 now,
             )
-            .with_detail(format!(
-                "name={}, role={}",
-                record.name.as_str(),
-                Role::from(record.role).as_str()
-            ))
+            .with_detail(created_detail(&record.name, record.role))
         })
         .into_iter()
         .collect();
@@ -64,6 +60,11 @@ pub async fn api_token(
         )
         .await?;
     Ok((token, record))
+}
+
+/// The `detail` of a token's creation event.
+fn created_detail(name: &TokenName, role: TokenRole) -> String {
+    format!("name={}, role={}", name.as_str(), Role::from(role).as_str())
 }
 
 /// What a new multi-workspace token is for.
@@ -108,11 +109,7 @@ pub async fn multi_token(
                     AuditTarget::new(TargetKind::ApiToken, &record.id),
                     now,
                 )
-                .with_detail(format!(
-                    "name={}, role={}",
-                    record.name.as_str(),
-                    Role::from(record.role).as_str()
-                ))
+                .with_detail(created_detail(&record.name, record.role))
             })
         })
         .collect();

@@ -107,9 +107,10 @@ impl DynamoStore {
         Ok(out.items.unwrap_or_default())
     }
 
-    /// The items at `keys` (at most [`MAX_PAGE`], one `BatchGetItem`
-    /// unless DynamoDB leaves keys unprocessed), by primary key.
-    async fn items_by_key(
+    /// The items at `keys` (at most [`MAX_PAGE`], one consistent
+    /// `BatchGetItem` unless DynamoDB leaves keys unprocessed, which are
+    /// asked for again), by primary key; missing items are left out.
+    pub(crate) async fn items_by_key(
         &self,
         keys: &[Item],
     ) -> Result<HashMap<(String, String), Item>, StoreError> {

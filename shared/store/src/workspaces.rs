@@ -10,7 +10,7 @@ use akua_core::audit::AuditEvent;
 use akua_core::ids::{Role, UserId, WorkspaceId};
 use akua_core::ports::{Listed, Removal, RoleChange, StoreError, WorkspaceStore};
 use akua_core::records::{Membership, WorkspaceRecord};
-use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 
 use crate::error::{request_error, sdk_error, written};
 use crate::items::{FromItem, attr, membership_item, n, s, workspace_item};
@@ -120,48 +120,12 @@ impl WorkspaceStore for DynamoStore {
     }
 
     async fn workspaces(&self, ids: &[WorkspaceId]) -> Result<Vec<WorkspaceRecord>, StoreError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
         let keys = ids.iter().map(keys::workspace).collect::<Vec<_>>();
-        let mut request = Some(
-            KeysAndAttributes::builder()
-                .set_keys(Some(keys))
-                .consistent_read(true)
-                .build()
-                .map_err(request_error)?,
-        );
-        let mut found = Vec::with_capacity(ids.len());
-        // BatchGetItem may return some keys unprocessed; ask again for those.
-        for _ in 0..5 {
-            let Some(keys) = request.take() else { break };
-            let out = self
-                .client()
-                .batch_get_item()
-                .request_items(self.table(), keys)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for item in out
-                .responses()
-                .and_then(|r| r.get(self.table()))
-                .into_iter()
-                .flatten()
-            {
-                found.push(WorkspaceRecord::from_item(item)?);
-            }
-            request = out
-                .unprocessed_keys()
-                .and_then(|u| u.get(self.table()))
-                .filter(|k| !k.keys().is_empty())
-                .cloned();
-        }
-        if request.is_some() {
-            return Err(StoreError::Unavailable(
-                "batch read left keys unprocessed".into(),
-            ));
-        }
-        Ok(found)
+        self.items_by_key(&keys)
+            .await?
+            .values()
+            .map(WorkspaceRecord::from_item)
+            .collect()
     }
 
     async fn add_member(
