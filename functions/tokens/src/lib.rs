@@ -219,7 +219,7 @@ pub const MAX_LEAK_REPORT_BYTES: usize = 1024 * 1024;
         (status = 400, description = "Signed, but not a JSON array of matches", body = ErrorBody),
         (status = 401, description = "Unsigned, or a signature the scanner's keys do not verify: nothing changed", body = ErrorBody),
         (status = 413, description = "payload_too_large: a body over 1 MiB", body = ErrorBody),
-        (status = 422, description = "More than 1000 tokens in one report", body = ErrorBody),
+        (status = 422, description = "More than 100 tokens in one report", body = ErrorBody),
     ))]
 async fn report_leaks(
     State(state): State<TokensState>,

@@ -38,8 +38,9 @@ const KEYS_MAX_AGE: Duration = Duration::from_secs(600);
 /// At most one fetch per this interval, whatever the reports say.
 const REFETCH_COOLDOWN: Duration = Duration::from_secs(30);
 const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
-/// Tokens one report may carry.
-pub const MAX_REPORTED: usize = 1000;
+/// Tokens one report may carry: each live one costs two reads and a
+/// transaction, and the answer must come within the function's timeout.
+pub const MAX_REPORTED: usize = 100;
 
 /// Where the scanner's keys are, and what to call it in the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,8 +63,9 @@ impl LeakConfig {
     }
 }
 
-/// One match a scanner reports. `LeakedToken` in the API document.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+/// One match a scanner reports. `LeakedToken` in the API document. Its
+/// `Debug` leaves the token out: it may be a live secret.
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
 #[schema(as = LeakedToken)]
 pub struct ReportedToken {
     /// The matched secret.
@@ -77,6 +79,17 @@ pub struct ReportedToken {
     /// `content`, `commit`, `npm`, … (the scanner's words).
     #[serde(default)]
     pub source: Option<String>,
+}
+
+impl std::fmt::Debug for ReportedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReportedToken")
+            .field("token", &"[redacted]")
+            .field("token_type", &self.token_type)
+            .field("url", &self.url)
+            .field("source", &self.source)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -277,12 +290,16 @@ pub async fn report(
         origin: origin.clone(),
     };
     let mut verdicts = Vec::with_capacity(reported.len());
+    // A token reported twice gets the first answer twice.
+    let mut answered: HashMap<String, bool> = HashMap::new();
     for leak in reported {
         let hash = CredentialHash::of(&leak.token);
-        let revoked = match ApiToken::parse(&leak.token) {
-            Ok(_) => revoke(store, &author, &hash, &leak, now).await?,
-            Err(_) => false,
+        let revoked = match (answered.get(&hash.to_hex()), ApiToken::parse(&leak.token)) {
+            (Some(&earlier), _) => earlier,
+            (None, Ok(_)) => revoke(store, &author, &hash, &leak, now).await?,
+            (None, Err(_)) => false,
         };
+        answered.insert(hash.to_hex(), revoked);
         verdicts.push(LeakVerdict {
             token_hash: hash.to_hex(),
             token_type: leak.token_type,

@@ -21,8 +21,11 @@ use crate::keys::{self, Item, List};
 use crate::{DynamoStore, table};
 
 /// Query pages a filtered read examines before it answers with what it
-/// found and a cursor (each page is up to 1 MB, thousands of events).
-const MAX_FILTERED_PAGES: usize = 8;
+/// found and a cursor ...
+const MAX_FILTERED_PAGES: usize = 4;
+/// ... of this many events each: at most 2,000 events (a few hundred read
+/// units) per request, whatever the filter.
+const FILTERED_PAGE_EVENTS: i32 = 500;
 
 fn kind_of_log(log: &AuditLog) -> &'static str {
     match log {
@@ -162,7 +165,9 @@ impl AuditStore for DynamoStore {
                 .expression_attribute_values(":actor", s(actor));
         }
         if filtered {
-            request = request.filter_expression(conditions.join(" AND "));
+            request = request
+                .filter_expression(conditions.join(" AND "))
+                .limit(FILTERED_PAGE_EVENTS);
         } else {
             request = request.limit(crate::paging::read_limit(limit));
         }

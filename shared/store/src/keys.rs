@@ -52,24 +52,28 @@ const CREDENTIAL_PREFIX: &str = "CRED#";
 /// Every base-table partition key starts with one of these. IAM confines
 /// each function to the ones it uses (`dynamodb:LeadingKeys` in
 /// template.yaml; a test checks the template names only these).
-pub const PARTITION_PREFIXES: [&str; 7] = [
+pub const PARTITION_PREFIXES: [&str; 8] = [
     CREDENTIAL_PREFIX,
     "TOKEN#",
     "WS#",
     "DEVICE#",
     "USERCODE#",
     "APPROVAL_MISSES#",
-    AUDIT_PREFIX,
+    AUDIT_WORKSPACE_PREFIX,
+    AUDIT_USER_PREFIX,
 ];
 
-const AUDIT_PREFIX: &str = "AUDIT#";
+/// A workspace's audit log, and a person's: apart, so IAM can let each
+/// function write only the logs it writes.
+const AUDIT_WORKSPACE_PREFIX: &str = "AUDIT#WS#";
+const AUDIT_USER_PREFIX: &str = "AUDIT#USER#";
 
 /// The partition of an audit log. A workspace's and a person's logs have
 /// distinct prefixes, since a user id may be any string, `ws_…` included.
 pub fn audit_log(log: &AuditLog) -> String {
     match log {
-        AuditLog::Workspace(ws) => format!("{AUDIT_PREFIX}WS#{ws}"),
-        AuditLog::User(user) => format!("{AUDIT_PREFIX}USER#{user}"),
+        AuditLog::Workspace(ws) => format!("{AUDIT_WORKSPACE_PREFIX}{ws}"),
+        AuditLog::User(user) => format!("{AUDIT_USER_PREFIX}{user}"),
     }
 }
 

@@ -75,6 +75,9 @@ pub struct DynamoStore {
     /// How long audit events are kept (their TTL, and the oldest a read
     /// returns).
     audit_retention_secs: i64,
+    /// The index lists read their keys from: [`table::LISTS`], or during
+    /// an upgrade the legacy `gsi1` (same keys) until `lists` has filled.
+    list_index: &'static str,
 }
 
 impl DynamoStore {
@@ -83,7 +86,19 @@ impl DynamoStore {
             client,
             table: table.into(),
             audit_retention_secs: akua_core::audit::DEFAULT_RETENTION_DAYS * 86_400,
+            list_index: table::LISTS.name,
         }
+    }
+
+    /// Reads lists from the legacy `gsi1` index (an upgrade's first
+    /// deploy, while `lists` fills; SCALING.md).
+    pub fn with_legacy_list_index(mut self) -> Self {
+        self.list_index = table::LEGACY_GSI1;
+        self
+    }
+
+    pub(crate) fn list_index(&self) -> &'static str {
+        self.list_index
     }
 
     /// Keeps audit events `days` days (at least one).
@@ -127,6 +142,15 @@ impl DynamoStore {
         }
         let config = with_time_bounds(builder).build();
         let mut store = Self::new(Client::from_conf(config), table);
+        match var("AKUA_LIST_INDEX").as_deref() {
+            None | Some("lists") => {}
+            Some("gsi1") => store = store.with_legacy_list_index(),
+            Some(_) => {
+                return Err(StoreError::Request(
+                    "AKUA_LIST_INDEX must be lists or gsi1".into(),
+                ));
+            }
+        }
         if let Some(days) = var("AKUA_AUDIT_RETENTION_DAYS") {
             let days = days.parse().map_err(|_| {
                 StoreError::Request("AKUA_AUDIT_RETENTION_DAYS is not a number of days".into())

@@ -87,7 +87,7 @@ impl DynamoStore {
             .client()
             .query()
             .table_name(self.table())
-            .index_name(table::LISTS.name)
+            .index_name(self.list_index())
             .scan_index_forward(order == Order::Ascending)
             .limit(read_limit(limit))
             .expression_attribute_values(":p", s(partition));

@@ -182,6 +182,7 @@ async fn upgrade_indexes(client: &Client, table: &str) -> Result<(), StoreError>
             .send()
             .await
             .map_err(sdk_error)?;
+        wait_until_active(client, table, def.name).await?;
     }
     for name in present
         .iter()
@@ -202,6 +203,35 @@ async fn upgrade_indexes(client: &Client, table: &str) -> Result<(), StoreError>
             .map_err(sdk_error)?;
     }
     Ok(())
+}
+
+/// Waits (up to 10 minutes) until a new index has filled and can be read:
+/// DynamoDB refuses queries of a `CREATING` index, and another index
+/// change while one is in progress.
+async fn wait_until_active(client: &Client, table: &str, index: &str) -> Result<(), StoreError> {
+    use aws_sdk_dynamodb::types::IndexStatus;
+    for _ in 0..600 {
+        let described = client
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let status = described
+            .table()
+            .map(|t| t.global_secondary_indexes())
+            .unwrap_or_default()
+            .iter()
+            .find(|i| i.index_name() == Some(index))
+            .and_then(|i| i.index_status().cloned());
+        if matches!(status, Some(IndexStatus::Active) | None) {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    Err(StoreError::Unavailable(format!(
+        "index {index} is still being created"
+    )))
 }
 
 /// Creates the table (on-demand, TTL on `ttl`) unless it already exists.

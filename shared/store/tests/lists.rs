@@ -194,6 +194,14 @@ async fn a_table_from_an_earlier_release_gets_the_lists_index_and_keeps_its_item
         "{before:?}"
     );
 
+    // An upgrade's first deploy still reads lists from `gsi1` (same keys).
+    let legacy = store.clone().with_legacy_list_index();
+    let page = legacy
+        .list_workspace_tokens(&ws("ws_a"), 10, None)
+        .await
+        .unwrap();
+    assert_eq!(page.rows.len(), 1);
+
     table::ensure_table(store.client(), name).await.unwrap();
 
     engine.capacity.reset();
