@@ -220,6 +220,7 @@ try {
   await page.goto(`${base}/dashboard/device?user_code=${encodeURIComponent(code)}`);
   await page.waitForSelector("#approve");
   check((await page.inputValue("#user-code")) === code, "the code is not prefilled");
+  check((await page.textContent("#device-client")).includes("cnap"), "the requesting client is not shown");
   await axe(page, "Device login");
   await page.click("#approve");
   await page.waitForSelector("#device-result");

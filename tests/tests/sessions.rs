@@ -315,6 +315,34 @@ async fn user_code_guessing_is_throttled() {
 }
 
 #[tokio::test]
+async fn a_pending_login_shows_its_client_and_lookups_share_the_guess_budget() {
+    let api = Api::start().await;
+    let (_, real) = start_login(&api).await;
+    let ada = api.as_user("usr_ada");
+    let r = ada
+        .get(&format!("/v1/auth/device/pending?user_code={real}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["client_id"], "cnap");
+    assert_eq!(r.body["user_code"], real.as_str());
+    // Looking up unknown codes spends the same budget as answering them.
+    let mallory = api.as_user("usr_mallory");
+    for _ in 0..MAX_APPROVAL_MISSES {
+        let r = mallory
+            .get("/v1/auth/device/pending?user_code=BBBB-BBBB")
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+    let r = answer(&api, "usr_mallory", &real, true).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // Looking up does not answer: the login is still pending for Ada.
+    assert_eq!(
+        answer(&api, "usr_ada", &real, true).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
 async fn only_user_credentials_can_approve() {
     let api = Api::start().await;
     let (_, code) = start_login(&api).await;

@@ -523,12 +523,24 @@ async function devicePage() {
     $("view").replaceChildren(heading(approve ? "Login approved" : "Login denied"),
       el("p", { id: "device-result" }, approve ? "Approved. You can return to your terminal." : "Denied. The terminal's login will stop."));
   });
+  // Which client asks, when the link carried a code.
+  let asking = null;
+  if (code) {
+    try {
+      const login = await api("GET", `/auth/device/pending?user_code=${encodeURIComponent(code)}`);
+      asking = el("p", { id: "device-client" }, "Requested by the client ", el("strong", {}, login.client_id),
+        `, until `, time(login.expires_at), ".");
+    } catch (error) {
+      asking = el("p", { id: "device-client", class: "error" }, error.message);
+    }
+  }
   const approve = el("button", { type: "submit", id: "approve" }, "Approve");
   const deny = el("button", { type: "button", id: "deny", class: "secondary" }, "Deny");
   deny.addEventListener("click", () => answer(false));
   return [
     heading("Approve a cnap login"),
     el("p", {}, `Signed in as ${me.user_id}. Check that this code matches the one your terminal shows. Approving gives that terminal a session as you.`),
+    asking,
     el("form", { class: "inline", "aria-label": "Device login", onsubmit: (event) => { event.preventDefault(); answer(true); } },
       el("label", { for: "user-code" }, "Code", input), approve, deny),
   ];

@@ -9,6 +9,7 @@
 //! | `POST /v1/auth/session/refresh` | session | 200 | 400 not a session |
 //! | `DELETE /v1/auth/session` | session | 204 | 400 not a session |
 //! | `GET /v1/auth/sessions?limit=&cursor=` | person | 200 page, newest first | 400 bad cursor, 403 API token |
+//! | `GET /v1/auth/device/pending?user_code=` | person | 200 `{user_code, client_id, scope, expires_at}` | 404 unknown code, 429 too many guesses |
 //! | `POST /v1/auth/sessions` | JWT (a sign-in) | 201 `{id, token, client, created_at, expires_at}`: a dashboard session, 12 h sliding | 403 API token or session |
 //! | `DELETE /v1/auth/sessions` | person | 200 `{revoked}`: all but the current one ended | 403 API token |
 //! | `DELETE /v1/auth/sessions/{id}` | person | 204 | 403 API token, 404 unknown or another person's |
@@ -21,7 +22,7 @@ use akua_core::api_error::ErrorBody;
 use akua_core::clock;
 use akua_core::device::{
     self, AccessToken, DeviceAuthorization, DeviceCodeRequest, DeviceConfig, DeviceTokenRequest,
-    OAuthError, Params,
+    OAuthError, Params, PendingLogin,
 };
 use akua_core::paging::page_limit;
 use akua_core::sessions::{self, CreatedSession, Ended, SessionList, SessionView, Whoami};
@@ -29,7 +30,7 @@ use akua_http::{Caller, JsonBody, ListQuery, PublicBase, RequestOrigin, Result, 
 use akua_store::DynamoStore;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{FromRef, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -174,6 +175,31 @@ pub struct AnswerBody {
 pub struct Answered {
     /// `approved` or `denied`.
     status: &'static str,
+}
+
+/// `?user_code=` of a pending-login lookup.
+#[derive(Debug, serde::Deserialize)]
+struct PendingQuery {
+    #[serde(default)]
+    user_code: String,
+}
+
+/// The pending device login a code names: which client asks, so the person
+/// can check it before approving. Unknown codes count against the same
+/// guess budget as approving.
+#[utoipa::path(get, path = "/v1/auth/device/pending", operation_id = "auth.device.pending", tag = "Sessions",
+    params(("user_code" = String, Query, max_length = 64, description = "The code the terminal shows (`XXXX-XXXX`)")),
+    responses((status = 200, description = "The pending login", body = PendingLogin), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a user credential", body = ErrorBody),
+        (status = 404, description = "Unknown or expired code", body = ErrorBody), (status = 429, description = "Too many unknown codes", body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn pending(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    Query(query): Query<PendingQuery>,
+) -> Result<Json<PendingLogin>> {
+    Ok(Json(
+        device::pending(&store, &caller, &query.user_code, clock::now()).await?,
+    ))
 }
 
 /// Approve a device login as the signed-in user (session or JWT).
@@ -361,6 +387,7 @@ async fn whoami(Caller(caller): Caller) -> Json<Whoami> {
 #[openapi(paths(
     device_code,
     device_token,
+    pending,
     approve,
     deny,
     session,
@@ -379,6 +406,7 @@ pub fn router(state: AppState) -> Router {
         Router::new()
             .route("/v1/auth/device/code", post(device_code))
             .route("/v1/auth/device/token", post(device_token))
+            .route("/v1/auth/device/pending", get(pending))
             .route("/v1/auth/device/approve", post(approve))
             .route("/v1/auth/device/deny", post(deny))
             .route("/v1/auth/session", get(session).delete(logout))

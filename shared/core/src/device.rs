@@ -384,6 +384,72 @@ fn too_many_guesses() -> ApiError {
     ApiError::TooManyRequests("too many unknown codes: wait a few minutes".into())
 }
 
+/// A pending login as the person approving it sees it before answering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PendingLogin {
+    pub user_code: String,
+    /// The client that asked (`cnap`).
+    pub client_id: String,
+    #[schema(required = true)]
+    pub scope: Option<String>,
+    pub expires_at: i64,
+}
+
+/// The live grant a user code names. Unknown codes count against the
+/// person's guess budget, whether they look a code up or answer it, so
+/// neither can be used to search the code space.
+async fn find_pending(
+    store: &impl DeviceStore,
+    user: &crate::ids::UserId,
+    user_code: &str,
+    now: i64,
+) -> Result<(UserCode, CredentialHash, DeviceGrant), ApiError> {
+    let window = now - now.rem_euclid(MISS_WINDOW_SECS);
+    if store.approval_misses(user, window).await? >= MAX_APPROVAL_MISSES {
+        return Err(too_many_guesses());
+    }
+    let code = UserCode::parse(user_code);
+    let grant_hash = match &code {
+        Some(code) => store.device_by_user_code(code, now).await?,
+        None => None,
+    };
+    let grant = match &grant_hash {
+        Some(hash) => store.device_grant(hash).await?,
+        None => None,
+    };
+    match (code, grant_hash, grant) {
+        (Some(code), Some(hash), Some(grant)) => Ok((code, hash, grant)),
+        _ => {
+            let counted = store
+                .count_approval_miss(user, window, window + MISS_WINDOW_SECS, MAX_APPROVAL_MISSES)
+                .await?;
+            Err(if counted {
+                ApiError::NotFound("user code")
+            } else {
+                too_many_guesses()
+            })
+        }
+    }
+}
+
+/// `GET /v1/auth/device/pending?user_code=`: which client asks, so the
+/// person can check it before approving.
+pub async fn pending(
+    store: &impl DeviceStore,
+    caller: &Principal,
+    user_code: &str,
+    now: i64,
+) -> Result<PendingLogin, ApiError> {
+    let user = policy::require_person(caller, Action::AnswerDeviceLogin)?;
+    let (code, _, grant) = find_pending(store, user, user_code, now).await?;
+    Ok(PendingLogin {
+        user_code: code.display(),
+        client_id: grant.client_id,
+        scope: grant.scope,
+        expires_at: grant.expires_at,
+    })
+}
+
 /// `POST /v1/auth/device/approve` and `/deny`: the signed-in user's answer.
 pub async fn answer(
     store: &impl DeviceStore,
@@ -394,40 +460,18 @@ pub async fn answer(
     now: i64,
 ) -> Result<(), ApiError> {
     let user = policy::require_person(caller, Action::AnswerDeviceLogin)?;
-    let window = now - now.rem_euclid(MISS_WINDOW_SECS);
-    if store.approval_misses(user, window).await? >= MAX_APPROVAL_MISSES {
-        return Err(too_many_guesses());
-    }
-    let code = UserCode::parse(user_code);
-    let grant_hash = match &code {
-        Some(code) => store.device_by_user_code(code, now).await?,
-        None => None,
-    };
-    let (Some(code), Some(hash)) = (code, grant_hash) else {
-        let counted = store
-            .count_approval_miss(user, window, window + MISS_WINDOW_SECS, MAX_APPROVAL_MISSES)
-            .await?;
-        return Err(if counted {
-            ApiError::NotFound("user code")
-        } else {
-            too_many_guesses()
-        });
-    };
-    // The requesting client, for the event (the code itself is a
-    // short-lived secret and is not recorded).
-    let client = store
-        .device_grant(&hash)
-        .await?
-        .map_or_else(|| "unknown".to_owned(), |g| g.client_id);
+    let (code, hash, grant) = find_pending(store, user, user_code, now).await?;
     let action = if approve {
         AuditAction::DeviceApproved
     } else {
         AuditAction::DeviceDenied
     };
+    // The requesting client names the event (the code itself is a
+    // short-lived secret and is not recorded).
     let audit = [Author::of(caller, origin).event(
         AuditLog::User(user.clone()),
         action,
-        AuditTarget::new(TargetKind::DeviceLogin, client),
+        AuditTarget::new(TargetKind::DeviceLogin, grant.client_id),
         now,
     )];
     if !store
