@@ -142,21 +142,30 @@ fn index(def: &IndexDefinition) -> Result<GlobalSecondaryIndex, StoreError> {
         .map_err(request_error)
 }
 
-/// Brings an existing table's indexes to [`INDEXES`]: creates a missing
-/// one (the engine fills it from the items) and then drops any other, one
-/// change per call as DynamoDB requires. A local data directory written by
-/// an earlier release (with `gsi1`) keeps working.
-async fn upgrade_indexes(client: &Client, table: &str) -> Result<(), StoreError> {
+/// The table's global secondary indexes as DynamoDB describes them now.
+async fn indexes_of(
+    client: &Client,
+    table: &str,
+) -> Result<Vec<aws_sdk_dynamodb::types::GlobalSecondaryIndexDescription>, StoreError> {
     let described = client
         .describe_table()
         .table_name(table)
         .send()
         .await
         .map_err(sdk_error)?;
-    let present: Vec<String> = described
-        .table()
-        .map(|t| t.global_secondary_indexes())
-        .unwrap_or_default()
+    Ok(described
+        .table
+        .and_then(|t| t.global_secondary_indexes)
+        .unwrap_or_default())
+}
+
+/// Brings an existing table's indexes to [`INDEXES`]: creates a missing
+/// one (the engine fills it from the items) and then drops any other, one
+/// change per call as DynamoDB requires. A local data directory written by
+/// an earlier release (with `gsi1`) keeps working.
+async fn upgrade_indexes(client: &Client, table: &str) -> Result<(), StoreError> {
+    let present: Vec<String> = indexes_of(client, table)
+        .await?
         .iter()
         .filter_map(|i| i.index_name().map(str::to_owned))
         .collect();
@@ -211,16 +220,8 @@ async fn upgrade_indexes(client: &Client, table: &str) -> Result<(), StoreError>
 async fn wait_until_active(client: &Client, table: &str, index: &str) -> Result<(), StoreError> {
     use aws_sdk_dynamodb::types::IndexStatus;
     for _ in 0..600 {
-        let described = client
-            .describe_table()
-            .table_name(table)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let status = described
-            .table()
-            .map(|t| t.global_secondary_indexes())
-            .unwrap_or_default()
+        let status = indexes_of(client, table)
+            .await?
             .iter()
             .find(|i| i.index_name() == Some(index))
             .and_then(|i| i.index_status().cloned());
