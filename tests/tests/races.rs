@@ -218,10 +218,10 @@ async fn cleanup_during_revocations_and_refreshes() {
         };
         store.touch(&s.hash(), touch, now).await
     }));
-    let revokes =
-        futures::future::join_all(revoked.iter().map(|(s, r)| async move {
-            store.delete_credential(&s.hash(), r.id.as_str(), &[]).await
-        }));
+    let revokes = futures::future::join_all(revoked.iter().map(|(_, r)| async move {
+        let read = store.pointer(r.id.as_str()).await.unwrap().unwrap();
+        store.delete_credential(r.id.as_str(), &read, &[]).await
+    }));
     let (summary, refresh_outcomes, _) = tokio::join!(sweep, refreshes, revokes);
     let summary = summary.unwrap();
     assert!(summary.deleted >= 10, "{summary:?}");

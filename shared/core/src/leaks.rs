@@ -27,7 +27,8 @@ use crate::audit::{
 };
 use crate::credential::{ApiToken, CredentialHash};
 use crate::ports::CredentialStore;
-use crate::records::StoredCredential;
+use crate::records::{CredentialPointer, StoredCredential};
+use crate::revocation::{self, Kind};
 use crate::tokens::multi_token_revoked;
 
 /// GitHub's published secret-scanning keys.
@@ -338,28 +339,34 @@ async fn revoke(
             )
             .with_detail(detail.clone())
     };
+    let live = |at: Option<i64>| at.is_none_or(|at| at > now);
+    // The token is revoked while its pointer still names the reported
+    // secret (as the current one or the one a roll replaced); a roll
+    // without grace that ended it meanwhile leaves nothing to revoke.
+    let names_leak = |p: &CredentialPointer| p.hash == *hash || p.previous.as_ref() == Some(hash);
     match store.credential(hash).await? {
-        Some(StoredCredential::ApiToken(t)) if t.expires_at.is_none_or(|at| at > now) => {
+        Some(StoredCredential::ApiToken(t)) if live(t.expires_at) => {
             let Some(pointer) = store.pointer(t.id.as_str()).await? else {
                 return Ok(false);
             };
+            if !names_leak(&pointer) {
+                return Ok(false);
+            }
             let audit = [leaked(AuditLog::Workspace(t.workspace_id.clone()), &t.id)];
-            Ok(match &pointer.previous {
-                Some(previous) => {
-                    store
-                        .delete_rolled(&pointer.hash, previous, t.id.as_str(), &audit)
-                        .await?
-                }
-                None => {
-                    store
-                        .delete_credential(&pointer.hash, t.id.as_str(), &audit)
-                        .await?
-                }
-            })
+            revocation::revoke(
+                store,
+                t.id.as_str(),
+                Kind::Secret,
+                pointer,
+                names_leak,
+                &audit,
+            )
+            .await
         }
-        Some(StoredCredential::MultiWorkspaceToken(t))
-            if t.expires_at.is_none_or(|at| at > now) =>
-        {
+        Some(StoredCredential::MultiWorkspaceToken(t)) if live(t.expires_at) => {
+            let Some(pointer) = store.pointer(t.id.as_str()).await? else {
+                return Ok(false);
+            };
             let audit: Vec<AuditEvent> = multi_token_revoked(author, &t, now)
                 .into_iter()
                 .map(|e| {
@@ -370,9 +377,14 @@ async fn revoke(
                     .with_detail(detail.clone())
                 })
                 .collect();
-            Ok(store.delete_multi_token(hash, &t, &audit).await?)
+            let kind = Kind::MultiToken(&t);
+            revocation::revoke(store, t.id.as_str(), kind, pointer, names_leak, &audit).await
         }
-        _ => Ok(false),
+        // A session is not an API token (the report names API tokens only),
+        // and an expired token is already refused everywhere.
+        Some(StoredCredential::Session(_) | StoredCredential::ApiToken(_))
+        | Some(StoredCredential::MultiWorkspaceToken(_))
+        | None => Ok(false),
     }
 }
 

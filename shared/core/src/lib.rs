@@ -40,6 +40,7 @@ pub mod policy;
 pub mod ports;
 pub mod principal;
 pub mod records;
+mod revocation;
 pub mod sessions;
 pub mod tokens;
 pub mod workspaces;

@@ -18,6 +18,7 @@ use crate::policy::{self, Action};
 use crate::ports::CredentialStore;
 use crate::principal::Principal;
 use crate::records::{MultiTokenRecord, StoredCredential};
+use crate::revocation::{self, Kind};
 use crate::tokens::{check_expires_at, multi_token_revoked};
 
 /// At most this many workspaces per token: every one is checked at
@@ -172,7 +173,8 @@ pub async fn revoke(
     match store.credential(&pointer.hash).await? {
         Some(StoredCredential::MultiWorkspaceToken(t)) if t.user_id == *user => {
             let audit = multi_token_revoked(&Author::of(caller, origin), &t, now);
-            if store.delete_multi_token(&pointer.hash, &t, &audit).await? {
+            let kind = Kind::MultiToken(&t);
+            if revocation::revoke(store, id.as_str(), kind, pointer, |_| true, &audit).await? {
                 Ok(())
             } else {
                 Err(not_found())

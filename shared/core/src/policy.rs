@@ -358,23 +358,62 @@ impl Ceiling {
         }
     }
 
-    /// The role and expiry a new token gets for what was asked: a role above
-    /// the ceiling is 403, an expiry after it 422 on `expires_at`.
-    pub fn admit(&self, role: Role, expires_at: Option<i64>) -> Result<Option<i64>, ApiError> {
+    /// Whether a token with `role` and `expires_at` stays within the
+    /// ceiling (DESIGN.md R8): no higher role, and no later expiry (a token
+    /// that never expires outlives any ceiling that does).
+    pub fn check(&self, role: Role, expires_at: Option<i64>) -> Result<(), Exceeds> {
         if role.rank() > self.role.rank() {
-            return Err(ApiError::Forbidden(
-                "a token cannot have more rights than its creator".into(),
-            ));
+            return Err(Exceeds::Role);
         }
-        match (expires_at, self.expires_at) {
-            (None, cap) => Ok(cap),
-            (Some(at), Some(cap)) if at > cap => Err(ApiError::validation(
-                "expires_at",
-                "must not be later than the expiry of the API token creating it",
-            )),
-            (at, _) => Ok(at),
+        match (self.expires_at, expires_at) {
+            (Some(_), None) => Err(Exceeds::Expiry),
+            (Some(cap), Some(at)) if at > cap => Err(Exceeds::Expiry),
+            _ => Ok(()),
         }
     }
+
+    /// The role and expiry a new token gets for what was asked: a missing
+    /// expiry takes the ceiling's; a role above the ceiling is 403, an
+    /// expiry after it 422 on `expires_at`.
+    pub fn admit(&self, role: Role, expires_at: Option<i64>) -> Result<Option<i64>, ApiError> {
+        let expires_at = expires_at.or(self.expires_at);
+        self.check(role, expires_at).map_err(|e| match e {
+            Exceeds::Role => {
+                ApiError::Forbidden("a token cannot have more rights than its creator".into())
+            }
+            Exceeds::Expiry => ApiError::validation(
+                "expires_at",
+                "must not be later than the expiry of the API token creating it",
+            ),
+        })?;
+        Ok(expires_at)
+    }
+
+    /// Whether the caller may roll a token with `role` and `expires_at`:
+    /// rolling is creating (DESIGN.md R9), so the same ceiling applies, and
+    /// both refusals are 403 (the token exists; nothing in the request is
+    /// wrong).
+    pub fn admit_roll(&self, role: Role, expires_at: Option<i64>) -> Result<(), ApiError> {
+        self.check(role, expires_at).map_err(|e| {
+            ApiError::Forbidden(
+                match e {
+                    Exceeds::Role => "a token cannot roll a token with more rights than its own",
+                    Exceeds::Expiry => {
+                        "a token cannot roll a token that expires later than itself (or never)"
+                    }
+                }
+                .into(),
+            )
+        })
+    }
+}
+
+/// Where a token would exceed the ceiling of the credential making or
+/// rolling it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exceeds {
+    Role,
+    Expiry,
 }
 
 /// What a request for a workspace gets.

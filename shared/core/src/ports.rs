@@ -140,22 +140,15 @@ pub trait CredentialStore: DecisionStore {
         id: &str,
     ) -> impl Future<Output = Result<Option<CredentialPointer>, StoreError>> + Send;
 
-    /// Deletes a credential and its pointer together. `false` when the
-    /// pointer was already gone (nothing deleted).
+    /// Deletes a credential, every secret of it and its pointer together,
+    /// only while the pointer still says what `read` found (the same secret
+    /// and the same rolled-away one). `false`: the pointer is gone or has
+    /// changed since (a roll); the caller reads it again (DESIGN.md,
+    /// "revocation always wins").
     fn delete_credential(
         &self,
-        hash: &CredentialHash,
         id: &str,
-        audit: &[AuditEvent],
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-
-    /// Deletes a credential, its pointer and the secret a roll replaced,
-    /// together. `false` when the pointer was already gone.
-    fn delete_rolled(
-        &self,
-        hash: &CredentialHash,
-        previous: &CredentialHash,
-        id: &str,
+        read: &CredentialPointer,
         audit: &[AuditEvent],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
@@ -190,10 +183,11 @@ pub trait CredentialStore: DecisionStore {
     ) -> impl Future<Output = Result<Listed<MultiTokenRecord>, StoreError>> + Send;
 
     /// Deletes a multi-workspace token, its pointer and its entry in every
-    /// covered workspace's list together. `false` when already gone.
+    /// covered workspace's list together, only while the pointer still says
+    /// what `read` found. `false`: gone or changed since.
     fn delete_multi_token(
         &self,
-        hash: &CredentialHash,
+        read: &CredentialPointer,
         token: &MultiTokenRecord,
         audit: &[AuditEvent],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;

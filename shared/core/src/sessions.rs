@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
 use crate::audit::{AuditAction, AuditEvent, AuditLog, AuditTarget, Author, Origin, TargetKind};
-use crate::credential::CredentialHash;
 use crate::ids::{Role, SessionId, UserId};
 use crate::paging::{self, MAX_PAGE, Page};
 use crate::policy::{self, Action};
 use crate::ports::{CredentialStore, Touch, TouchOutcome};
 use crate::principal::{CredentialKind, Person, PersonCredential, Principal};
-use crate::records::{SessionClient, SessionRecord, StoredCredential};
+use crate::records::{CredentialPointer, SessionClient, SessionRecord, StoredCredential};
+use crate::revocation::{self, Kind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionView {
@@ -66,12 +66,12 @@ pub fn whoami(caller: &Principal) -> Whoami {
     }
 }
 
-/// The caller's session item. Not a session → 400; gone since the
-/// authorizer's read (logged out concurrently) → 401.
+/// The caller's session: its pointer and its item. Not a session → 400;
+/// gone since the authorizer's read (logged out concurrently) → 401.
 async fn current(
     store: &impl CredentialStore,
     caller: &Principal,
-) -> Result<(CredentialHash, SessionRecord), ApiError> {
+) -> Result<(CredentialPointer, SessionRecord), ApiError> {
     let not_session = || {
         ApiError::BadRequest("this endpoint needs a session token (from `cnap auth login`)".into())
     };
@@ -87,7 +87,7 @@ async fn current(
         .await?
         .ok_or(ApiError::Unauthorized)?;
     match store.credential(&pointer.hash).await? {
-        Some(StoredCredential::Session(record)) => Ok((pointer.hash, record)),
+        Some(StoredCredential::Session(record)) => Ok((pointer, record)),
         _ => Err(ApiError::Unauthorized),
     }
 }
@@ -111,13 +111,13 @@ pub async fn refresh(
     caller: &Principal,
     now: i64,
 ) -> Result<SessionView, ApiError> {
-    let (hash, mut record) = current(store, caller).await?;
+    let (pointer, mut record) = current(store, caller).await?;
     let lifetime = record.client.lifetime_secs();
     let touch = Touch {
         last_used_at: now,
         extend_to: Some(now + lifetime),
     };
-    match store.touch(&hash, touch, now).await? {
+    match store.touch(&pointer.hash, touch, now).await? {
         TouchOutcome::Gone => Err(ApiError::Unauthorized),
         TouchOutcome::Applied => {
             record.expires_at = now + lifetime;
@@ -134,11 +134,10 @@ pub async fn logout(
     origin: &Origin,
     now: i64,
 ) -> Result<(), ApiError> {
-    let (hash, record) = current(store, caller).await?;
+    let (pointer, record) = current(store, caller).await?;
     let audit = [session_revoked(caller, origin, &record, now).with_detail("logout")];
-    store
-        .delete_credential(&hash, record.id.as_str(), &audit)
-        .await?;
+    let id = record.id.as_str();
+    revocation::revoke(store, id, Kind::Secret, pointer, |_| true, &audit).await?;
     Ok(())
 }
 
@@ -294,10 +293,7 @@ pub async fn revoke(
         _ => return Err(not_found()),
     };
     let audit = [session_revoked(caller, origin, &session, now)];
-    if store
-        .delete_credential(&pointer.hash, id.as_str(), &audit)
-        .await?
-    {
+    if revocation::revoke(store, id.as_str(), Kind::Secret, pointer, |_| true, &audit).await? {
         Ok(())
     } else {
         Err(not_found())
@@ -324,13 +320,11 @@ pub async fn revoke_others(
             if Some(&session.id) == current {
                 continue;
             }
-            let hash = store.pointer(session.id.as_str()).await?.map(|p| p.hash);
+            let id = session.id.as_str();
             // Gone meanwhile (logged out, swept): nothing to end.
             let audit = [session_revoked(caller, origin, session, now)];
-            if let Some(hash) = hash
-                && store
-                    .delete_credential(&hash, session.id.as_str(), &audit)
-                    .await?
+            if let Some(pointer) = store.pointer(id).await?
+                && revocation::revoke(store, id, Kind::Secret, pointer, |_| true, &audit).await?
             {
                 revoked += 1;
             }

@@ -13,6 +13,7 @@ use crate::policy::{self, Action};
 use crate::ports::CredentialStore;
 use crate::principal::Principal;
 use crate::records::{ApiTokenRecord, Creator, StoredCredential, TokenKind, WorkspaceTokenRow};
+use crate::revocation::{self, Kind};
 
 /// `expires_at` may be at most this far in the future (5 years). Further out
 /// is almost certainly a unit mistake (milliseconds for seconds); a token
@@ -184,18 +185,7 @@ pub async fn revoke(
                 target,
                 now,
             )];
-            match &pointer.previous {
-                Some(previous) => {
-                    store
-                        .delete_rolled(&pointer.hash, previous, id.as_str(), &audit)
-                        .await?
-                }
-                None => {
-                    store
-                        .delete_credential(&pointer.hash, id.as_str(), &audit)
-                        .await?
-                }
-            }
+            revocation::revoke(store, id.as_str(), Kind::Secret, pointer, |_| true, &audit).await?
         }
         Some(_) => false,
         // Not a workspace's own token: a multi-workspace token covering
@@ -203,7 +193,8 @@ pub async fn revoke(
         None => match store.credential(&pointer.hash).await? {
             Some(StoredCredential::MultiWorkspaceToken(t)) if t.workspace_ids.contains(&ws) => {
                 let audit = multi_token_revoked(&author, &t, now);
-                store.delete_multi_token(&pointer.hash, &t, &audit).await?
+                let kind = Kind::MultiToken(&t);
+                revocation::revoke(store, id.as_str(), kind, pointer, |_| true, &audit).await?
             }
             _ => false,
         },
@@ -256,7 +247,8 @@ pub async fn roll(
     request: RollApiTokenRequest,
     now: i64,
 ) -> Result<CreatedApiToken, ApiError> {
-    let ws = policy::require_scope(caller, Action::RollToken)?.workspace_id;
+    let scope = policy::require_scope(caller, Action::RollToken)?;
+    let ws = scope.workspace_id.clone();
     let not_found = || ApiError::NotFound("API token");
     let id = TokenId::parse(id).map_err(|_| not_found())?;
     if !(0..=MAX_ROLL_GRACE_SECS).contains(&request.grace_period_secs) {
@@ -284,6 +276,9 @@ pub async fn roll(
     if record.expires_at.is_some_and(|at| at <= now) {
         return Err(not_found());
     }
+    // Rolling is creating (DESIGN.md R9): the caller must be able to make
+    // this token now, with its role and its expiry.
+    policy::Ceiling::of(caller, &scope).admit_roll(record.role.into(), record.expires_at)?;
     let grace_until = (request.grace_period_secs > 0).then(|| {
         let end = now + request.grace_period_secs;
         record.expires_at.map_or(end, |at| at.min(end))
@@ -308,9 +303,10 @@ pub async fn roll(
         .roll_credential(&pointer.hash, &token.hash(), &rolled, grace_until, &audit)
         .await?
     {
-        return Err(ApiError::Conflict(
-            "the token was rolled or revoked meanwhile".into(),
-        ));
+        // Lost a race: a revoke that won leaves nothing to roll (404, as if
+        // it had come first); another roll that won is a 409.
+        store.pointer(id.as_str()).await?.ok_or_else(not_found)?;
+        return Err(ApiError::Conflict("the token was rolled meanwhile".into()));
     }
     Ok(CreatedApiToken {
         id: rolled.id.to_string(),

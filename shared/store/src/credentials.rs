@@ -104,6 +104,36 @@ impl DynamoStore {
             .map(|d| TransactWriteItem::builder().delete(d).build())
             .map_err(request_error)
     }
+
+    /// Deletes an id pointer only while it says exactly what `read` found:
+    /// the same secret, and the same secret a roll replaced (or none). A
+    /// roll between the read and this delete makes it fail, so a revoke can
+    /// never delete the pointer and leave the newer secret behind (DESIGN.md,
+    /// "revocation always wins").
+    fn delete_pointer_as_read(
+        &self,
+        id: &str,
+        read: &CredentialPointer,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut delete = Delete::builder()
+            .table_name(self.table())
+            .set_key(Some(keys::pointer(id)))
+            .expression_attribute_names("#hash", attr::HASH)
+            .expression_attribute_names("#previous", attr::PREVIOUS_HASH)
+            .expression_attribute_values(":hash", s(read.hash.to_hex()));
+        delete = match &read.previous {
+            Some(previous) => delete
+                .condition_expression("#hash = :hash AND #previous = :previous")
+                .expression_attribute_values(":previous", s(previous.to_hex())),
+            None => {
+                delete.condition_expression("#hash = :hash AND attribute_not_exists(#previous)")
+            }
+        };
+        delete
+            .build()
+            .map(|d| TransactWriteItem::builder().delete(d).build())
+            .map_err(request_error)
+    }
 }
 
 impl CredentialStore for DynamoStore {
@@ -123,29 +153,17 @@ impl CredentialStore for DynamoStore {
 
     async fn delete_credential(
         &self,
-        hash: &CredentialHash,
         id: &str,
+        read: &CredentialPointer,
         audit: &[AuditEvent],
     ) -> Result<bool, StoreError> {
-        let steps = vec![
-            self.delete_step(keys::pointer(id), Some("attribute_exists(pk)"))?,
-            self.delete_step(keys::credential(hash), None)?,
+        let mut steps = vec![
+            self.delete_pointer_as_read(id, read)?,
+            self.delete_step(keys::credential(&read.hash), None)?,
         ];
-        self.transact(self.with_audit(steps, audit)?).await
-    }
-
-    async fn delete_rolled(
-        &self,
-        hash: &CredentialHash,
-        previous: &CredentialHash,
-        id: &str,
-        audit: &[AuditEvent],
-    ) -> Result<bool, StoreError> {
-        let steps = vec![
-            self.delete_step(keys::pointer(id), Some("attribute_exists(pk)"))?,
-            self.delete_step(keys::credential(hash), None)?,
-            self.delete_step(keys::credential(previous), None)?,
-        ];
+        if let Some(previous) = &read.previous {
+            steps.push(self.delete_step(keys::credential(previous), None)?);
+        }
         self.transact(self.with_audit(steps, audit)?).await
     }
 
@@ -203,16 +221,13 @@ impl CredentialStore for DynamoStore {
 
     async fn delete_multi_token(
         &self,
-        hash: &CredentialHash,
+        read: &CredentialPointer,
         token: &MultiTokenRecord,
         audit: &[AuditEvent],
     ) -> Result<bool, StoreError> {
         let mut steps = vec![
-            self.delete_step(
-                keys::pointer(token.id.as_str()),
-                Some("attribute_exists(pk)"),
-            )?,
-            self.delete_step(keys::credential(hash), None)?,
+            self.delete_pointer_as_read(token.id.as_str(), read)?,
+            self.delete_step(keys::credential(&read.hash), None)?,
         ];
         for ws in &token.workspace_ids {
             steps.push(self.delete_step(keys::token_grant(&token.id, ws), None)?);

@@ -335,10 +335,12 @@ async fn a_revoked_token_fails_on_the_very_next_call() {
         akua_core::records::StoredCredential::ApiToken(t) => t.id,
         other => panic!("{other:?}"),
     };
+    let read = engine.store.pointer(id.as_str()).await.unwrap().unwrap();
+    assert_eq!(read.hash, token.hash());
     assert!(
         engine
             .store
-            .delete_credential(&token.hash(), id.as_str(), &[])
+            .delete_credential(id.as_str(), &read, &[])
             .await
             .unwrap()
     );
@@ -351,7 +353,7 @@ async fn a_revoked_token_fails_on_the_very_next_call() {
     assert!(
         !engine
             .store
-            .delete_credential(&token.hash(), id.as_str(), &[])
+            .delete_credential(id.as_str(), &read, &[])
             .await
             .unwrap()
     );
@@ -364,10 +366,12 @@ async fn a_logged_out_session_fails_on_the_very_next_call() {
     let auth = authorizer(&engine);
     let h = bearer(token.expose());
     let p = allowed(auth.decide(Some(&h), None, NOW).await.unwrap());
+    let id = p.credential_id().unwrap();
+    let read = engine.store.pointer(id).await.unwrap().unwrap();
     assert!(
         engine
             .store
-            .delete_credential(&token.hash(), p.credential_id().unwrap(), &[])
+            .delete_credential(id, &read, &[])
             .await
             .unwrap()
     );
@@ -387,10 +391,11 @@ async fn a_throttled_update_racing_a_revocation_cannot_recreate_the_item() {
     let touch = plan_touch(&read, NOW + 7200).expect("a write is due");
     assert!(touch.extend_to.is_some());
     // ...when the session is revoked.
+    let pointer = engine.store.pointer(read.id()).await.unwrap().unwrap();
     assert!(
         engine
             .store
-            .delete_credential(&hash, read.id(), &[])
+            .delete_credential(read.id(), &pointer, &[])
             .await
             .unwrap()
     );

@@ -190,10 +190,16 @@ async fn expiry_and_revocation_end_it_with_its_list_entries() {
     else {
         panic!("stored as a multi-workspace token")
     };
+    let read = engine
+        .store
+        .pointer(record.id.as_str())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(
         engine
             .store
-            .delete_multi_token(&token.hash(), &record, &[])
+            .delete_multi_token(&read, &record, &[])
             .await
             .unwrap()
     );
@@ -224,7 +230,7 @@ async fn expiry_and_revocation_end_it_with_its_list_entries() {
     assert!(
         !engine
             .store
-            .delete_multi_token(&token.hash(), &record, &[])
+            .delete_multi_token(&read, &record, &[])
             .await
             .unwrap(),
         "a second revoke finds nothing"
