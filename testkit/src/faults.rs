@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 
 /// What the proxy does to a matching request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,17 +39,49 @@ struct Rule {
     fault: Fault,
 }
 
+/// A request to park: the `at`-th one (1-based) counted since arming.
+#[derive(Debug, Default)]
+struct Gate {
+    at: Option<usize>,
+    seen: usize,
+    parked: Option<oneshot::Sender<()>>,
+    release: Option<oneshot::Receiver<()>>,
+}
+
 #[derive(Clone)]
 struct Shared {
     upstream: String,
     http: reqwest::Client,
     rule: Arc<Mutex<Rule>>,
+    gate: Arc<Mutex<Gate>>,
 }
 
 /// The proxy; `endpoint` is what the service's SDK client should use.
 pub struct FaultProxy {
     pub endpoint: String,
     rule: Arc<Mutex<Rule>>,
+    gate: Arc<Mutex<Gate>>,
+}
+
+/// A parked request, armed by [`FaultProxy::hold`]: it waits in the proxy,
+/// not yet forwarded, until [`Held::release`], so a test can run another
+/// operation to completion at exactly that point of this one.
+pub struct Held {
+    parked: oneshot::Receiver<()>,
+    release: oneshot::Sender<()>,
+}
+
+impl Held {
+    /// Waits until the request is parked. `false`: the proxy was disarmed
+    /// first (the operation made fewer calls than the one to park).
+    pub async fn parked(&mut self) -> bool {
+        (&mut self.parked).await.is_ok()
+    }
+
+    /// Forwards the parked request (or lets a later one pass).
+    pub fn release(self) {
+        let _ = self.release.send(());
+    }
 }
 
 impl FaultProxy {
@@ -57,10 +90,12 @@ impl FaultProxy {
             operation: None,
             fault: Fault::Pass,
         }));
+        let gate = Arc::new(Mutex::new(Gate::default()));
         let shared = Shared {
             upstream: upstream.to_owned(),
             http: reqwest::Client::new(),
             rule: rule.clone(),
+            gate: gate.clone(),
         };
         let app = Router::new().fallback(handle).with_state(shared);
         let listener = TcpListener::bind("127.0.0.1:0")
@@ -70,7 +105,32 @@ impl FaultProxy {
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        FaultProxy { endpoint, rule }
+        FaultProxy {
+            endpoint,
+            rule,
+            gate,
+        }
+    }
+
+    /// Parks the `at`-th request (1-based) that reaches the proxy from now
+    /// on, whatever its operation, until the returned [`Held`] is released.
+    /// Requests before and after it pass unchanged.
+    pub fn hold(&self, at: usize) -> Held {
+        let (parked_tx, parked) = oneshot::channel();
+        let (release, release_rx) = oneshot::channel();
+        *self.gate.lock().unwrap() = Gate {
+            at: Some(at),
+            seen: 0,
+            parked: Some(parked_tx),
+            release: Some(release_rx),
+        };
+        Held { parked, release }
+    }
+
+    /// Stops counting requests; a hold that was never reached reports
+    /// that it was not parked.
+    pub fn disarm(&self) {
+        *self.gate.lock().unwrap() = Gate::default();
     }
 
     /// Applies `fault` to `operation` (or every operation with `None`).
@@ -99,6 +159,19 @@ fn dynamodb_error(status: StatusCode, name: &str, extra: &str) -> Response {
 }
 
 async fn handle(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let parked = {
+        let mut gate = shared.gate.lock().unwrap();
+        gate.seen += 1;
+        if gate.at == Some(gate.seen) {
+            gate.parked.take().zip(gate.release.take())
+        } else {
+            None
+        }
+    };
+    if let Some((parked, release)) = parked {
+        let _ = parked.send(());
+        let _ = release.await;
+    }
     let operation = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())

@@ -78,7 +78,14 @@ async fn list(
     query: ListQuery,
 ) -> Result<Json<ApiTokenList>> {
     let limit = page_limit(query.limit)?;
-    let page = tokens::list(&store, &caller, limit, query.cursor.as_deref()).await?;
+    let page = tokens::list(
+        &store,
+        &caller,
+        limit,
+        query.cursor.as_deref(),
+        clock::now(),
+    )
+    .await?;
     Ok(Json(page.into()))
 }
 
@@ -178,7 +185,14 @@ async fn list_mine(
     query: ListQuery,
 ) -> Result<Json<MultiTokenList>> {
     let limit = page_limit(query.limit)?;
-    let page = multi_tokens::list(&store, &caller, limit, query.cursor.as_deref()).await?;
+    let page = multi_tokens::list(
+        &store,
+        &caller,
+        limit,
+        query.cursor.as_deref(),
+        clock::now(),
+    )
+    .await?;
     Ok(Json(page.into()))
 }
 

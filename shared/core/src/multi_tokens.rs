@@ -140,12 +140,15 @@ pub async fn create(
     })
 }
 
-/// The caller's multi-workspace tokens, newest first.
+/// The caller's live multi-workspace tokens, newest first (expired ones
+/// the sweep has not deleted yet are left out, as in
+/// [`crate::tokens::list`]).
 pub async fn list(
     store: &impl CredentialStore,
     caller: &Principal,
     limit: usize,
     cursor: Option<&str>,
+    now: i64,
 ) -> Result<Page<MultiTokenSummary>, ApiError> {
     let user = policy::require_person(caller, Action::ManageOwnTokens)?;
     let scope = format!("tokens:{user}");
@@ -153,7 +156,9 @@ pub async fn list(
     let listed = store
         .list_user_tokens(user, limit, after.as_deref())
         .await?;
-    Ok(listed.into_page(&scope, MultiTokenSummary::from))
+    let mut page = listed.into_page(&scope, MultiTokenSummary::from);
+    page.data.retain(|t| t.expires_at.is_none_or(|at| at > now));
+    Ok(page)
 }
 
 /// Revokes one of the caller's multi-workspace tokens. Another person's

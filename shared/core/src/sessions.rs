@@ -137,8 +137,13 @@ pub async fn logout(
     let (pointer, record) = current(store, caller).await?;
     let audit = [session_revoked(caller, origin, &record, now).with_detail("logout")];
     let id = record.id.as_str();
-    revocation::revoke(store, id, Kind::Secret, pointer, |_| true, &audit).await?;
-    Ok(())
+    // Ended meanwhile (another logout, or from the sessions list): as if
+    // that had come first, this credential no longer authenticates.
+    if revocation::revoke(store, id, Kind::Secret, pointer, |_| true, &audit).await? {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized)
+    }
 }
 
 /// The `session.revoked` event of ending `session`, in its person's log.

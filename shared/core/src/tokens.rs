@@ -12,7 +12,9 @@ use crate::paging::{self, Page};
 use crate::policy::{self, Action};
 use crate::ports::CredentialStore;
 use crate::principal::Principal;
-use crate::records::{ApiTokenRecord, Creator, StoredCredential, TokenKind, WorkspaceTokenRow};
+use crate::records::{
+    ApiTokenRecord, Creator, CredentialPointer, StoredCredential, TokenKind, WorkspaceTokenRow,
+};
 use crate::revocation::{self, Kind};
 
 /// `expires_at` may be at most this far in the future (5 years). Further out
@@ -148,18 +150,25 @@ pub async fn create(
     })
 }
 
+/// A workspace's live tokens, newest first. An expired token the sweep has
+/// not deleted yet is left out, as a revoked one is (DESIGN.md R7: only
+/// live credentials are listed); a page may then hold fewer rows than
+/// `limit` while `has_more` is true.
 pub async fn list(
     store: &impl CredentialStore,
     caller: &Principal,
     limit: usize,
     cursor: Option<&str>,
+    now: i64,
 ) -> Result<Page<TokenSummary>, ApiError> {
     let ws = policy::require_scope(caller, Action::ListTokens)?.workspace_id;
     let after = paging::after(cursor, ws.as_str())?;
     let listed = store
         .list_workspace_tokens(&ws, limit, after.as_deref())
         .await?;
-    Ok(listed.into_page(ws.as_str(), TokenSummary::from))
+    let mut page = listed.into_page(ws.as_str(), TokenSummary::from);
+    page.data.retain(|t| t.expires_at.is_none_or(|at| at > now));
+    Ok(page)
 }
 
 /// Revokes a token of the caller's workspace. An unknown id, a malformed
@@ -271,7 +280,7 @@ pub async fn roll(
         ));
     }
     let Some(StoredCredential::ApiToken(record)) = store.credential(&pointer.hash).await? else {
-        return Err(not_found());
+        return Err(lost_race(store, &id, &pointer).await);
     };
     if record.expires_at.is_some_and(|at| at <= now) {
         return Err(not_found());
@@ -303,10 +312,7 @@ pub async fn roll(
         .roll_credential(&pointer.hash, &token.hash(), &rolled, grace_until, &audit)
         .await?
     {
-        // Lost a race: a revoke that won leaves nothing to roll (404, as if
-        // it had come first); another roll that won is a 409.
-        store.pointer(id.as_str()).await?.ok_or_else(not_found)?;
-        return Err(ApiError::Conflict("the token was rolled meanwhile".into()));
+        return Err(lost_race(store, &id, &pointer).await);
     }
     Ok(CreatedApiToken {
         id: rolled.id.to_string(),
@@ -318,6 +324,23 @@ pub async fn roll(
         created_at: rolled.created_at,
         expires_at: rolled.expires_at,
     })
+}
+
+/// Why a roll found the token changed under it since it read `read`: a
+/// revoke that won leaves nothing to roll (404, as if it had come first);
+/// another roll that won is a 409 (the caller may read and roll again).
+async fn lost_race(
+    store: &impl CredentialStore,
+    id: &TokenId,
+    read: &CredentialPointer,
+) -> ApiError {
+    match store.pointer(id.as_str()).await {
+        Ok(Some(now)) if now != *read => {
+            ApiError::Conflict("the token was rolled meanwhile".into())
+        }
+        Ok(_) => ApiError::NotFound("API token"),
+        Err(e) => e.into(),
+    }
 }
 
 crate::named_list!(

@@ -176,10 +176,17 @@ impl CredentialStore for DynamoStore {
         audit: &[AuditEvent],
     ) -> Result<bool, StoreError> {
         let credential = StoredCredential::ApiToken(token.clone());
+        // The pointer names the old secret as `previous` only while it still
+        // works: a revoke or a leak report then ends it too, and one racing
+        // a roll without grace finds no trace of a secret already gone.
+        let update = match grace_until {
+            Some(_) => "SET #hash = :new, #previous = :old",
+            None => "SET #hash = :new REMOVE #previous",
+        };
         let pointer = Update::builder()
             .table_name(self.table())
             .set_key(Some(keys::pointer(token.id.as_str())))
-            .update_expression("SET #hash = :new, #previous = :old")
+            .update_expression(update)
             .condition_expression("#hash = :old")
             .expression_attribute_names("#hash", attr::HASH)
             .expression_attribute_names("#previous", attr::PREVIOUS_HASH)

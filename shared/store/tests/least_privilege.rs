@@ -265,7 +265,9 @@ async fn every_token_listing_says_who_made_it() {
     )
     .await
     .unwrap();
-    let page = tokens::list(&engine.store, &owner, 10, None).await.unwrap();
+    let page = tokens::list(&engine.store, &owner, 10, None, NOW)
+        .await
+        .unwrap();
     let created_by = |id: &str| {
         page.data
             .iter()
@@ -343,7 +345,7 @@ async fn a_hand_made_cursor_is_a_400_not_a_500() {
         }),
     );
     let forged = cursor::encode(ws.as_str(), "USER#usr_a");
-    let e = tokens::list(&engine.store, &scoped, 10, Some(&forged))
+    let e = tokens::list(&engine.store, &scoped, 10, Some(&forged), NOW)
         .await
         .unwrap_err();
     assert_eq!(

@@ -1,0 +1,712 @@
+//! The model: what the credential store promises, as plain values and
+//! rules restated from docs/DESIGN.md, independent of the code under test.
+//! Each operation predicts its answer (an HTTP status) from the model's
+//! state, and on the real answer updates the state.
+
+use std::collections::BTreeMap;
+
+use akua_core::Role;
+use akua_core::audit::AuditAction;
+use akua_core::decision::{SESSION_EXTENSION_INTERVAL_SECS, SESSION_LIFETIME_SECS};
+use akua_core::tokens::MAX_TOKEN_LIFETIME_SECS;
+
+/// The clock at the start of every case.
+pub const T0: i64 = 1_800_000_000;
+/// The model never moves the clock past this (well inside the audit log's
+/// 400-day retention, so every event it expects is still readable).
+pub const T_MAX: i64 = T0 + 350 * 86_400;
+
+pub const USERS: [&str; 3] = ["usr_owner", "usr_admin", "usr_member"];
+pub const WORKSPACES: [&str; 2] = ["ws_a", "ws_b"];
+/// Who belongs where at the start: (workspace, user, role).
+pub const MEMBERS: [(usize, usize, Role); 5] = [
+    (0, 0, Role::Owner),
+    (0, 1, Role::Admin),
+    (0, 2, Role::Member),
+    (1, 0, Role::Owner),
+    (1, 1, Role::Admin),
+];
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// A person signed in with the identity provider, acting in the
+    /// workspace the operation names.
+    Person(usize),
+    /// The n-th workspace API token the model knows (any state).
+    Token(usize),
+}
+
+/// A requested expiry, relative to the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    Never,
+    In(i64),
+}
+
+impl Expiry {
+    pub fn at(self, now: i64) -> Option<i64> {
+        match self {
+            Self::Never => None,
+            Self::In(secs) => Some(now + secs),
+        }
+    }
+}
+
+/// One operation on the service. Indexes pick among what the model knows
+/// (modulo its count), so a generated sequence always means something,
+/// including operations on credentials that are revoked or expired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    CreateToken {
+        by: Caller,
+        ws: usize,
+        admin: bool,
+        expiry: Expiry,
+    },
+    Roll {
+        token: usize,
+        by: Caller,
+        grace: i64,
+    },
+    Revoke {
+        token: usize,
+        by: Caller,
+    },
+    /// A secret scanner reports the `secret`-th secret (modulo) of the
+    /// `token`-th API token.
+    LeakReport {
+        token: usize,
+        secret: usize,
+    },
+    DeviceLogin {
+        user: usize,
+    },
+    Logout {
+        session: usize,
+    },
+    EndSession {
+        session: usize,
+        by: usize,
+    },
+    CreateMultiToken {
+        user: usize,
+        workspaces: u8,
+        admin: bool,
+        expiry: Expiry,
+    },
+    RevokeMultiToken {
+        token: usize,
+        by: usize,
+    },
+    RemoveMember {
+        ws: usize,
+        user: usize,
+        by: usize,
+    },
+    Advance {
+        secs: i64,
+    },
+    Sweep,
+}
+
+/// What the service answered: a status, and for a change that made a
+/// credential its id and secret, for a leak report whether it revoked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub made: Option<(String, String)>,
+    pub revoked: Option<bool>,
+}
+
+impl Answer {
+    pub fn status(status: u16) -> Self {
+        Self {
+            status,
+            made: None,
+            revoked: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    Workspace {
+        ws: usize,
+        role: Role,
+    },
+    Multi {
+        user: usize,
+        workspaces: Vec<usize>,
+        cap: Role,
+    },
+    Session {
+        user: usize,
+    },
+}
+
+/// A credential the model knows, in whatever state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cred {
+    pub id: String,
+    pub kind: Kind,
+    /// Every secret it ever had, oldest first; the last is current.
+    pub secrets: Vec<String>,
+    /// Until when the secret before the current one still works (a roll
+    /// with grace); `None`: it stopped at the roll.
+    pub grace_until: Option<i64>,
+    /// `None`: never expires. A session's is its sliding expiry.
+    pub expires_at: Option<i64>,
+    /// Revoked, logged out, reported leaked: gone for good.
+    pub revoked: bool,
+    /// Deleted by the sweep after it expired.
+    pub swept: bool,
+    /// Every token that made or rolled it, with its ceiling at that moment
+    /// (role, expiry): none of them may be outranked or outlived.
+    pub makers: Vec<(Role, Option<i64>)>,
+}
+
+impl Cred {
+    fn expired(&self, now: i64) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+
+    /// Whether the credential exists in the store (its pointer is there).
+    pub fn present(&self) -> bool {
+        !self.revoked && !self.swept
+    }
+
+    /// Whether the credential as a whole is live: it is listed.
+    pub fn live(&self, now: i64) -> bool {
+        self.present() && !self.expired(now)
+    }
+
+    /// Whether its `n`-th secret authenticates at `now`.
+    pub fn secret_live(&self, n: usize, now: i64) -> bool {
+        let current = self.secrets.len() - 1;
+        self.live(now)
+            && (n == current
+                || (n + 1 == current && self.grace_until.is_some_and(|until| until > now)))
+    }
+}
+
+/// One expected audit event: its log, action and target.
+pub type Event = (String, AuditAction, String);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Model {
+    pub now: i64,
+    /// (workspace, user) → role.
+    pub members: BTreeMap<(usize, usize), Role>,
+    pub creds: Vec<Cred>,
+    /// Every event the changes so far must have written, with its time.
+    pub events: Vec<(i64, Event)>,
+}
+
+fn rank(role: Role) -> u8 {
+    match role {
+        Role::Member => 0,
+        Role::Admin => 1,
+        Role::Owner => 2,
+    }
+}
+
+fn manages(role: Role) -> bool {
+    rank(role) >= rank(Role::Admin)
+}
+
+pub fn ws_log(ws: usize) -> String {
+    format!("ws:{}", WORKSPACES[ws])
+}
+
+pub fn user_log(user: usize) -> String {
+    format!("user:{}", USERS[user])
+}
+
+const OK: u16 = 200;
+const UNAUTHORIZED: u16 = 401;
+const FORBIDDEN: u16 = 403;
+const NOT_FOUND: u16 = 404;
+const CONFLICT: u16 = 409;
+const INVALID: u16 = 422;
+
+impl Model {
+    pub fn new() -> Self {
+        Self {
+            now: T0,
+            members: MEMBERS.iter().map(|&(w, u, r)| ((w, u), r)).collect(),
+            creds: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    fn of_kind(&self, pick: impl Fn(&Kind) -> bool) -> Vec<usize> {
+        (0..self.creds.len())
+            .filter(|&i| pick(&self.creds[i].kind))
+            .collect()
+    }
+
+    /// The n-th workspace token (modulo), if any.
+    pub fn workspace_token(&self, n: usize) -> Option<usize> {
+        let all = self.of_kind(|k| matches!(k, Kind::Workspace { .. }));
+        (!all.is_empty()).then(|| all[n % all.len()])
+    }
+
+    pub fn multi_token(&self, n: usize) -> Option<usize> {
+        let all = self.of_kind(|k| matches!(k, Kind::Multi { .. }));
+        (!all.is_empty()).then(|| all[n % all.len()])
+    }
+
+    /// Any API token, workspace or multi-workspace.
+    pub fn api_token(&self, n: usize) -> Option<usize> {
+        let all = self.of_kind(|k| !matches!(k, Kind::Session { .. }));
+        (!all.is_empty()).then(|| all[n % all.len()])
+    }
+
+    pub fn session(&self, n: usize) -> Option<usize> {
+        let all = self.of_kind(|k| matches!(k, Kind::Session { .. }));
+        (!all.is_empty()).then(|| all[n % all.len()])
+    }
+
+    /// The `s`-th secret (modulo) of the `n`-th API token: (credential,
+    /// secret). Stable while secrets are added.
+    pub fn api_secret(&self, n: usize, s: usize) -> Option<(usize, usize)> {
+        let c = self.api_token(n)?;
+        Some((c, s % self.creds[c].secrets.len()))
+    }
+
+    /// Resolves who acts, and as what, in `ws`: `Err(status)` when the
+    /// authorizer or the scope refuses. For a token, `ws` is its own.
+    fn acting(&self, by: Caller, ws: usize) -> Result<(Role, Option<i64>, usize), u16> {
+        match by {
+            Caller::Person(u) => match self.members.get(&(ws, u)) {
+                Some(&role) => Ok((role, None, ws)),
+                None => Err(FORBIDDEN),
+            },
+            Caller::Token(n) => {
+                let Some(c) = self.workspace_token(n) else {
+                    return Err(UNAUTHORIZED);
+                };
+                let cred = &self.creds[c];
+                let Kind::Workspace { ws: own, role } = cred.kind else {
+                    unreachable!("a workspace token");
+                };
+                // The caller presents its current secret.
+                if !cred.secret_live(cred.secrets.len() - 1, self.now) {
+                    return Err(UNAUTHORIZED);
+                }
+                Ok((role, cred.expires_at, own))
+            }
+        }
+    }
+
+    fn event(&mut self, log: String, action: AuditAction, target: &str) {
+        self.events
+            .push((self.now, (log, action, target.to_owned())));
+    }
+
+    /// The answer the model expects for `op` (its status), or `None` when
+    /// the operation has nothing to act on yet (it is skipped).
+    pub fn expect(&self, op: &Op) -> Option<u16> {
+        let now = self.now;
+        Some(match op {
+            Op::CreateToken {
+                by,
+                ws,
+                admin,
+                expiry,
+            } => {
+                let (role, cap, _) = match self.acting(*by, *ws) {
+                    Ok(a) => a,
+                    Err(status) => return Some(status),
+                };
+                let wanted = if *admin { Role::Admin } else { Role::Member };
+                let at = expiry.at(now).or(cap);
+                if !manages(role) || rank(wanted) > rank(role) {
+                    FORBIDDEN
+                } else if cap.is_some_and(|cap| at.is_none_or(|at| at > cap)) {
+                    INVALID
+                } else if expiry
+                    .at(now)
+                    .is_some_and(|at| at <= now || at > now + MAX_TOKEN_LIFETIME_SECS)
+                {
+                    INVALID
+                } else {
+                    201
+                }
+            }
+            Op::Roll { token, by, grace } => {
+                let target = &self.creds[self.workspace_token(*token)?];
+                let Kind::Workspace { ws, role } = target.kind else {
+                    unreachable!()
+                };
+                let (caller_role, cap, acting_ws) = match self.acting(*by, ws) {
+                    Ok(a) => a,
+                    Err(status) => return Some(status),
+                };
+                let grace_left = target.grace_until.is_some_and(|until| until > now);
+                if !manages(caller_role) {
+                    FORBIDDEN
+                } else if !target.present() || acting_ws != ws {
+                    NOT_FOUND
+                } else if grace_left && !target.expired(now) {
+                    CONFLICT
+                } else if target.expired(now) {
+                    NOT_FOUND
+                } else if rank(role) > rank(caller_role)
+                    || cap.is_some_and(|cap| target.expires_at.is_none_or(|at| at > cap))
+                {
+                    // Rolling is creating: never beyond the caller.
+                    FORBIDDEN
+                } else {
+                    let _ = grace;
+                    OK
+                }
+            }
+            Op::Revoke { token, by } => {
+                let target = &self.creds[self.api_token(*token)?];
+                let ws = match &target.kind {
+                    Kind::Workspace { ws, .. } => *ws,
+                    Kind::Multi { workspaces, .. } => workspaces[0],
+                    Kind::Session { .. } => unreachable!(),
+                };
+                let (caller_role, _, acting_ws) = match self.acting(*by, ws) {
+                    Ok(a) => a,
+                    Err(status) => return Some(status),
+                };
+                let covered = match &target.kind {
+                    Kind::Workspace { ws, .. } => *ws == acting_ws,
+                    Kind::Multi { workspaces, .. } => workspaces.contains(&acting_ws),
+                    Kind::Session { .. } => false,
+                };
+                if !manages(caller_role) {
+                    FORBIDDEN
+                } else if !target.present() || !covered {
+                    NOT_FOUND
+                } else {
+                    204
+                }
+            }
+            Op::LeakReport { token, .. } => {
+                self.api_token(*token)?;
+                OK
+            }
+            Op::DeviceLogin { .. } => OK,
+            Op::Logout { session } => {
+                let s = &self.creds[self.session(*session)?];
+                if s.secret_live(0, now) {
+                    204
+                } else {
+                    UNAUTHORIZED
+                }
+            }
+            Op::EndSession { session, by } => {
+                let s = &self.creds[self.session(*session)?];
+                let Kind::Session { user } = s.kind else {
+                    unreachable!()
+                };
+                if s.present() && user == *by {
+                    204
+                } else {
+                    NOT_FOUND
+                }
+            }
+            Op::CreateMultiToken {
+                user,
+                workspaces,
+                expiry,
+                ..
+            } => {
+                let listed = covered(*workspaces);
+                if expiry
+                    .at(now)
+                    .is_some_and(|at| at <= now || at > now + MAX_TOKEN_LIFETIME_SECS)
+                    || listed
+                        .iter()
+                        .any(|w| !self.members.contains_key(&(*w, *user)))
+                {
+                    INVALID
+                } else {
+                    201
+                }
+            }
+            Op::RevokeMultiToken { token, by } => {
+                let t = &self.creds[self.multi_token(*token)?];
+                let Kind::Multi { user, .. } = t.kind else {
+                    unreachable!()
+                };
+                if t.present() && user == *by {
+                    204
+                } else {
+                    NOT_FOUND
+                }
+            }
+            Op::RemoveMember { ws, user, by } => {
+                let Some(&by_role) = self.members.get(&(*ws, *by)) else {
+                    return Some(NOT_FOUND);
+                };
+                let Some(&role) = self.members.get(&(*ws, *user)) else {
+                    return Some(NOT_FOUND);
+                };
+                let allowed = if user == by {
+                    true
+                } else if role == Role::Owner {
+                    by_role == Role::Owner
+                } else {
+                    manages(by_role)
+                };
+                let owners = self
+                    .members
+                    .iter()
+                    .filter(|((w, _), r)| w == ws && **r == Role::Owner)
+                    .count();
+                if !allowed {
+                    FORBIDDEN
+                } else if role == Role::Owner && owners == 1 {
+                    CONFLICT
+                } else {
+                    204
+                }
+            }
+            Op::Advance { .. } | Op::Sweep => OK,
+        })
+    }
+
+    /// Applies `op` with the service's `answer`: `Err` says how the answer
+    /// differs from the model's. On `Ok` the model has moved on.
+    pub fn step(&mut self, op: &Op, answer: &Answer) -> Result<(), String> {
+        let Some(expected) = self.expect(op) else {
+            return Ok(());
+        };
+        if answer.status != expected {
+            return Err(format!(
+                "{op:?}: the service answered {}, the model expects {expected}",
+                answer.status
+            ));
+        }
+        if !(200..300).contains(&expected) {
+            return Ok(());
+        }
+        let now = self.now;
+        match op {
+            Op::CreateToken {
+                by,
+                ws,
+                admin,
+                expiry,
+            } => {
+                let (_, cap, acting_ws) = self.acting(*by, *ws).expect("expected success");
+                let made = answer.made.clone().ok_or("no token in a 201")?;
+                let makers = match by {
+                    Caller::Token(n) => {
+                        let maker = &self.creds[self.workspace_token(*n).expect("a caller")];
+                        let Kind::Workspace { role, .. } = maker.kind else {
+                            unreachable!()
+                        };
+                        vec![(role, maker.expires_at)]
+                    }
+                    Caller::Person(_) => Vec::new(),
+                };
+                self.event(ws_log(acting_ws), AuditAction::TokenCreated, &made.0);
+                self.creds.push(Cred {
+                    id: made.0,
+                    kind: Kind::Workspace {
+                        ws: acting_ws,
+                        role: if *admin { Role::Admin } else { Role::Member },
+                    },
+                    secrets: vec![made.1],
+                    grace_until: None,
+                    expires_at: expiry.at(now).or(cap),
+                    revoked: false,
+                    swept: false,
+                    makers,
+                });
+            }
+            Op::Roll { token, by, grace } => {
+                let c = self.workspace_token(*token).expect("a target");
+                let Kind::Workspace { ws, .. } = self.creds[c].kind else {
+                    unreachable!()
+                };
+                let maker = match by {
+                    Caller::Token(n) => {
+                        let m = &self.creds[self.workspace_token(*n).expect("a caller")];
+                        let Kind::Workspace { role, .. } = m.kind else {
+                            unreachable!()
+                        };
+                        Some((role, m.expires_at))
+                    }
+                    Caller::Person(_) => None,
+                };
+                let made = answer.made.clone().ok_or("no token in a roll")?;
+                if made.0 != self.creds[c].id {
+                    return Err(format!("{op:?}: the roll changed the id"));
+                }
+                self.event(ws_log(ws), AuditAction::TokenRolled, &made.0);
+                let cred = &mut self.creds[c];
+                cred.secrets.push(made.1);
+                cred.grace_until = (*grace > 0).then(|| {
+                    let end = now + grace;
+                    cred.expires_at.map_or(end, |at| at.min(end))
+                });
+                cred.makers.extend(maker);
+            }
+            Op::Revoke { token, .. } => {
+                let c = self.api_token(*token).expect("a target");
+                self.revoke(c, false);
+            }
+            Op::LeakReport { token, secret } => {
+                let Some((c, s)) = self.api_secret(*token, *secret) else {
+                    return Ok(());
+                };
+                let expected = self.creds[c].secret_live(s, now);
+                if answer.revoked != Some(expected) {
+                    return Err(format!(
+                        "{op:?}: the report answered revoked={:?}, the model expects {expected}",
+                        answer.revoked
+                    ));
+                }
+                if expected {
+                    self.revoke(c, true);
+                }
+            }
+            Op::DeviceLogin { user } => {
+                let made = answer
+                    .made
+                    .clone()
+                    .ok_or("no session from a device login")?;
+                self.event(user_log(*user), AuditAction::DeviceApproved, "cnap");
+                self.creds.push(Cred {
+                    id: made.0,
+                    kind: Kind::Session { user: *user },
+                    secrets: vec![made.1],
+                    grace_until: None,
+                    expires_at: Some(now + SESSION_LIFETIME_SECS),
+                    revoked: false,
+                    swept: false,
+                    makers: Vec::new(),
+                });
+            }
+            Op::Logout { session } | Op::EndSession { session, .. } => {
+                let c = self.session(*session).expect("a session");
+                self.revoke(c, false);
+            }
+            Op::CreateMultiToken {
+                user,
+                workspaces,
+                admin,
+                expiry,
+            } => {
+                let made = answer.made.clone().ok_or("no token in a 201")?;
+                let listed = covered(*workspaces);
+                for &w in &listed {
+                    self.event(ws_log(w), AuditAction::MultiTokenGranted, &made.0);
+                }
+                self.creds.push(Cred {
+                    id: made.0,
+                    kind: Kind::Multi {
+                        user: *user,
+                        workspaces: listed,
+                        cap: if *admin { Role::Admin } else { Role::Member },
+                    },
+                    secrets: vec![made.1],
+                    grace_until: None,
+                    expires_at: expiry.at(now),
+                    revoked: false,
+                    swept: false,
+                    makers: Vec::new(),
+                });
+            }
+            Op::RevokeMultiToken { token, .. } => {
+                let c = self.multi_token(*token).expect("a target");
+                self.revoke(c, false);
+            }
+            Op::RemoveMember { ws, user, .. } => {
+                self.members.remove(&(*ws, *user));
+                self.event(ws_log(*ws), AuditAction::MemberRemoved, USERS[*user]);
+            }
+            Op::Advance { secs } => self.now = (self.now + secs).min(T_MAX),
+            Op::Sweep => {
+                for cred in &mut self.creds {
+                    if cred.present() && cred.expired(now) {
+                        cred.swept = true;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends credential `c` with the events its kind's revocation writes.
+    fn revoke(&mut self, c: usize, leaked: bool) {
+        self.creds[c].revoked = true;
+        let id = self.creds[c].id.clone();
+        match self.creds[c].kind.clone() {
+            Kind::Workspace { ws, .. } => {
+                let action = if leaked {
+                    AuditAction::TokenLeaked
+                } else {
+                    AuditAction::TokenRevoked
+                };
+                self.event(ws_log(ws), action, &id);
+            }
+            Kind::Multi { workspaces, .. } => {
+                let action = if leaked {
+                    AuditAction::TokenLeaked
+                } else {
+                    AuditAction::MultiTokenRevoked
+                };
+                for w in workspaces {
+                    self.event(ws_log(w), action, &id);
+                }
+            }
+            Kind::Session { user } => {
+                self.event(user_log(user), AuditAction::SessionRevoked, &id);
+            }
+        }
+    }
+
+    /// A use of session `c`'s secret at the model's clock, as the authorizer
+    /// records it: the sliding expiry moves a lifetime out at most once an
+    /// hour (docs/DESIGN.md, hot path).
+    pub fn used_session(&mut self, c: usize) {
+        let now = self.now;
+        let cred = &mut self.creds[c];
+        if let (Kind::Session { .. }, Some(at)) = (&cred.kind, cred.expires_at)
+            && now - (at - SESSION_LIFETIME_SECS) >= SESSION_EXTENSION_INTERVAL_SECS
+        {
+            cred.expires_at = Some(now + SESSION_LIFETIME_SECS);
+        }
+    }
+
+    /// The role a multi-workspace token `c` acts with in `ws` now, or
+    /// `None` when its owner no longer belongs there.
+    pub fn multi_role(&self, c: usize, ws: usize) -> Option<Role> {
+        let Kind::Multi { user, cap, .. } = &self.creds[c].kind else {
+            return None;
+        };
+        self.members
+            .get(&(ws, *user))
+            .map(|&r| if rank(*cap) < rank(r) { *cap } else { r })
+    }
+
+    /// Events still inside the retention window, as (log, action, target).
+    pub fn expected_events(&self) -> Vec<Event> {
+        let mut all: Vec<Event> = self.events.iter().map(|(_, e)| e.clone()).collect();
+        all.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        all
+    }
+
+    pub fn rank(role: Role) -> u8 {
+        rank(role)
+    }
+}
+
+/// The workspaces a multi-workspace token request lists: a non-empty
+/// subset of the two, from a bit mask.
+pub fn covered(mask: u8) -> Vec<usize> {
+    match mask % 3 {
+        0 => vec![0],
+        1 => vec![1],
+        _ => vec![0, 1],
+    }
+}

@@ -1,0 +1,654 @@
+//! The system under test: the use cases of `akua-core` on the real store
+//! (the embedded engine through the real SDK), driven by the model's
+//! operations, and the invariants checked against it after every step.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use akua_core::ApiError;
+use akua_core::audit::{AuditFilter, AuditLog, Origin};
+use akua_core::device::{self, DeviceConfig};
+use akua_core::leaks::{LeakConfig, ScannerKeys};
+use akua_core::multi_tokens::{self, CreateMultiTokenRequest};
+use akua_core::policy::{self, Resolved};
+use akua_core::ports::{AuditStore as _, WorkspaceStore as _};
+use akua_core::principal::{Person, PersonCredential};
+use akua_core::records::{Creator, Membership, StoredCredential, WorkspaceRecord};
+use akua_core::tokens::{self, CreateApiTokenRequest, RollApiTokenRequest};
+use akua_core::{
+    Authorizer, Decision, Principal, Role, TokenName, TokenRole, UserId, WorkspaceId,
+    WorkspaceName, sessions, workspaces,
+};
+use akua_store::{DynamoStore, endpoint_config, sweep};
+use akua_testkit::{Engine, FaultProxy, TestScanner};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::spec::{
+    Answer, Caller, Kind, MEMBERS, Model, Op, USERS, WORKSPACES, covered, user_log, ws_log,
+};
+
+/// One fresh service: the engine, a second way in through a proxy that
+/// can park a request, and the secret scanner leak reports are signed by.
+pub struct System {
+    pub engine: Engine,
+    pub proxy: FaultProxy,
+    /// The same table, reached through `proxy`.
+    pub proxied: DynamoStore,
+    scanner: TestScanner,
+    keys: Arc<ScannerKeys>,
+    device: DeviceConfig,
+}
+
+fn ws(n: usize) -> WorkspaceId {
+    WorkspaceId::parse(WORKSPACES[n]).expect("workspace id")
+}
+
+fn user(n: usize) -> UserId {
+    UserId::parse(USERS[n]).expect("user id")
+}
+
+fn status(e: &ApiError) -> u16 {
+    e.status()
+}
+
+impl System {
+    pub async fn start() -> Self {
+        let engine = Engine::start().await;
+        let proxy = FaultProxy::start(&engine.endpoint).await;
+        let client = aws_sdk_dynamodb::Client::from_conf(endpoint_config(&proxy.endpoint).build());
+        let proxied = DynamoStore::new(client, engine.table.clone());
+        let scanner = TestScanner::start().await;
+        let keys = ScannerKeys::new(LeakConfig {
+            keys_url: scanner.keys_url.clone(),
+            scanner: "github".into(),
+        })
+        .expect("scanner keys");
+        for (n, _) in WORKSPACES.iter().enumerate() {
+            let owner = Membership {
+                workspace_id: ws(n),
+                user_id: user(0),
+                role: Role::Owner,
+                joined_at: crate::spec::T0,
+            };
+            let record = WorkspaceRecord {
+                id: ws(n),
+                name: WorkspaceName::parse("model").expect("name"),
+                created_at: crate::spec::T0,
+                created_by: user(0),
+            };
+            engine
+                .store
+                .create_workspace(&record, &owner, &[])
+                .await
+                .expect("workspace");
+        }
+        for &(w, u, role) in MEMBERS.iter().filter(|m| m.2 != Role::Owner) {
+            let m = Membership {
+                workspace_id: ws(w),
+                user_id: user(u),
+                role,
+                joined_at: crate::spec::T0,
+            };
+            engine.store.add_member(&m, &[]).await.expect("member");
+        }
+        Self {
+            engine,
+            proxy,
+            proxied,
+            scanner,
+            keys,
+            device: DeviceConfig {
+                verification_uri: "https://auth.example.com/dashboard/device".into(),
+                client_ids: vec!["cnap".into()],
+            },
+        }
+    }
+
+    /// A person signed in with the identity provider acting in `w`, as the
+    /// authorizer resolves them (one membership read): `Err(403)` when
+    /// they are not a member.
+    async fn person(store: &DynamoStore, u: usize, w: Option<usize>) -> Result<Principal, u16> {
+        let scope = match w {
+            None => None,
+            Some(w) => match policy::resolve(store, None, Some(&user(u)), &ws(w))
+                .await
+                .map_err(|_| 503u16)?
+            {
+                Resolved::Granted(scope) => Some(scope),
+                Resolved::NotMember | Resolved::OtherWorkspace => return Err(403),
+            },
+        };
+        Ok(Principal::Person(Person {
+            user_id: user(u),
+            credential: PersonCredential::Jwt,
+            scope,
+            expires_at: None,
+        }))
+    }
+
+    /// The authorizer's answer for `secret` with `context`.
+    async fn decide(
+        store: &DynamoStore,
+        secret: &str,
+        context: Option<&str>,
+        now: i64,
+    ) -> Decision {
+        Authorizer::new(store.clone(), None)
+            .decide(Some(&format!("Bearer {secret}")), context, now)
+            .await
+            .expect("the store answers")
+    }
+
+    /// Who calls, as the authorizer lets them in: `Err(status)` otherwise.
+    async fn caller(
+        store: &DynamoStore,
+        model: &Model,
+        by: Caller,
+        w: usize,
+    ) -> Result<Principal, u16> {
+        match by {
+            Caller::Person(u) => Self::person(store, u, Some(w)).await,
+            Caller::Token(n) => {
+                let c = model.workspace_token(n).ok_or(401u16)?;
+                let secret = model.creds[c].secrets.last().expect("a secret");
+                match Self::decide(store, secret, None, model.now).await {
+                    Decision::Allow(p) => Ok(p),
+                    Decision::Unauthorized(_) => Err(401),
+                    Decision::Forbidden(_) => Err(403),
+                }
+            }
+        }
+    }
+
+    /// Runs `op` against `store` (the direct one, or the proxied one whose
+    /// requests a test may park), as the model describes it at its state.
+    pub async fn run(&self, store: &DynamoStore, model: &Model, op: &Op) -> Answer {
+        let origin = Origin::default();
+        let now = model.now;
+        macro_rules! call {
+            ($e:expr) => {
+                match $e {
+                    Ok(p) => p,
+                    Err(status) => return Answer::status(status),
+                }
+            };
+        }
+        match op {
+            Op::CreateToken {
+                by,
+                ws: w,
+                admin,
+                expiry,
+            } => {
+                let caller = call!(Self::caller(store, model, *by, *w).await);
+                let request = CreateApiTokenRequest {
+                    name: TokenName::parse("model").expect("name"),
+                    expires_at: expiry.at(now),
+                    role: Some(if *admin {
+                        TokenRole::Admin
+                    } else {
+                        TokenRole::Member
+                    }),
+                };
+                match tokens::create(store, &caller, &origin, request, now).await {
+                    Ok(t) => Answer {
+                        status: 201,
+                        made: Some((t.id, t.token.expose().to_owned())),
+                        revoked: None,
+                    },
+                    Err(e) => Answer::status(status(&e)),
+                }
+            }
+            Op::Roll { token, by, grace } => {
+                let Some(c) = model.workspace_token(*token) else {
+                    return Answer::status(0);
+                };
+                let Kind::Workspace { ws: w, .. } = model.creds[c].kind else {
+                    unreachable!()
+                };
+                let caller = call!(Self::caller(store, model, *by, w).await);
+                let request = RollApiTokenRequest {
+                    grace_period_secs: *grace,
+                };
+                let id = &model.creds[c].id;
+                match tokens::roll(store, &caller, &origin, id, request, now).await {
+                    Ok(t) => Answer {
+                        status: 200,
+                        made: Some((t.id, t.token.expose().to_owned())),
+                        revoked: None,
+                    },
+                    Err(e) => Answer::status(status(&e)),
+                }
+            }
+            Op::Revoke { token, by } => {
+                let Some(c) = model.api_token(*token) else {
+                    return Answer::status(0);
+                };
+                let w = match &model.creds[c].kind {
+                    Kind::Workspace { ws, .. } => *ws,
+                    Kind::Multi { workspaces, .. } => workspaces[0],
+                    Kind::Session { .. } => unreachable!(),
+                };
+                let caller = call!(Self::caller(store, model, *by, w).await);
+                let id = &model.creds[c].id;
+                match tokens::revoke(store, &caller, &origin, id, now).await {
+                    Ok(()) => Answer::status(204),
+                    Err(e) => Answer::status(status(&e)),
+                }
+            }
+            Op::LeakReport { token, secret } => {
+                let Some((c, s)) = model.api_secret(*token, *secret) else {
+                    return Answer::status(0);
+                };
+                let body = serde_json::json!([{
+                    "token": model.creds[c].secrets[s],
+                    "type": "akua_api_token",
+                    "url": "https://example.com/leak",
+                    "source": "content",
+                }])
+                .to_string();
+                let signature = self.scanner.sign(body.as_bytes());
+                let key = akua_testkit::scanner::KEY_ID;
+                let report = akua_core::leaks::report;
+                match report(
+                    store,
+                    &self.keys,
+                    Some(key),
+                    Some(&signature),
+                    body.as_bytes(),
+                    &origin,
+                    now,
+                )
+                .await
+                {
+                    Ok(verdicts) => Answer {
+                        status: 200,
+                        made: None,
+                        revoked: Some(
+                            verdicts[0].label == akua_core::leaks::LeakLabel::TruePositive,
+                        ),
+                    },
+                    Err(e) => Answer::status(status(&e)),
+                }
+            }
+            Op::DeviceLogin { user: u } => self.device_login(store, *u, now).await,
+            Op::Logout { session } => {
+                let Some(c) = model.session(*session) else {
+                    return Answer::status(0);
+                };
+                let caller = match Self::decide(store, &model.creds[c].secrets[0], None, now).await
+                {
+                    Decision::Allow(p) => p,
+                    _ => return Answer::status(401),
+                };
+                match sessions::logout(store, &caller, &origin, now).await {
+                    Ok(()) => Answer::status(204),
+                    Err(e) => Answer::status(status(&e)),
+                }
+            }
+            Op::EndSession { session, by } => {
+                let Some(c) = model.session(*session) else {
+                    return Answer::status(0);
+                };
+                let caller = call!(Self::person(store, *by, None).await);
+                let id = &model.creds[c].id;
+                match sessions::revoke(store, &caller, &origin, id, now).await {
+                    Ok(()) => Answer::status(204),
+                    Err(e) => Answer::status(status(&e)),
+                }
+            }
+            Op::CreateMultiToken {
+                user: u,
+                workspaces,
+                admin,
+                expiry,
+            } => {
+                let caller = call!(Self::person(store, *u, None).await);
+                let request = CreateMultiTokenRequest {
+                    name: TokenName::parse("model").expect("name"),
+                    workspace_ids: covered(*workspaces).into_iter().map(ws).collect(),
+                    role: Some(if *admin {
+                        TokenRole::Admin
+                    } else {
+                        TokenRole::Member
+                    }),
+                    expires_at: expiry.at(now),
+                };
+                match multi_tokens::create(store, &caller, &origin, request, now).await {
+                    Ok(t) => Answer {
+                        status: 201,
+                        made: Some((t.id, t.token.expose().to_owned())),
+                        revoked: None,
+                    },
+                    Err(e) => Answer::status(status(&e)),
+                }
+            }
+            Op::RevokeMultiToken { token, by } => {
+                let Some(c) = model.multi_token(*token) else {
+                    return Answer::status(0);
+                };
+                let caller = call!(Self::person(store, *by, None).await);
+                let id = &model.creds[c].id;
+                match multi_tokens::revoke(store, &caller, &origin, id, now).await {
+                    Ok(()) => Answer::status(204),
+                    Err(e) => Answer::status(status(&e)),
+                }
+            }
+            Op::RemoveMember { ws: w, user: u, by } => {
+                let caller = call!(Self::person(store, *by, None).await);
+                let target = USERS[*u];
+                match workspaces::remove_member(
+                    store,
+                    &caller,
+                    &origin,
+                    WORKSPACES[*w],
+                    target,
+                    now,
+                )
+                .await
+                {
+                    Ok(()) => Answer::status(204),
+                    Err(e) => Answer::status(status(&e)),
+                }
+            }
+            Op::Advance { .. } => Answer::status(200),
+            Op::Sweep => match sweep::run(store, now).await {
+                Ok(_) => Answer::status(200),
+                Err(e) => Answer::status(status(&e.into())),
+            },
+        }
+    }
+
+    /// `cnap auth login` end to end: the CLI asks for a code, the person
+    /// approves it, the CLI's next poll gets the session.
+    async fn device_login(&self, store: &DynamoStore, u: usize, now: i64) -> Answer {
+        let params = |pairs: &[(&str, &str)]| -> device::Params {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let started =
+            device::authorize(store, &self.device, &params(&[("client_id", "cnap")]), now)
+                .await
+                .expect("device code");
+        let person = Self::person(store, u, None).await.expect("a person");
+        if let Err(e) = device::answer(
+            store,
+            &person,
+            &Origin::default(),
+            &started.user_code,
+            true,
+            now,
+        )
+        .await
+        {
+            return Answer::status(status(&e));
+        }
+        let poll = params(&[
+            ("grant_type", device::DEVICE_GRANT_TYPE),
+            ("device_code", started.device_code.expose()),
+            ("client_id", "cnap"),
+        ]);
+        let Ok(token) = device::token(store, &poll, now).await else {
+            return Answer::status(500);
+        };
+        let secret = token.access_token.expose().to_owned();
+        // The session's id, as the authorizer resolves it.
+        let Decision::Allow(p) = Self::decide(store, &secret, None, now).await else {
+            return Answer::status(500);
+        };
+        Answer {
+            status: 200,
+            made: Some((p.credential_id().expect("a session id").to_owned(), secret)),
+            revoked: None,
+        }
+    }
+
+    /// Every invariant of docs/DESIGN.md's model section, against the store
+    /// as it is now. Authenticating uses a session's secret, which may
+    /// slide its expiry: the model records that use too.
+    pub async fn check(&self, model: &mut Model) -> Result<(), String> {
+        let store = &self.engine.store;
+        let now = model.now;
+        // I1: a secret authenticates exactly when the model says it is live.
+        for c in 0..model.creds.len() {
+            for s in 0..model.creds[c].secrets.len() {
+                let live = model.creds[c].secret_live(s, now);
+                let secret = model.creds[c].secrets[s].clone();
+                let decision = Self::decide(store, &secret, None, now).await;
+                let allowed = matches!(decision, Decision::Allow(_));
+                if allowed != live {
+                    return Err(format!(
+                        "I1: secret {s} of {} ({:?}) authenticates={allowed}, model says live={live}: {decision:?}",
+                        model.creds[c].id, model.creds[c].kind
+                    ));
+                }
+                if allowed {
+                    model.used_session(c);
+                }
+            }
+            // A live multi-workspace token acts in a workspace it covers
+            // only while its owner belongs there, with the lower role.
+            if let Kind::Multi { workspaces, .. } = model.creds[c].kind.clone()
+                && model.creds[c].live(now)
+            {
+                let secret = model.creds[c].secrets.last().expect("secret").clone();
+                for w in workspaces {
+                    let decision = Self::decide(store, &secret, Some(WORKSPACES[w]), now).await;
+                    let role = match &decision {
+                        Decision::Allow(p) => p.scope().map(|s| s.role),
+                        _ => None,
+                    };
+                    if role != model.multi_role(c, w) {
+                        return Err(format!(
+                            "I1: multi-workspace token {} in {}: {decision:?}, model says {:?}",
+                            model.creds[c].id,
+                            WORKSPACES[w],
+                            model.multi_role(c, w)
+                        ));
+                    }
+                }
+            }
+        }
+        self.check_lists(model).await?;
+        self.check_ceilings(model).await?;
+        self.check_audit(model).await
+    }
+
+    /// I2: every live credential is listed exactly once, and nothing else.
+    async fn check_lists(&self, model: &Model) -> Result<(), String> {
+        let store = &self.engine.store;
+        let now = model.now;
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        for w in 0..WORKSPACES.len() {
+            let manager = Principal::Person(Person {
+                user_id: user(0),
+                credential: PersonCredential::Jwt,
+                scope: Some(akua_core::principal::Scope {
+                    workspace_id: ws(w),
+                    role: Role::Owner,
+                }),
+                expires_at: None,
+            });
+            let page = tokens::list(store, &manager, 100, None, now)
+                .await
+                .map_err(|e| format!("list: {e}"))?;
+            let listed = sorted(page.data.into_iter().map(|t| t.id).collect());
+            let expected = sorted(
+                model
+                    .creds
+                    .iter()
+                    .filter(|c| c.live(now))
+                    .filter(|c| match &c.kind {
+                        Kind::Workspace { ws, .. } => *ws == w,
+                        Kind::Multi { workspaces, .. } => workspaces.contains(&w),
+                        Kind::Session { .. } => false,
+                    })
+                    .map(|c| c.id.clone())
+                    .collect(),
+            );
+            if listed != expected {
+                return Err(format!(
+                    "I2: {} lists {listed:?}, model says {expected:?}",
+                    WORKSPACES[w]
+                ));
+            }
+        }
+        for u in 0..USERS.len() {
+            let person = Self::person(store, u, None).await.expect("a person");
+            let of_user = |want: fn(&Kind, usize) -> bool| {
+                sorted(
+                    model
+                        .creds
+                        .iter()
+                        .filter(|c| c.live(now) && want(&c.kind, u))
+                        .map(|c| c.id.clone())
+                        .collect(),
+                )
+            };
+            let page = multi_tokens::list(store, &person, 100, None, now)
+                .await
+                .map_err(|e| format!("list: {e}"))?;
+            let listed = sorted(page.data.into_iter().map(|t| t.id).collect());
+            let expected = of_user(|k, u| matches!(k, Kind::Multi { user, .. } if *user == u));
+            if listed != expected {
+                return Err(format!(
+                    "I2: {}'s tokens are {listed:?}, model says {expected:?}",
+                    USERS[u]
+                ));
+            }
+            let page = sessions::list(store, &person, 100, None, now)
+                .await
+                .map_err(|e| format!("list: {e}"))?;
+            let listed = sorted(page.data.into_iter().map(|s| s.id).collect());
+            let expected = of_user(|k, u| matches!(k, Kind::Session { user } if *user == u));
+            if listed != expected {
+                return Err(format!(
+                    "I2: {}'s sessions are {listed:?}, model says {expected:?}",
+                    USERS[u]
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// I3: nothing made or rolled by a token outlives or outranks it, as
+    /// stored.
+    async fn check_ceilings(&self, model: &Model) -> Result<(), String> {
+        for cred in model.creds.iter().filter(|c| c.live(model.now)) {
+            let secret = cred.secrets.last().expect("secret");
+            let hash = akua_core::CredentialHash::of(secret);
+            let stored = akua_core::ports::DecisionStore::credential(&self.engine.store, &hash)
+                .await
+                .map_err(|e| e.to_string())?;
+            let Some(StoredCredential::ApiToken(t)) = stored else {
+                continue;
+            };
+            for (role, cap) in &cred.makers {
+                let outranks = Model::rank(t.role.into()) > Model::rank(*role);
+                let outlives = cap.is_some_and(|cap| t.expires_at.is_none_or(|at| at > cap));
+                if outranks || outlives {
+                    return Err(format!(
+                        "I3: {} ({:?}, expires {:?}) exceeds a token that made or rolled it ({role:?}, {cap:?}); created_by {:?}",
+                        t.id,
+                        t.role,
+                        t.expires_at,
+                        t.created_by
+                            .as_ref()
+                            .map(|c| matches!(c, Creator::ApiToken(_)))
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// I4: each change wrote exactly the audit events its action names.
+    async fn check_audit(&self, model: &Model) -> Result<(), String> {
+        let logs = (0..WORKSPACES.len())
+            .map(|w| (ws_log(w), AuditLog::Workspace(ws(w))))
+            .chain((0..USERS.len()).map(|u| (user_log(u), AuditLog::User(user(u)))));
+        let mut found = Vec::new();
+        for (name, log) in logs {
+            let mut after = None;
+            loop {
+                let page = self
+                    .engine
+                    .store
+                    .audit_events(
+                        &log,
+                        &AuditFilter::default(),
+                        100,
+                        after.as_deref(),
+                        model.now,
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                found.extend(
+                    page.events
+                        .into_iter()
+                        .map(|e| (name.clone(), e.action, e.target.id)),
+                );
+                match page.resume_after {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+        }
+        found.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        let expected = model.expected_events();
+        if found != expected {
+            return Err(format!(
+                "I4: the audit logs hold {found:?}, the model expects {expected:?}"
+            ));
+        }
+        Ok(())
+    }
+
+    /// I5: after the sweep, nothing expired is left, and no pointer or list
+    /// entry is left without its credential.
+    pub async fn check_swept(&self, now: i64) -> Result<(), String> {
+        let items = self.engine.all_items().await;
+        let text = |i: &HashMap<String, AttributeValue>, k: &str| {
+            i.get(k).and_then(|v| v.as_s().ok()).cloned()
+        };
+        let number = |i: &HashMap<String, AttributeValue>, k: &str| {
+            i.get(k)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse::<i64>().ok())
+        };
+        let keys: BTreeSet<(String, String)> = items
+            .iter()
+            .filter_map(|i| Some((text(i, "pk")?, text(i, "sk")?)))
+            .collect();
+        let has = |pk: String, sk: &str| keys.contains(&(pk, sk.to_owned()));
+        for item in &items {
+            let pk = text(item, "pk").unwrap_or_default();
+            if item.contains_key("exp_shard")
+                && number(item, "expires_at").is_some_and(|at| at <= now)
+            {
+                return Err(format!(
+                    "I5: an expired item survived the sweep ({})",
+                    &pk[..pk.len().min(12)]
+                ));
+            }
+            if pk.starts_with("TOKEN#") && text(item, "sk").as_deref() == Some("TOKEN") {
+                let hash = text(item, "hash").unwrap_or_default();
+                if !has(format!("CRED#{hash}"), "CRED") {
+                    return Err(format!("I5: pointer {pk} without its credential"));
+                }
+            }
+            if text(item, "kind").as_deref() == Some("token_grant") {
+                let id = text(item, "id").unwrap_or_default();
+                if !has(format!("TOKEN#{id}"), "TOKEN") {
+                    return Err(format!("I5: list entry of {id} without its credential"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
