@@ -252,6 +252,23 @@ impl Model {
         (!all.is_empty()).then(|| all[n % all.len()])
     }
 
+    /// The token a `Caller::Token(n)` presents: the n-th (modulo) of the
+    /// live workspace tokens, or of all of them when none is live (then
+    /// refused). Callers that can act find more bugs than ones that cannot.
+    pub fn caller_token(&self, n: usize) -> Option<usize> {
+        let now = self.now;
+        let live = self.of_kind(|k| matches!(k, Kind::Workspace { .. }));
+        let live: Vec<usize> = live
+            .into_iter()
+            .filter(|&c| self.creds[c].live(now))
+            .collect();
+        if live.is_empty() {
+            self.workspace_token(n)
+        } else {
+            Some(live[n % live.len()])
+        }
+    }
+
     pub fn multi_token(&self, n: usize) -> Option<usize> {
         let all = self.of_kind(|k| matches!(k, Kind::Multi { .. }));
         (!all.is_empty()).then(|| all[n % all.len()])
@@ -284,7 +301,7 @@ impl Model {
                 None => Err(FORBIDDEN),
             },
             Caller::Token(n) => {
-                let Some(c) = self.workspace_token(n) else {
+                let Some(c) = self.caller_token(n) else {
                     return Err(UNAUTHORIZED);
                 };
                 let cred = &self.creds[c];
@@ -499,7 +516,7 @@ impl Model {
                 let made = answer.made.clone().ok_or("no token in a 201")?;
                 let makers = match by {
                     Caller::Token(n) => {
-                        let maker = &self.creds[self.workspace_token(*n).expect("a caller")];
+                        let maker = &self.creds[self.caller_token(*n).expect("a caller")];
                         let Kind::Workspace { role, .. } = maker.kind else {
                             unreachable!()
                         };
@@ -529,7 +546,7 @@ impl Model {
                 };
                 let maker = match by {
                     Caller::Token(n) => {
-                        let m = &self.creds[self.workspace_token(*n).expect("a caller")];
+                        let m = &self.creds[self.caller_token(*n).expect("a caller")];
                         let Kind::Workspace { role, .. } = m.kind else {
                             unreachable!()
                         };

@@ -149,7 +149,7 @@ impl System {
         match by {
             Caller::Person(u) => Self::person(store, u, Some(w)).await,
             Caller::Token(n) => {
-                let c = model.workspace_token(n).ok_or(401u16)?;
+                let c = model.caller_token(n).ok_or(401u16)?;
                 let secret = model.creds[c].secrets.last().expect("a secret");
                 match Self::decide(store, secret, None, model.now).await {
                     Decision::Allow(p) => Ok(p),
