@@ -516,3 +516,70 @@ async fn unknown_routes_and_methods_use_the_envelope() {
         (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
     );
 }
+
+/// Rolling is creating (docs/DESIGN.md R9), over HTTP as a user meets it:
+/// an admin token that expires in 10 minutes may roll only what it could
+/// create now.
+#[tokio::test]
+async fn a_short_lived_token_rolls_only_what_it_could_create() {
+    let api = setup().await;
+    let now = akua_core::clock::now();
+    let made = |expires_at: Option<i64>| {
+        let api = &api;
+        async move {
+            let r = create(
+                api,
+                "usr_owner",
+                json!({"name": "t", "expires_at": expires_at}),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+            r.body["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let never = made(None).await;
+    let tomorrow = made(Some(now + 86_400)).await;
+    let in_five_minutes = made(Some(now + 300)).await;
+    let r = create(
+        &api,
+        "usr_owner",
+        json!({"name": "short", "expires_at": now + 600}),
+    )
+    .await;
+    let short = api.as_token(r.body["token"].as_str().unwrap());
+    let roll = |id: &str| {
+        short.post(
+            &format!("/v1/api_tokens/{id}/roll"),
+            json!({"grace_period_secs": 0}),
+        )
+    };
+    for id in [&never, &tomorrow] {
+        let r = roll(id).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::FORBIDDEN, "forbidden"),
+            "{:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("expires later")
+        );
+    }
+    let r = roll(&in_five_minutes).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["expires_at"], json!(now + 300));
+    // The refused rolls changed nothing: their tokens' owners still hold
+    // working secrets, and only the allowed roll was recorded.
+    let owner = api.as_user("usr_owner");
+    let log = owner
+        .in_ws(WS)
+        .get(&format!(
+            "/v1/workspaces/{WS}/audit_log?action=token.rolled"
+        ))
+        .await;
+    assert_eq!(log.status, StatusCode::OK, "{:?}", log.body);
+    assert_eq!(log.body["data"].as_array().unwrap().len(), 1);
+}

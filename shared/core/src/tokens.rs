@@ -151,8 +151,8 @@ pub async fn create(
 }
 
 /// A workspace's live tokens, newest first. An expired token the sweep has
-/// not deleted yet is left out, as a revoked one is (DESIGN.md R7: only
-/// live credentials are listed); a page may then hold fewer rows than
+/// not deleted yet is left out, as a revoked one is (DESIGN.md: only
+/// live credentials are listed, R14); a page may then hold fewer rows than
 /// `limit` while `has_more` is true.
 pub async fn list(
     store: &impl CredentialStore,

@@ -341,18 +341,18 @@ impl Model {
                 let at = expiry.at(now).or(cap);
                 if !manages(role) || rank(wanted) > rank(role) {
                     FORBIDDEN
-                } else if cap.is_some_and(|cap| at.is_none_or(|at| at > cap)) {
-                    INVALID
-                } else if expiry
-                    .at(now)
-                    .is_some_and(|at| at <= now || at > now + MAX_TOKEN_LIFETIME_SECS)
+                } else if cap.is_some_and(|cap| at.is_none_or(|at| at > cap))
+                    || expiry
+                        .at(now)
+                        .is_some_and(|at| at <= now || at > now + MAX_TOKEN_LIFETIME_SECS)
                 {
+                    // Past the maker's expiry, in the past, or too far out.
                     INVALID
                 } else {
                     201
                 }
             }
-            Op::Roll { token, by, grace } => {
+            Op::Roll { token, by, .. } => {
                 let target = &self.creds[self.workspace_token(*token)?];
                 let Kind::Workspace { ws, role } = target.kind else {
                     unreachable!()
@@ -376,7 +376,6 @@ impl Model {
                     // Rolling is creating: never beyond the caller.
                     FORBIDDEN
                 } else {
-                    let _ = grace;
                     OK
                 }
             }
@@ -706,7 +705,8 @@ impl Model {
             .map(|&r| if rank(*cap) < rank(r) { *cap } else { r })
     }
 
-    /// Events still inside the retention window, as (log, action, target).
+    /// Every expected event as (log, action, target), in a fixed order (the
+    /// model's clock stays inside the retention window, so none has aged out).
     pub fn expected_events(&self) -> Vec<Event> {
         let mut all: Vec<Event> = self.events.iter().map(|(_, e)| e.clone()).collect();
         all.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));

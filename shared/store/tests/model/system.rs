@@ -464,7 +464,7 @@ impl System {
             v.sort();
             v
         };
-        for w in 0..WORKSPACES.len() {
+        for (w, name) in WORKSPACES.iter().enumerate() {
             let manager = Principal::Person(Person {
                 user_id: user(0),
                 credential: PersonCredential::Jwt,
@@ -493,12 +493,11 @@ impl System {
             );
             if listed != expected {
                 return Err(format!(
-                    "I2: {} lists {listed:?}, model says {expected:?}",
-                    WORKSPACES[w]
+                    "I2: {name} lists {listed:?}, model says {expected:?}"
                 ));
             }
         }
-        for u in 0..USERS.len() {
+        for (u, name) in USERS.iter().enumerate() {
             let person = Self::person(store, u, None).await.expect("a person");
             let of_user = |want: fn(&Kind, usize) -> bool| {
                 sorted(
@@ -517,8 +516,7 @@ impl System {
             let expected = of_user(|k, u| matches!(k, Kind::Multi { user, .. } if *user == u));
             if listed != expected {
                 return Err(format!(
-                    "I2: {}'s tokens are {listed:?}, model says {expected:?}",
-                    USERS[u]
+                    "I2: {name}'s tokens are {listed:?}, model says {expected:?}"
                 ));
             }
             let page = sessions::list(store, &person, 100, None, now)
@@ -528,8 +526,7 @@ impl System {
             let expected = of_user(|k, u| matches!(k, Kind::Session { user } if *user == u));
             if listed != expected {
                 return Err(format!(
-                    "I2: {}'s sessions are {listed:?}, model says {expected:?}",
-                    USERS[u]
+                    "I2: {name}'s sessions are {listed:?}, model says {expected:?}"
                 ));
             }
         }
