@@ -20,9 +20,9 @@ use akua_testkit::{Engine, TestIssuer};
 use serde_json::Value;
 
 use crate::decisions::corrupted;
-use crate::runtime_api::{Outcome, RuntimeApi};
 use crate::stats::{Latencies, fmt_duration, mib};
 use crate::targets::Targets;
+use akua_testkit::runtime_api::{Outcome, RuntimeApi};
 
 /// The REST `REQUEST` authorizer event of the authorizer's own tests.
 const REST_EVENT: &str =

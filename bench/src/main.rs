@@ -16,7 +16,6 @@ mod cleanup;
 mod cold_start;
 mod decisions;
 mod jwt_compare;
-mod runtime_api;
 mod stats;
 mod targets;
 

@@ -21,16 +21,67 @@ use serde_json::{Map, Value, json};
 
 use crate::routes::{Function, Route, match_path, routes};
 
-/// Account, API id and stage reported in the events, as API Gateway would.
+/// Account and API id reported in the events, as API Gateway would.
 const ACCOUNT: &str = "000000000000";
 const API_ID: &str = "akualocal";
-const STAGE: &str = "local";
+/// The stage the events name when akua-local serves at the root (as a
+/// custom domain mapped to the stage does: the stage is in the event, not
+/// in the path).
+const ROOT_STAGE: &str = "local";
 
 /// The routers of every function behind one authorizer.
 #[derive(Clone)]
 pub struct Gateway {
     authorizer: Arc<Authorizer<DynamoStore>>,
     routers: Arc<HashMap<Function, Router>>,
+    stage: Stage,
+}
+
+/// Where the API is served: at the root, or under `/{stage}` as on the
+/// execute-api domain (`akua-local --stage prod`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stage(Option<String>);
+
+impl Stage {
+    /// `None`: the root. A stage name is what API Gateway accepts:
+    /// letters, digits, `-` and `_`, 1–128 of them.
+    pub fn parse(name: Option<&str>) -> Result<Self, String> {
+        match name {
+            None => Ok(Self(None)),
+            Some(n)
+                if (1..=128).contains(&n.len())
+                    && n.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+            {
+                Ok(Self(Some(n.to_owned())))
+            }
+            Some(_) => Err("a stage is 1-128 letters, digits, '-' or '_'".into()),
+        }
+    }
+
+    /// What is in front of every path: `""` or `/{stage}`.
+    pub fn prefix(&self) -> String {
+        self.0.as_ref().map(|s| format!("/{s}")).unwrap_or_default()
+    }
+
+    /// The stage the events name.
+    pub fn name(&self) -> &str {
+        self.0.as_deref().unwrap_or(ROOT_STAGE)
+    }
+
+    /// The request context API Gateway gives a function for `path` (the
+    /// route's own path): the stage, and the path as sent.
+    pub fn request_context(&self, method: &Method, path: &str) -> Value {
+        json!({
+            "accountId": ACCOUNT,
+            "apiId": API_ID,
+            "stage": self.name(),
+            "httpMethod": method.as_str(),
+            "path": format!("{}{path}", self.prefix()),
+            "requestId": format!("local-{}", akua_core::base62::random(16)),
+            "identity": {"sourceIp": "127.0.0.1"},
+        })
+    }
 }
 
 impl Gateway {
@@ -38,6 +89,7 @@ impl Gateway {
         authorizer: Authorizer<DynamoStore>,
         device: DeviceConfig,
         leaks: Arc<ScannerKeys>,
+        stage: Stage,
     ) -> Self {
         let store = authorizer.store();
         let routers = Function::ALL
@@ -47,6 +99,7 @@ impl Gateway {
         Self {
             authorizer: Arc::new(authorizer),
             routers: Arc::new(routers),
+            stage,
         }
     }
 
@@ -81,12 +134,15 @@ impl Gateway {
             return response;
         };
         let method_arn = format!(
-            "arn:aws:execute-api:local:{ACCOUNT}:{API_ID}/{STAGE}/{}{}",
-            parts.method, path
+            "arn:aws:execute-api:local:{ACCOUNT}:{API_ID}/{}/{}{}",
+            self.stage.name(),
+            parts.method,
+            path
         );
         let mut authorizer_context = Map::new();
         if route.protected {
             let event = authorizer_event(
+                &self.stage,
                 route,
                 &parts.method,
                 &path,
@@ -110,6 +166,7 @@ impl Gateway {
             }
         }
         let event = proxy_event(
+            &self.stage,
             route,
             &parts.method,
             &path,
@@ -183,7 +240,9 @@ fn path_parameters(params: &[(String, String)]) -> Value {
 }
 
 /// The REST `REQUEST` authorizer event API Gateway sends for this request.
+#[allow(clippy::too_many_arguments)]
 fn authorizer_event(
+    stage: &Stage,
     route: &Route,
     method: &Method,
     path: &str,
@@ -205,26 +264,19 @@ fn authorizer_event(
         "multiValueQueryStringParameters": multi,
         "pathParameters": path_parameters(params),
         "stageVariables": {},
-        "requestContext": request_context(route, method, path, Map::new()),
+        "requestContext": request_context(stage, route, method, path, Map::new()),
     })
 }
 
 fn request_context(
+    stage: &Stage,
     route: &Route,
     method: &Method,
     path: &str,
     authorizer: Map<String, Value>,
 ) -> Value {
-    let mut ctx = json!({
-        "accountId": ACCOUNT,
-        "apiId": API_ID,
-        "stage": STAGE,
-        "resourcePath": route.path,
-        "path": format!("/{STAGE}{path}"),
-        "httpMethod": method.as_str(),
-        "requestId": format!("local-{}", akua_core::base62::random(16)),
-        "identity": {"sourceIp": "127.0.0.1"},
-    });
+    let mut ctx = stage.request_context(method, path);
+    ctx["resourcePath"] = json!(route.path);
     if !authorizer.is_empty() {
         ctx["authorizer"] = Value::Object(authorizer);
     }
@@ -234,6 +286,7 @@ fn request_context(
 /// The REST proxy integration event the function receives.
 #[allow(clippy::too_many_arguments)]
 fn proxy_event(
+    stage: &Stage,
     route: &Route,
     method: &Method,
     path: &str,
@@ -265,7 +318,7 @@ fn proxy_event(
         "multiValueQueryStringParameters": if multi.is_empty() { Value::Null } else { Value::Object(multi) },
         "pathParameters": path_parameters(params),
         "stageVariables": Value::Null,
-        "requestContext": request_context(route, method, path, authorizer),
+        "requestContext": request_context(stage, route, method, path, authorizer),
         "body": body,
         "isBase64Encoded": is_base64,
     })

@@ -9,6 +9,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use akua_local::dev_issuer::DevIssuer;
+use akua_local::gateway::Stage;
 use akua_local::server::{self, Options};
 use clap::{Parser, Subcommand};
 
@@ -37,6 +38,11 @@ struct Cli {
     /// The user id the development sign-in page suggests.
     #[arg(long, default_value = "usr_dev")]
     dev_user: String,
+    /// Serve everything under /STAGE, as API Gateway's execute-api URL
+    /// does (`--stage prod`: http://127.0.0.1:8787/prod/v1, and API
+    /// Gateway's 403 outside it).
+    #[arg(long, env = "AKUA_STAGE")]
+    stage: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -70,6 +76,13 @@ async fn main() -> std::process::ExitCode {
                         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
                 )
                 .init();
+            let stage = match Stage::parse(cli.stage.as_deref()) {
+                Ok(stage) => stage,
+                Err(e) => {
+                    eprintln!("akua-local: --stage: {e}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            };
             server::serve(Options {
                 bind: cli.bind,
                 port: cli.port,
@@ -77,6 +90,7 @@ async fn main() -> std::process::ExitCode {
                 dynamodb_endpoint: cli.dynamodb_endpoint,
                 table: cli.table,
                 dev_user: cli.dev_user,
+                stage,
             })
             .await
         }

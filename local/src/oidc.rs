@@ -47,6 +47,8 @@ struct Pending {
 pub struct Provider {
     issuer: Arc<DevIssuer>,
     base: String,
+    /// The one redirect URI registered for the dashboard.
+    callback: String,
     dev_user: String,
     codes: Arc<Mutex<HashMap<String, Pending>>>,
 }
@@ -97,10 +99,14 @@ fn oauth_error(error: &str) -> Response {
 }
 
 impl Provider {
-    pub fn new(issuer: Arc<DevIssuer>, base: &str, dev_user: &str) -> Self {
+    /// A provider at `base` (the server's root, like an identity provider
+    /// of its own) for the dashboard served at `app_base` (the same, plus
+    /// the stage under `--stage`).
+    pub fn new(issuer: Arc<DevIssuer>, base: &str, app_base: &str, dev_user: &str) -> Self {
         Self {
             issuer,
             base: base.to_owned(),
+            callback: format!("{app_base}/dashboard/callback"),
             dev_user: dev_user.to_owned(),
             codes: Arc::new(Mutex::new(HashMap::new())),
         }
@@ -128,8 +134,7 @@ impl Provider {
         if r.client_id.as_deref() != Some(CLIENT_ID) {
             return Err("unknown client_id");
         }
-        let callback = format!("{}/dashboard/callback", self.base);
-        if r.redirect_uri.as_deref() != Some(callback.as_str()) {
+        if r.redirect_uri.as_deref() != Some(self.callback.as_str()) {
             return Err("redirect_uri must be this server's /dashboard/callback");
         }
         if r.code_challenge_method.as_deref() != Some("S256")

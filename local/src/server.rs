@@ -19,7 +19,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 
 use crate::dev_issuer::{self, DevIssuer};
-use crate::gateway::Gateway;
+use crate::gateway::{Gateway, Stage};
 use crate::oidc::{self, Provider};
 
 /// How `akua-local` runs.
@@ -33,6 +33,9 @@ pub struct Options {
     pub table: String,
     /// The user id the development sign-in page suggests.
     pub dev_user: String,
+    /// Serve under `/{stage}` as the execute-api URL does (`None`: at the
+    /// root, as a custom domain does).
+    pub stage: Stage,
 }
 
 /// Largest request body the local gateway accepts (API Gateway: 10 MB).
@@ -146,15 +149,18 @@ pub async fn start(
         .map_err(|e| e.to_string())?,
     };
     let verifier = JwtVerifier::new(jwt).map_err(|e| e.to_string())?;
+    // The API's own base URL, stage included: what users open.
+    let app_base = format!("{base}{}", options.stage.prefix());
     let mut device = DeviceConfig::from_env();
     if std::env::var("AKUA_VERIFICATION_URI").is_err() {
-        device.verification_uri = format!("{base}/dashboard/device");
+        device.verification_uri = format!("{app_base}/dashboard/device");
     }
     let leaks = ScannerKeys::new(LeakConfig::from_env()).map_err(|e| e.to_string())?;
     let gateway = Gateway::new(
         Authorizer::new(store.clone(), Some(verifier)),
         device,
         leaks,
+        options.stage.clone(),
     );
     UserId::parse(&options.dev_user).map_err(|_| "invalid --dev-user".to_owned())?;
 
@@ -162,7 +168,7 @@ pub async fn start(
     // configured issuer (`AKUA_OIDC_CLIENT_ID`) as deployed.
     let provider = dev
         .clone()
-        .map(|dev| Provider::new(dev, &base, &options.dev_user));
+        .map(|dev| Provider::new(dev, &base, &app_base, &options.dev_user));
     let dashboard = match &provider {
         Some(p) => DashboardConfig {
             discovery_url: p.discovery_url(),
@@ -172,11 +178,36 @@ pub async fn start(
     };
     // The old credential-less approval page: approving now needs a person
     // signed in to the dashboard.
-    let mut pages = Router::new()
-        .route("/device", get(device_moved))
-        .merge(akua_dashboard::router(dashboard));
+    // The dashboard function sees API Gateway's request context (its
+    // stage and the path as sent), as it does deployed.
+    let stage = options.stage.clone();
+    let dashboard = akua_dashboard::router(dashboard).layer(axum::middleware::map_request(
+        move |mut request: Request| {
+            let stage = stage.clone();
+            async move {
+                let context = stage.request_context(request.method(), request.uri().path());
+                match serde_json::from_value(context) {
+                    Ok(ctx) => {
+                        request
+                            .extensions_mut()
+                            .insert(lambda_http::request::RequestContext::ApiGatewayV1(ctx));
+                    }
+                    Err(e) => tracing::error!(error = %e, "request context not representable"),
+                }
+                request
+            }
+        },
+    ));
+    let api = Router::new()
+        .fallback(fallback)
+        .with_state(gateway)
+        .route("/device", device_moved(options.stage.prefix()))
+        .merge(dashboard);
+    // The development identity provider is a server of its own: always at
+    // the root, whatever the API's stage.
+    let mut idp = Router::new();
     if let (Some(dev), Some(provider)) = (dev.clone(), provider) {
-        pages = pages
+        idp = idp
             .route(
                 "/.well-known/jwks.json",
                 get(move || {
@@ -186,19 +217,27 @@ pub async fn start(
             )
             .merge(provider.routes());
     }
-    let app = Router::new()
-        .fallback(fallback)
-        .with_state(gateway)
-        .merge(pages)
-        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES));
+    let app = match options.stage.prefix() {
+        prefix if prefix.is_empty() => api.merge(idp),
+        prefix => idp
+            .nest(&prefix, api)
+            // What the execute-api domain answers outside its stages.
+            .fallback(|| async {
+                (
+                    axum::http::StatusCode::FORBIDDEN,
+                    axum::Json(serde_json::json!({"message": "Missing Authentication Token"})),
+                )
+            }),
+    }
+    .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES));
 
     eprintln!(
-        "akua-local: serving the Akua API on {base}/v1 (store: {endpoint}, table: {})",
+        "akua-local: serving the Akua API on {app_base}/v1 (store: {endpoint}, table: {})",
         options.table
     );
-    eprintln!("akua-local: the dashboard is at {base}/dashboard");
+    eprintln!("akua-local: the dashboard is at {app_base}/dashboard");
     if first_run {
-        print_welcome(&base, &options, dev.is_some());
+        print_welcome(&app_base, &options, dev.is_some());
         let _ = std::fs::write(options.data_dir.join(FIRST_RUN_MARKER), b"");
     }
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -210,16 +249,19 @@ pub async fn start(
     });
     Ok(Running {
         addr,
-        base_url: base,
+        base_url: app_base,
         task,
     })
 }
 
 /// `/device` (the verification URI of logins started before the
-/// dashboard): the dashboard's device page, with the same query.
-async fn device_moved(uri: axum::http::Uri) -> axum::response::Redirect {
-    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
-    axum::response::Redirect::to(&format!("/dashboard/device{query}"))
+/// dashboard): the dashboard's device page under the same stage, with the
+/// same query.
+fn device_moved(prefix: String) -> axum::routing::MethodRouter {
+    get(move |uri: axum::http::Uri| async move {
+        let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+        axum::response::Redirect::to(&format!("{prefix}/dashboard/device{query}"))
+    })
 }
 
 fn print_welcome(base: &str, options: &Options, dev_issuer: bool) {

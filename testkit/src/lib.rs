@@ -26,6 +26,8 @@ mod faults;
 #[cfg(feature = "servers")]
 pub mod issuer;
 #[cfg(feature = "servers")]
+pub mod runtime_api;
+#[cfg(feature = "servers")]
 pub mod scanner;
 
 #[cfg(feature = "servers")]

@@ -12,8 +12,11 @@
 // Every page is checked with axe-core (no serious or critical violation),
 // every answer carries the Content Security Policy, and no page breaks it.
 // With --screenshot PATH, the API tokens page is saved there (README).
+// With --stage NAME, akua-local serves under /NAME as the execute-api URL
+// does, and the walk checks that the page asks for nothing outside it and
+// that the sign-in's redirect_uri is under it.
 //
-// Usage: node dashboard.mjs <akua-local> <cnap> [--screenshot PATH]
+// Usage: node dashboard.mjs <akua-local> <cnap> [--stage NAME] [--screenshot PATH]
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -22,9 +25,17 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 
-const [binary = "target/debug/akua-local", cnap = "target/debug/cnap"] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-const shotAt = process.argv.indexOf("--screenshot");
-const screenshot = shotAt > 0 ? process.argv[shotAt + 1] : null;
+const option = (name) => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : null;
+};
+const screenshot = option("--screenshot");
+const stage = option("--stage");
+const optionValues = new Set([screenshot, stage]);
+const [binary = "target/debug/akua-local", cnap = "target/debug/cnap"] = process.argv
+  .slice(2)
+  .filter((a) => !a.startsWith("--") && !optionValues.has(a));
+const prefix = stage ? `/${stage}` : "";
 const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const dataDir = mkdtempSync(join(tmpdir(), "akua-dashboard-"));
 const home = mkdtempSync(join(tmpdir(), "akua-cnap-home-"));
@@ -35,12 +46,13 @@ const check = (ok, message) => {
 };
 
 async function startServer() {
-  const child = spawn(binary, ["--port", "0", "--data-dir", dataDir], { stdio: ["ignore", "ignore", "pipe"] });
+  const args = ["--port", "0", "--data-dir", dataDir, ...(stage ? ["--stage", stage] : [])];
+  const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
   const lines = createInterface({ input: child.stderr });
   const base = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("akua-local did not start")), 30000);
     lines.on("line", (line) => {
-      const m = line.match(/the dashboard is at (http:\/\/[^/]+)\/dashboard/);
+      const m = line.match(/the dashboard is at (http:\/\/\S+)\/dashboard$/);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);
@@ -51,13 +63,22 @@ async function startServer() {
   return { child, base };
 }
 
+// `base` is the API's base URL, the stage included; `origin` the server.
 const { child, base } = await startServer();
+const origin = new URL(base).origin;
+check(base === `${origin}${prefix}`, `akua-local serves at ${base}, not under ${prefix || "/"}`);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
 });
 const violations = [];
 const otherOrigins = [];
+// Same-origin requests outside the stage (the development identity
+// provider is a server of its own at the root, so its paths are allowed),
+// and the redirect_uri of every sign-in request.
+const outsideStage = [];
+const redirectUris = [];
+const identityProvider = /^\/(oauth\/|\.well-known\/)/;
 
 async function newPage() {
   const context = await browser.newContext();
@@ -69,12 +90,18 @@ async function newPage() {
   page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
   page.on("request", (request) => {
     const url = new URL(request.url());
-    if (url.origin !== base && url.protocol !== "data:") otherOrigins.push(request.url());
+    if (url.origin !== origin && url.protocol !== "data:") otherOrigins.push(request.url());
+    if (url.origin === origin && !identityProvider.test(url.pathname) && !url.pathname.startsWith(`${prefix}/`)) {
+      outsideStage.push(url.pathname);
+    }
+    if (url.origin === origin && url.pathname === "/oauth/authorize" && url.searchParams.has("redirect_uri")) {
+      redirectUris.push(url.searchParams.get("redirect_uri"));
+    }
     if (process.env.DEBUG) console.error(`request: ${request.url().slice(0, 90)}`);
   });
   page.on("response", (response) => {
     const url = new URL(response.url());
-    if (url.pathname.startsWith("/dashboard") && response.request().resourceType() === "document") {
+    if (url.pathname.startsWith(`${prefix}/dashboard`) && response.request().resourceType() === "document") {
       const csp = response.headers()["content-security-policy"] ?? "";
       if (!csp.includes("default-src 'self'") || !csp.includes("frame-ancestors 'none'")) {
         violations.push(`no strict CSP on ${url.pathname}`);
@@ -202,7 +229,7 @@ try {
   check((await member.locator("#tokens button").count()) === 0, "a member sees revoke buttons");
 
   step = "cnap login approved on the device page";
-  const login = spawn(cnap, ["--api-url", base, "auth", "login", "--no-browser"], {
+  const login = spawn(cnap, ["--api-url", `${base}/v1`, "auth", "login", "--no-browser"], {
     env: { ...process.env, HOME: home },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -236,8 +263,10 @@ try {
 
   step = "security headers";
   check(violations.length === 0, `CSP: ${violations.join("; ")}`);
-  check(otherOrigins.filter((u) => !u.startsWith(base)).length === 0, `requests to other origins: ${otherOrigins.join(", ")}`);
-  console.log("ok: the dashboard signs in, manages tokens, members and sessions, approves a cnap login, and signs out, in a real browser");
+  check(otherOrigins.length === 0, `requests to other origins: ${otherOrigins.join(", ")}`);
+  check(outsideStage.length === 0, `requests outside ${prefix || "/"}: ${[...new Set(outsideStage)].join(", ")}`);
+  check(redirectUris.length > 0 && redirectUris.every((u) => u === `${base}/dashboard/callback`), `sign-in redirect_uri: ${redirectUris.join(", ")}`);
+  console.log(`ok: the dashboard under ${prefix || "/"} signs in, manages tokens, members and sessions, approves a cnap login, and signs out, in a real browser`);
 } catch (e) {
   console.error(`FAIL: ${e.message}`);
   process.exitCode = 1;

@@ -70,7 +70,12 @@ impl Api {
             scanner: "github".into(),
         })
         .expect("scanner keys");
-        let gateway = Gateway::new(Authorizer::new(store, Some(verifier)), device, leaks);
+        let gateway = Gateway::new(
+            Authorizer::new(store, Some(verifier)),
+            device,
+            leaks,
+            akua_local::gateway::Stage::default(),
+        );
         Api {
             engine,
             issuer,

@@ -28,7 +28,8 @@ pub fn now() -> i64 {
 
 /// A running API.
 pub struct Api {
-    /// `http://127.0.0.1:PORT/v1`.
+    /// `http://127.0.0.1:PORT/prod/v1`: every `cnap` test runs against the
+    /// deployed URL shape, the stage in the path (`akua-local --stage`).
     pub base: String,
     data_dir: TempDir,
     http: reqwest::Client,
@@ -47,6 +48,7 @@ impl Api {
                 dynamodb_endpoint: None,
                 table: "akua".into(),
                 dev_user: DEV_USER.into(),
+                stage: akua_local::gateway::Stage::parse(Some("prod")).expect("a stage"),
             },
             async {
                 let _ = rx.await;

@@ -12,6 +12,12 @@ const RETURN_TO = "akua.return";
 const $ = (id) => document.getElementById(id);
 const store = window.sessionStorage;
 
+// Where the stack serves this page from: "" at a domain's root (a custom
+// domain, akua-local), "/prod" under the execute-api URL's stage. The
+// server writes it into the page; every URL below is built on it.
+const BASE = document.querySelector('meta[name="akua-base"]')?.content ?? "";
+const DASHBOARD = `${BASE}/dashboard`;
+
 // ---- small helpers -------------------------------------------------------
 
 function el(tag, attrs = {}, ...children) {
@@ -82,7 +88,7 @@ async function api(method, path, { body, workspace, bearer } = {}) {
   const headers = { authorization: `Bearer ${bearer ?? store.getItem(SESSION)}` };
   if (workspace) headers["akua-context"] = workspace;
   if (body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(`/v1${path}`, {
+  const response = await fetch(`${BASE}/v1${path}`, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -116,12 +122,12 @@ async function allPages(path, workspace) {
 // ---- sign-in (OpenID Connect, authorization code with PKCE S256) ----------
 
 async function startSignIn() {
-  const config = await (await fetch("/dashboard/config.json", { cache: "no-store" })).json();
+  const config = await (await fetch(`${DASHBOARD}/config.json`, { cache: "no-store" })).json();
   const verifier = randomString();
   const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
   const state = randomString();
   const nonce = randomString();
-  const redirectUri = `${location.origin}/dashboard/callback`;
+  const redirectUri = `${location.origin}${DASHBOARD}/callback`;
   store.setItem(SIGN_IN, JSON.stringify({ verifier, state, nonce, redirectUri }));
   const url = new URL(config.authorization_endpoint);
   url.search = new URLSearchParams({
@@ -149,7 +155,7 @@ async function finishSignIn() {
   store.removeItem(SIGN_IN);
   if (params.get("error")) throw new Error(`Sign-in failed: ${params.get("error_description") ?? params.get("error")}.`);
   if (!pending || params.get("state") !== pending.state) throw new Error("Sign-in failed: the answer does not belong to this browser tab. Sign in again.");
-  const response = await fetch("/dashboard/token", {
+  const response = await fetch(`${DASHBOARD}/token`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ code: params.get("code"), code_verifier: pending.verifier, redirect_uri: pending.redirectUri }),
@@ -159,7 +165,7 @@ async function finishSignIn() {
   if (claims(tokens.id_token).nonce !== pending.nonce) throw new Error("Sign-in failed: the identity token does not match this sign-in.");
   const session = await api("POST", "/auth/sessions", { bearer: tokens.access_token });
   store.setItem(SESSION, session.token);
-  const target = store.getItem(RETURN_TO) ?? "/dashboard/tokens";
+  const target = store.getItem(RETURN_TO) ?? `${DASHBOARD}/tokens`;
   store.removeItem(RETURN_TO);
   history.replaceState(null, "", target);
 }
@@ -239,7 +245,7 @@ function createWorkspaceForm() {
           const ws = await api("POST", "/workspaces", { body: { name: name.value } });
           store.setItem(WORKSPACE, ws.id);
           status(`Workspace ${ws.name} created.`);
-          history.pushState(null, "", "/dashboard/tokens");
+          history.pushState(null, "", `${DASHBOARD}/tokens`);
           await render();
         });
       },
@@ -447,7 +453,7 @@ async function auditPage() {
     AUDIT_ACTIONS.map((a) => el("option", { value: a }, a)));
   filter.value = action;
   filter.addEventListener("change", () => {
-    history.pushState(null, "", filter.value ? `/dashboard/audit?action=${encodeURIComponent(filter.value)}` : "/dashboard/audit");
+    history.pushState(null, "", filter.value ? `${DASHBOARD}/audit?action=${encodeURIComponent(filter.value)}` : `${DASHBOARD}/audit`);
     render();
   });
   const body = el("tbody", {});
@@ -556,7 +562,7 @@ function signInPage(message) {
 const PAGES = { tokens: tokensPage, members: membersPage, audit: auditPage, sessions: sessionsPage, workspaces: workspacesPage, device: devicePage };
 
 function pageName() {
-  const name = location.pathname.replace(/^\/dashboard\/?/, "").split("/")[0];
+  const name = location.pathname.startsWith(DASHBOARD) ? location.pathname.slice(DASHBOARD.length).replace(/^\//, "").split("/")[0] : "";
   return PAGES[name] ? name : "tokens";
 }
 
@@ -565,7 +571,7 @@ async function render() {
   if (!store.getItem(SESSION)) {
     $("account").hidden = true;
     $("nav").hidden = true;
-    if (location.pathname !== "/dashboard/callback") store.setItem(RETURN_TO, location.pathname + location.search);
+    if (location.pathname !== `${DASHBOARD}/callback`) store.setItem(RETURN_TO, location.pathname + location.search);
     view.replaceChildren(signInPage("Sign in with your organisation's identity provider to manage API tokens, members and logins."));
     return;
   }
@@ -594,7 +600,7 @@ async function start() {
     await api("DELETE", "/auth/session").catch(() => {});
     store.removeItem(SESSION);
     store.removeItem(WORKSPACE);
-    history.pushState(null, "", "/dashboard");
+    history.pushState(null, "", DASHBOARD);
     $("view").replaceChildren(signInPage("You are signed out."));
     $("account").hidden = true;
     $("nav").hidden = true;
@@ -607,11 +613,11 @@ async function start() {
     render();
   });
   window.addEventListener("popstate", render);
-  if (location.pathname === "/dashboard/callback") {
+  if (location.pathname === `${DASHBOARD}/callback`) {
     try {
       await finishSignIn();
     } catch (error) {
-      history.replaceState(null, "", "/dashboard");
+      history.replaceState(null, "", DASHBOARD);
       $("view").replaceChildren(signInPage(error.message));
       return;
     }

@@ -18,7 +18,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use akua_http::{ApiError, Error, Result};
+use akua_http::{ApiError, BasePath, Error, Result};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -151,15 +151,26 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
     )
 }
 
-async fn index() -> Response {
-    asset("text/html; charset=utf-8", INDEX)
+/// The page, with every URL in it on the base it is served under (a
+/// relative URL breaks at `/prod/dashboard` without a trailing slash, and
+/// the CSP rightly forbids `<base>`). [`BasePath`] holds only characters
+/// that are safe in HTML as they are.
+async fn index(BasePath(base): BasePath) -> Response {
+    secured(
+        (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            INDEX.replace("{{BASE}}", &base),
+        )
+            .into_response(),
+        "no-cache",
+    )
 }
 
-async fn page(Path(name): Path<String>) -> Response {
+async fn page(base: BasePath, Path(name): Path<String>) -> Response {
     match name.as_str() {
         "app.js" => asset("text/javascript; charset=utf-8", APP_JS),
         "app.css" => asset("text/css; charset=utf-8", APP_CSS),
-        name if PAGES.contains(&name) => index().await,
+        name if PAGES.contains(&name) => index(base).await,
         _ => secured(
             Error(ApiError::NotFound("page")).into_response(),
             "no-store",

@@ -153,6 +153,22 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestOrigin {
 #[derive(Debug, Clone, Default)]
 pub struct PublicBase(pub Option<String>);
 
+/// Only characters that are safe in a URL and in HTML as they are.
+fn plain(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._:/".contains(&b))
+}
+
+/// What API Gateway put in front of the route's own path: `/{stage}` on
+/// the execute-api domain, nothing behind a custom domain's root mapping.
+/// `None` when it is not a plain path (never trusted into a URL).
+fn path_prefix(parts: &Parts, ctx_path: &str) -> Option<String> {
+    // `path` is the path as sent; the route's own path is what follows.
+    let prefix = ctx_path.strip_suffix(parts.uri.path()).unwrap_or("");
+    (prefix.is_empty() || (prefix.starts_with('/') && plain(prefix))).then(|| prefix.to_owned())
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for PublicBase {
     type Rejection = Error;
 
@@ -164,19 +180,33 @@ impl<S: Send + Sync> FromRequestParts<S> for PublicBase {
         let (Some(domain), Some(full)) = (ctx.domain_name.as_deref(), ctx.path.as_deref()) else {
             return Ok(Self(None));
         };
-        // `path` is the path as sent (with `/{stage}` on the execute-api
-        // domain); the route's own path is what follows the prefix.
-        let route = parts.uri.path();
-        let prefix = full.strip_suffix(route).unwrap_or("");
-        let valid = |s: &str| {
-            !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-._:/".contains(&b))
+        Ok(Self(
+            path_prefix(parts, full)
+                .filter(|_| plain(domain))
+                .map(|prefix| format!("https://{domain}{prefix}")),
+        ))
+    }
+}
+
+/// The path the stack is served under for this request: `""` at a
+/// domain's root (a custom domain, akua-local without `--stage`),
+/// `"/prod"` under the execute-api URL's stage. Pages build every URL on
+/// it, so they work wherever they are served (docs/DESIGN.md, §7).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BasePath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for BasePath {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        let full = match parts.extensions.get::<RequestContext>() {
+            Some(RequestContext::ApiGatewayV1(ctx)) => ctx.path.clone(),
+            _ => None,
         };
-        if !valid(domain) || !(prefix.is_empty() || valid(prefix)) {
-            return Ok(Self(None));
-        }
-        Ok(Self(Some(format!("https://{domain}{prefix}"))))
+        Ok(Self(
+            full.and_then(|full| path_prefix(parts, &full))
+                .unwrap_or_default(),
+        ))
     }
 }
 
@@ -390,6 +420,41 @@ mod tests {
             .await
             .unwrap()
             .0
+    }
+
+    async fn base_path(full_path: Option<&str>, route: &str) -> String {
+        let mut builder = axum::http::Request::builder().uri(route);
+        if let Some(full) = full_path {
+            let mut ctx =
+                lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext::default();
+            ctx.path = Some(full.to_owned());
+            builder = builder.extension(RequestContext::ApiGatewayV1(ctx));
+        }
+        let (mut parts, ()) = builder.body(()).unwrap().into_parts();
+        BasePath::from_request_parts(&mut parts, &())
+            .await
+            .unwrap()
+            .0
+    }
+
+    #[tokio::test]
+    async fn the_base_path_is_the_stage_where_the_path_has_it_and_nothing_else() {
+        assert_eq!(
+            base_path(Some("/prod/dashboard/tokens"), "/dashboard/tokens").await,
+            "/prod"
+        );
+        assert_eq!(
+            base_path(Some("/dashboard/tokens"), "/dashboard/tokens").await,
+            ""
+        );
+        // Not from API Gateway (a plain server): the root.
+        assert_eq!(base_path(None, "/dashboard").await, "");
+        // Nothing that could break out of an HTML attribute or a URL.
+        assert_eq!(
+            base_path(Some("/p\"><x>/dashboard"), "/dashboard").await,
+            ""
+        );
+        assert_eq!(base_path(Some("prod/dashboard"), "/dashboard").await, "");
     }
 
     #[tokio::test]

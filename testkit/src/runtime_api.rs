@@ -11,6 +11,10 @@
 //!
 //! It records when the first `next` arrived: with the process's start time,
 //! that is the cold start as Lambda bills it (init ends at the first `next`).
+//!
+//! The benchmarks start the release binaries under it; CI starts the
+//! arm64 binaries `sam build` made, under `qemu-aarch64`
+//! (`tests/src/bin/lambda-check.rs`).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -27,7 +31,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
 const PREFIX: &str = "/2018-06-01/runtime";
-const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:akua-authorizer";
+const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:akua";
 
 /// How an invocation ended.
 #[derive(Debug, Clone)]
