@@ -106,7 +106,7 @@ impl RuntimeApi {
     /// Queues an invocation; returns its request id.
     pub fn invoke(&mut self, payload: Value) -> String {
         self.next_id += 1;
-        let id = format!("bench-{:08}", self.next_id);
+        let id = format!("invocation-{:08}", self.next_id);
         let _ = self.events.send((id.clone(), payload));
         id
     }

@@ -1,6 +1,6 @@
 //! `akua-local --stage prod` plays the execute-api URL: everything under
 //! `/prod`, API Gateway's 403 outside it, and pages and links that stay
-//! under the stage (docs/DESIGN.md §7). The browser walk (`.ci/run`) runs
+//! under the stage (docs/DESIGN.md, "Where it runs"). The browser walk (`.ci/run`) runs
 //! the whole dashboard this way; this checks the shape over plain HTTP.
 
 use akua_tests::process::{Http, mint_jwt, start_with, temp_data_dir};

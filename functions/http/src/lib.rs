@@ -191,7 +191,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PublicBase {
 /// The path the stack is served under for this request: `""` at a
 /// domain's root (a custom domain, akua-local without `--stage`),
 /// `"/prod"` under the execute-api URL's stage. Pages build every URL on
-/// it, so they work wherever they are served (docs/DESIGN.md, §7).
+/// it, so they work wherever they are served (docs/DESIGN.md, "Where it runs").
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BasePath(pub String);
 

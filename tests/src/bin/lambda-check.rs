@@ -211,10 +211,16 @@ async fn run(build: &Path, runner: &[String]) -> Result<(), String> {
         other => return Err(format!("a live token: {other:?}")),
     };
     let statement = &allowed["policyDocument"]["Statement"][0];
+    // IAM takes a string or a list of strings for Action and Resource.
+    let one = |v: &Value| match v {
+        Value::Array(items) if items.len() == 1 => items[0].clone(),
+        other => other.clone(),
+    };
+    let method_arn = authorizer_event(live.expose())["methodArn"].clone();
     let shape_ok = allowed["policyDocument"]["Version"] == "2012-10-17"
-        && statement["Action"] == "execute-api:Invoke"
+        && one(&statement["Action"]) == "execute-api:Invoke"
         && statement["Effect"] == "Allow"
-        && statement["Resource"].is_string()
+        && one(&statement["Resource"]) == method_arn
         && allowed["principalId"].is_string()
         && allowed["context"]["workspace_id"] == "ws_lambda";
     if !shape_ok {
