@@ -51,6 +51,13 @@ impl Expiry {
             Self::In(secs) => Some(now + secs),
         }
     }
+
+    /// Refused as asked, whoever asks: in the past, or more than five
+    /// years ahead (a unit mistake).
+    fn refused(self, now: i64) -> bool {
+        self.at(now)
+            .is_some_and(|at| at <= now || at > now + MAX_TOKEN_LIFETIME_SECS)
+    }
 }
 
 /// One operation on the service. Indexes pick among what the model knows
@@ -317,6 +324,19 @@ impl Model {
         }
     }
 
+    /// A token caller's role and expiry: what it makes or rolls may not
+    /// exceed them. `None` for a person.
+    fn token_ceiling(&self, by: Caller) -> Option<(Role, Option<i64>)> {
+        let Caller::Token(n) = by else {
+            return None;
+        };
+        let maker = &self.creds[self.caller_token(n)?];
+        match maker.kind {
+            Kind::Workspace { role, .. } => Some((role, maker.expires_at)),
+            Kind::Multi { .. } | Kind::Session { .. } => None,
+        }
+    }
+
     fn event(&mut self, log: String, action: AuditAction, target: &str) {
         self.events
             .push((self.now, (log, action, target.to_owned())));
@@ -341,10 +361,7 @@ impl Model {
                 let at = expiry.at(now).or(cap);
                 if !manages(role) || rank(wanted) > rank(role) {
                     FORBIDDEN
-                } else if cap.is_some_and(|cap| at.is_none_or(|at| at > cap))
-                    || expiry
-                        .at(now)
-                        .is_some_and(|at| at <= now || at > now + MAX_TOKEN_LIFETIME_SECS)
+                } else if cap.is_some_and(|cap| at.is_none_or(|at| at > cap)) || expiry.refused(now)
                 {
                     // Past the maker's expiry, in the past, or too far out.
                     INVALID
@@ -434,9 +451,7 @@ impl Model {
                 ..
             } => {
                 let listed = covered(*workspaces);
-                if expiry
-                    .at(now)
-                    .is_some_and(|at| at <= now || at > now + MAX_TOKEN_LIFETIME_SECS)
+                if expiry.refused(now)
                     || listed
                         .iter()
                         .any(|w| !self.members.contains_key(&(*w, *user)))
@@ -513,16 +528,7 @@ impl Model {
             } => {
                 let (_, cap, acting_ws) = self.acting(*by, *ws).expect("expected success");
                 let made = answer.made.clone().ok_or("no token in a 201")?;
-                let makers = match by {
-                    Caller::Token(n) => {
-                        let maker = &self.creds[self.caller_token(*n).expect("a caller")];
-                        let Kind::Workspace { role, .. } = maker.kind else {
-                            unreachable!()
-                        };
-                        vec![(role, maker.expires_at)]
-                    }
-                    Caller::Person(_) => Vec::new(),
-                };
+                let makers: Vec<_> = self.token_ceiling(*by).into_iter().collect();
                 self.event(ws_log(acting_ws), AuditAction::TokenCreated, &made.0);
                 self.creds.push(Cred {
                     id: made.0,
@@ -543,16 +549,7 @@ impl Model {
                 let Kind::Workspace { ws, .. } = self.creds[c].kind else {
                     unreachable!()
                 };
-                let maker = match by {
-                    Caller::Token(n) => {
-                        let m = &self.creds[self.caller_token(*n).expect("a caller")];
-                        let Kind::Workspace { role, .. } = m.kind else {
-                            unreachable!()
-                        };
-                        Some((role, m.expires_at))
-                    }
-                    Caller::Person(_) => None,
-                };
+                let maker = self.token_ceiling(*by);
                 let made = answer.made.clone().ok_or("no token in a roll")?;
                 if made.0 != self.creds[c].id {
                     return Err(format!("{op:?}: the roll changed the id"));
