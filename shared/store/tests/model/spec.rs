@@ -119,11 +119,25 @@ pub enum Op {
 
 /// What the service answered: a status, and for a change that made a
 /// credential its id and secret, for a leak report whether it revoked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Its `Debug` (in failure messages) shows the id, never the secret.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Answer {
     pub status: u16,
     pub made: Option<(String, String)>,
     pub revoked: Option<bool>,
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .field(
+                "made",
+                &self.made.as_ref().map(|(id, _)| (id, "[REDACTED]")),
+            )
+            .field("revoked", &self.revoked)
+            .finish()
+    }
 }
 
 impl Answer {
@@ -152,8 +166,9 @@ pub enum Kind {
     },
 }
 
-/// A credential the model knows, in whatever state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A credential the model knows, in whatever state. Its `Debug` leaves
+/// the secrets out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Cred {
     pub id: String,
     pub kind: Kind,
@@ -171,6 +186,21 @@ pub struct Cred {
     /// Every token that made or rolled it, with its ceiling at that moment
     /// (role, expiry): none of them may be outranked or outlived.
     pub makers: Vec<(Role, Option<i64>)>,
+}
+
+impl std::fmt::Debug for Cred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cred")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("secrets", &self.secrets.len())
+            .field("grace_until", &self.grace_until)
+            .field("expires_at", &self.expires_at)
+            .field("revoked", &self.revoked)
+            .field("swept", &self.swept)
+            .field("makers", &self.makers)
+            .finish()
+    }
 }
 
 impl Cred {
