@@ -62,6 +62,8 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (0usize..8, caller()).prop_map(|(token, by)| Op::Revoke { token, by }),
         2 => (0usize..8, 0usize..3).prop_map(|(token, secret)| Op::LeakReport { token, secret }),
         2 => (0usize..3).prop_map(|user| Op::DeviceLogin { user }),
+        1 => (0usize..3).prop_map(|user| Op::DashboardSignIn { user }),
+        1 => (0usize..3).prop_map(|by| Op::EndOtherSessions { by }),
         1 => (0usize..4).prop_map(|session| Op::Logout { session }),
         1 => (0usize..4, 0usize..3).prop_map(|(session, by)| Op::EndSession { session, by }),
         2 => (0usize..3, any::<u8>(), any::<bool>(), expiry()).prop_map(
@@ -317,6 +319,12 @@ fn races() -> Vec<Race> {
         setup: vec![Op::DeviceLogin { user: 0 }],
         a: Op::Logout { session: 0 },
         b: Op::EndSession { session: 0, by: 0 },
+    });
+    all.push(Race {
+        name: "ending all sessions × logout",
+        setup: vec![Op::DashboardSignIn { user: 0 }, Op::DeviceLogin { user: 0 }],
+        a: Op::EndOtherSessions { by: 0 },
+        b: Op::Logout { session: 1 },
     });
     all.push(Race {
         name: "multi-workspace token: revoke × leak report",

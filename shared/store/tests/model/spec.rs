@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use akua_core::Role;
 use akua_core::audit::AuditAction;
-use akua_core::decision::{SESSION_EXTENSION_INTERVAL_SECS, SESSION_LIFETIME_SECS};
+use akua_core::decision::{
+    DASHBOARD_SESSION_LIFETIME_SECS, SESSION_EXTENSION_INTERVAL_SECS, SESSION_LIFETIME_SECS,
+};
 use akua_core::tokens::MAX_TOKEN_LIFETIME_SECS;
 
 /// The clock at the start of every case.
@@ -89,6 +91,14 @@ pub enum Op {
     DeviceLogin {
         user: usize,
     },
+    /// A person signs in to the dashboard: a JWT becomes a 12-hour session.
+    DashboardSignIn {
+        user: usize,
+    },
+    /// A person (by JWT) ends all their sessions.
+    EndOtherSessions {
+        by: usize,
+    },
     Logout {
         session: usize,
     },
@@ -161,8 +171,11 @@ pub enum Kind {
         workspaces: Vec<usize>,
         cap: Role,
     },
+    /// `lifetime`: how far each use slides its expiry (a year for the
+    /// CLI, 12 hours for the dashboard).
     Session {
         user: usize,
+        lifetime: i64,
     },
 }
 
@@ -454,7 +467,8 @@ impl Model {
                 self.api_token(*token)?;
                 OK
             }
-            Op::DeviceLogin { .. } => OK,
+            Op::DeviceLogin { .. } | Op::EndOtherSessions { .. } => OK,
+            Op::DashboardSignIn { .. } => 201,
             Op::Logout { session } => {
                 let s = &self.creds[self.session(*session)?];
                 if s.secret_live(0, now) {
@@ -465,7 +479,7 @@ impl Model {
             }
             Op::EndSession { session, by } => {
                 let s = &self.creds[self.session(*session)?];
-                let Kind::Session { user } = s.kind else {
+                let Kind::Session { user, .. } = s.kind else {
                     unreachable!()
                 };
                 if s.present() && user == *by {
@@ -620,7 +634,10 @@ impl Model {
                 self.event(user_log(*user), AuditAction::DeviceApproved, "cnap");
                 self.creds.push(Cred {
                     id: made.0,
-                    kind: Kind::Session { user: *user },
+                    kind: Kind::Session {
+                        user: *user,
+                        lifetime: SESSION_LIFETIME_SECS,
+                    },
                     secrets: vec![made.1],
                     grace_until: None,
                     expires_at: Some(now + SESSION_LIFETIME_SECS),
@@ -628,6 +645,36 @@ impl Model {
                     swept: false,
                     makers: Vec::new(),
                 });
+            }
+            Op::DashboardSignIn { user } => {
+                let made = answer.made.clone().ok_or("no session from a sign-in")?;
+                self.event(user_log(*user), AuditAction::SessionCreated, &made.0);
+                self.creds.push(Cred {
+                    id: made.0,
+                    kind: Kind::Session {
+                        user: *user,
+                        lifetime: DASHBOARD_SESSION_LIFETIME_SECS,
+                    },
+                    secrets: vec![made.1],
+                    grace_until: None,
+                    expires_at: Some(now + DASHBOARD_SESSION_LIFETIME_SECS),
+                    revoked: false,
+                    swept: false,
+                    makers: Vec::new(),
+                });
+            }
+            // Every session of theirs still in the store is ended, an
+            // expired one the sweep has not reached included.
+            Op::EndOtherSessions { by } => {
+                let ended: Vec<usize> = (0..self.creds.len())
+                    .filter(|&c| {
+                        self.creds[c].present()
+                            && matches!(self.creds[c].kind, Kind::Session { user, .. } if user == *by)
+                    })
+                    .collect();
+                for c in ended {
+                    self.revoke(c, false);
+                }
             }
             Op::Logout { session } | Op::EndSession { session, .. } => {
                 let c = self.session(*session).expect("a session");
@@ -702,7 +749,7 @@ impl Model {
                     self.event(ws_log(w), action, &id);
                 }
             }
-            Kind::Session { user } => {
+            Kind::Session { user, .. } => {
                 self.event(user_log(user), AuditAction::SessionRevoked, &id);
             }
         }
@@ -714,10 +761,10 @@ impl Model {
     pub fn used_session(&mut self, c: usize) {
         let now = self.now;
         let cred = &mut self.creds[c];
-        if let (Kind::Session { .. }, Some(at)) = (&cred.kind, cred.expires_at)
-            && now - (at - SESSION_LIFETIME_SECS) >= SESSION_EXTENSION_INTERVAL_SECS
+        if let (Kind::Session { lifetime, .. }, Some(at)) = (&cred.kind, cred.expires_at)
+            && now - (at - lifetime) >= SESSION_EXTENSION_INTERVAL_SECS
         {
-            cred.expires_at = Some(now + SESSION_LIFETIME_SECS);
+            cred.expires_at = Some(now + lifetime);
         }
     }
 

@@ -272,6 +272,24 @@ impl System {
                 }
             }
             Op::DeviceLogin { user: u } => self.device_login(store, *u, now).await,
+            Op::DashboardSignIn { user: u } => {
+                let caller = call!(Self::person(store, *u, None).await);
+                match sessions::start_dashboard(store, &caller, &origin, now).await {
+                    Ok(s) => Answer {
+                        status: 201,
+                        made: Some((s.id, s.token.expose().to_owned())),
+                        revoked: None,
+                    },
+                    Err(e) => Answer::status(status(&e)),
+                }
+            }
+            Op::EndOtherSessions { by } => {
+                let caller = call!(Self::person(store, *by, None).await);
+                match sessions::revoke_others(store, &caller, &origin, now).await {
+                    Ok(_) => Answer::status(200),
+                    Err(e) => Answer::status(status(&e)),
+                }
+            }
             Op::Logout { session } => {
                 let Some(c) = model.session(*session) else {
                     return Answer::status(0);
@@ -523,7 +541,7 @@ impl System {
                 .await
                 .map_err(|e| format!("list: {e}"))?;
             let listed = sorted(page.data.into_iter().map(|s| s.id).collect());
-            let expected = of_user(|k, u| matches!(k, Kind::Session { user } if *user == u));
+            let expected = of_user(|k, u| matches!(k, Kind::Session { user, .. } if *user == u));
             if listed != expected {
                 return Err(format!(
                     "I2: {name}'s sessions are {listed:?}, model says {expected:?}"
