@@ -16,7 +16,6 @@ mod support;
 use std::hint::black_box;
 use std::time::Duration;
 
-use akua_core::jwt::JwtVerifier;
 use akua_core::{Authorizer, Credential, CredentialHash, Decision, Jwt};
 use akua_testkit::TestIssuer;
 use akua_testkit::issuer::Algorithm;
@@ -118,7 +117,8 @@ fn jwt(c: &mut Criterion) {
     // authorizer. Each fetches the JWKS once, here; every verification
     // measured below uses the cache.
     let warm = || {
-        let verifier = JwtVerifier::new(issuer.config(Duration::from_secs(30))).unwrap();
+        let verifier =
+            akua_edge::fetch::jwt_verifier(issuer.config(Duration::from_secs(30))).unwrap();
         rt.block_on(async {
             verifier.verify(&rs256, now).await.unwrap();
             verifier.verify(&es256, now).await.unwrap();

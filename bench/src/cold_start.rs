@@ -19,14 +19,10 @@ use akua_testkit::issuer::Algorithm;
 use akua_testkit::{Engine, TestIssuer};
 use serde_json::Value;
 
-use crate::decisions::corrupted;
+use crate::requests::{corrupted, rest_event};
 use crate::stats::{Latencies, fmt_duration, mib};
 use crate::targets::Targets;
 use akua_testkit::runtime_api::{Outcome, RuntimeApi};
-
-/// The REST `REQUEST` authorizer event of the authorizer's own tests.
-const REST_EVENT: &str =
-    include_str!("../../functions/authorizer/tests/fixtures/rest-request-authorizer.json");
 
 /// Every Lambda function binary of the workspace.
 pub const FUNCTIONS: [&str; 6] = [
@@ -42,16 +38,6 @@ pub const FUNCTIONS: [&str; 6] = [
 const COLD_START_BUDGET: Duration = Duration::from_millis(20);
 const RSS_BUDGET_BYTES: u64 = 20_000_000;
 const SIZE_BUDGET_BYTES: u64 = 8_000_000;
-
-/// The fixture with `headers` set (and their multi-value twins).
-pub fn rest_event(headers: &[(&str, &str)]) -> Value {
-    let mut event: Value = serde_json::from_str(REST_EVENT).expect("fixture");
-    for (name, value) in headers {
-        event["headers"][*name] = Value::from(*value);
-        event["multiValueHeaders"][*name] = Value::from(vec![*value]);
-    }
-    event
-}
 
 /// One invocation and what it must produce.
 struct Invocation {

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use akua_core::decision::SESSION_LIFETIME_SECS;
 use akua_core::issue::{self, NewApiToken, NewMultiToken};
-use akua_core::jwt::JwtVerifier;
 use akua_core::ports::WorkspaceStore as _;
 use akua_core::records::Creator;
 use akua_core::records::Membership;
@@ -25,7 +24,7 @@ use akua_store::{DynamoStore, table};
 use akua_testkit::issuer::Algorithm;
 use akua_testkit::{Engine, MemoryStore, TestIssuer, WriteUnits, records};
 
-use crate::cold_start::rest_event;
+use crate::requests::{corrupted, rest_event};
 use crate::stats::{Latencies, fmt_duration, per};
 use crate::targets::Targets;
 
@@ -226,14 +225,6 @@ fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
-/// A token of the right shape whose last character is changed.
-pub fn corrupted(token: &str) -> String {
-    let mut bytes = token.as_bytes().to_vec();
-    let last = bytes.len() - 1;
-    bytes[last] = if bytes[last] == b'a' { b'b' } else { b'a' };
-    String::from_utf8(bytes).expect("ASCII token")
-}
-
 fn workspace() -> WorkspaceId {
     WorkspaceId::parse(WORKSPACE).expect("workspace id")
 }
@@ -297,7 +288,8 @@ fn requests_for(tokens: &[String], n: usize, context: Option<&str>, seed: u64) -
 pub async fn engine_runs(sizes: &Sizes, targets: &mut Targets) -> Vec<(&'static str, Duration)> {
     let engine = Engine::start().await;
     let issuer = TestIssuer::start().await;
-    let verifier = JwtVerifier::new(issuer.config(Duration::from_secs(30))).expect("verifier");
+    let verifier =
+        akua_edge::fetch::jwt_verifier(issuer.config(Duration::from_secs(30))).expect("verifier");
     let authorizer = Authorizer::new(engine.store.clone(), Some(verifier));
     let start = akua_core::clock::now();
     let n = sizes.requests;

@@ -212,8 +212,8 @@ pub async fn run(node_dir: &Path, timing: &Timing, targets: &mut Targets) {
     let mut uncached = issuer.config(Duration::from_secs(30));
     uncached.token_cache_entries = 0;
     let (first_sight, repeat) = match (
-        JwtVerifier::new(uncached),
-        JwtVerifier::new(issuer.config(Duration::from_secs(30))),
+        akua_edge::fetch::jwt_verifier(uncached),
+        akua_edge::fetch::jwt_verifier(issuer.config(Duration::from_secs(30))),
     ) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return fail(targets, e.to_string()),

@@ -16,6 +16,7 @@ mod cleanup;
 mod cold_start;
 mod decisions;
 mod jwt_compare;
+mod requests;
 mod stats;
 mod targets;
 

@@ -21,6 +21,7 @@ use akua_core::audit::AuditEntry;
 use akua_core::device::{AccessToken, DEVICE_GRANT_TYPE, DeviceAuthorization};
 use akua_core::multi_tokens::{CreateMultiTokenRequest, CreatedMultiToken, MultiTokenSummary};
 use akua_core::paging::Page;
+use akua_core::routes::{self, Op, SessionsOp, TokensOp, WorkspacesOp};
 use akua_core::sessions::{Ended, SessionSummary, SessionView, Whoami};
 use akua_core::tokens::{
     CreateApiTokenRequest, CreatedApiToken, RollApiTokenRequest, TokenSummary,
@@ -136,19 +137,22 @@ impl Client {
         url
     }
 
-    fn public(&self, method: Method, segments: &[&str]) -> RequestBuilder {
+    fn request(&self, to: &Endpoint<'_>) -> RequestBuilder {
         self.http
-            .request(method, self.url(segments))
+            .request(to.method.clone(), self.url(&to.segments))
             .header(reqwest::header::ACCEPT, "application/json")
+    }
+
+    /// A request to a route the authorizer does not guard.
+    fn public(&self, to: Endpoint<'_>) -> RequestBuilder {
+        debug_assert!(to.public, "{:?} needs a credential", to.segments);
+        self.request(&to)
     }
 
     /// A request with `Authorization` (marked sensitive by reqwest) and,
     /// when a workspace is selected, `Akua-Context`.
-    fn authed(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder> {
-        let credential = self.credential.as_ref().ok_or(Error::NotLoggedIn)?;
-        let mut request = self
-            .public(method, segments)
-            .bearer_auth(credential.expose());
+    fn authed(&self, to: Endpoint<'_>) -> Result<RequestBuilder> {
+        let mut request = self.personal(to)?;
         if let Some(ws) = &self.workspace {
             request = request.header(CONTEXT_HEADER, ws);
         }
@@ -158,11 +162,10 @@ impl Client {
     /// A request about the person, not a workspace (their sessions and
     /// multi-workspace tokens): `Authorization` only, so the selected
     /// workspace cannot make it fail.
-    fn personal(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder> {
+    fn personal(&self, to: Endpoint<'_>) -> Result<RequestBuilder> {
+        debug_assert!(!to.public, "{:?} is public", to.segments);
         let credential = self.credential.as_ref().ok_or(Error::NotLoggedIn)?;
-        Ok(self
-            .public(method, segments)
-            .bearer_auth(credential.expose()))
+        Ok(self.request(&to).bearer_auth(credential.expose()))
     }
 
     /// Sends and reads the whole answer, translating transport failures.
@@ -232,7 +235,11 @@ impl Client {
     ) -> Result<(StatusCode, Vec<u8>)> {
         let (path, path_query) = path.split_once('?').unwrap_or((path, ""));
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let mut request = self.authed(method, &segments)?;
+        let mut request = self.authed(Endpoint {
+            method,
+            segments,
+            public: false,
+        })?;
         let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(path_query.as_bytes())
             .into_owned()
             .collect();
@@ -256,7 +263,7 @@ impl Client {
     /// `POST /auth/device/code`.
     pub async fn device_code(&self) -> Result<DeviceAuthorization> {
         let request = self
-            .public(Method::POST, &["auth", "device", "code"])
+            .public(Endpoint::of(Op::Sessions(SessionsOp::DeviceCode), &[]))
             .form(&[("client_id", CLIENT_ID)]);
         self.json(request).await
     }
@@ -264,7 +271,7 @@ impl Client {
     /// `POST /auth/device/token`: one poll.
     pub async fn device_token(&self, device_code: &str) -> Result<Poll> {
         let request = self
-            .public(Method::POST, &["auth", "device", "token"])
+            .public(Endpoint::of(Op::Sessions(SessionsOp::DeviceToken), &[]))
             .form(&[
                 ("grant_type", DEVICE_GRANT_TYPE),
                 ("device_code", device_code),
@@ -297,19 +304,19 @@ impl Client {
 
     /// `GET /auth/whoami`.
     pub async fn whoami(&self) -> Result<Whoami> {
-        self.json(self.authed(Method::GET, &["auth", "whoami"])?)
+        self.json(self.authed(Endpoint::of(Op::Sessions(SessionsOp::Whoami), &[]))?)
             .await
     }
 
     /// `GET /auth/session` (session credentials only).
     pub async fn session(&self) -> Result<SessionView> {
-        self.json(self.authed(Method::GET, &["auth", "session"])?)
+        self.json(self.authed(Endpoint::of(Op::Sessions(SessionsOp::Session), &[]))?)
             .await
     }
 
     /// `DELETE /auth/session`: revokes the calling session.
     pub async fn logout(&self) -> Result<()> {
-        self.no_content(self.authed(Method::DELETE, &["auth", "session"])?)
+        self.no_content(self.authed(Endpoint::of(Op::Sessions(SessionsOp::Logout), &[]))?)
             .await
     }
 
@@ -319,26 +326,32 @@ impl Client {
         limit: Option<u32>,
         cursor: Option<&str>,
     ) -> Result<Page<SessionSummary>> {
-        let request = self.personal(Method::GET, &["auth", "sessions"])?;
+        let request = self.personal(Endpoint::of(Op::Sessions(SessionsOp::ListSessions), &[]))?;
         self.json(paged(request, limit, cursor)).await
     }
 
     /// `DELETE /auth/sessions/{id}`.
     pub async fn end_session(&self, id: &str) -> Result<()> {
-        self.no_content(self.personal(Method::DELETE, &["auth", "sessions", id])?)
+        self.no_content(self.personal(Endpoint::of(Op::Sessions(SessionsOp::EndSession), &[id]))?)
             .await
     }
 
     /// `DELETE /auth/sessions`: all but the calling one.
     pub async fn end_other_sessions(&self) -> Result<Ended> {
-        self.json(self.personal(Method::DELETE, &["auth", "sessions"])?)
-            .await
+        self.json(self.personal(Endpoint::of(
+            Op::Sessions(SessionsOp::EndOtherSessions),
+            &[],
+        ))?)
+        .await
     }
 
     /// `POST /api_tokens`.
     pub async fn create_token(&self, body: &CreateApiTokenRequest) -> Result<CreatedApiToken> {
-        self.json(self.authed(Method::POST, &["api_tokens"])?.json(body))
-            .await
+        self.json(
+            self.authed(Endpoint::of(Op::Tokens(TokensOp::Create), &[]))?
+                .json(body),
+        )
+        .await
     }
 
     /// `GET /api_tokens`: one page.
@@ -347,7 +360,7 @@ impl Client {
         limit: Option<u32>,
         cursor: Option<&str>,
     ) -> Result<Page<TokenSummary>> {
-        let request = self.authed(Method::GET, &["api_tokens"])?;
+        let request = self.authed(Endpoint::of(Op::Tokens(TokensOp::List), &[]))?;
         self.json(paged(request, limit, cursor)).await
     }
 
@@ -358,7 +371,7 @@ impl Client {
         body: &RollApiTokenRequest,
     ) -> Result<CreatedApiToken> {
         self.json(
-            self.authed(Method::POST, &["api_tokens", id, "roll"])?
+            self.authed(Endpoint::of(Op::Tokens(TokensOp::Roll), &[id]))?
                 .json(body),
         )
         .await
@@ -366,7 +379,7 @@ impl Client {
 
     /// `DELETE /api_tokens/{id}`.
     pub async fn revoke_token(&self, id: &str) -> Result<()> {
-        self.no_content(self.authed(Method::DELETE, &["api_tokens", id])?)
+        self.no_content(self.authed(Endpoint::of(Op::Tokens(TokensOp::Revoke), &[id]))?)
             .await
     }
 
@@ -376,7 +389,7 @@ impl Client {
         body: &CreateMultiTokenRequest,
     ) -> Result<CreatedMultiToken> {
         self.json(
-            self.personal(Method::POST, &["me", "api_tokens"])?
+            self.personal(Endpoint::of(Op::Tokens(TokensOp::CreateMine), &[]))?
                 .json(body),
         )
         .await
@@ -388,13 +401,13 @@ impl Client {
         limit: Option<u32>,
         cursor: Option<&str>,
     ) -> Result<Page<MultiTokenSummary>> {
-        let request = self.personal(Method::GET, &["me", "api_tokens"])?;
+        let request = self.personal(Endpoint::of(Op::Tokens(TokensOp::ListMine), &[]))?;
         self.json(paged(request, limit, cursor)).await
     }
 
     /// `DELETE /me/api_tokens/{id}`.
     pub async fn revoke_my_token(&self, id: &str) -> Result<()> {
-        self.no_content(self.personal(Method::DELETE, &["me", "api_tokens", id])?)
+        self.no_content(self.personal(Endpoint::of(Op::Tokens(TokensOp::RevokeMine), &[id]))?)
             .await
     }
 
@@ -408,16 +421,19 @@ impl Client {
         cursor: Option<&str>,
     ) -> Result<Page<AuditEntry>> {
         let request = match workspace {
-            Some(ws) => self.authed(Method::GET, &["workspaces", ws, "audit_log"])?,
-            None => self.personal(Method::GET, &["me", "audit_log"])?,
+            Some(ws) => self.authed(Endpoint::of(Op::Workspaces(WorkspacesOp::AuditLog), &[ws]))?,
+            None => self.personal(Endpoint::of(Op::Workspaces(WorkspacesOp::MyAuditLog), &[]))?,
         };
         self.json(paged(request, limit, cursor).query(filter)).await
     }
 
     /// `POST /workspaces`.
     pub async fn create_workspace(&self, body: &CreateWorkspaceRequest) -> Result<WorkspaceView> {
-        self.json(self.authed(Method::POST, &["workspaces"])?.json(body))
-            .await
+        self.json(
+            self.authed(Endpoint::of(Op::Workspaces(WorkspacesOp::Create), &[]))?
+                .json(body),
+        )
+        .await
     }
 
     /// `GET /workspaces`: one page.
@@ -426,8 +442,36 @@ impl Client {
         limit: Option<u32>,
         cursor: Option<&str>,
     ) -> Result<Page<WorkspaceView>> {
-        let request = self.authed(Method::GET, &["workspaces"])?;
+        let request = self.authed(Endpoint::of(Op::Workspaces(WorkspacesOp::List), &[]))?;
         self.json(paged(request, limit, cursor)).await
+    }
+}
+
+/// Where a request goes: a method and the path's segments after the API
+/// URL (which ends in `/v1`).
+struct Endpoint<'a> {
+    method: Method,
+    segments: Vec<&'a str>,
+    public: bool,
+}
+
+impl<'a> Endpoint<'a> {
+    /// A declared route ([`akua_core::routes::ROUTES`]), its parameters
+    /// filled in: the client never spells a path or a method itself.
+    fn of(op: Op, params: &[&'a str]) -> Self {
+        let route = op.route();
+        Self {
+            method: match route.method {
+                routes::Method::Get => Method::GET,
+                routes::Method::Post => Method::POST,
+                routes::Method::Patch => Method::PATCH,
+                routes::Method::Delete => Method::DELETE,
+            },
+            segments: route
+                .segments(params)
+                .unwrap_or_else(|| panic!("{} takes other parameters", route.path)),
+            public: route.is_public(),
+        }
     }
 }
 

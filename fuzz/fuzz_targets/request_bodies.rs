@@ -2,7 +2,7 @@
 //! always a 400 (unreadable) or a 422 (invalid field), never anything else.
 #![no_main]
 
-use akua_http::parse_json;
+use akua_http::{HttpStatus, parse_json};
 use libfuzzer_sys::fuzz_target;
 
 fn check<T: serde::de::DeserializeOwned>(data: &[u8]) {

@@ -94,7 +94,7 @@ impl Gateway {
         let store = authorizer.store();
         let routers = Function::ALL
             .into_iter()
-            .map(|f| (f, f.router(store, &device, &leaks)))
+            .map(|f| (f, crate::routes::router(f, store, &device, &leaks)))
             .collect::<HashMap<_, _>>();
         Self {
             authorizer: Arc::new(authorizer),

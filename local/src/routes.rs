@@ -1,76 +1,38 @@
-//! Every route of the API: which function serves it and whether the
-//! authorizer runs in front of it, read from each function's own OpenAPI
-//! paths (a route is declared once, on its handler). A protected route is
-//! one whose operation declares the bearer scheme. `template.yaml` must
-//! declare the same table (a test keeps them in agreement).
+//! Every route of the API, as the local gateway routes it: the one route
+//! declaration ([`akua_core::routes::ROUTES`]) with the method and path in
+//! the types the gateway works with, and each function's router.
+//! `template.yaml` must declare the same table (a test keeps them in
+//! agreement).
 
-use std::sync::OnceLock;
-
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use akua_core::device::DeviceConfig;
 use akua_core::leaks::ScannerKeys;
+use akua_core::routes::{Access, ROUTES};
 use akua_store::DynamoStore;
 use axum::Router;
 use axum::http::Method;
-use utoipa::OpenApi;
 
-/// The HTTP functions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Function {
-    Tokens,
-    Workspaces,
-    Sessions,
-    Docs,
-}
+pub use akua_core::routes::Function;
 
-impl Function {
-    pub const ALL: [Function; 4] = [
-        Function::Tokens,
-        Function::Workspaces,
-        Function::Sessions,
-        Function::Docs,
-    ];
-
-    /// The function's logical id in `template.yaml`.
-    pub fn template_name(self) -> &'static str {
-        match self {
-            Function::Tokens => "TokensFunction",
-            Function::Workspaces => "WorkspacesFunction",
-            Function::Sessions => "SessionsFunction",
-            Function::Docs => "DocsFunction",
-        }
-    }
-
-    /// The function's router, as its Lambda binary serves it.
-    pub fn router(
-        self,
-        store: &DynamoStore,
-        device: &DeviceConfig,
-        leaks: &Arc<ScannerKeys>,
-    ) -> Router {
-        match self {
-            Function::Tokens => akua_tokens::router(akua_tokens::TokensState {
-                store: store.clone(),
-                leaks: leaks.clone(),
-            }),
-            Function::Workspaces => akua_workspaces::router(store.clone()),
-            Function::Sessions => akua_sessions::router(akua_sessions::AppState {
-                store: store.clone(),
-                device: device.clone(),
-            }),
-            Function::Docs => akua_docs::router(),
-        }
-    }
-
-    /// The paths the function documents (and serves).
-    fn document(self) -> utoipa::openapi::OpenApi {
-        match self {
-            Function::Tokens => akua_tokens::ApiDoc::openapi(),
-            Function::Workspaces => akua_workspaces::ApiDoc::openapi(),
-            Function::Sessions => akua_sessions::ApiDoc::openapi(),
-            Function::Docs => akua_docs::ApiDoc::openapi(),
-        }
+/// The function's router, as its Lambda binary serves it.
+pub fn router(
+    function: Function,
+    store: &DynamoStore,
+    device: &DeviceConfig,
+    leaks: &Arc<ScannerKeys>,
+) -> Router {
+    match function {
+        Function::Tokens => akua_tokens::router(akua_tokens::TokensState {
+            store: store.clone(),
+            leaks: leaks.clone(),
+        }),
+        Function::Workspaces => akua_workspaces::router(store.clone()),
+        Function::Sessions => akua_sessions::router(akua_sessions::AppState {
+            store: store.clone(),
+            device: device.clone(),
+        }),
+        Function::Docs => akua_docs::router(),
     }
 }
 
@@ -84,40 +46,21 @@ pub struct Route {
     pub protected: bool,
 }
 
-const METHODS: [Method; 5] = [
-    Method::GET,
-    Method::POST,
-    Method::PUT,
-    Method::PATCH,
-    Method::DELETE,
-];
-
-/// Every route, in the order the functions document them.
+/// Every route, in the order they are declared.
 pub fn routes() -> &'static [Route] {
-    static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
-    ROUTES.get_or_init(|| Function::ALL.into_iter().flat_map(routes_of).collect())
-}
-
-fn routes_of(function: Function) -> Vec<Route> {
-    let doc = serde_json::to_value(function.document()).unwrap_or_default();
-    let mut out = Vec::new();
-    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        for method in METHODS {
-            let op = &item[method.as_str().to_lowercase()];
-            if op.is_object() {
-                out.push(Route {
-                    method,
-                    path: path.clone(),
-                    function,
-                    protected: op
-                        .get("security")
-                        .and_then(|s| s.as_array())
-                        .is_some_and(|s| !s.is_empty()),
-                });
-            }
-        }
-    }
-    out
+    static ROUTE_TABLE: OnceLock<Vec<Route>> = OnceLock::new();
+    ROUTE_TABLE.get_or_init(|| {
+        ROUTES
+            .iter()
+            .map(|r| Route {
+                method: Method::from_bytes(r.method.as_str().as_bytes())
+                    .expect("a declared method is an HTTP method"),
+                path: r.path.to_owned(),
+                function: r.op.function(),
+                protected: r.access == Access::Bearer,
+            })
+            .collect()
+    })
 }
 
 /// Matches a concrete path against a resource template, returning the path

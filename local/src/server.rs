@@ -6,9 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use akua_core::device::DeviceConfig;
-use akua_core::jwt::{JwtConfig, JwtVerifier};
-use akua_core::leaks::{LeakConfig, ScannerKeys};
+use akua_core::jwt::JwtConfig;
 use akua_core::{Authorizer, UserId};
 use akua_dashboard::DashboardConfig;
 use akua_store::{DynamoStore, endpoint_config, table};
@@ -132,7 +130,7 @@ pub async fn start(
     };
     let base = format!("http://{host}:{port}");
 
-    let external = JwtConfig::from_env().map_err(|e| e.to_string())?;
+    let external = akua_edge::settings::jwt_config().map_err(|e| e.to_string())?;
     let dev = if external.is_none() {
         Some(Arc::new(DevIssuer::open(&options.data_dir)?))
     } else {
@@ -148,14 +146,15 @@ pub async fn start(
         )
         .map_err(|e| e.to_string())?,
     };
-    let verifier = JwtVerifier::new(jwt).map_err(|e| e.to_string())?;
+    let verifier = akua_edge::fetch::jwt_verifier(jwt).map_err(|e| e.to_string())?;
     // The API's own base URL, stage included: what users open.
     let app_base = format!("{base}{}", options.stage.prefix());
-    let mut device = DeviceConfig::from_env();
-    if std::env::var("AKUA_VERIFICATION_URI").is_err() {
+    let mut device = akua_edge::settings::device_config();
+    if akua_edge::settings::setting("AKUA_VERIFICATION_URI").is_none() {
         device.verification_uri = format!("{app_base}/dashboard/device");
     }
-    let leaks = ScannerKeys::new(LeakConfig::from_env()).map_err(|e| e.to_string())?;
+    let leaks = akua_edge::fetch::scanner_keys(akua_edge::settings::leak_config())
+        .map_err(|e| e.to_string())?;
     let gateway = Gateway::new(
         Authorizer::new(store.clone(), Some(verifier)),
         device,

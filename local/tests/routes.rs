@@ -21,9 +21,10 @@ async fn every_documented_route_is_served_by_its_function() {
     };
     // Nothing serves these keys: every leak report is refused, which is
     // still an answer of the route.
-    let leaks = akua_core::leaks::ScannerKeys::new(akua_core::leaks::LeakConfig {
+    let leaks = akua_edge::fetch::scanner_keys(akua_core::leaks::LeakConfig {
         keys_url: "http://127.0.0.1:9/keys".into(),
         scanner: "test".into(),
+        freshness: akua_core::leaks::KEYS_FRESHNESS,
     })
     .unwrap();
     for route in routes() {
@@ -38,9 +39,7 @@ async fn every_documented_route_is_served_by_its_function() {
             .uri(&path)
             .body(Body::empty())
             .unwrap();
-        let status = route
-            .function
-            .router(&store, &device, &leaks)
+        let status = akua_local::routes::router(route.function, &store, &device, &leaks)
             .oneshot(request)
             .await
             .unwrap()

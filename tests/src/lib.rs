@@ -6,8 +6,7 @@ pub mod process;
 
 use std::time::Duration;
 
-use akua_core::jwt::JwtVerifier;
-use akua_core::leaks::{LeakConfig, ScannerKeys};
+use akua_core::leaks::LeakConfig;
 use akua_core::ports::WorkspaceStore as _;
 use akua_core::records::Membership;
 use akua_core::{Authorizer, Role, UserId, WorkspaceId, clock};
@@ -59,15 +58,17 @@ impl Api {
 
     async fn with_store(engine: Engine, store: DynamoStore) -> Api {
         let issuer = TestIssuer::start().await;
-        let verifier = JwtVerifier::new(issuer.config(Duration::from_secs(30))).expect("verifier");
+        let verifier = akua_edge::fetch::jwt_verifier(issuer.config(Duration::from_secs(30)))
+            .expect("verifier");
         let device = akua_core::device::DeviceConfig {
             verification_uri: "http://127.0.0.1:8787/device".into(),
             client_ids: vec!["cnap".into()],
         };
         let scanner = TestScanner::start().await;
-        let leaks = ScannerKeys::new(LeakConfig {
+        let leaks = akua_edge::fetch::scanner_keys(LeakConfig {
             keys_url: scanner.keys_url.clone(),
             scanner: "github".into(),
+            freshness: akua_core::leaks::KEYS_FRESHNESS,
         })
         .expect("scanner keys");
         let gateway = Gateway::new(

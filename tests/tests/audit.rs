@@ -395,12 +395,13 @@ async fn events_expire_with_the_retention_period_and_are_never_read_after_it() {
     );
     // ...and until it does, no read returns it.
     let filter = AuditFilter::default();
-    let page = audit::list_workspace(store, &person, &ws, &filter, 50, None, now)
+    let page = akua_core::audit_log::list_workspace(store, &person, &ws, &filter, 50, None, now)
         .await
         .unwrap();
     assert!(page.data.is_empty(), "{:?}", page.data);
-    let page = audit::list_workspace(store, &person, &ws, &filter, 50, None, old + day)
-        .await
-        .unwrap();
+    let page =
+        akua_core::audit_log::list_workspace(store, &person, &ws, &filter, 50, None, old + day)
+            .await
+            .unwrap();
     assert_eq!(page.data.len(), 1);
 }

@@ -6,6 +6,7 @@ use akua_core::device::{self, DEVICE_GRANT_TYPE, MAX_APPROVAL_MISSES, UserCode};
 use akua_core::issue::{self, NewApiToken};
 use akua_core::ports::CredentialStore as _;
 use akua_core::{CredentialHash, Name, Role, TokenRole, UserId, WorkspaceId, clock};
+use akua_http::HttpStatus;
 use akua_tests::{Api, Reply};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};

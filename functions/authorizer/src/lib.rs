@@ -12,6 +12,8 @@
 //! Result caching must stay off (TTL 0): a cached allow would outlive a
 //! revocation. That is why the decision itself is cheap.
 
+#![cfg_attr(not(test), warn(clippy::wildcard_enum_match_arm))]
+
 use std::collections::HashMap;
 
 use akua_core::decision::{Decision, DecisionError};

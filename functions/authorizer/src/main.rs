@@ -5,7 +5,6 @@
 use akua_authorizer::handle;
 use akua_core::Authorizer;
 use akua_core::clock;
-use akua_core::jwt::{JwtConfig, JwtVerifier};
 use akua_store::DynamoStore;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
@@ -14,7 +13,9 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let store = DynamoStore::from_env().await?;
-    let jwt = JwtConfig::from_env()?.map(JwtVerifier::new).transpose()?;
+    let jwt = akua_edge::settings::jwt_config()?
+        .map(akua_edge::fetch::jwt_verifier)
+        .transpose()?;
     let authorizer = Authorizer::new(store, jwt);
     let authorizer = &authorizer;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {

@@ -2,6 +2,8 @@
 //! `akua_store::sweep`; this adapts the scheduled event and logs the
 //! summary as one structured line.
 
+#![cfg_attr(not(test), warn(clippy::wildcard_enum_match_arm))]
+
 use akua_core::ports::StoreError;
 use akua_store::DynamoStore;
 use akua_store::sweep::{self, Summary};

@@ -15,6 +15,8 @@
 //! it exchanges the provider's access token (a JWT the authorizer trusts)
 //! once for a dashboard session (`POST /v1/auth/sessions`).
 
+#![cfg_attr(not(test), warn(clippy::wildcard_enum_match_arm))]
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -5,25 +5,34 @@
 //! - [`RequestOrigin`]: the source IP and user agent an audit event records;
 //! - [`JsonBody`] and [`ListQuery`]: request input, with failures in the
 //!   documented envelope (400 unreadable, 422 invalid value);
-//! - [`Error`]: [`ApiError`] as a response, the one place errors become
-//!   HTTP;
+//! - [`Error`] and [`OAuth`]: errors as responses, with [`HttpStatus`] the
+//!   one place an error becomes an HTTP status;
 //! - [`dispatch`] and [`run`]: one router served the same way in Lambda, in
 //!   tests and in the local run, whether or not API Gateway put the stage
 //!   name in front of the path.
 
+#![cfg_attr(not(test), warn(clippy::wildcard_enum_match_arm))]
+
+use akua_core::routes::{self, FunctionOp};
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter};
 use lambda_http::request::RequestContext;
 use serde::de::DeserializeOwned;
 use tower::ServiceExt;
 
+mod status;
+
 pub use akua_core::ApiError;
 use akua_core::Principal;
 use akua_core::audit::Origin;
+use akua_core::device::OAuthError;
+use akua_core::paging::MAX_PAGE;
 use akua_core::ports::StoreError;
+pub use status::HttpStatus;
 
 /// Request bodies larger than this are refused (every body here is small).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -46,9 +55,22 @@ impl From<StoreError> for Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, axum::Json(self.0.envelope())).into_response()
+        (self.0.status(), axum::Json(self.0.envelope())).into_response()
+    }
+}
+
+/// An [`OAuthError`] as a response; never cached (RFC 6749 §5.1).
+#[derive(Debug)]
+pub struct OAuth(pub OAuthError);
+
+impl IntoResponse for OAuth {
+    fn into_response(self) -> Response {
+        (
+            self.0.status(),
+            [(header::CACHE_CONTROL, "no-store")],
+            axum::Json(self.0),
+        )
+            .into_response()
     }
 }
 
@@ -234,7 +256,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
                 let message = data_message(&inner);
                 Error(ApiError::validation(field_name(&path, &message), message))
             }
-            _ => syntax(),
+            serde_json::error::Category::Io
+            | serde_json::error::Category::Syntax
+            | serde_json::error::Category::Eof => syntax(),
         }
     })?;
     de.end().map_err(|_| syntax())?;
@@ -324,7 +348,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
                     let n = value.trim().parse::<i64>().map_err(|_| {
                         Error(ApiError::validation(
                             "limit",
-                            "must be an integer between 1 and 100",
+                            format!("must be an integer between 1 and {MAX_PAGE}"),
                         ))
                     })?;
                     query.limit = Some(n);
@@ -360,6 +384,30 @@ pub fn strip_stage<B>(req: &mut axum::http::Request<B>) {
     };
     if let Ok(uri) = path_and_query.parse::<Uri>() {
         *req.uri_mut() = uri;
+    }
+}
+
+/// A function's router, built from its rows of the one route declaration
+/// ([`akua_core::routes::ROUTES`]): `serve` gives the handler of each of
+/// the function's operations for the declared method, so the path and the
+/// method are never written here again.
+pub fn declared<O, S>(serve: impl Fn(O, MethodFilter) -> MethodRouter<S>) -> Router<S>
+where
+    O: FunctionOp,
+    S: Clone + Send + Sync + 'static,
+{
+    let router = routes::of::<O>().fold(Router::new(), |router, (route, op)| {
+        router.route(route.path, serve(op, method_filter(route.method)))
+    });
+    finish(router)
+}
+
+fn method_filter(method: routes::Method) -> MethodFilter {
+    match method {
+        routes::Method::Get => MethodFilter::GET,
+        routes::Method::Post => MethodFilter::POST,
+        routes::Method::Patch => MethodFilter::PATCH,
+        routes::Method::Delete => MethodFilter::DELETE,
     }
 }
 
@@ -493,7 +541,7 @@ mod tests {
         let status = |b: &[u8]| {
             parse_json::<Body>(b)
                 .map(|_| 200)
-                .unwrap_or_else(|e| e.0.status())
+                .unwrap_or_else(|e| e.0.status().as_u16())
         };
         assert_eq!(status(br#"{"name":"a"}"#), 200);
         assert_eq!(status(b"not json"), 400);

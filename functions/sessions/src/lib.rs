@@ -18,6 +18,8 @@
 //! The device endpoints speak OAuth (`{error, error_description}`, form or
 //! JSON bodies); the others use the API's error envelope.
 
+#![cfg_attr(not(test), warn(clippy::wildcard_enum_match_arm))]
+
 use akua_core::api_error::ErrorBody;
 use akua_core::clock;
 use akua_core::device::{
@@ -25,15 +27,16 @@ use akua_core::device::{
     OAuthError, Params, PendingLogin,
 };
 use akua_core::paging::page_limit;
+use akua_core::routes::SessionsOp;
 use akua_core::sessions::{self, CreatedSession, Ended, SessionList, SessionView, Whoami};
-use akua_http::{Caller, JsonBody, ListQuery, PublicBase, RequestOrigin, Result, Secret};
+use akua_http::{Caller, JsonBody, ListQuery, OAuth, PublicBase, RequestOrigin, Result, Secret};
 use akua_store::DynamoStore;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRef, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::on;
 use axum::{Json, Router};
 use serde::Deserialize;
 
@@ -46,16 +49,6 @@ pub struct AppState {
 impl FromRef<AppState> for DynamoStore {
     fn from_ref(state: &AppState) -> DynamoStore {
         state.store.clone()
-    }
-}
-
-/// An OAuth error as a response; never cached (RFC 6749 §5.1).
-struct OAuth(OAuthError);
-
-impl IntoResponse for OAuth {
-    fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::BAD_REQUEST);
-        (status, [(header::CACHE_CONTROL, "no-store")], Json(self.0)).into_response()
     }
 }
 
@@ -83,14 +76,10 @@ fn params(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Params, OAuth
                 serde_json::from_slice(body).map_err(|_| OAuthError::INVALID_REQUEST)?;
             let mut params = Params::new();
             for (k, v) in value {
-                match v {
-                    serde_json::Value::String(s) => {
-                        params.insert(k, s);
-                    }
-                    _ if KNOWN_PARAMS.contains(&k.as_str()) => {
-                        return Err(OAuthError::INVALID_REQUEST);
-                    }
-                    _ => {}
+                if let serde_json::Value::String(s) = v {
+                    params.insert(k, s);
+                } else if KNOWN_PARAMS.contains(&k.as_str()) {
+                    return Err(OAuthError::INVALID_REQUEST);
                 }
             }
             Ok(params)
@@ -100,15 +89,9 @@ fn params(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Params, OAuth
 }
 
 /// A body over [`akua_http::MAX_BODY_BYTES`], as an OAuth error: `413`.
-const TOO_LARGE: OAuthError = OAuthError {
-    error: "invalid_request",
-    error_description: "the body must be at most 16384 bytes",
-    status: 413,
-};
-const _: () = assert!(
-    akua_http::MAX_BODY_BYTES == 16384,
-    "TOO_LARGE names the limit"
-);
+fn too_large() -> OAuthError {
+    OAuthError::body_too_large(akua_http::MAX_BODY_BYTES)
+}
 
 /// Start a device login (RFC 8628 §3.1). Form or JSON body: `client_id`, optional `scope`.
 #[utoipa::path(post, path = "/v1/auth/device/code", operation_id = "auth.device.code", tag = "Sessions",
@@ -121,7 +104,7 @@ async fn device_code(
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Response {
     let Ok(body) = body else {
-        return OAuth(TOO_LARGE).into_response();
+        return OAuth(too_large()).into_response();
     };
     // Unset: the stack's own dashboard, on the domain this request used.
     let mut config = state.device.clone();
@@ -152,7 +135,7 @@ async fn device_token(
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Response {
     let Ok(body) = body else {
-        return OAuth(TOO_LARGE).into_response();
+        return OAuth(too_large()).into_response();
     };
     let result = match params(&headers, &body) {
         Ok(p) => device::token(&store, &p, clock::now()).await,
@@ -402,23 +385,20 @@ async fn whoami(Caller(caller): Caller) -> Json<Whoami> {
 pub struct ApiDoc;
 
 pub fn router(state: AppState) -> Router {
-    akua_http::finish(
-        Router::new()
-            .route("/v1/auth/device/code", post(device_code))
-            .route("/v1/auth/device/token", post(device_token))
-            .route("/v1/auth/device/pending", get(pending))
-            .route("/v1/auth/device/approve", post(approve))
-            .route("/v1/auth/device/deny", post(deny))
-            .route("/v1/auth/session", get(session).delete(logout))
-            .route("/v1/auth/session/refresh", post(refresh))
-            .route(
-                "/v1/auth/sessions",
-                get(list_sessions)
-                    .post(start_session)
-                    .delete(end_other_sessions),
-            )
-            .route("/v1/auth/sessions/{id}", delete(end_session))
-            .route("/v1/auth/whoami", get(whoami)),
-    )
+    akua_http::declared(|op, method| match op {
+        SessionsOp::DeviceCode => on(method, device_code),
+        SessionsOp::DeviceToken => on(method, device_token),
+        SessionsOp::DevicePending => on(method, pending),
+        SessionsOp::DeviceApprove => on(method, approve),
+        SessionsOp::DeviceDeny => on(method, deny),
+        SessionsOp::Session => on(method, session),
+        SessionsOp::Refresh => on(method, refresh),
+        SessionsOp::Logout => on(method, logout),
+        SessionsOp::ListSessions => on(method, list_sessions),
+        SessionsOp::StartSession => on(method, start_session),
+        SessionsOp::EndOtherSessions => on(method, end_other_sessions),
+        SessionsOp::EndSession => on(method, end_session),
+        SessionsOp::Whoami => on(method, whoami),
+    })
     .with_state(state)
 }

@@ -1,11 +1,10 @@
-use akua_core::device::DeviceConfig;
 use akua_sessions::AppState;
 use akua_store::DynamoStore;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let device = DeviceConfig::from_env();
+    let device = akua_edge::settings::device_config();
     if device.is_loopback() {
         return Err(format!(
             "AKUA_VERIFICATION_URI is a loopback address ({}): only akua-local serves one; leave VerificationUri empty to use this stack's dashboard",

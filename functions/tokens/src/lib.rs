@@ -14,6 +14,8 @@
 //! The rules live in `akua_core::tokens` and `akua_core::multi_tokens`;
 //! this crate only translates.
 
+#![cfg_attr(not(test), warn(clippy::wildcard_enum_match_arm))]
+
 use akua_core::api_error::ErrorBody;
 use akua_core::clock;
 use akua_core::multi_tokens::{self, CreateMultiTokenRequest, CreatedMultiToken, MultiTokenList};
@@ -27,12 +29,13 @@ use std::sync::Arc;
 
 use akua_core::ApiError;
 use akua_core::leaks::{self, LeakVerdict, ReportedToken, ScannerKeys};
+use akua_core::routes::TokensOp;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, FromRef, Path, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use axum::routing::{delete, post};
+use axum::routing::on;
 use axum::{Json, Router};
 
 /// Create a workspace API token. The plaintext `token` is in this response only.
@@ -285,17 +288,17 @@ impl FromRef<TokensState> for DynamoStore {
 
 /// The routes, ready for [`akua_http::dispatch`] or a local server.
 pub fn router(state: TokensState) -> Router {
-    akua_http::finish(
-        Router::new()
-            .route("/v1/api_tokens", post(create).get(list))
-            .route("/v1/api_tokens/{id}", delete(revoke))
-            .route("/v1/api_tokens/{id}/roll", post(roll))
-            .route("/v1/me/api_tokens", post(create_mine).get(list_mine))
-            .route("/v1/me/api_tokens/{id}", delete(revoke_mine))
-            .route(
-                "/v1/token_leaks",
-                post(report_leaks).layer(DefaultBodyLimit::max(MAX_LEAK_REPORT_BYTES)),
-            ),
-    )
+    akua_http::declared(|op, method| match op {
+        TokensOp::Create => on(method, create),
+        TokensOp::List => on(method, list),
+        TokensOp::Revoke => on(method, revoke),
+        TokensOp::Roll => on(method, roll),
+        TokensOp::CreateMine => on(method, create_mine),
+        TokensOp::ListMine => on(method, list_mine),
+        TokensOp::RevokeMine => on(method, revoke_mine),
+        TokensOp::ReportLeaks => {
+            on(method, report_leaks).layer(DefaultBodyLimit::max(MAX_LEAK_REPORT_BYTES))
+        }
+    })
     .with_state(state)
 }

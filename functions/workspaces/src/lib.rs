@@ -13,11 +13,15 @@
 //!
 //! The rules live in `akua_core::workspaces` and `akua_core::audit`.
 
+#![cfg_attr(not(test), warn(clippy::wildcard_enum_match_arm))]
+
 use akua_core::ApiError;
 use akua_core::api_error::ErrorBody;
-use akua_core::audit::{self, AuditAction, AuditEventList, AuditFilter};
+use akua_core::audit::{AuditAction, AuditFilter};
+use akua_core::audit_log::{self, AuditEventList};
 use akua_core::clock;
 use akua_core::paging::page_limit;
+use akua_core::routes::WorkspacesOp;
 use akua_core::workspaces::{
     self, AddMemberRequest, ChangeRoleRequest, CreateWorkspaceRequest, MemberList, MemberView,
     WorkspaceList, WorkspaceView,
@@ -27,7 +31,7 @@ use akua_store::DynamoStore;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::routing::{get, patch};
+use axum::routing::on;
 use axum::{Json, Router};
 
 /// Create a workspace; the caller becomes its owner.
@@ -197,7 +201,7 @@ async fn audit_log(
 ) -> Result<Json<AuditEventList>> {
     let limit = page_limit(query.list.limit)?;
     let cursor = query.list.cursor.as_deref();
-    let page = audit::list_workspace(
+    let page = audit_log::list_workspace(
         &store,
         &caller,
         &id,
@@ -237,7 +241,7 @@ async fn my_audit_log(
     let limit = page_limit(query.list.limit)?;
     let cursor = query.list.cursor.as_deref();
     let page =
-        audit::list_mine(&store, &caller, &query.filter, limit, cursor, clock::now()).await?;
+        audit_log::list_mine(&store, &caller, &query.filter, limit, cursor, clock::now()).await?;
     Ok(Json(page.into()))
 }
 
@@ -256,16 +260,15 @@ async fn my_audit_log(
 pub struct ApiDoc;
 
 pub fn router(store: DynamoStore) -> Router {
-    akua_http::finish(
-        Router::new()
-            .route("/v1/workspaces", get(list).post(create))
-            .route("/v1/workspaces/{id}/members", get(members).post(add_member))
-            .route(
-                "/v1/workspaces/{id}/members/{user_id}",
-                patch(change_role).delete(remove_member),
-            )
-            .route("/v1/workspaces/{id}/audit_log", get(audit_log))
-            .route("/v1/me/audit_log", get(my_audit_log)),
-    )
+    akua_http::declared(|op, method| match op {
+        WorkspacesOp::Create => on(method, create),
+        WorkspacesOp::List => on(method, list),
+        WorkspacesOp::ListMembers => on(method, members),
+        WorkspacesOp::AddMember => on(method, add_member),
+        WorkspacesOp::ChangeRole => on(method, change_role),
+        WorkspacesOp::RemoveMember => on(method, remove_member),
+        WorkspacesOp::AuditLog => on(method, audit_log),
+        WorkspacesOp::MyAuditLog => on(method, my_audit_log),
+    })
     .with_state(store)
 }

@@ -1,12 +1,10 @@
-//! The errors the HTTP API answers with, and their one mapping to status
-//! codes and the documented envelope `{"error": {"code", "message"}}`
-//! (DESIGN §6). Every HTTP function returns these; the adapter that turns
-//! them into responses lives in `akua-http`.
+//! The errors the HTTP API answers with, each with its machine-readable
+//! code and the documented envelope `{"error": {"code", "message"}}`
+//! (DESIGN §6). Every use case returns these; their one mapping to HTTP
+//! status codes lives in `akua-http`, with the adapter that turns them into
+//! responses.
 
 use serde_json::json;
-
-use crate::ports::StoreError;
-use crate::principal::NoWorkspace;
 
 /// The error envelope `{"error": {"code", "message", "field"?}}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -74,22 +72,6 @@ impl ApiError {
         }
     }
 
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::BadRequest(_) => 400,
-            Self::Unauthorized => 401,
-            Self::Forbidden(_) => 403,
-            Self::NotFound(_) => 404,
-            Self::MethodNotAllowed => 405,
-            Self::Conflict(_) => 409,
-            Self::PayloadTooLarge(_) => 413,
-            Self::Validation { .. } => 422,
-            Self::TooManyRequests(_) => 429,
-            Self::Internal => 500,
-            Self::Unavailable => 503,
-        }
-    }
-
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadRequest(_) => "bad_request",
@@ -112,9 +94,10 @@ impl ApiError {
             error: ErrorDetail {
                 code: self.code(),
                 message: self.to_string(),
-                field: match self {
-                    Self::Validation { field, .. } => Some(field.clone()),
-                    _ => None,
+                field: if let Self::Validation { field, .. } = self {
+                    Some(field.clone())
+                } else {
+                    None
                 },
             },
         }
@@ -128,67 +111,30 @@ impl ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        if e == StoreError::InvalidCursor {
-            return Self::BadRequest("invalid cursor".into());
-        }
-        if e.is_retryable() {
-            tracing::warn!(error = %e, "store unavailable");
-            Self::Unavailable
-        } else {
-            tracing::error!(error = %e, "store failure");
-            Self::Internal
-        }
-    }
-}
-
-impl From<NoWorkspace> for ApiError {
-    fn from(e: NoWorkspace) -> Self {
-        Self::Forbidden(e.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_error_has_the_documented_envelope_and_status() {
+    fn every_error_has_the_documented_envelope() {
         let cases = [
-            (ApiError::BadRequest("x".into()), 400, "bad_request"),
-            (ApiError::Unauthorized, 401, "unauthorized"),
-            (ApiError::Forbidden("x".into()), 403, "forbidden"),
-            (ApiError::NotFound("token"), 404, "not_found"),
-            (ApiError::Conflict("x".into()), 409, "conflict"),
-            (
-                ApiError::validation("name", "too long"),
-                422,
-                "validation_error",
-            ),
-            (ApiError::TooManyRequests("x".into()), 429, "rate_limited"),
-            (ApiError::Internal, 500, "internal_error"),
-            (ApiError::Unavailable, 503, "service_unavailable"),
+            (ApiError::BadRequest("x".into()), "bad_request"),
+            (ApiError::Unauthorized, "unauthorized"),
+            (ApiError::Forbidden("x".into()), "forbidden"),
+            (ApiError::NotFound("token"), "not_found"),
+            (ApiError::Conflict("x".into()), "conflict"),
+            (ApiError::validation("name", "too long"), "validation_error"),
+            (ApiError::TooManyRequests("x".into()), "rate_limited"),
+            (ApiError::Internal, "internal_error"),
+            (ApiError::Unavailable, "service_unavailable"),
         ];
-        for (e, status, code) in cases {
-            assert_eq!(e.status(), status);
+        for (e, code) in cases {
             assert_eq!(e.envelope()["error"]["code"], code);
             assert!(e.envelope()["error"]["message"].is_string());
         }
         assert_eq!(
             ApiError::validation("name", "too long").envelope()["error"]["field"],
             "name"
-        );
-    }
-
-    #[test]
-    fn store_errors_never_reach_the_client() {
-        let e = ApiError::from(StoreError::Request("ValidationException CRED#abc".into()));
-        assert_eq!(e, ApiError::Internal);
-        assert!(!e.envelope().to_string().contains("CRED#"));
-        assert_eq!(
-            ApiError::from(StoreError::Unavailable("timeout".into())).status(),
-            503
         );
     }
 }

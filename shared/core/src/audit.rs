@@ -15,9 +15,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
 use crate::ids::{EventId, UserId, WorkspaceId};
-use crate::paging::{self, Page};
-use crate::policy::{self, Action};
-use crate::ports::AuditStore;
 use crate::principal::{CredentialKind, Principal};
 
 /// Days an event is kept unless `AKUA_AUDIT_RETENTION_DAYS` says otherwise.
@@ -368,11 +365,6 @@ impl From<AuditEvent> for AuditEntry {
     }
 }
 
-crate::named_list!(
-    /// A page of an audit log, newest first.
-    AuditEventList of AuditEntry
-);
-
 /// The filters of a log read, parsed from the query string.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {
@@ -403,10 +395,10 @@ impl AuditFilter {
             .transpose()?;
         // Compared for equality only; empty counts as absent.
         let actor = match actor {
-            Some(a) if a.chars().count() > 255 => {
+            Some(a) if a.chars().count() > MAX_ACTOR_CHARS => {
                 return Err(ApiError::validation(
                     "actor",
-                    "must be a user or token id of at most 255 characters",
+                    format!("must be a user or token id of at most {MAX_ACTOR_CHARS} characters"),
                 ));
             }
             a => a.filter(|a| !a.is_empty()).map(str::to_owned),
@@ -426,6 +418,9 @@ impl AuditFilter {
     }
 }
 
+/// The longest actor id a filter accepts (the longest user id).
+pub const MAX_ACTOR_CHARS: usize = UserId::MAX_LEN;
+
 /// The latest time a filter accepts (year 5138): sort keys pad times to 12
 /// digits.
 pub const MAX_TIME: i64 = 99_999_999_999;
@@ -437,57 +432,6 @@ pub const MAX_TIME: i64 = 99_999_999_999;
 pub struct AuditPage {
     pub events: Vec<AuditEvent>,
     pub resume_after: Option<String>,
-}
-
-fn page(log_scope: &str, found: AuditPage) -> Page<AuditEntry> {
-    Page {
-        has_more: found.resume_after.is_some(),
-        next_cursor: found
-            .resume_after
-            .map(|key| crate::cursor::encode(log_scope, &key)),
-        data: found.events.into_iter().map(AuditEntry::from).collect(),
-    }
-}
-
-/// `GET /v1/workspaces/{id}/audit_log`: owners and admins.
-pub async fn list_workspace(
-    store: &impl AuditStore,
-    caller: &Principal,
-    workspace: &str,
-    filter: &AuditFilter,
-    limit: usize,
-    cursor: Option<&str>,
-    now: i64,
-) -> Result<Page<AuditEntry>, ApiError> {
-    let ws = policy::require_in(store, caller, Action::ReadAuditLog, workspace)
-        .await?
-        .workspace_id;
-    let scope = format!("audit:{ws}");
-    let after = paging::after(cursor, &scope)?;
-    let log = AuditLog::Workspace(ws);
-    let found = store
-        .audit_events(&log, filter, limit, after.as_deref(), now)
-        .await?;
-    Ok(page(&scope, found))
-}
-
-/// `GET /v1/me/audit_log`: a person's own device logins and sessions.
-pub async fn list_mine(
-    store: &impl AuditStore,
-    caller: &Principal,
-    filter: &AuditFilter,
-    limit: usize,
-    cursor: Option<&str>,
-    now: i64,
-) -> Result<Page<AuditEntry>, ApiError> {
-    let user = policy::require_person(caller, Action::ReadOwnAuditLog)?;
-    let scope = format!("audit:{user}");
-    let after = paging::after(cursor, &scope)?;
-    let log = AuditLog::User(user.clone());
-    let found = store
-        .audit_events(&log, filter, limit, after.as_deref(), now)
-        .await?;
-    Ok(page(&scope, found))
 }
 
 #[cfg(test)]

@@ -10,7 +10,10 @@ use std::fmt;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
+use serde::{Deserialize, Serialize};
+
 use crate::base62::{self, CHECKSUM_LEN};
+use crate::ids::InvalidId;
 
 /// The largest `Authorization` header value looked at. API Gateway caps a
 /// whole header section near 10 KiB; anything longer is not ours, and
@@ -83,8 +86,7 @@ impl Credential {
     }
 
     /// Which of the three kinds this is.
-    pub fn kind(&self) -> crate::principal::CredentialKind {
-        use crate::principal::CredentialKind;
+    pub fn kind(&self) -> CredentialKind {
         match self {
             Credential::ApiToken(_) => CredentialKind::ApiToken,
             Credential::Session(_) => CredentialKind::Session,
@@ -190,7 +192,7 @@ impl SessionToken {
     pub fn admit(candidate: String) -> Option<Self> {
         match Credential::from_token(&candidate) {
             Ok(Credential::Session(token)) => Some(token),
-            _ => None,
+            Ok(Credential::ApiToken(_) | Credential::Jwt(_)) | Err(_) => None,
         }
     }
 
@@ -215,9 +217,40 @@ impl fmt::Debug for SessionToken {
     }
 }
 
+/// Which kind of credential authenticated the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    Session,
+    ApiToken,
+    Jwt,
+    MultiWorkspaceToken,
+}
+
+impl CredentialKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::Session => "session",
+            CredentialKind::ApiToken => "api_token",
+            CredentialKind::Jwt => "jwt",
+            CredentialKind::MultiWorkspaceToken => "multi_workspace_token",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, InvalidId> {
+        match s {
+            "session" => Ok(CredentialKind::Session),
+            "api_token" => Ok(CredentialKind::ApiToken),
+            "jwt" => Ok(CredentialKind::Jwt),
+            "multi_workspace_token" => Ok(CredentialKind::MultiWorkspaceToken),
+            _ => Err(InvalidId("credential kind")),
+        }
+    }
+}
+
 /// A compact-serialised JWT: three non-empty base64url parts, the first
 /// starting `eyJ` (a JSON object). Only its shape is known here; see
-/// [`crate::jwt`] for verification.
+/// the `jwt` module for verification.
 pub struct Jwt(SecretString);
 
 impl Jwt {

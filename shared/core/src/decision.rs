@@ -27,10 +27,7 @@ use crate::records::{ApiTokenRecord, MultiTokenRecord, StoredCredential};
 pub const LAST_USED_INTERVAL_SECS: i64 = 60;
 /// A session's sliding expiry is pushed out at most this often (DESIGN §5).
 pub const SESSION_EXTENSION_INTERVAL_SECS: i64 = 3600;
-/// Sessions last a year from their last (recorded) use (DESIGN §1).
-pub const SESSION_LIFETIME_SECS: i64 = 365 * 24 * 3600;
-/// A dashboard session lasts 12 hours from its last (recorded) use.
-pub const DASHBOARD_SESSION_LIFETIME_SECS: i64 = 12 * 3600;
+pub use crate::records::{DASHBOARD_SESSION_LIFETIME_SECS, SESSION_LIFETIME_SECS};
 
 /// The outcome for one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,7 +194,20 @@ impl<S: DecisionStore> Authorizer<S> {
             (StoredCredential::MultiWorkspaceToken(token), CredentialKind::ApiToken) => {
                 self.multi_token_scope(token, context).await?
             }
-            _ => return Ok(unauthorized(DenyReason::UnknownCredential)),
+            (
+                StoredCredential::ApiToken(_),
+                CredentialKind::Session | CredentialKind::Jwt | CredentialKind::MultiWorkspaceToken,
+            )
+            | (
+                StoredCredential::Session(_),
+                CredentialKind::ApiToken
+                | CredentialKind::Jwt
+                | CredentialKind::MultiWorkspaceToken,
+            )
+            | (
+                StoredCredential::MultiWorkspaceToken(_),
+                CredentialKind::Session | CredentialKind::Jwt | CredentialKind::MultiWorkspaceToken,
+            ) => return Ok(unauthorized(DenyReason::UnknownCredential)),
         };
         let scope = match scope {
             Ok(scope) => scope,

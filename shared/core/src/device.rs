@@ -11,7 +11,7 @@
 //! - Polling faster than the interval answers `slow_down` and the interval
 //!   grows by 5 s (RFC 8628 §3.5); a device code yields at most one session.
 
-use std::fmt;
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
@@ -19,12 +19,13 @@ use crate::api_error::ApiError;
 use crate::audit::{AuditAction, AuditLog, AuditTarget, Author, Origin, TargetKind};
 use crate::base62;
 use crate::credential::{CredentialHash, Revealed, SessionToken};
-use crate::decision::SESSION_LIFETIME_SECS;
 use crate::ids::SessionId;
 use crate::policy::{self, Action};
 use crate::ports::{DeviceStore, StoreError};
 use crate::principal::Principal;
-use crate::records::{DeviceGrant, DeviceStatus, SessionClient, SessionRecord};
+use crate::records::{
+    DeviceGrant, DeviceStatus, SESSION_LIFETIME_SECS, SessionClient, SessionRecord,
+};
 
 /// How long a device code and its user code live (RFC 8628 §3.2 `expires_in`).
 pub const CODE_LIFETIME_SECS: i64 = 600;
@@ -38,58 +39,9 @@ pub const MISS_WINDOW_SECS: i64 = 300;
 /// `grant_type` of a device access token request (RFC 8628 §3.4).
 pub const DEVICE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
-const USER_CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
-const USER_CODE_LEN: usize = 8;
 const DEVICE_CODE_LEN: usize = 32;
 
-/// A user code in canonical form: 8 characters of [`USER_CODE_ALPHABET`].
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct UserCode(String);
-
-impl UserCode {
-    pub fn generate() -> Self {
-        let mut out = String::with_capacity(USER_CODE_LEN);
-        let mut buf = [0u8; 32];
-        while out.len() < USER_CODE_LEN {
-            getrandom::fill(&mut buf).expect("the OS CSPRNG is unavailable");
-            // 240 = 12 × 20: reject above it so every letter is equally likely.
-            for &b in buf.iter().filter(|&&b| b < 240) {
-                if out.len() < USER_CODE_LEN {
-                    out.push(char::from(USER_CODE_ALPHABET[usize::from(b % 20)]));
-                }
-            }
-        }
-        Self(out)
-    }
-
-    /// Accepts any case, with or without the dash and surrounding spaces.
-    pub fn parse(input: &str) -> Option<Self> {
-        let code: String = input
-            .trim()
-            .chars()
-            .filter(|c| *c != '-')
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
-        let valid =
-            code.len() == USER_CODE_LEN && code.bytes().all(|b| USER_CODE_ALPHABET.contains(&b));
-        valid.then_some(Self(code))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// `XXXX-XXXX`, as shown to people.
-    pub fn display(&self) -> String {
-        format!("{}-{}", &self.0[..4], &self.0[4..])
-    }
-}
-
-impl fmt::Debug for UserCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("UserCode([REDACTED])")
-    }
-}
+pub use crate::ids::UserCode;
 
 /// Settings of the device flow.
 #[derive(Debug, Clone)]
@@ -101,8 +53,6 @@ pub struct DeviceConfig {
 }
 
 impl DeviceConfig {
-    /// `AKUA_VERIFICATION_URI` (default: the local run's page) and
-    /// `AKUA_DEVICE_CLIENT_IDS` (comma-separated, default `cnap`).
     /// Whether the verification URI points at this machine: right for
     /// akua-local, a misconfiguration anywhere else (people would be told to
     /// approve their login at a page that is not there).
@@ -115,12 +65,14 @@ impl DeviceConfig {
         })
     }
 
-    pub fn from_env() -> Self {
-        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    /// From the settings `AKUA_VERIFICATION_URI` (absent: the deployed
+    /// stack's own dashboard, derived per request) and
+    /// `AKUA_DEVICE_CLIENT_IDS` (comma-separated, absent: `cnap`), which the
+    /// edge reads.
+    pub fn from_settings(verification_uri: Option<String>, client_ids: Option<String>) -> Self {
         Self {
-            // Empty: the deployed stack's own dashboard, derived per request.
-            verification_uri: get("AKUA_VERIFICATION_URI").unwrap_or_default(),
-            client_ids: get("AKUA_DEVICE_CLIENT_IDS")
+            verification_uri: verification_uri.unwrap_or_default(),
+            client_ids: client_ids
                 .unwrap_or_else(|| "cnap".to_owned())
                 .split(',')
                 .map(|s| s.trim().to_owned())
@@ -130,21 +82,45 @@ impl DeviceConfig {
     }
 }
 
-/// An RFC 6749 §5.2 / RFC 8628 §3.5 error: `400 {error, error_description}`.
+/// An RFC 6749 §5.2 / RFC 8628 §3.5 error: `{error, error_description}`,
+/// answered with the status its [`OAuthCause`] maps to in `akua-http`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OAuthError {
     pub error: &'static str,
-    pub error_description: &'static str,
+    #[schema(value_type = String)]
+    pub error_description: Cow<'static, str>,
     #[serde(skip)]
-    pub status: u16,
+    pub cause: OAuthCause,
+}
+
+/// Whose fault an OAuth error is, which picks its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthCause {
+    /// The client's request (RFC 6749 §5.2: 400).
+    Request,
+    /// A body over the limit every route shares.
+    BodyTooLarge,
+    /// The store is unavailable; retrying helps.
+    Unavailable,
+    /// A fault on our side.
+    Internal,
 }
 
 impl OAuthError {
     const fn new(error: &'static str, error_description: &'static str) -> Self {
         Self {
             error,
-            error_description,
-            status: 400,
+            error_description: Cow::Borrowed(error_description),
+            cause: OAuthCause::Request,
+        }
+    }
+
+    /// `invalid_request` for a body over `limit` bytes.
+    pub fn body_too_large(limit: usize) -> Self {
+        Self {
+            error: "invalid_request",
+            error_description: Cow::Owned(format!("the body must be at most {limit} bytes")),
+            cause: OAuthCause::BodyTooLarge,
         }
     }
     pub const INVALID_REQUEST: Self = Self::new(
@@ -173,21 +149,24 @@ impl OAuthError {
         Self::new("expired_token", "the device code expired: start again");
     pub const TEMPORARILY_UNAVAILABLE: Self = Self {
         error: "temporarily_unavailable",
-        error_description: "the service is temporarily unavailable; retry shortly",
-        status: 503,
+        error_description: Cow::Borrowed("the service is temporarily unavailable; retry shortly"),
+        cause: OAuthCause::Unavailable,
     };
     pub const SERVER_ERROR: Self = Self {
         error: "server_error",
-        error_description: "internal error",
-        status: 500,
+        error_description: Cow::Borrowed("internal error"),
+        cause: OAuthCause::Internal,
     };
 }
 
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
-        match ApiError::from(e) {
-            ApiError::Unavailable => Self::TEMPORARILY_UNAVAILABLE,
-            _ => Self::SERVER_ERROR,
+        if e.is_retryable() {
+            tracing::warn!(error = %e, "store unavailable");
+            Self::TEMPORARILY_UNAVAILABLE
+        } else {
+            tracing::error!(error = %e, "store failure");
+            Self::SERVER_ERROR
         }
     }
 }

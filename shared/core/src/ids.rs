@@ -182,6 +182,17 @@ pub type WorkspaceName = Name;
 impl Name {
     pub const MAX_CHARS: usize = 100;
 
+    /// What a name must be, stated from [`Self::MAX_CHARS`].
+    fn rule() -> &'static str {
+        static RULE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "name: 1–{} characters, not only whitespace, no control characters",
+                Name::MAX_CHARS
+            )
+        });
+        &RULE
+    }
+
     pub fn parse(s: &str) -> Result<Self, InvalidId> {
         let chars = s.chars().count();
         if chars == 0
@@ -189,9 +200,7 @@ impl Name {
             || s.trim().is_empty()
             || s.chars().any(char::is_control)
         {
-            return Err(InvalidId(
-                "name: 1–100 characters, not only whitespace, no control characters",
-            ));
+            return Err(InvalidId(Self::rule()));
         }
         Ok(Self(s.to_owned()))
     }
@@ -305,6 +314,58 @@ impl From<TokenRole> for Role {
             TokenRole::Admin => Role::Admin,
             TokenRole::Member => Role::Member,
         }
+    }
+}
+
+const USER_CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
+const USER_CODE_LEN: usize = 8;
+
+/// A device login's user code (RFC 8628 §6.1) in canonical form: 8 characters of [`USER_CODE_ALPHABET`].
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct UserCode(String);
+
+impl UserCode {
+    pub fn generate() -> Self {
+        let mut out = String::with_capacity(USER_CODE_LEN);
+        let mut buf = [0u8; 32];
+        while out.len() < USER_CODE_LEN {
+            getrandom::fill(&mut buf).expect("the OS CSPRNG is unavailable");
+            // 240 = 12 × 20: reject above it so every letter is equally likely.
+            for &b in buf.iter().filter(|&&b| b < 240) {
+                if out.len() < USER_CODE_LEN {
+                    out.push(char::from(USER_CODE_ALPHABET[usize::from(b % 20)]));
+                }
+            }
+        }
+        Self(out)
+    }
+
+    /// Accepts any case, with or without the dash and surrounding spaces.
+    pub fn parse(input: &str) -> Option<Self> {
+        let code: String = input
+            .trim()
+            .chars()
+            .filter(|c| *c != '-')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let valid =
+            code.len() == USER_CODE_LEN && code.bytes().all(|b| USER_CODE_ALPHABET.contains(&b));
+        valid.then_some(Self(code))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `XXXX-XXXX`, as shown to people.
+    pub fn display(&self) -> String {
+        format!("{}-{}", &self.0[..4], &self.0[4..])
+    }
+}
+
+impl fmt::Debug for UserCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UserCode([REDACTED])")
     }
 }
 

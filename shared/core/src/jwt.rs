@@ -6,13 +6,14 @@
 //! - `iss`, `aud`, `exp` and `sub` are required; `nbf` is honoured; both time
 //!   checks allow 60 s of clock skew and use the caller's `now`, so the whole
 //!   decision runs on one clock.
-//! - The JWKS is cached per process with an age: the response's
-//!   `Cache-Control: max-age` within 60 s – 1 h, else `AKUA_JWKS_MAX_AGE_SECS`
-//!   (default 600 s). Past it, the next JWT refetches, and a key missing from
-//!   the fresh set stops verifying at once. It is also refetched when a token
-//!   names an unknown `kid`. Fetches happen at most once per cooldown (30 s),
-//!   with a 1.5 s timeout, so a flood of invented `kid`s cannot turn into a
-//!   flood of fetches.
+//! - The JWKS comes through a [`KeySource`] (the edge fetches it, with a
+//!   1.5 s timeout) and is cached by the rules of [`crate::published_keys`]:
+//!   the response's `Cache-Control: max-age` within 60 s – 1 h, else
+//!   `AKUA_JWKS_MAX_AGE_SECS` (default 600 s). Past it, the next JWT
+//!   refetches, and a key missing from the fresh set stops verifying at
+//!   once. It is also refetched when a token names an unknown `kid`.
+//!   Fetches happen at most once per cooldown (30 s), so a flood of
+//!   invented `kid`s cannot turn into a flood of fetches.
 //! - A failed or unreadable fetch never empties the cache: the previous keys
 //!   keep verifying for at most [`MAX_STALE_SECS`] past their age, then JWTs
 //!   fail closed (the authorizer answers 503) until the issuer answers again.
@@ -25,27 +26,23 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, Validation};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use tokio::time::Instant;
 use url::{Host, Url};
 
 use crate::credential::Jwt;
 use crate::ids::UserId;
+use crate::published_keys::{Freshness, KeyCache, KeySet, KeySource, KeysUnavailable};
 
 /// Clock skew tolerated on `exp` and `nbf`.
 pub const LEEWAY_SECS: i64 = 60;
 /// Minimum time between two JWKS fetches.
 pub const DEFAULT_REFETCH_COOLDOWN: Duration = Duration::from_secs(30);
-/// Upper bound on one JWKS fetch, connection included.
-pub const FETCH_TIMEOUT: Duration = Duration::from_millis(1500);
-/// A JWKS larger than this is not a key set.
-const MAX_JWKS_BYTES: usize = 256 * 1024;
 /// The key set's age when the issuer does not say (`AKUA_JWKS_MAX_AGE_SECS`).
 pub const DEFAULT_JWKS_MAX_AGE_SECS: i64 = 600;
 /// Bounds on an issuer's `Cache-Control: max-age`: never refetched more
@@ -147,14 +144,12 @@ impl JwtConfig {
         })
     }
 
-    /// Reads `AKUA_JWT_ISSUER`, `AKUA_JWT_AUDIENCE`, `AKUA_JWKS_URL` and
-    /// `AKUA_JWT_ALGORITHMS` (comma-separated). None set: JWTs are not
+    /// The configuration from named settings (`get` answers
+    /// `AKUA_JWT_ISSUER`, `AKUA_JWT_AUDIENCE`, `AKUA_JWKS_URL`,
+    /// `AKUA_JWT_ALGORITHMS` comma-separated, `AKUA_JWKS_MAX_AGE_SECS`; the
+    /// edge reads them from the environment). None set: JWTs are not
     /// accepted (`Ok(None)`). Some but not all set: an error, since a
     /// half-configured issuer is a deployment mistake, not a choice.
-    pub fn from_env() -> Result<Option<Self>, JwtConfigError> {
-        Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
-    }
-
     pub fn from_lookup(
         get: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<Self>, JwtConfigError> {
@@ -227,22 +222,6 @@ struct CachedKey {
     curve: Option<EllipticCurve>,
 }
 
-/// The keys of one good fetch, with their age.
-#[derive(Default)]
-struct KeySet {
-    keys: HashMap<String, CachedKey>,
-    /// Counts good fetches: a verified token is remembered only as long as
-    /// the set that verified it is the current one.
-    generation: u64,
-    /// Unix seconds: past this, the next JWT refetches.
-    fresh_until: i64,
-    /// Unix seconds: past this, the keys are not used even if the issuer
-    /// cannot be reached ([`MAX_STALE_SECS`] after `fresh_until`).
-    usable_until: i64,
-    /// The last fetch attempt, good or not (the refetch cooldown).
-    attempted_at: Option<Instant>,
-}
-
 /// What a verified token was found to be, remembered by its hash.
 struct Remembered {
     user_id: UserId,
@@ -300,15 +279,14 @@ pub struct JwtVerifier {
     /// One `Validation` per pinned algorithm: jsonwebtoken requires every
     /// algorithm of a validation to match the key's family.
     validations: Vec<(Algorithm, Validation)>,
-    http: reqwest::Client,
-    keys: RwLock<Arc<KeySet>>,
-    /// Serialises fetches so concurrent unknown `kid`s trigger one fetch.
-    fetching: tokio::sync::Mutex<()>,
+    keys: KeyCache<HashMap<String, CachedKey>>,
     verified: TokenCache,
 }
 
 impl JwtVerifier {
-    pub fn new(config: JwtConfig) -> Result<Self, JwtError> {
+    /// A verifier for `config`'s issuer whose JWKS comes from `source`
+    /// (an edge fetching `config.jwks_url`).
+    pub fn new(config: JwtConfig, source: Arc<dyn KeySource>) -> Self {
         let capacity = config.token_cache_entries;
         let validations = config
             .algorithms
@@ -324,23 +302,22 @@ impl JwtVerifier {
                 (alg, validation)
             })
             .collect();
-        let http = reqwest::Client::builder()
-            .timeout(FETCH_TIMEOUT)
-            .connect_timeout(FETCH_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| JwtError::KeysUnavailable(e.to_string()))?;
-        Ok(Self {
+        let freshness = Freshness {
+            default_max_age: config.default_max_age,
+            bounds: JWKS_MAX_AGE_BOUNDS,
+            max_stale: MAX_STALE_SECS,
+            cooldown: config.refetch_cooldown,
+        };
+        let pinned = config.algorithms.clone();
+        Self {
             config,
             validations,
-            http,
-            keys: RwLock::new(Arc::new(KeySet::default())),
-            fetching: tokio::sync::Mutex::new(()),
+            keys: KeyCache::new(source, freshness, move |body| parse_jwks(body, &pinned)),
             verified: TokenCache {
                 capacity,
                 entries: Mutex::new(HashMap::new()),
             },
-        })
+        }
     }
 
     /// How many verified tokens are remembered (for tests and benchmarks).
@@ -358,7 +335,7 @@ impl JwtVerifier {
     /// `now` exactly as on first sight.
     pub async fn verify(&self, jwt: &Jwt, now: i64) -> Result<VerifiedJwt, JwtError> {
         let token = jwt.expose();
-        let set = self.current_keys(now).await?;
+        let set = self.keys.current(now).await.map_err(unavailable)?;
         let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         if let Some(claims) = self.verified.get(&hash, set.generation) {
             check_times(&claims, now)?;
@@ -378,16 +355,21 @@ impl JwtVerifier {
         let (key, generation) = match set.keys.get(kid) {
             Some(key) => (key.clone(), set.generation),
             None => self
-                .refetch_for(kid, now)
+                .refetch_for(&set, kid, now)
                 .await?
                 .ok_or(JwtError::Invalid("unknown kid"))?,
         };
         if key.alg.is_some_and(|alg| alg != header.alg) || key.key.family() != header.alg.family() {
             return Err(JwtError::Invalid("key does not match algorithm"));
         }
+        #[allow(
+            clippy::wildcard_enum_match_arm,
+            reason = "jsonwebtoken's Algorithm is non-exhaustive"
+        )]
         let expected_curve = match header.alg {
             Algorithm::ES256 => Some(EllipticCurve::P256),
             Algorithm::ES384 => Some(EllipticCurve::P384),
+            // Not an elliptic-curve algorithm (jsonwebtoken may add more).
             _ => None,
         };
         if expected_curve.is_some() && key.curve != expected_curve {
@@ -413,142 +395,27 @@ impl JwtVerifier {
         })
     }
 
-    fn snapshot(&self) -> Result<Arc<KeySet>, JwtError> {
-        Ok(self.keys.read().map_err(|_| poisoned())?.clone())
-    }
-
-    /// The key set to verify with at `now`: the cached one while fresh;
-    /// past its age, a refetched one; if that fails, the old one while
-    /// usable, else an error (fail closed).
-    async fn current_keys(&self, now: i64) -> Result<Arc<KeySet>, JwtError> {
-        let set = self.snapshot()?;
-        if set.generation > 0 && now < set.fresh_until {
-            return Ok(set);
-        }
-        let _guard = self.fetching.lock().await;
-        let set = self.snapshot()?;
-        if set.generation > 0 && now < set.fresh_until {
-            return Ok(set); // refreshed while we waited
-        }
-        match self.refresh(&set, now).await {
-            Ok(fresh) => Ok(fresh),
-            Err(_) if set.generation > 0 && now < set.usable_until => Ok(set),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Fetches once, unless the last attempt was within the cooldown.
-    /// Success replaces the set (a key gone from it is gone at once);
-    /// failure keeps it and records the attempt. Call with `fetching` held.
-    async fn refresh(&self, old: &Arc<KeySet>, now: i64) -> Result<Arc<KeySet>, JwtError> {
-        if old
-            .attempted_at
-            .is_some_and(|at| at.elapsed() < self.config.refetch_cooldown)
-        {
-            return Err(JwtError::KeysUnavailable("JWKS fetch cooling down".into()));
-        }
-        let fetched = self.fetch().await;
-        let next = match fetched {
-            Ok((keys, max_age)) => KeySet {
-                keys,
-                generation: old.generation + 1,
-                fresh_until: now.saturating_add(max_age),
-                usable_until: now.saturating_add(max_age + MAX_STALE_SECS),
-                attempted_at: Some(Instant::now()),
-            },
-            Err(e) => {
-                let kept = KeySet {
-                    keys: old.keys.clone(),
-                    generation: old.generation,
-                    fresh_until: old.fresh_until,
-                    usable_until: old.usable_until,
-                    attempted_at: Some(Instant::now()),
-                };
-                *self.keys.write().map_err(|_| poisoned())? = Arc::new(kept);
-                return Err(e);
-            }
-        };
-        let next = Arc::new(next);
-        *self.keys.write().map_err(|_| poisoned())? = next.clone();
-        Ok(next)
-    }
-
     /// Refetches for a `kid` the current set does not have (a key the
     /// issuer may just have added), within the cooldown. `Ok(None)`: still
     /// unknown (a 401).
-    async fn refetch_for(&self, kid: &str, now: i64) -> Result<Option<(CachedKey, u64)>, JwtError> {
-        let _guard = self.fetching.lock().await;
-        let set = self.snapshot()?;
-        if let Some(key) = set.keys.get(kid) {
-            return Ok(Some((key.clone(), set.generation)));
-        }
-        match self.refresh(&set, now).await {
+    async fn refetch_for(
+        &self,
+        seen: &Arc<KeySet<HashMap<String, CachedKey>>>,
+        kid: &str,
+        now: i64,
+    ) -> Result<Option<(CachedKey, u64)>, JwtError> {
+        match self.keys.refresh(seen, now).await {
             Ok(fresh) => Ok(fresh.keys.get(kid).map(|k| (k.clone(), fresh.generation))),
-            // The current set is usable (checked by the caller): the kid is
-            // simply unknown to it.
-            Err(_) if set.generation > 0 => Ok(None),
-            Err(e) => Err(e),
+            // The current set is usable (`verify` got it from the cache):
+            // the kid is simply unknown to it.
+            Err(_) if seen.generation > 0 => Ok(None),
+            Err(e) => Err(unavailable(e)),
         }
-    }
-
-    /// One fetch: the usable keys and the set's age in seconds. A body
-    /// that is not a JWKS is a failure, never an empty set.
-    async fn fetch(&self) -> Result<(HashMap<String, CachedKey>, i64), JwtError> {
-        let unavailable = |what: &str| JwtError::KeysUnavailable(what.to_owned());
-        let mut response = self
-            .http
-            .get(self.config.jwks_url.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                unavailable(if e.is_timeout() {
-                    "timeout"
-                } else {
-                    "unreachable"
-                })
-            })?;
-        if !response.status().is_success() {
-            return Err(unavailable(response.status().as_str()));
-        }
-        let max_age = response
-            .headers()
-            .get(reqwest::header::CACHE_CONTROL)
-            .and_then(|v| v.to_str().ok())
-            .and_then(max_age)
-            .unwrap_or(self.config.default_max_age)
-            .clamp(JWKS_MAX_AGE_BOUNDS.0, JWKS_MAX_AGE_BOUNDS.1);
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|_| unavailable("body"))? {
-            if body.len() + chunk.len() > MAX_JWKS_BYTES {
-                return Err(unavailable("JWKS too large"));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let keys = parse_jwks(&body, &self.config.algorithms)
-            .ok_or_else(|| unavailable("not a JWKS document"))?;
-        Ok((keys, max_age))
     }
 }
 
-/// The `max-age` of a `Cache-Control` value (RFC 9111 §5.2.2.1); `no-store`
-/// and `no-cache` count as 0 (then raised to the lower bound).
-fn max_age(cache_control: &str) -> Option<i64> {
-    cache_control
-        .split(',')
-        .map(str::trim)
-        .find_map(|directive| {
-            let lower = directive.to_ascii_lowercase();
-            if lower == "no-store" || lower == "no-cache" {
-                return Some(0);
-            }
-            lower
-                .strip_prefix("max-age=")
-                .and_then(|v| v.trim_matches('"').parse::<i64>().ok())
-        })
-}
-
-fn poisoned() -> JwtError {
-    JwtError::KeysUnavailable("key cache lock poisoned".into())
+fn unavailable(e: KeysUnavailable) -> JwtError {
+    JwtError::KeysUnavailable(e.to_string())
 }
 
 /// Turns a JWKS document into usable verification keys, skipping any key
@@ -570,6 +437,10 @@ fn parse_jwks(body: &[u8], pinned: &[Algorithm]) -> Option<HashMap<String, Cache
             if matches!(jwk.common.public_key_use, Some(ref u) if *u != PublicKeyUse::Signature) {
                 return None;
             }
+            #[allow(
+                clippy::wildcard_enum_match_arm,
+                reason = "jsonwebtoken's key types are non-exhaustive"
+            )]
             let curve = match &jwk.algorithm {
                 AlgorithmParameters::RSA(_) => None,
                 AlgorithmParameters::EllipticCurve(p) => Some(p.curve.clone()),
@@ -607,6 +478,10 @@ fn check_times(claims: &Claims, now: i64) -> Result<(), JwtError> {
     Ok(())
 }
 
+#[allow(
+    clippy::wildcard_enum_match_arm,
+    reason = "jsonwebtoken's ErrorKind is non-exhaustive; the rest are all \"invalid token\""
+)]
 fn describe(kind: &jsonwebtoken::errors::ErrorKind) -> &'static str {
     use jsonwebtoken::errors::ErrorKind as K;
     match kind {
@@ -696,14 +571,6 @@ mod tests {
         let mut kids: Vec<_> = keys.keys().cloned().collect();
         kids.sort();
         assert_eq!(kids, ["ec"]);
-    }
-
-    #[test]
-    fn max_age_is_read_from_cache_control() {
-        assert_eq!(max_age("public, max-age=300"), Some(300));
-        assert_eq!(max_age("Max-Age=\"42\", must-revalidate"), Some(42));
-        assert_eq!(max_age("no-store"), Some(0));
-        assert_eq!(max_age("private"), None);
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! `{token, type, url, source}`, signed by the scanner.
 //!
 //! The signature (ECDSA P-256 with SHA-256, DER, base64, over the raw body)
-//! is checked against the scanner's published keys, fetched from a
-//! configured URL and cached: a key id the cache does not know triggers one
-//! refetch per cooldown, and a failed fetch keeps the last good keys. An
+//! is checked against the scanner's published keys, fetched by the edge from
+//! a configured URL and cached by the rules of [`crate::published_keys`]: a
+//! key id the cache does not know triggers one refetch per cooldown, and a
+//! failed fetch keeps the last good keys for at most an hour past their age. An
 //! unsigned, wrongly signed or unverifiable report is a 401 and changes
 //! nothing. A signed report answers each token with its SHA-256 and a
 //! label: `true_positive` when it was a live API token of this service,
@@ -13,8 +14,8 @@
 //! URL), `false_positive` otherwise.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
 use base64::Engine as _;
@@ -27,6 +28,7 @@ use crate::audit::{
 };
 use crate::credential::{ApiToken, CredentialHash};
 use crate::ports::CredentialStore;
+use crate::published_keys::{Freshness, KeyCache, KeySource};
 use crate::records::{CredentialPointer, StoredCredential};
 use crate::revocation::{self, Kind};
 use crate::tokens::multi_token_revoked;
@@ -34,11 +36,6 @@ use crate::tokens::multi_token_revoked;
 /// GitHub's published secret-scanning keys.
 pub const GITHUB_KEYS_URL: &str = "https://api.github.com/meta/public_keys/secret_scanning";
 
-/// How long fetched keys are trusted before the next report refetches them.
-const KEYS_MAX_AGE: Duration = Duration::from_secs(600);
-/// At most one fetch per this interval, whatever the reports say.
-const REFETCH_COOLDOWN: Duration = Duration::from_secs(30);
-const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
 /// Tokens one report may carry: each live one costs two reads and a
 /// transaction, and the answer must come within the function's timeout.
 pub const MAX_REPORTED: usize = 100;
@@ -49,17 +46,18 @@ pub struct LeakConfig {
     pub keys_url: String,
     /// The actor id of `token.leaked` events (`github`).
     pub scanner: String,
+    /// How long its keys are trusted ([`KEYS_FRESHNESS`]).
+    pub freshness: Freshness,
 }
 
 impl LeakConfig {
-    /// `AKUA_LEAK_KEYS_URL` (default GitHub's keys).
-    pub fn from_env() -> Self {
-        let url = std::env::var("AKUA_LEAK_KEYS_URL")
-            .ok()
-            .filter(|v| !v.trim().is_empty());
+    /// GitHub's scanner, its keys at `keys_url` (`AKUA_LEAK_KEYS_URL`, read
+    /// by the edge; default [`GITHUB_KEYS_URL`]).
+    pub fn github(keys_url: Option<String>) -> Self {
         Self {
-            keys_url: url.unwrap_or_else(|| GITHUB_KEYS_URL.to_owned()),
+            keys_url: keys_url.unwrap_or_else(|| GITHUB_KEYS_URL.to_owned()),
             scanner: "github".to_owned(),
+            freshness: KEYS_FRESHNESS,
         }
     }
 }
@@ -123,20 +121,12 @@ struct PublishedKey {
     key: String,
 }
 
-#[derive(Default)]
-struct KeySet {
-    /// Key id → SubjectPublicKeyInfo DER.
-    keys: HashMap<String, Vec<u8>>,
-    fetched: Option<Instant>,
-    attempted: Option<Instant>,
-}
-
-/// The scanner's keys, fetched on demand and cached; share it (`Arc`).
+/// The scanner's keys (key id → SubjectPublicKeyInfo DER), fetched through
+/// a [`KeySource`] and cached by the rules of [`crate::published_keys`];
+/// share it (`Arc`).
 pub struct ScannerKeys {
     config: LeakConfig,
-    http: reqwest::Client,
-    cache: RwLock<KeySet>,
-    fetching: tokio::sync::Mutex<()>,
+    keys: KeyCache<HashMap<String, Vec<u8>>>,
 }
 
 impl std::fmt::Debug for ScannerKeys {
@@ -151,100 +141,82 @@ fn unauthorized() -> ApiError {
     ApiError::Unauthorized
 }
 
+/// How long the scanner's keys are trusted: its `Cache-Control` within a
+/// minute and an hour (else ten minutes), an hour more while it cannot be
+/// reached, a fetch at most every 30 s.
+pub const KEYS_FRESHNESS: Freshness = Freshness {
+    default_max_age: 600,
+    bounds: (60, 3600),
+    max_stale: 3600,
+    cooldown: Duration::from_secs(30),
+};
+
 impl ScannerKeys {
-    pub fn new(config: LeakConfig) -> Result<Arc<Self>, ApiError> {
-        let http = reqwest::Client::builder()
-            .timeout(FETCH_TIMEOUT)
-            .connect_timeout(FETCH_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent("akua-auth leak reports")
-            .build()
-            .map_err(|_| ApiError::Internal)?;
-        Ok(Arc::new(Self {
+    /// The keys `config.keys_url` publishes, fetched through `source`.
+    pub fn new(config: LeakConfig, source: Arc<dyn KeySource>) -> Arc<Self> {
+        Arc::new(Self {
+            keys: KeyCache::new(source, config.freshness, parse_keys),
             config,
-            http,
-            cache: RwLock::new(KeySet::default()),
-            fetching: tokio::sync::Mutex::new(()),
-        }))
+        })
     }
 
     pub fn scanner(&self) -> &str {
         &self.config.scanner
     }
 
-    fn cached(&self, key_id: &str) -> (Option<Vec<u8>>, bool) {
-        let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
-        let fresh = cache.fetched.is_some_and(|at| at.elapsed() < KEYS_MAX_AGE);
-        (cache.keys.get(key_id).cloned(), fresh)
+    pub fn keys_url(&self) -> &str {
+        &self.config.keys_url
     }
 
     /// The key `key_id`, refetching when it is unknown or the keys are
-    /// stale, at most once per cooldown. A failed fetch keeps the last keys.
-    async fn key(&self, key_id: &str) -> Option<Vec<u8>> {
-        let (key, fresh) = self.cached(key_id);
-        if key.is_some() && fresh {
-            return key;
-        }
-        let _one = self.fetching.lock().await;
-        let (key, fresh) = self.cached(key_id);
-        if key.is_some() && fresh {
-            return key;
-        }
-        let cooling = {
-            let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
-            cache
-                .attempted
-                .is_some_and(|at| at.elapsed() < REFETCH_COOLDOWN)
+    /// stale, at most once per cooldown. A failed fetch keeps the last keys
+    /// within their limit.
+    async fn key(&self, key_id: &str, now: i64) -> Option<Vec<u8>> {
+        let set = match self.keys.current(now).await {
+            Ok(set) => set,
+            Err(e) => {
+                tracing::warn!(error = %e, "leak report keys could not be fetched");
+                return None;
+            }
         };
-        if !cooling {
-            let fetched = self.fetch().await;
-            let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
-            cache.attempted = Some(Instant::now());
-            match fetched {
-                Ok(keys) => {
-                    cache.keys = keys;
-                    cache.fetched = Some(Instant::now());
-                }
-                Err(e) => tracing::warn!(error = %e, "leak report keys could not be fetched"),
+        if let Some(key) = set.keys.get(key_id) {
+            return Some(key.clone());
+        }
+        match self.keys.refresh(&set, now).await {
+            Ok(fresh) => fresh.keys.get(key_id).cloned(),
+            Err(e) => {
+                tracing::warn!(error = %e, "leak report keys could not be refetched");
+                None
             }
         }
-        self.cached(key_id).0
-    }
-
-    async fn fetch(&self) -> Result<HashMap<String, Vec<u8>>, String> {
-        let response = self
-            .http
-            .get(&self.config.keys_url)
-            .header("accept", "application/json")
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        if !response.status().is_success() {
-            return Err(format!("status {}", response.status()));
-        }
-        let bytes = response.bytes().await.map_err(|e| e.to_string())?;
-        let published: PublishedKeys = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
-        Ok(published
-            .public_keys
-            .into_iter()
-            .filter_map(|k| Some((k.key_identifier, pem_body(&k.key)?)))
-            .collect())
     }
 
     /// Whether `signature` (base64 DER) is the key `key_id`'s signature of
     /// `body`.
-    pub async fn verify(&self, key_id: &str, signature: &str, body: &[u8]) -> bool {
+    pub async fn verify(&self, key_id: &str, signature: &str, body: &[u8], now: i64) -> bool {
         let Ok(signature) = base64::engine::general_purpose::STANDARD.decode(signature.trim())
         else {
             return false;
         };
-        let Some(key) = self.key(key_id).await else {
+        let Some(key) = self.key(key_id, now).await else {
             return false;
         };
         UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, key)
             .verify(body, &signature)
             .is_ok()
     }
+}
+
+/// The scanner's document: `{"public_keys": [{key_identifier, key}]}`.
+fn parse_keys(body: &[u8]) -> Option<HashMap<String, Vec<u8>>> {
+    let published: PublishedKeys = serde_json::from_slice(body).ok()?;
+    Some(
+        published
+            .public_keys
+            .into_iter()
+            .filter_map(|k| Some((k.key_identifier, pem_body(&k.key)?)))
+            .collect(),
+    )
 }
 
 /// The DER inside a PEM block.
@@ -271,7 +243,7 @@ pub async fn report(
     let (Some(key_id), Some(signature)) = (key_id, signature) else {
         return Err(unauthorized());
     };
-    if !keys.verify(key_id, signature, body).await {
+    if !keys.verify(key_id, signature, body, now).await {
         return Err(unauthorized());
     }
     let reported: Vec<ReportedToken> = serde_json::from_slice(body).map_err(|_| {
@@ -280,7 +252,7 @@ pub async fn report(
     if reported.len() > MAX_REPORTED {
         return Err(ApiError::validation(
             "body",
-            "at most 1000 tokens per report",
+            format!("at most {MAX_REPORTED} tokens per report"),
         ));
     }
     let author = Author {

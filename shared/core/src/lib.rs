@@ -22,8 +22,11 @@
 //! - [`leaks`]: signed leak reports from a secret scanner, which revoke;
 //! - [`paging`] and [`cursor`]: lists and their opaque cursors.
 
+#![cfg_attr(not(test), warn(clippy::wildcard_enum_match_arm))]
+
 pub mod api_error;
 pub mod audit;
+pub mod audit_log;
 pub mod base62;
 pub mod clock;
 pub mod credential;
@@ -39,8 +42,10 @@ pub mod paging;
 pub mod policy;
 pub mod ports;
 pub mod principal;
+pub mod published_keys;
 pub mod records;
 mod revocation;
+pub mod routes;
 pub mod sessions;
 pub mod tokens;
 pub mod workspaces;

@@ -185,7 +185,13 @@ pub async fn revoke(
                 Err(not_found())
             }
         }
-        _ => Err(not_found()),
+        // Someone else's token, or not a multi-workspace token at all.
+        Some(
+            StoredCredential::MultiWorkspaceToken(_)
+            | StoredCredential::ApiToken(_)
+            | StoredCredential::Session(_),
+        )
+        | None => Err(not_found()),
     }
 }
 

@@ -59,12 +59,15 @@ macro_rules! named_list {
     };
 }
 
-/// `limit` checked against 1–100 (default 50).
+/// `limit` checked against 1–[`MAX_PAGE`] (default [`DEFAULT_PAGE`]).
 pub fn page_limit(limit: Option<i64>) -> Result<usize, ApiError> {
     match limit {
         None => Ok(DEFAULT_PAGE),
         Some(n) if (1..=MAX_PAGE as i64).contains(&n) => Ok(n as usize),
-        Some(_) => Err(ApiError::validation("limit", "must be between 1 and 100")),
+        Some(_) => Err(ApiError::validation(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE}"),
+        )),
     }
 }
 

@@ -12,9 +12,10 @@
 
 use std::future::Future;
 
+use crate::api_error::ApiError;
 use crate::audit::{AuditEvent, AuditFilter, AuditLog, AuditPage};
 use crate::credential::CredentialHash;
-use crate::device::UserCode;
+use crate::ids::UserCode;
 use crate::ids::{Role, UserId, WorkspaceId};
 use crate::records::{
     ApiTokenRecord, CredentialPointer, DeviceGrant, Membership, MultiTokenRecord, SessionRecord,
@@ -49,6 +50,23 @@ impl StoreError {
     /// `true` when a retry later may succeed (503 rather than 500).
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Unavailable(_))
+    }
+}
+
+/// A store failure as the client sees it: a tampered cursor is its own
+/// mistake (400); anything else is ours, and its cause goes to the logs only.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        if e == StoreError::InvalidCursor {
+            return Self::BadRequest("invalid cursor".into());
+        }
+        if e.is_retryable() {
+            tracing::warn!(error = %e, "store unavailable");
+            Self::Unavailable
+        } else {
+            tracing::error!(error = %e, "store failure");
+            Self::Internal
+        }
     }
 }
 
@@ -350,4 +368,24 @@ pub trait DeviceStore: Send + Sync {
         expires_at: i64,
         budget: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_errors_never_reach_the_client() {
+        let e = ApiError::from(StoreError::Request("ValidationException CRED#abc".into()));
+        assert_eq!(e, ApiError::Internal);
+        assert!(!e.envelope().to_string().contains("CRED#"));
+        assert_eq!(
+            ApiError::from(StoreError::Unavailable("timeout".into())),
+            ApiError::Unavailable
+        );
+        assert_eq!(
+            ApiError::from(StoreError::InvalidCursor),
+            ApiError::BadRequest("invalid cursor".into())
+        );
+    }
 }

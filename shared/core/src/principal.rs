@@ -16,8 +16,6 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::ids::{InvalidId, Role, SessionId, TokenId, TokenRole, UserId, WorkspaceId};
 use crate::records::Creator;
 
@@ -32,36 +30,7 @@ pub mod keys {
     pub const EXPIRES_AT: &str = "expires_at";
 }
 
-/// Which kind of credential authenticated the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CredentialKind {
-    Session,
-    ApiToken,
-    Jwt,
-    MultiWorkspaceToken,
-}
-
-impl CredentialKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CredentialKind::Session => "session",
-            CredentialKind::ApiToken => "api_token",
-            CredentialKind::Jwt => "jwt",
-            CredentialKind::MultiWorkspaceToken => "multi_workspace_token",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self, InvalidId> {
-        match s {
-            "session" => Ok(CredentialKind::Session),
-            "api_token" => Ok(CredentialKind::ApiToken),
-            "jwt" => Ok(CredentialKind::Jwt),
-            "multi_workspace_token" => Ok(CredentialKind::MultiWorkspaceToken),
-            _ => Err(InvalidId("credential kind")),
-        }
-    }
-}
+pub use crate::credential::CredentialKind;
 
 /// A workspace a request acts on, with the caller's role in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +92,12 @@ pub enum Principal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("this request needs a workspace: send the Akua-Context header")]
 pub struct NoWorkspace;
+
+impl From<NoWorkspace> for crate::api_error::ApiError {
+    fn from(e: NoWorkspace) -> Self {
+        Self::Forbidden(e.to_string())
+    }
+}
 
 impl Principal {
     pub fn kind(&self) -> CredentialKind {
@@ -244,11 +219,11 @@ impl Principal {
     /// error (the handler answers 500: its gateway is misconfigured).
     pub fn from_context(ctx: &HashMap<String, serde_json::Value>) -> Result<Self, InvalidId> {
         let get = |key: &str| -> Option<String> {
-            match ctx.get(key)? {
-                serde_json::Value::String(s) => Some(s.clone()),
-                serde_json::Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            }
+            let value = ctx.get(key)?;
+            value
+                .as_str()
+                .map(str::to_owned)
+                .or_else(|| value.as_number().map(ToString::to_string))
         };
         let required = |key: &'static str| get(key).ok_or(InvalidId(key));
         let kind = CredentialKind::parse(&required(keys::CREDENTIAL)?)?;
@@ -279,14 +254,17 @@ impl Principal {
                 scope,
                 expires_at,
             }),
-            CredentialKind::Session | CredentialKind::Jwt => Self::Person(Person {
+            CredentialKind::Session => Self::Person(Person {
                 user_id: UserId::parse(&required(keys::USER_ID)?)?,
-                credential: match kind {
-                    CredentialKind::Session => {
-                        PersonCredential::Session(SessionId::parse(&required(keys::TOKEN_ID)?)?)
-                    }
-                    _ => PersonCredential::Jwt,
-                },
+                credential: PersonCredential::Session(SessionId::parse(&required(
+                    keys::TOKEN_ID,
+                )?)?),
+                scope,
+                expires_at,
+            }),
+            CredentialKind::Jwt => Self::Person(Person {
+                user_id: UserId::parse(&required(keys::USER_ID)?)?,
+                credential: PersonCredential::Jwt,
                 scope,
                 expires_at,
             }),

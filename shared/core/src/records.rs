@@ -9,7 +9,12 @@ use crate::ids::{
 use serde::{Deserialize, Serialize};
 
 use crate::credential::CredentialHash;
-use crate::device::UserCode;
+use crate::ids::UserCode;
+
+/// Sessions last a year from their last (recorded) use (DESIGN §1).
+pub const SESSION_LIFETIME_SECS: i64 = 365 * 24 * 3600;
+/// A dashboard session lasts 12 hours from its last (recorded) use.
+pub const DASHBOARD_SESSION_LIFETIME_SECS: i64 = 12 * 3600;
 
 /// Who made an API token (DESIGN §1: every token listing says who made it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -111,8 +116,8 @@ impl SessionClient {
     /// the broad credential of a person at a shared screen.
     pub fn lifetime_secs(self) -> i64 {
         match self {
-            Self::Cli => crate::decision::SESSION_LIFETIME_SECS,
-            Self::Dashboard => crate::decision::DASHBOARD_SESSION_LIFETIME_SECS,
+            Self::Cli => SESSION_LIFETIME_SECS,
+            Self::Dashboard => DASHBOARD_SESSION_LIFETIME_SECS,
         }
     }
 }

@@ -88,7 +88,9 @@ async fn current(
         .ok_or(ApiError::Unauthorized)?;
     match store.credential(&pointer.hash).await? {
         Some(StoredCredential::Session(record)) => Ok((pointer, record)),
-        _ => Err(ApiError::Unauthorized),
+        Some(StoredCredential::ApiToken(_) | StoredCredential::MultiWorkspaceToken(_)) | None => {
+            Err(ApiError::Unauthorized)
+        }
     }
 }
 
@@ -295,7 +297,13 @@ pub async fn revoke(
     let pointer = store.pointer(id.as_str()).await?.ok_or_else(not_found)?;
     let session = match store.credential(&pointer.hash).await? {
         Some(StoredCredential::Session(s)) if s.user_id == *user => s,
-        _ => return Err(not_found()),
+        // Someone else's session is as unknown as no session.
+        Some(
+            StoredCredential::Session(_)
+            | StoredCredential::ApiToken(_)
+            | StoredCredential::MultiWorkspaceToken(_),
+        )
+        | None => return Err(not_found()),
     };
     let audit = [session_revoked(caller, origin, &session, now)];
     if revocation::revoke(store, id.as_str(), Kind::Secret, pointer, |_| true, &audit).await? {

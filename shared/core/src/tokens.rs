@@ -17,10 +17,12 @@ use crate::records::{
 };
 use crate::revocation::{self, Kind};
 
-/// `expires_at` may be at most this far in the future (5 years). Further out
+/// `expires_at` may be at most this many years in the future. Further out
 /// is almost certainly a unit mistake (milliseconds for seconds); a token
 /// that should never expire says so with `null`.
-pub const MAX_TOKEN_LIFETIME_SECS: i64 = 5 * 365 * 24 * 3600;
+pub const MAX_TOKEN_LIFETIME_YEARS: i64 = 5;
+/// [`MAX_TOKEN_LIFETIME_YEARS`] in seconds (years of 365 days).
+pub const MAX_TOKEN_LIFETIME_SECS: i64 = MAX_TOKEN_LIFETIME_YEARS * 365 * 24 * 3600;
 
 /// `POST /v1/api_tokens`: parsed into its types at the edge, so a bad field
 /// is a 422 naming it before any rule runs. Unknown fields are refused.
@@ -98,7 +100,8 @@ impl From<WorkspaceTokenRow> for TokenSummary {
     }
 }
 
-/// A requested `expires_at`: in the future, at most 5 years ahead.
+/// A requested `expires_at`: in the future, at most
+/// [`MAX_TOKEN_LIFETIME_YEARS`] ahead.
 pub(crate) fn check_expires_at(expires_at: Option<i64>, now: i64) -> Result<(), ApiError> {
     let Some(at) = expires_at else {
         return Ok(());
@@ -112,7 +115,9 @@ pub(crate) fn check_expires_at(expires_at: Option<i64>, now: i64) -> Result<(), 
     if at > now + MAX_TOKEN_LIFETIME_SECS {
         return Err(ApiError::validation(
             "expires_at",
-            "must be at most 5 years ahead (Unix seconds; null for no expiry)",
+            format!(
+                "must be at most {MAX_TOKEN_LIFETIME_YEARS} years ahead (Unix seconds; null for no expiry)"
+            ),
         ));
     }
     Ok(())
@@ -205,7 +210,12 @@ pub async fn revoke(
                 let kind = Kind::MultiToken(&t);
                 revocation::revoke(store, id.as_str(), kind, pointer, |_| true, &audit).await?
             }
-            _ => false,
+            Some(
+                StoredCredential::MultiWorkspaceToken(_)
+                | StoredCredential::ApiToken(_)
+                | StoredCredential::Session(_),
+            )
+            | None => false,
         },
     };
     if deleted { Ok(()) } else { Err(not_found) }

@@ -275,7 +275,9 @@ impl CredentialStore for DynamoStore {
             after,
             |item| match StoredCredential::from_item(item)? {
                 StoredCredential::MultiWorkspaceToken(record) => Ok(record),
-                _ => Err(StoreError::Corrupt("non-token item in a token list")),
+                StoredCredential::ApiToken(_) | StoredCredential::Session(_) => {
+                    Err(StoreError::Corrupt("non-token item in a token list"))
+                }
             },
         )
         .await
@@ -296,7 +298,9 @@ impl CredentialStore for DynamoStore {
             after,
             |item| match StoredCredential::from_item(item)? {
                 StoredCredential::Session(record) => Ok(record),
-                _ => Err(StoreError::Corrupt("non-session item in a session list")),
+                StoredCredential::ApiToken(_) | StoredCredential::MultiWorkspaceToken(_) => {
+                    Err(StoreError::Corrupt("non-session item in a session list"))
+                }
             },
         )
         .await

@@ -19,6 +19,10 @@ const RETRYABLE_CODES: &[&str] = &[
 ];
 
 /// The [`StoreError`] for an SDK failure.
+#[allow(
+    clippy::wildcard_enum_match_arm,
+    reason = "SdkError is non-exhaustive; what is left is a request that could not be built"
+)]
 pub fn sdk_error<E: ProvideErrorMetadata, R>(err: SdkError<E, R>) -> StoreError {
     match &err {
         SdkError::TimeoutError(_) => StoreError::Unavailable("timeout".into()),

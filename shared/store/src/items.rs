@@ -230,7 +230,9 @@ impl FromItem for WorkspaceTokenRow {
                     kind: TokenKind::Workspace,
                     token,
                 }),
-                _ => Err(StoreError::Corrupt("non-token item in a token list")),
+                StoredCredential::Session(_) | StoredCredential::MultiWorkspaceToken(_) => {
+                    Err(StoreError::Corrupt("non-token item in a token list"))
+                }
             };
         }
         Ok(Self {

@@ -7,6 +7,8 @@
 //! - [`sweep`]: the scheduled cleanup of expired items;
 //! - [`CallCounter`]: counts SDK calls, for the tests' call budgets.
 
+#![cfg_attr(not(test), warn(clippy::wildcard_enum_match_arm))]
+
 mod audit;
 mod calls;
 mod credentials;

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use akua_core::decision::{SESSION_LIFETIME_SECS, plan_touch};
 use akua_core::issue::{self, NewApiToken};
-use akua_core::jwt::JwtVerifier;
 use akua_core::ports::WorkspaceStore as _;
 use akua_core::ports::{DecisionStore, TouchOutcome};
 use akua_core::records::Membership;
@@ -661,7 +660,7 @@ async fn a_corrupt_item_fails_closed() {
 async fn jwt_setup(cooldown: Duration) -> (Engine, TestIssuer, Authorizer<DynamoStore>) {
     let engine = Engine::start().await;
     let issuer = TestIssuer::start().await;
-    let verifier = JwtVerifier::new(issuer.config(cooldown)).unwrap();
+    let verifier = akua_edge::fetch::jwt_verifier(issuer.config(cooldown)).unwrap();
     let auth = Authorizer::new(engine.store.clone(), Some(verifier));
     (engine, issuer, auth)
 }
@@ -891,7 +890,7 @@ async fn an_unreachable_jwks_fails_closed_with_an_error() {
     .unwrap();
     let auth = Authorizer::new(
         engine.store.clone(),
-        Some(JwtVerifier::new(config).unwrap()),
+        Some(akua_edge::fetch::jwt_verifier(config).unwrap()),
     );
     let now = now_secs();
     let jwt = TestIssuer::sign(

@@ -22,7 +22,7 @@ fn jwt(kid: &str, alg: Algorithm, sub: &str, now: i64) -> Jwt {
 async fn setup(cache_control: Option<&str>) -> (TestIssuer, JwtVerifier) {
     let issuer = TestIssuer::start().await;
     issuer.set_cache_control(cache_control);
-    let verifier = JwtVerifier::new(issuer.config(Duration::ZERO)).unwrap();
+    let verifier = akua_edge::fetch::jwt_verifier(issuer.config(Duration::ZERO)).unwrap();
     (issuer, verifier)
 }
 
@@ -141,7 +141,7 @@ async fn what_one_verifier_remembers_does_not_cross_to_another_issuer() {
     verifier.verify(&token, T0).await.unwrap();
     let mut other = issuer.config(Duration::ZERO);
     other.issuer = "https://another.issuer".into();
-    let other = JwtVerifier::new(other).unwrap();
+    let other = akua_edge::fetch::jwt_verifier(other).unwrap();
     assert_eq!(
         other.verify(&token, T0).await,
         Err(JwtError::Invalid("wrong issuer"))

@@ -9,6 +9,7 @@ use akua_core::records::Creator;
 use akua_core::tokens::{self, CreateApiTokenRequest};
 use akua_core::workspaces::{self, AddMemberRequest, ChangeRoleRequest, CreateWorkspaceRequest};
 use akua_core::{ApiError, TokenId, device};
+use akua_http::HttpStatus;
 use akua_testkit::Engine;
 
 const NOW: i64 = 1_800_000_000;

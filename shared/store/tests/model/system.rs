@@ -2,17 +2,20 @@
 //! (the embedded engine through the real SDK), driven by the model's
 //! operations, and the invariants checked against it after every step.
 
+use akua_http::HttpStatus;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 
 use akua_core::ApiError;
 use akua_core::audit::{AuditFilter, AuditLog, Origin};
 use akua_core::device::{self, DeviceConfig};
-use akua_core::leaks::{LeakConfig, ScannerKeys};
+use akua_core::leaks::{KEYS_FRESHNESS, LeakConfig, ScannerKeys};
 use akua_core::multi_tokens::{self, CreateMultiTokenRequest};
 use akua_core::policy::{self, Resolved};
 use akua_core::ports::{AuditStore as _, WorkspaceStore as _};
 use akua_core::principal::{Person, PersonCredential};
+use akua_core::published_keys::Freshness;
 use akua_core::records::{Creator, Membership, StoredCredential, WorkspaceRecord};
 use akua_core::tokens::{self, CreateApiTokenRequest, RollApiTokenRequest};
 use akua_core::{
@@ -48,7 +51,7 @@ fn user(n: usize) -> UserId {
 }
 
 fn status(e: &ApiError) -> u16 {
-    e.status()
+    e.status().as_u16()
 }
 
 impl System {
@@ -58,9 +61,15 @@ impl System {
         let client = aws_sdk_dynamodb::Client::from_conf(endpoint_config(&proxy.endpoint).build());
         let proxied = DynamoStore::new(client, engine.table.clone());
         let scanner = TestScanner::start().await;
-        let keys = ScannerKeys::new(LeakConfig {
+        let keys = akua_edge::fetch::scanner_keys(LeakConfig {
             keys_url: scanner.keys_url.clone(),
             scanner: "github".into(),
+            // The model's clock jumps days within a millisecond: its
+            // scanner's keys refetch whenever they are stale in that time.
+            freshness: Freshness {
+                cooldown: Duration::ZERO,
+                ..KEYS_FRESHNESS
+            },
         })
         .expect("scanner keys");
         for (n, _) in WORKSPACES.iter().enumerate() {
@@ -162,6 +171,18 @@ impl System {
 
     /// Runs `op` against `store` (the direct one, or the proxied one whose
     /// requests a test may park), as the model describes it at its state.
+    /// A client of the same engine without the production time bounds,
+    /// for runs that load two cores with hundreds of requests at once.
+    pub fn unhurried_store(&self) -> DynamoStore {
+        let patient = aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+            .operation_attempt_timeout(Duration::from_secs(30))
+            .operation_timeout(Duration::from_secs(60))
+            .build();
+        let config = endpoint_config(&self.engine.endpoint).timeout_config(patient);
+        let client = aws_sdk_dynamodb::Client::from_conf(config.build());
+        DynamoStore::new(client, self.engine.table.clone())
+    }
+
     pub async fn run(&self, store: &DynamoStore, model: &Model, op: &Op) -> Answer {
         let origin = Origin::default();
         let now = model.now;

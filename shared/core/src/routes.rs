@@ -1,0 +1,343 @@
+//! Every route of the API, declared once (docs/DESIGN.md, "Routes declared
+//! once"): its method, its path, the function that serves it, whether the
+//! authorizer runs in front of it, and the operation id it is documented
+//! under.
+//!
+//! Everything else is derived from [`ROUTES`] or checked against it, both
+//! ways: each function's axum router is built from its rows (a handler per
+//! operation, matched without a wildcard, so a new operation does not
+//! compile until it is served); the local gateway routes by it; tests hold
+//! the OpenAPI document, `template.yaml` and the CLI's client to it. The
+//! authorizer can read it without linking any function or OpenAPI code.
+
+/// An HTTP method a route answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    /// As HTTP spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+        }
+    }
+}
+
+/// The Lambda function that serves a route (its logical id in
+/// `template.yaml` is [`Function::template_name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Function {
+    Tokens,
+    Workspaces,
+    Sessions,
+    Docs,
+}
+
+impl Function {
+    pub const ALL: [Function; 4] = [
+        Function::Tokens,
+        Function::Workspaces,
+        Function::Sessions,
+        Function::Docs,
+    ];
+
+    /// The function's logical id in `template.yaml`.
+    pub fn template_name(self) -> &'static str {
+        match self {
+            Function::Tokens => "TokensFunction",
+            Function::Workspaces => "WorkspacesFunction",
+            Function::Sessions => "SessionsFunction",
+            Function::Docs => "DocsFunction",
+        }
+    }
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Access {
+    /// No authorizer: the route authenticates what it needs itself (a
+    /// device code, a scanner's signature) or needs nothing.
+    Public,
+    /// The authorizer decides first; the handler gets the principal.
+    Bearer,
+}
+
+/// The operations of the tokens function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokensOp {
+    Create,
+    List,
+    Revoke,
+    Roll,
+    CreateMine,
+    ListMine,
+    RevokeMine,
+    ReportLeaks,
+}
+
+/// The operations of the workspaces function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WorkspacesOp {
+    Create,
+    List,
+    ListMembers,
+    AddMember,
+    ChangeRole,
+    RemoveMember,
+    AuditLog,
+    MyAuditLog,
+}
+
+/// The operations of the sessions function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionsOp {
+    DeviceCode,
+    DeviceToken,
+    DevicePending,
+    DeviceApprove,
+    DeviceDeny,
+    Session,
+    Refresh,
+    Logout,
+    ListSessions,
+    StartSession,
+    EndOtherSessions,
+    EndSession,
+    Whoami,
+}
+
+/// The operations of the docs function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocsOp {
+    OpenApi,
+}
+
+/// One operation of the API, by function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    Tokens(TokensOp),
+    Workspaces(WorkspacesOp),
+    Sessions(SessionsOp),
+    Docs(DocsOp),
+}
+
+impl Op {
+    pub fn function(self) -> Function {
+        match self {
+            Op::Tokens(_) => Function::Tokens,
+            Op::Workspaces(_) => Function::Workspaces,
+            Op::Sessions(_) => Function::Sessions,
+            Op::Docs(_) => Function::Docs,
+        }
+    }
+
+    /// Its row of [`ROUTES`] (every operation has exactly one; a test
+    /// holds that).
+    pub fn route(self) -> &'static Route {
+        ROUTES
+            .iter()
+            .find(|r| r.op == self)
+            .unwrap_or_else(|| panic!("{self:?} is not declared in ROUTES"))
+    }
+}
+
+/// The operations one function serves: lets a function pick its rows out
+/// of [`ROUTES`].
+pub trait FunctionOp: Copy + 'static {
+    fn of(op: Op) -> Option<Self>;
+}
+
+impl FunctionOp for TokensOp {
+    fn of(op: Op) -> Option<Self> {
+        if let Op::Tokens(op) = op {
+            Some(op)
+        } else {
+            None
+        }
+    }
+}
+
+impl FunctionOp for WorkspacesOp {
+    fn of(op: Op) -> Option<Self> {
+        if let Op::Workspaces(op) = op {
+            Some(op)
+        } else {
+            None
+        }
+    }
+}
+
+impl FunctionOp for SessionsOp {
+    fn of(op: Op) -> Option<Self> {
+        if let Op::Sessions(op) = op {
+            Some(op)
+        } else {
+            None
+        }
+    }
+}
+
+impl FunctionOp for DocsOp {
+    fn of(op: Op) -> Option<Self> {
+        if let Op::Docs(op) = op {
+            Some(op)
+        } else {
+            None
+        }
+    }
+}
+
+/// One route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub op: Op,
+    pub method: Method,
+    /// The path as API Gateway and axum spell it, `{name}` for a parameter,
+    /// from the deployment's base (stage or custom domain).
+    pub path: &'static str,
+    pub access: Access,
+    /// The operation id in the OpenAPI document (`group.action`).
+    pub operation_id: &'static str,
+}
+
+impl Route {
+    pub fn is_public(&self) -> bool {
+        self.access == Access::Public
+    }
+
+    /// The path's segments after `/v1`, each `{name}` replaced by the next
+    /// of `params`, in order (for a client whose base URL ends in `/v1`).
+    /// `None` when the counts differ.
+    pub fn segments<'a>(&self, params: &[&'a str]) -> Option<Vec<&'a str>>
+    where
+        'static: 'a,
+    {
+        let mut params = params.iter();
+        let segments = self
+            .path
+            .strip_prefix("/v1/")?
+            .split('/')
+            .map(|segment| {
+                if segment.starts_with('{') {
+                    params.next().copied()
+                } else {
+                    Some(segment)
+                }
+            })
+            .collect::<Option<Vec<_>>>()?;
+        params.next().is_none().then_some(segments)
+    }
+}
+
+const fn route(
+    op: Op,
+    method: Method,
+    path: &'static str,
+    access: Access,
+    operation_id: &'static str,
+) -> Route {
+    Route {
+        op,
+        method,
+        path,
+        access,
+        operation_id,
+    }
+}
+
+use Access::{Bearer, Public};
+use Method::{Delete, Get, Patch, Post};
+
+/// Every route, grouped by function.
+#[rustfmt::skip]
+pub const ROUTES: &[Route] = &[
+    // Tokens.
+    route(Op::Tokens(TokensOp::Create), Post, "/v1/api_tokens", Bearer, "apiTokens.create"),
+    route(Op::Tokens(TokensOp::List), Get, "/v1/api_tokens", Bearer, "apiTokens.list"),
+    route(Op::Tokens(TokensOp::Revoke), Delete, "/v1/api_tokens/{id}", Bearer, "apiTokens.revoke"),
+    route(Op::Tokens(TokensOp::Roll), Post, "/v1/api_tokens/{id}/roll", Bearer, "apiTokens.roll"),
+    route(Op::Tokens(TokensOp::CreateMine), Post, "/v1/me/api_tokens", Bearer, "me.apiTokens.create"),
+    route(Op::Tokens(TokensOp::ListMine), Get, "/v1/me/api_tokens", Bearer, "me.apiTokens.list"),
+    route(Op::Tokens(TokensOp::RevokeMine), Delete, "/v1/me/api_tokens/{id}", Bearer, "me.apiTokens.revoke"),
+    route(Op::Tokens(TokensOp::ReportLeaks), Post, "/v1/token_leaks", Public, "tokenLeaks.report"),
+    // Workspaces.
+    route(Op::Workspaces(WorkspacesOp::Create), Post, "/v1/workspaces", Bearer, "workspaces.create"),
+    route(Op::Workspaces(WorkspacesOp::List), Get, "/v1/workspaces", Bearer, "workspaces.list"),
+    route(Op::Workspaces(WorkspacesOp::ListMembers), Get, "/v1/workspaces/{id}/members", Bearer, "workspaces.members.list"),
+    route(Op::Workspaces(WorkspacesOp::AddMember), Post, "/v1/workspaces/{id}/members", Bearer, "workspaces.members.add"),
+    route(Op::Workspaces(WorkspacesOp::ChangeRole), Patch, "/v1/workspaces/{id}/members/{user_id}", Bearer, "workspaces.members.update"),
+    route(Op::Workspaces(WorkspacesOp::RemoveMember), Delete, "/v1/workspaces/{id}/members/{user_id}", Bearer, "workspaces.members.remove"),
+    route(Op::Workspaces(WorkspacesOp::AuditLog), Get, "/v1/workspaces/{id}/audit_log", Bearer, "workspaces.auditLog.list"),
+    route(Op::Workspaces(WorkspacesOp::MyAuditLog), Get, "/v1/me/audit_log", Bearer, "me.auditLog.list"),
+    // Sessions and the device flow.
+    route(Op::Sessions(SessionsOp::DeviceCode), Post, "/v1/auth/device/code", Public, "auth.device.code"),
+    route(Op::Sessions(SessionsOp::DeviceToken), Post, "/v1/auth/device/token", Public, "auth.device.token"),
+    route(Op::Sessions(SessionsOp::DevicePending), Get, "/v1/auth/device/pending", Bearer, "auth.device.pending"),
+    route(Op::Sessions(SessionsOp::DeviceApprove), Post, "/v1/auth/device/approve", Bearer, "auth.device.approve"),
+    route(Op::Sessions(SessionsOp::DeviceDeny), Post, "/v1/auth/device/deny", Bearer, "auth.device.deny"),
+    route(Op::Sessions(SessionsOp::Session), Get, "/v1/auth/session", Bearer, "auth.session.get"),
+    route(Op::Sessions(SessionsOp::Refresh), Post, "/v1/auth/session/refresh", Bearer, "auth.session.refresh"),
+    route(Op::Sessions(SessionsOp::Logout), Delete, "/v1/auth/session", Bearer, "auth.session.logout"),
+    route(Op::Sessions(SessionsOp::ListSessions), Get, "/v1/auth/sessions", Bearer, "auth.sessions.list"),
+    route(Op::Sessions(SessionsOp::StartSession), Post, "/v1/auth/sessions", Bearer, "auth.sessions.create"),
+    route(Op::Sessions(SessionsOp::EndOtherSessions), Delete, "/v1/auth/sessions", Bearer, "auth.sessions.revokeOthers"),
+    route(Op::Sessions(SessionsOp::EndSession), Delete, "/v1/auth/sessions/{id}", Bearer, "auth.sessions.revoke"),
+    route(Op::Sessions(SessionsOp::Whoami), Get, "/v1/auth/whoami", Bearer, "auth.whoami"),
+    // The API document.
+    route(Op::Docs(DocsOp::OpenApi), Get, "/v1/openapi.json", Public, "meta.openapi"),
+];
+
+/// The rows of one function's operations.
+pub fn of<O: FunctionOp>() -> impl Iterator<Item = (&'static Route, O)> {
+    ROUTES
+        .iter()
+        .filter_map(|route| O::of(route.op).map(|op| (route, op)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn each_operation_method_and_path_is_declared_once() {
+        let mut ops = HashSet::new();
+        let mut endpoints = HashSet::new();
+        let mut ids = HashSet::new();
+        for r in ROUTES {
+            assert!(ops.insert(r.op), "{:?} declared twice", r.op);
+            assert!(
+                endpoints.insert((r.method, r.path)),
+                "{} {}",
+                r.method.as_str(),
+                r.path
+            );
+            assert!(ids.insert(r.operation_id), "{}", r.operation_id);
+            assert!(r.path.starts_with("/v1/"), "{}", r.path);
+            assert_eq!(r.op.route(), r);
+        }
+    }
+
+    #[test]
+    fn a_path_s_segments_take_its_parameters_in_order() {
+        let change = Op::Workspaces(WorkspacesOp::ChangeRole).route();
+        assert_eq!(
+            change.segments(&["ws_a", "usr_b"]),
+            Some(vec!["workspaces", "ws_a", "members", "usr_b"])
+        );
+        assert_eq!(change.segments(&["ws_a"]), None);
+        assert_eq!(
+            Op::Sessions(SessionsOp::Whoami).route().segments(&["x"]),
+            None
+        );
+    }
+}

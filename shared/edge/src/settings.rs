@@ -1,0 +1,31 @@
+//! The core's settings from the process environment. Each is read once, at
+//! start-up; an empty value counts as unset.
+
+use akua_core::device::DeviceConfig;
+use akua_core::jwt::{JwtConfig, JwtConfigError};
+use akua_core::leaks::LeakConfig;
+
+/// One setting, `None` when unset or blank.
+pub fn setting(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The trusted issuer (`AKUA_JWT_*`, `AKUA_JWKS_*`), if one is configured.
+pub fn jwt_config() -> Result<Option<JwtConfig>, JwtConfigError> {
+    JwtConfig::from_lookup(setting)
+}
+
+/// The device flow's settings (`AKUA_VERIFICATION_URI`,
+/// `AKUA_DEVICE_CLIENT_IDS`).
+pub fn device_config() -> DeviceConfig {
+    DeviceConfig::from_settings(
+        setting("AKUA_VERIFICATION_URI"),
+        setting("AKUA_DEVICE_CLIENT_IDS"),
+    )
+}
+
+/// The secret scanner whose leak reports are accepted
+/// (`AKUA_LEAK_KEYS_URL`, default GitHub's keys).
+pub fn leak_config() -> LeakConfig {
+    LeakConfig::github(setting("AKUA_LEAK_KEYS_URL"))
+}
