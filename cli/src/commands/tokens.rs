@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use akua_core::clock::UnixTime;
 use akua_core::ids::{Role, TokenName, TokenRole, WorkspaceId};
 use akua_core::multi_tokens::CreateMultiTokenRequest;
 use akua_core::records::Creator;
@@ -30,7 +31,7 @@ pub async fn create(settings: &Settings, args: CreateTokenArgs) -> Result<()> {
     }
     let body = CreateApiTokenRequest {
         name,
-        expires_at,
+        expires_at: expires_at.map(UnixTime),
         role: args.role.map(TokenRole::from),
     };
     let created = settings.client()?.create_token(&body).await?;
@@ -94,7 +95,7 @@ async fn create_mine(
         name,
         workspace_ids,
         role: args.role.map(TokenRole::from),
-        expires_at,
+        expires_at: expires_at.map(UnixTime),
     };
     let created = settings.client()?.create_my_token(&body).await?;
     let rows = vec![

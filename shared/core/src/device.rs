@@ -161,11 +161,10 @@ impl OAuthError {
 
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
-        if e.is_retryable() {
-            tracing::warn!(error = %e, "store unavailable");
+        // The same judgement (and log line) as for the API's errors.
+        if ApiError::from(e) == ApiError::Unavailable {
             Self::TEMPORARILY_UNAVAILABLE
         } else {
-            tracing::error!(error = %e, "store failure");
             Self::SERVER_ERROR
         }
     }

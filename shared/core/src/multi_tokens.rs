@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
 use crate::audit::{Author, Origin};
+use crate::clock::UnixTime;
 use crate::credential::Revealed;
 use crate::ids::{TokenId, TokenName, TokenRole, WorkspaceId};
 use crate::issue::{self, NewMultiToken};
@@ -19,7 +20,7 @@ use crate::ports::CredentialStore;
 use crate::principal::Principal;
 use crate::records::{MultiTokenRecord, StoredCredential};
 use crate::revocation::{self, Kind};
-use crate::tokens::{check_expires_at, multi_token_revoked};
+use crate::tokens::{ExpiresAt, expires_at_schema, multi_token_revoked};
 
 /// At most this many workspaces per token: every one is checked at
 /// creation and written as an entry in that workspace's token list, in one
@@ -40,10 +41,11 @@ pub struct CreateMultiTokenRequest {
     /// `member`); in each workspace it never exceeds the owner's own role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<TokenRole>,
-    /// Unix seconds, in the future, at most 5 years ahead; `null` or absent
-    /// for a token that never expires.
+    /// Unix seconds, in the future, at most [`crate::tokens::MAX_TOKEN_LIFETIME_YEARS`]
+    /// ahead; `null` or absent for a token that never expires.
     #[serde(default)]
-    pub expires_at: Option<i64>,
+    #[schema(schema_with = expires_at_schema)]
+    pub expires_at: Option<UnixTime>,
 }
 
 /// The one response that carries the new token's plaintext.
@@ -103,13 +105,16 @@ pub async fn create(
     let field = "workspace_ids";
     let count = request.workspace_ids.len();
     if !(1..=MAX_WORKSPACES).contains(&count) {
-        return Err(ApiError::validation(field, "must list 1 to 20 workspaces"));
+        return Err(ApiError::validation(
+            field,
+            format!("must list 1 to {MAX_WORKSPACES} workspaces"),
+        ));
     }
     let distinct: HashSet<_> = request.workspace_ids.iter().collect();
     if distinct.len() != count {
         return Err(ApiError::validation(field, "must not repeat a workspace"));
     }
-    check_expires_at(request.expires_at, now)?;
+    let expires_at = ExpiresAt::requested(request.expires_at, now)?;
     for ws in &request.workspace_ids {
         if store.membership(ws, user).await?.is_none() {
             // The same answer whether or not the workspace exists.
@@ -124,7 +129,7 @@ pub async fn create(
         name: request.name,
         role: request.role.unwrap_or(TokenRole::Admin),
         workspace_ids: request.workspace_ids,
-        expires_at: request.expires_at,
+        expires_at: expires_at.map(ExpiresAt::secs),
     };
     let author = Author::of(caller, origin);
     let (token, record) = issue::multi_token(store, new, Some(&author), now).await?;

@@ -155,45 +155,23 @@ pub trait FunctionOp: Copy + 'static {
     fn of(op: Op) -> Option<Self>;
 }
 
-impl FunctionOp for TokensOp {
-    fn of(op: Op) -> Option<Self> {
-        if let Op::Tokens(op) = op {
-            Some(op)
-        } else {
-            None
+/// `FunctionOp` for the operations of one `Op` variant.
+macro_rules! function_op {
+    ($($ops:ident => $variant:ident),* $(,)?) => {$(
+        impl FunctionOp for $ops {
+            fn of(op: Op) -> Option<Self> {
+                if let Op::$variant(op) = op { Some(op) } else { None }
+            }
         }
-    }
+    )*};
 }
 
-impl FunctionOp for WorkspacesOp {
-    fn of(op: Op) -> Option<Self> {
-        if let Op::Workspaces(op) = op {
-            Some(op)
-        } else {
-            None
-        }
-    }
-}
-
-impl FunctionOp for SessionsOp {
-    fn of(op: Op) -> Option<Self> {
-        if let Op::Sessions(op) = op {
-            Some(op)
-        } else {
-            None
-        }
-    }
-}
-
-impl FunctionOp for DocsOp {
-    fn of(op: Op) -> Option<Self> {
-        if let Op::Docs(op) = op {
-            Some(op)
-        } else {
-            None
-        }
-    }
-}
+function_op!(
+    TokensOp => Tokens,
+    WorkspacesOp => Workspaces,
+    SessionsOp => Sessions,
+    DocsOp => Docs,
+);
 
 /// One route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
 use crate::audit::{AuditAction, AuditLog, AuditTarget, Author, Origin, TargetKind};
+use crate::clock::UnixTime;
 use crate::credential::{ApiToken, Revealed};
 use crate::ids::{TokenId, TokenName, TokenRole};
 use crate::issue::{self, NewApiToken};
@@ -21,6 +22,7 @@ use crate::revocation::{self, Kind};
 /// is almost certainly a unit mistake (milliseconds for seconds); a token
 /// that should never expire says so with `null`.
 pub const MAX_TOKEN_LIFETIME_YEARS: i64 = 5;
+
 /// [`MAX_TOKEN_LIFETIME_YEARS`] in seconds (years of 365 days).
 pub const MAX_TOKEN_LIFETIME_SECS: i64 = MAX_TOKEN_LIFETIME_YEARS * 365 * 24 * 3600;
 
@@ -32,10 +34,11 @@ pub struct CreateApiTokenRequest {
     /// 1–100 characters, not only whitespace, no control characters.
     #[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub name: TokenName,
-    /// Unix seconds, in the future, at most 5 years ahead; `null` or absent
-    /// for a token that never expires.
+    /// Unix seconds, in the future, at most [`MAX_TOKEN_LIFETIME_YEARS`]
+    /// ahead; `null` or absent for a token that never expires.
     #[serde(default)]
-    pub expires_at: Option<i64>,
+    #[schema(schema_with = expires_at_schema)]
+    pub expires_at: Option<UnixTime>,
     /// `admin` (default) or `member`; never more than the creator's role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "member")]
@@ -100,27 +103,52 @@ impl From<WorkspaceTokenRow> for TokenSummary {
     }
 }
 
-/// A requested `expires_at`: in the future, at most
-/// [`MAX_TOKEN_LIFETIME_YEARS`] ahead.
-pub(crate) fn check_expires_at(expires_at: Option<i64>, now: i64) -> Result<(), ApiError> {
-    let Some(at) = expires_at else {
-        return Ok(());
-    };
-    if at <= now {
-        return Err(ApiError::validation(
-            "expires_at",
-            "must be in the future (Unix seconds)",
-        ));
+/// A requested `expires_at` in the API document: its text states the limit
+/// from [`MAX_TOKEN_LIFETIME_YEARS`].
+pub(crate) fn expires_at_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .description(Some(format!(
+            "Unix seconds, in the future, at most {MAX_TOKEN_LIFETIME_YEARS} years ahead; `null` or absent\nfor a token that never expires."
+        )))
+        .build()
+}
+
+/// A requested expiry that passed the rule: in the future and at most
+/// [`MAX_TOKEN_LIFETIME_YEARS`] ahead. [`ExpiresAt::requested`] is the only
+/// way to get one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ExpiresAt(UnixTime);
+
+impl ExpiresAt {
+    /// The requested `expires_at`, checked at `now`; `None` for a token
+    /// that never expires.
+    pub fn requested(at: Option<UnixTime>, now: i64) -> Result<Option<Self>, ApiError> {
+        let Some(at) = at else {
+            return Ok(None);
+        };
+        if at.secs() <= now {
+            return Err(ApiError::validation(
+                "expires_at",
+                "must be in the future (Unix seconds)",
+            ));
+        }
+        if at.secs() > now + MAX_TOKEN_LIFETIME_SECS {
+            return Err(ApiError::validation(
+                "expires_at",
+                format!(
+                    "must be at most {MAX_TOKEN_LIFETIME_YEARS} years ahead (Unix seconds; null for no expiry)"
+                ),
+            ));
+        }
+        Ok(Some(Self(at)))
     }
-    if at > now + MAX_TOKEN_LIFETIME_SECS {
-        return Err(ApiError::validation(
-            "expires_at",
-            format!(
-                "must be at most {MAX_TOKEN_LIFETIME_YEARS} years ahead (Unix seconds; null for no expiry)"
-            ),
-        ));
+
+    pub fn secs(self) -> i64 {
+        self.0.secs()
     }
-    Ok(())
 }
 
 pub async fn create(
@@ -132,8 +160,9 @@ pub async fn create(
 ) -> Result<CreatedApiToken, ApiError> {
     let scope = policy::require_scope(caller, Action::CreateToken)?;
     let role = request.role.unwrap_or(TokenRole::Admin);
-    let expires_at = policy::Ceiling::of(caller, &scope).admit(role.into(), request.expires_at)?;
-    check_expires_at(request.expires_at, now)?;
+    let requested = request.expires_at.map(UnixTime::secs);
+    let expires_at = policy::Ceiling::of(caller, &scope).admit(role.into(), requested)?;
+    ExpiresAt::requested(request.expires_at, now)?;
     let new = NewApiToken {
         workspace_id: scope.workspace_id,
         name: request.name,

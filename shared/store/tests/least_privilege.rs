@@ -39,7 +39,7 @@ fn token(ws: &WorkspaceId, role: TokenRole, expires_at: Option<i64>) -> Principa
 fn request(name: &str, expires_at: Option<i64>, role: Option<TokenRole>) -> CreateApiTokenRequest {
     CreateApiTokenRequest {
         name: TokenName::parse(name).unwrap(),
-        expires_at,
+        expires_at: expires_at.map(akua_core::clock::UnixTime),
         role,
     }
 }

@@ -204,7 +204,7 @@ impl System {
                 let caller = call!(Self::caller(store, model, *by, *w).await);
                 let request = CreateApiTokenRequest {
                     name: TokenName::parse("model").expect("name"),
-                    expires_at: expiry.at(now),
+                    expires_at: expiry.at(now).map(akua_core::clock::UnixTime),
                     role: Some(if *admin {
                         TokenRole::Admin
                     } else {
@@ -351,7 +351,7 @@ impl System {
                     } else {
                         TokenRole::Member
                     }),
-                    expires_at: expiry.at(now),
+                    expires_at: expiry.at(now).map(akua_core::clock::UnixTime),
                 };
                 match multi_tokens::create(store, &caller, &origin, request, now).await {
                     Ok(t) => Answer {
