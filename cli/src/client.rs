@@ -114,7 +114,7 @@ impl Client {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(CONNECT_TIMEOUT_SECS.min(timeout_secs)))
             .timeout(Duration::from_secs(timeout_secs))
-            .user_agent(concat!("cnap/", env!("CARGO_PKG_VERSION")))
+            .user_agent(user_agent())
             .build()
             .map_err(|e| Error::Network {
                 url: base.to_string(),
@@ -445,6 +445,17 @@ impl Client {
         let request = self.authed(Endpoint::of(Op::Workspaces(WorkspacesOp::List), &[]))?;
         self.json(paged(request, limit, cursor)).await
     }
+}
+
+/// `cnap/0.1.0 (linux; x86_64)`: the version and the platform, which the
+/// person approving a device login is shown (RFC 8628 §5.4).
+fn user_agent() -> String {
+    format!(
+        "cnap/{} ({}; {})",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
 }
 
 /// Where a request goes: a method and the path's segments after the API

@@ -217,6 +217,7 @@ try {
   await page.waitForSelector("#sessions");
   await axe(page, "Your sessions");
   check((await page.textContent("#sessions")).includes("dashboard"), "the dashboard session is not listed");
+  check((await page.locator("#sessions tbody tr:has-text(\"This browser\") td:nth-child(6) time").count()) === 1, "a dashboard session's absolute end is not shown");
 
   step = "a member sees no controls";
   const member = await newPage();
@@ -247,8 +248,15 @@ try {
   await page.goto(`${base}/dashboard/device?user_code=${encodeURIComponent(code)}`);
   await page.waitForSelector("#approve");
   check((await page.inputValue("#user-code")) === code, "the code is not prefilled");
-  check((await page.textContent("#device-client")).includes("cnap"), "the requesting client is not shown");
+  await page.waitForSelector("#device-agent");
+  check((await page.textContent("#device-agent")).startsWith("cnap/"), "the requesting program is not shown");
+  check((await page.textContent("#device-ip")).length > 0, "the requesting address is not shown");
+  check((await page.textContent("#device-requested")).length > 0, "the request time is not shown");
   await axe(page, "Device login");
+  // Approve works only once the person says the login is theirs.
+  check(await page.isDisabled("#approve"), "Approve works before the confirmation");
+  await page.check("#device-confirm");
+  check(!(await page.isDisabled("#approve")), "Approve stays off after the confirmation");
   await page.click("#approve");
   await page.waitForSelector("#device-result");
   check((await exited) === 0, "cnap auth login did not complete");

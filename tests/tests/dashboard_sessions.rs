@@ -4,7 +4,9 @@
 
 use akua_core::Role;
 use akua_core::decision::{DASHBOARD_SESSION_LIFETIME_SECS, plan_touch};
-use akua_core::records::{SessionClient, SessionRecord, StoredCredential};
+use akua_core::records::{
+    DASHBOARD_SESSION_ABSOLUTE_SECS, SessionClient, SessionRecord, StoredCredential,
+};
 use akua_core::{SessionId, UserId};
 use akua_tests::Api;
 use axum::http::StatusCode;
@@ -34,6 +36,13 @@ async fn a_jwt_becomes_a_twelve_hour_dashboard_session_that_sign_out_ends() {
     let listed = &r.body["data"][0];
     assert_eq!(listed["client"], "dashboard");
     assert_eq!(listed["current"], true);
+    // It ends a week after the sign-in whatever its use.
+    assert_eq!(
+        listed["absolute_expires_at"].as_i64(),
+        listed["created_at"]
+            .as_i64()
+            .map(|at| at + DASHBOARD_SESSION_ABSOLUTE_SECS)
+    );
     // Recorded in the person's own log.
     let log = api.as_user("usr_ada").get("/v1/me/audit_log").await;
     assert_eq!(log.body["data"][0]["action"], "session.created");
@@ -81,4 +90,36 @@ fn a_dashboard_session_slides_twelve_hours_a_cli_session_a_year() {
     assert_eq!(dashboard.extend_to, Some(now + 12 * 3600));
     let cli = plan_touch(&session(SessionClient::Cli), now).unwrap();
     assert_eq!(cli.extend_to, Some(now + 365 * 24 * 3600));
+}
+
+/// ASVS 5.0 7.3.2: a dashboard session ends 7 days after its sign-in
+/// however often it is used; its sliding expiry never goes past that, and
+/// one stored before the limit existed (its expiry past the limit) is
+/// refused at the limit. A CLI session has no such limit.
+#[test]
+fn a_dashboard_session_ends_a_week_after_its_sign_in_whatever_its_use() {
+    let now = 1_800_000_000;
+    let session = |client: SessionClient, created_ago: i64, expires_in: i64| {
+        StoredCredential::Session(SessionRecord {
+            id: SessionId::generate(),
+            user_id: UserId::parse("usr_ada").unwrap(),
+            client,
+            created_at: now - created_ago,
+            expires_at: now + expires_in,
+            last_used_at: Some(now - 7200),
+        })
+    };
+    let week = DASHBOARD_SESSION_ABSOLUTE_SECS;
+    // Two hours short of the week, due an extension: only up to the week.
+    let near = session(SessionClient::Dashboard, week - 7200, 3600);
+    let touch = plan_touch(&near, now).unwrap();
+    assert_eq!(touch.extend_to, Some(now + 7200));
+    // At the week: nothing to extend, and expired whatever was stored.
+    let old = session(SessionClient::Dashboard, week, 11 * 3600);
+    assert!(old.is_expired(now));
+    assert_eq!(old.expires_at(), Some(now));
+    assert_eq!(plan_touch(&old, now).and_then(|t| t.extend_to), None);
+    // A CLI session slides on.
+    let cli = session(SessionClient::Cli, 2 * week, 364 * 24 * 3600);
+    assert!(!cli.is_expired(now));
 }

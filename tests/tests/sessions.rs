@@ -256,9 +256,15 @@ async fn an_expired_code_is_expired_token() {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
     };
-    let auth = device::authorize(store, &config, &params(&[("client_id", "cnap")]), now)
-        .await
-        .unwrap();
+    let auth = device::authorize(
+        store,
+        &config,
+        &params(&[("client_id", "cnap")]),
+        &akua_core::audit::Origin::default(),
+        now,
+    )
+    .await
+    .unwrap();
     let later = now + device::CODE_LIFETIME_SECS;
     let poll = params(&[
         ("grant_type", DEVICE_GRANT_TYPE),
@@ -313,6 +319,33 @@ async fn user_code_guessing_is_throttled() {
         answer(&api, "usr_ada", &real, true).await.status,
         StatusCode::OK
     );
+}
+
+/// RFC 8628 §5.4: the person approving sees when and from where the login
+/// was asked for, so that one someone else started stands out.
+#[tokio::test]
+async fn a_pending_login_shows_when_where_and_what_asked_for_it() {
+    let api = Api::start().await;
+    let before = clock::now();
+    let request = axum::http::Request::builder()
+        .method(axum::http::Method::POST)
+        .uri("/v1/auth/device/code")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("user-agent", "cnap/0.1.0 (linux; x86_64)")
+        .body(axum::body::Bytes::from_static(b"client_id=cnap"))
+        .unwrap();
+    let r = api.send(request).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let code = r.body["user_code"].as_str().unwrap().to_owned();
+    let r = api
+        .as_user("usr_ada")
+        .get(&format!("/v1/auth/device/pending?user_code={code}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let requested_at = r.body["requested_at"].as_i64().unwrap();
+    assert!((before..=clock::now()).contains(&requested_at));
+    assert_eq!(r.body["ip_address"], "127.0.0.1");
+    assert_eq!(r.body["user_agent"], "cnap/0.1.0 (linux; x86_64)");
 }
 
 #[tokio::test]
@@ -521,9 +554,15 @@ async fn cleanup_deletes_exactly_the_expired_items_and_reads_only_them() {
     let params = [("client_id".to_owned(), "cnap".to_owned())]
         .into_iter()
         .collect();
-    device::authorize(store, &config, &params, now - 3600)
-        .await
-        .unwrap();
+    device::authorize(
+        store,
+        &config,
+        &params,
+        &akua_core::audit::Origin::default(),
+        now - 3600,
+    )
+    .await
+    .unwrap();
     let before = api.engine.all_items().await.len();
 
     api.engine.calls.reset();

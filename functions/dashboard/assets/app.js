@@ -509,14 +509,15 @@ async function sessionsPage() {
       }));
     }
     return el("tr", {}, el("td", {}, el("code", {}, s.id)), el("td", {}, s.client), el("td", {}, time(s.created_at)),
-      el("td", {}, time(s.last_used_at)), el("td", {}, time(s.expires_at)), el("td", {}, end));
+      el("td", {}, time(s.last_used_at)), el("td", {}, time(s.expires_at)),
+      el("td", {}, time(s.absolute_expires_at, "while used")), el("td", {}, end));
   });
   return [
     heading("Your sessions"),
     el("p", {}, "Where you are signed in: this dashboard and `cnap` logins."),
     others,
     el("table", { id: "sessions" },
-      el("thead", {}, el("tr", {}, ["Session", "Client", "Started", "Last used", "Expires", ""].map((h) => el("th", { scope: "col" }, h)))),
+      el("thead", {}, el("tr", {}, ["Session", "Client", "Started", "Last used", "Expires", "Ends at the latest", ""].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, rows)),
   ];
 }
@@ -529,26 +530,42 @@ async function devicePage() {
     $("view").replaceChildren(heading(approve ? "Login approved" : "Login denied"),
       el("p", { id: "device-result" }, approve ? "Approved. You can return to your terminal." : "Denied. The terminal's login will stop."));
   });
-  // Which client asks, when the link carried a code.
-  let asking = null;
-  if (code) {
+  // Who asks, from where and when (RFC 8628 §5.4): a login someone else
+  // started (a phishing link carries its code) shows another address,
+  // program or time than the person's own `cnap auth login`.
+  const asking = el("div", { id: "device-client", "aria-live": "polite" });
+  const lookUp = async (value) => {
+    if (!value) return asking.replaceChildren();
     try {
-      const login = await api("GET", `/auth/device/pending?user_code=${encodeURIComponent(code)}`);
-      asking = el("p", { id: "device-client" }, "Requested by the client ", el("strong", {}, login.client_id),
-        `, until `, time(login.expires_at), ".");
+      const login = await api("GET", `/auth/device/pending?user_code=${encodeURIComponent(value)}`);
+      asking.replaceChildren(el("dl", { class: "facts" },
+        el("dt", {}, "Requested"), el("dd", { id: "device-requested" }, time(login.requested_at)),
+        el("dt", {}, "From address"), el("dd", { id: "device-ip" }, login.ip_address ?? "unknown"),
+        el("dt", {}, "Program"), el("dd", { id: "device-agent" }, login.user_agent ?? login.client_id),
+        el("dt", {}, "Client"), el("dd", {}, login.client_id),
+        el("dt", {}, "Code valid until"), el("dd", {}, time(login.expires_at))));
     } catch (error) {
-      asking = el("p", { id: "device-client", class: "error" }, error.message);
+      asking.replaceChildren(el("p", { class: "error" }, error.message));
     }
-  }
-  const approve = el("button", { type: "submit", id: "approve" }, "Approve");
+  };
+  input.addEventListener("change", () => lookUp(input.value.trim()));
+  await lookUp(code);
+  // Approving needs the person to say the login is theirs, also when the
+  // code came filled in from a link.
+  const approve = el("button", { type: "submit", id: "approve", disabled: true }, "Approve");
+  const confirm = el("input", { type: "checkbox", id: "device-confirm" });
+  confirm.addEventListener("change", () => { approve.disabled = !confirm.checked; });
   const deny = el("button", { type: "button", id: "deny", class: "secondary" }, "Deny");
   deny.addEventListener("click", () => answer(false));
   return [
     heading("Approve a cnap login"),
     el("p", {}, `Signed in as ${me.user_id}. Check that this code matches the one your terminal shows. Approving gives that terminal a session as you.`),
     asking,
-    el("form", { class: "inline", "aria-label": "Device login", onsubmit: (event) => { event.preventDefault(); answer(true); } },
-      el("label", { for: "user-code" }, "Code", input), approve, deny),
+    el("form", { "aria-label": "Device login", onsubmit: (event) => { event.preventDefault(); if (confirm.checked) answer(true); } },
+      el("p", { class: "inline" }, el("label", { for: "user-code" }, "Code", input)),
+      el("p", {}, el("label", { for: "device-confirm", class: "check" }, confirm,
+        " Did you just run ", el("code", {}, "cnap auth login"), " on this computer? Yes, this login is mine.")),
+      el("p", { class: "inline" }, approve, deny)),
   ];
 }
 

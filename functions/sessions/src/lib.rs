@@ -100,6 +100,7 @@ fn too_large() -> OAuthError {
 async fn device_code(
     State(state): State<AppState>,
     PublicBase(base): PublicBase,
+    RequestOrigin(origin): RequestOrigin,
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -114,7 +115,7 @@ async fn device_code(
         config.verification_uri = format!("{base}/dashboard/device");
     }
     let result = match params(&headers, &body) {
-        Ok(p) => device::authorize(&state.store, &config, &p, clock::now()).await,
+        Ok(p) => device::authorize(&state.store, &config, &p, &origin, clock::now()).await,
         Err(e) => Err(e),
     };
     match result {

@@ -74,14 +74,20 @@ pub enum DecisionError {
 
 /// The write a use of `credential` at `now` calls for, if any (DESIGN §5):
 /// `last_used_at` when the recorded one is 60 s old or more; for a session,
-/// also a new expiry a lifetime out (a year, 12 hours for the dashboard)
-/// when the current one was set an hour ago or more. Decided from the item already read, so the hot path stays one read.
+/// also a new expiry a lifetime out (a year, 12 hours for the dashboard,
+/// never past a dashboard session's absolute limit) when the current one
+/// was set an hour ago or more. Decided from the item already read, so the hot path stays one read.
 pub fn plan_touch(credential: &StoredCredential, now: i64) -> Option<Touch> {
     let extend_to = match credential {
         StoredCredential::Session(s) => {
             let lifetime = s.client.lifetime_secs();
             let extended_at = s.expires_at - lifetime;
-            (now - extended_at >= SESSION_EXTENSION_INTERVAL_SECS).then_some(now + lifetime)
+            let due = now - extended_at >= SESSION_EXTENSION_INTERVAL_SECS;
+            // Never past the absolute limit; once there, nothing to write.
+            let to = s
+                .absolute_expires_at()
+                .map_or(now + lifetime, |end| end.min(now + lifetime));
+            (due && to > s.expires_at).then_some(to)
         }
         StoredCredential::ApiToken(_) | StoredCredential::MultiWorkspaceToken(_) => None,
     };
@@ -225,10 +231,10 @@ impl<S: DecisionStore> Authorizer<S> {
                 expires_at: token.expires_at,
             }),
             StoredCredential::Session(session) => Principal::Person(Person {
+                expires_at: Some(extended.unwrap_or(session.ends_at())),
                 user_id: session.user_id,
                 credential: PersonCredential::Session(session.id),
                 scope,
-                expires_at: Some(extended.unwrap_or(session.expires_at)),
             }),
             StoredCredential::MultiWorkspaceToken(token) => Principal::MultiToken(MultiToken {
                 token_id: token.id,

@@ -234,6 +234,7 @@ pub async fn authorize(
     store: &impl DeviceStore,
     config: &DeviceConfig,
     params: &Params,
+    origin: &Origin,
     now: i64,
 ) -> Result<DeviceAuthorization, OAuthError> {
     let client_id = param(params, "client_id").ok_or(OAuthError::INVALID_REQUEST)?;
@@ -255,6 +256,8 @@ pub async fn authorize(
             status: DeviceStatus::Pending,
             user_id: None,
             created_at: now,
+            ip_address: origin.source_ip.clone(),
+            user_agent: origin.user_agent.clone(),
             expires_at: now + CODE_LIFETIME_SECS,
             interval: POLL_INTERVAL_SECS,
             last_poll_at: None,
@@ -366,10 +369,18 @@ fn too_many_guesses() -> ApiError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PendingLogin {
     pub user_code: String,
-    /// The client that asked (`cnap`).
+    /// The client that asked (`cnap`): what the request says, so anyone's.
     pub client_id: String,
     #[schema(required = true)]
     pub scope: Option<String>,
+    /// When the login was asked for (Unix seconds).
+    pub requested_at: i64,
+    /// The address it was asked from, as API Gateway saw it.
+    #[schema(required = true)]
+    pub ip_address: Option<String>,
+    /// The asking program's `User-Agent` (`cnap/0.1.0 (linux; x86_64)`).
+    #[schema(required = true)]
+    pub user_agent: Option<String>,
     pub expires_at: i64,
 }
 
@@ -424,6 +435,9 @@ pub async fn pending(
         user_code: code.display(),
         client_id: grant.client_id,
         scope: grant.scope,
+        requested_at: grant.created_at,
+        ip_address: grant.ip_address,
+        user_agent: grant.user_agent,
         expires_at: grant.expires_at,
     })
 }

@@ -15,6 +15,9 @@ use crate::ids::UserCode;
 pub const SESSION_LIFETIME_SECS: i64 = 365 * 24 * 3600;
 /// A dashboard session lasts 12 hours from its last (recorded) use.
 pub const DASHBOARD_SESSION_LIFETIME_SECS: i64 = 12 * 3600;
+/// ... and ends 7 days after it was created whatever its use (ASVS 5.0
+/// 7.3.2): a stolen browser session is not worth more than a week.
+pub const DASHBOARD_SESSION_ABSOLUTE_SECS: i64 = 7 * 24 * 3600;
 
 /// Who made an API token (DESIGN §1: every token listing says who made it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -120,6 +123,16 @@ impl SessionClient {
             Self::Dashboard => DASHBOARD_SESSION_LIFETIME_SECS,
         }
     }
+
+    /// How long after its creation a session of this client ends whatever
+    /// its use: a week for a browser; none for the CLI, whose sliding year
+    /// is the product's promise (docs/DESIGN.md, "Session limits").
+    pub fn absolute_secs(self) -> Option<i64> {
+        match self {
+            Self::Cli => None,
+            Self::Dashboard => Some(DASHBOARD_SESSION_ABSOLUTE_SECS),
+        }
+    }
 }
 
 /// A session as stored. Sessions always expire (sliding, DESIGN §1).
@@ -129,8 +142,26 @@ pub struct SessionRecord {
     pub user_id: UserId,
     pub client: SessionClient,
     pub created_at: i64,
+    /// The sliding expiry as stored.
     pub expires_at: i64,
     pub last_used_at: Option<i64>,
+}
+
+impl SessionRecord {
+    /// When the session ends whatever its use, if its client has such a
+    /// limit.
+    pub fn absolute_expires_at(&self) -> Option<i64> {
+        self.client
+            .absolute_secs()
+            .map(|secs| self.created_at.saturating_add(secs))
+    }
+
+    /// When the session ends: its sliding expiry, never past its absolute
+    /// limit (a session stored before the limit existed may slide past it).
+    pub fn ends_at(&self) -> i64 {
+        self.absolute_expires_at()
+            .map_or(self.expires_at, |end| end.min(self.expires_at))
+    }
 }
 
 /// A stored opaque credential: what a read of a credential hash yields.
@@ -156,7 +187,7 @@ impl StoredCredential {
     pub fn expires_at(&self) -> Option<i64> {
         match self {
             Self::ApiToken(t) => t.expires_at,
-            Self::Session(s) => Some(s.expires_at),
+            Self::Session(s) => Some(s.ends_at()),
             Self::MultiWorkspaceToken(t) => t.expires_at,
         }
     }
@@ -230,7 +261,11 @@ pub struct DeviceGrant {
     pub status: DeviceStatus,
     /// Who approved it.
     pub user_id: Option<UserId>,
+    /// When the login was asked for, and from where: the approving person
+    /// sees these (a login someone else started is a phishing attempt).
     pub created_at: i64,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
     pub expires_at: i64,
     /// Current polling interval (grows with each `slow_down`).
     pub interval: i64,

@@ -29,10 +29,10 @@ pub struct SessionView {
 impl From<SessionRecord> for SessionView {
     fn from(s: SessionRecord) -> Self {
         Self {
+            expires_at: s.ends_at(),
             id: s.id.into(),
             user_id: s.user_id.into(),
             created_at: s.created_at,
-            expires_at: s.expires_at,
             last_used_at: s.last_used_at,
         }
     }
@@ -100,14 +100,14 @@ pub async fn status(
     now: i64,
 ) -> Result<SessionView, ApiError> {
     let (_, record) = current(store, caller).await?;
-    if record.expires_at <= now {
+    if record.ends_at() <= now {
         return Err(ApiError::Unauthorized);
     }
     Ok(record.into())
 }
 
 /// Extends the session to its lifetime from now (a year; 12 hours for
-/// the dashboard).
+/// the dashboard, never past its absolute limit).
 pub async fn refresh(
     store: &impl CredentialStore,
     caller: &Principal,
@@ -115,14 +115,17 @@ pub async fn refresh(
 ) -> Result<SessionView, ApiError> {
     let (pointer, mut record) = current(store, caller).await?;
     let lifetime = record.client.lifetime_secs();
+    let to = record
+        .absolute_expires_at()
+        .map_or(now + lifetime, |end| end.min(now + lifetime));
     let touch = Touch {
         last_used_at: now,
-        extend_to: Some(now + lifetime),
+        extend_to: Some(to),
     };
     match store.touch(&pointer.hash, touch, now).await? {
         TouchOutcome::Gone => Err(ApiError::Unauthorized),
         TouchOutcome::Applied => {
-            record.expires_at = now + lifetime;
+            record.expires_at = to;
             record.last_used_at = Some(now);
             Ok(record.into())
         }
@@ -229,7 +232,12 @@ pub struct SessionSummary {
     pub created_at: i64,
     #[schema(required = true)]
     pub last_used_at: Option<i64>,
+    /// When it ends unless used again (never past `absolute_expires_at`).
     pub expires_at: i64,
+    /// When it ends whatever its use: a dashboard session 7 days after it
+    /// was created; null for a CLI session (a year from its last use).
+    #[schema(required = true)]
+    pub absolute_expires_at: Option<i64>,
     /// The session making this request.
     pub current: bool,
 }
@@ -271,11 +279,12 @@ pub async fn list(
     let current = current_id(caller);
     let mut page = listed.into_page(&scope, |s| SessionSummary {
         current: Some(&s.id) == current,
+        expires_at: s.ends_at(),
+        absolute_expires_at: s.absolute_expires_at(),
         id: s.id.into(),
         client: s.client,
         created_at: s.created_at,
         last_used_at: s.last_used_at,
-        expires_at: s.expires_at,
     });
     page.data.retain(|s| s.expires_at > now);
     Ok(page)

@@ -378,6 +378,12 @@ pub(crate) fn device_item(hash: &CredentialHash, grant: &DeviceGrant) -> Item {
         item.insert(attr::USER_ID.to_owned(), s(user.as_str()));
     }
     item.insert(attr::CREATED_AT.to_owned(), n(grant.created_at));
+    if let Some(ip) = &grant.ip_address {
+        item.insert(attr::SOURCE_IP.to_owned(), s(ip));
+    }
+    if let Some(agent) = &grant.user_agent {
+        item.insert(attr::USER_AGENT.to_owned(), s(agent));
+    }
     item.insert(attr::INTERVAL.to_owned(), n(grant.interval));
     if let Some(at) = grant.last_poll_at {
         item.insert(attr::LAST_POLL_AT.to_owned(), n(at));
@@ -399,6 +405,8 @@ impl FromItem for DeviceGrant {
                 .transpose()
                 .map_err(corrupt)?,
             created_at: get_n(item, attr::CREATED_AT)?,
+            ip_address: opt_s(item, attr::SOURCE_IP)?.map(str::to_owned),
+            user_agent: opt_s(item, attr::USER_AGENT)?.map(str::to_owned),
             expires_at: get_n(item, attr::EXPIRES_AT)?,
             interval: get_n(item, attr::INTERVAL)?,
             last_poll_at: opt_n(item, attr::LAST_POLL_AT)?,
@@ -529,6 +537,8 @@ mod tests {
             status: DeviceStatus::Pending,
             user_id: None,
             created_at: 1,
+            ip_address: None,
+            user_agent: None,
             expires_at: 2,
             interval: 5,
             last_poll_at: None,

@@ -164,18 +164,28 @@ fn regressions() -> Vec<(&'static str, Vec<Op>)> {
         by: Caller::Token(1),
         grace: 0,
     };
-    vec![(
-        "a token that expires in 10 minutes rolls only what it could create",
-        vec![
-            token(Expiry::Never),
-            token(Expiry::In(600)),
-            roll(0),
-            token(Expiry::In(300)),
-            roll(2),
-            token(Expiry::In(86_400)),
-            roll(3),
-        ],
-    )]
+    // Used after every step (the checks authenticate with it), the session
+    // slides 12 hours at each use; 16 steps of 11 hours pass its week.
+    let mut used_for_a_week = vec![Op::DashboardSignIn { user: 0 }];
+    used_for_a_week.extend((0..16).map(|_| Op::Advance { secs: 11 * 3600 }));
+    vec![
+        (
+            "a token that expires in 10 minutes rolls only what it could create",
+            vec![
+                token(Expiry::Never),
+                token(Expiry::In(600)),
+                roll(0),
+                token(Expiry::In(300)),
+                roll(2),
+                token(Expiry::In(86_400)),
+                roll(3),
+            ],
+        ),
+        (
+            "a dashboard session used every 11 hours ends a week after its sign-in",
+            used_for_a_week,
+        ),
+    ]
 }
 
 // ---- interleavings ---------------------------------------------------------

@@ -10,6 +10,7 @@ use akua_core::audit::AuditAction;
 use akua_core::decision::{
     DASHBOARD_SESSION_LIFETIME_SECS, SESSION_EXTENSION_INTERVAL_SECS, SESSION_LIFETIME_SECS,
 };
+use akua_core::records::DASHBOARD_SESSION_ABSOLUTE_SECS;
 use akua_core::tokens::MAX_TOKEN_LIFETIME_SECS;
 
 /// The clock at the start of every case.
@@ -172,10 +173,12 @@ pub enum Kind {
         cap: Role,
     },
     /// `lifetime`: how far each use slides its expiry (a year for the
-    /// CLI, 12 hours for the dashboard).
+    /// CLI, 12 hours for the dashboard); `absolute`: when it ends whatever
+    /// its use (a dashboard session, 7 days after its sign-in).
     Session {
         user: usize,
         lifetime: i64,
+        absolute: Option<i64>,
     },
 }
 
@@ -637,6 +640,7 @@ impl Model {
                     kind: Kind::Session {
                         user: *user,
                         lifetime: SESSION_LIFETIME_SECS,
+                        absolute: None,
                     },
                     secrets: vec![made.1],
                     grace_until: None,
@@ -654,6 +658,7 @@ impl Model {
                     kind: Kind::Session {
                         user: *user,
                         lifetime: DASHBOARD_SESSION_LIFETIME_SECS,
+                        absolute: Some(now + DASHBOARD_SESSION_ABSOLUTE_SECS),
                     },
                     secrets: vec![made.1],
                     grace_until: None,
@@ -761,10 +766,19 @@ impl Model {
     pub fn used_session(&mut self, c: usize) {
         let now = self.now;
         let cred = &mut self.creds[c];
-        if let (Kind::Session { lifetime, .. }, Some(at)) = (&cred.kind, cred.expires_at)
+        if let (
+            Kind::Session {
+                lifetime, absolute, ..
+            },
+            Some(at),
+        ) = (&cred.kind, cred.expires_at)
             && now - (at - lifetime) >= SESSION_EXTENSION_INTERVAL_SECS
         {
-            cred.expires_at = Some(now + lifetime);
+            // Never past a dashboard session's absolute limit.
+            let to = absolute.map_or(now + lifetime, |end| end.min(now + lifetime));
+            if to > at {
+                cred.expires_at = Some(to);
+            }
         }
     }
 

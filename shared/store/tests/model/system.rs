@@ -407,10 +407,15 @@ impl System {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect()
         };
-        let started =
-            device::authorize(store, &self.device, &params(&[("client_id", "cnap")]), now)
-                .await
-                .expect("device code");
+        let started = device::authorize(
+            store,
+            &self.device,
+            &params(&[("client_id", "cnap")]),
+            &Origin::default(),
+            now,
+        )
+        .await
+        .expect("device code");
         let person = Self::person(store, u, None).await.expect("a person");
         if let Err(e) = device::answer(
             store,
