@@ -72,6 +72,7 @@ fn credential(i: usize, expired: usize, now: i64) -> (CredentialHash, StoredCred
             created_at: now - 90 * 86_400,
             expires_at,
             last_used_at: Some(now - 3600),
+            absolute_expires_at: None,
         })
     };
     let offset = i as i64;

@@ -31,6 +31,9 @@ pub fn router(
         Function::Sessions => akua_sessions::router(akua_sessions::AppState {
             store: store.clone(),
             device: device.clone(),
+            // Checked at start-up by the server; a bad value here is the
+            // default's.
+            sessions: akua_edge::settings::session_settings().unwrap_or_default(),
         }),
         Function::Docs => akua_docs::router(),
     }

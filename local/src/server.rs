@@ -149,6 +149,8 @@ pub async fn start(
     let verifier = akua_edge::fetch::jwt_verifier(jwt).map_err(|e| e.to_string())?;
     // The API's own base URL, stage included: what users open.
     let app_base = format!("{base}{}", options.stage.prefix());
+    // A bad session limit stops the run, as it stops the function.
+    akua_edge::settings::session_settings()?;
     let mut device = akua_edge::settings::device_config();
     if akua_edge::settings::setting("AKUA_VERIFICATION_URI").is_none() {
         device.verification_uri = format!("{app_base}/dashboard/device");

@@ -84,6 +84,7 @@ fn a_dashboard_session_slides_twelve_hours_a_cli_session_a_year() {
             // Set two hours ago, so due an extension.
             expires_at: now - 7200 + client.lifetime_secs(),
             last_used_at: Some(now - 7200),
+            absolute_expires_at: client.default_absolute_secs().map(|secs| now - 7200 + secs),
         })
     };
     let dashboard = plan_touch(&session(SessionClient::Dashboard), now).unwrap();
@@ -107,6 +108,9 @@ fn a_dashboard_session_ends_a_week_after_its_sign_in_whatever_its_use() {
             created_at: now - created_ago,
             expires_at: now + expires_in,
             last_used_at: Some(now - 7200),
+            absolute_expires_at: client
+                .default_absolute_secs()
+                .map(|secs| now - created_ago + secs),
         })
     };
     let week = DASHBOARD_SESSION_ABSOLUTE_SECS;

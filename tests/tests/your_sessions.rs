@@ -62,6 +62,7 @@ async fn a_person_sees_their_own_sessions_newest_first_without_secrets() {
     assert_eq!(
         keys,
         [
+            "absolute_expires_at",
             "client",
             "created_at",
             "current",

@@ -28,7 +28,9 @@ use akua_core::device::{
 };
 use akua_core::paging::page_limit;
 use akua_core::routes::SessionsOp;
-use akua_core::sessions::{self, CreatedSession, Ended, SessionList, SessionView, Whoami};
+use akua_core::sessions::{
+    self, CreatedSession, Ended, SessionList, SessionSettings, SessionView, Whoami,
+};
 use akua_http::{Caller, JsonBody, ListQuery, OAuth, PublicBase, RequestOrigin, Result, Secret};
 use akua_store::DynamoStore;
 use axum::body::Bytes;
@@ -44,6 +46,7 @@ use serde::Deserialize;
 pub struct AppState {
     pub store: DynamoStore,
     pub device: DeviceConfig,
+    pub sessions: SessionSettings,
 }
 
 impl FromRef<AppState> for DynamoStore {
@@ -311,11 +314,18 @@ async fn list_sessions(
     ),
     security(("bearer" = [])))]
 async fn start_session(
-    State(store): State<DynamoStore>,
+    State(state): State<AppState>,
     Caller(caller): Caller,
     RequestOrigin(origin): RequestOrigin,
 ) -> Result<Secret<CreatedSession>> {
-    let created = sessions::start_dashboard(&store, &caller, &origin, clock::now()).await?;
+    let created = sessions::start_dashboard(
+        &state.store,
+        &caller,
+        &origin,
+        &state.sessions,
+        clock::now(),
+    )
+    .await?;
     Ok(Secret::created(created))
 }
 

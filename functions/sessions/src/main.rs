@@ -13,6 +13,11 @@ async fn main() -> Result<(), lambda_http::Error> {
         .into());
     }
     let store = DynamoStore::from_env().await?;
-    let state = AppState { store, device };
+    let sessions = akua_edge::settings::session_settings()?;
+    let state = AppState {
+        store,
+        device,
+        sessions,
+    };
     akua_http::run(akua_sessions::router(state)).await
 }

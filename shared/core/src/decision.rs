@@ -85,7 +85,7 @@ pub fn plan_touch(credential: &StoredCredential, now: i64) -> Option<Touch> {
             let due = now - extended_at >= SESSION_EXTENSION_INTERVAL_SECS;
             // Never past the absolute limit; once there, nothing to write.
             let to = s
-                .absolute_expires_at()
+                .absolute_expires_at
                 .map_or(now + lifetime, |end| end.min(now + lifetime));
             (due && to > s.expires_at).then_some(to)
         }
@@ -392,6 +392,7 @@ mod tests {
             created_at: 0,
             expires_at,
             last_used_at,
+            absolute_expires_at: None,
         })
     }
 

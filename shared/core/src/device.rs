@@ -344,6 +344,7 @@ pub async fn token(
                 created_at: now,
                 expires_at: now + SESSION_LIFETIME_SECS,
                 last_used_at: None,
+                absolute_expires_at: None,
             };
             if !store
                 .redeem_device_grant(&hash, &token.hash(), &session)

@@ -134,6 +134,7 @@ pub async fn session(
         SessionId::generate(),
         user,
         SessionClient::Cli,
+        None,
         &[],
         now,
     )
@@ -141,24 +142,30 @@ pub async fn session(
 }
 
 /// Starts the session `id` of `client` for `user`, valid for the client's
-/// lifetime (sliding), written with the events of `audit` (which may name
-/// the id, hence it is chosen by the caller).
+/// lifetime (sliding) and at most `absolute_secs` from now, written with
+/// the events of `audit` (which may name the id, hence it is chosen by the
+/// caller).
 pub async fn session_with_id(
     store: &impl CredentialStore,
     id: SessionId,
     user: UserId,
     client: SessionClient,
+    absolute_secs: Option<i64>,
     audit: &[AuditEvent],
     now: i64,
 ) -> Result<(SessionToken, SessionRecord), StoreError> {
     let token = SessionToken::generate();
+    let absolute_expires_at = absolute_secs.map(|secs| now.saturating_add(secs));
     let record = SessionRecord {
         id,
         user_id: user,
         client,
         created_at: now,
-        expires_at: now + client.lifetime_secs(),
+        expires_at: absolute_expires_at.map_or(now + client.lifetime_secs(), |end| {
+            end.min(now + client.lifetime_secs())
+        }),
         last_used_at: None,
+        absolute_expires_at,
     };
     store
         .create_credential(

@@ -125,9 +125,10 @@ impl SessionClient {
     }
 
     /// How long after its creation a session of this client ends whatever
-    /// its use: a week for a browser; none for the CLI, whose sliding year
-    /// is the product's promise (docs/DESIGN.md, "Session limits").
-    pub fn absolute_secs(self) -> Option<i64> {
+    /// its use, unless configured otherwise: a week for a browser; none for
+    /// the CLI, whose sliding year is the product's promise (docs/DESIGN.md,
+    /// "Session limits").
+    pub fn default_absolute_secs(self) -> Option<i64> {
         match self {
             Self::Cli => None,
             Self::Dashboard => Some(DASHBOARD_SESSION_ABSOLUTE_SECS),
@@ -145,21 +146,16 @@ pub struct SessionRecord {
     /// The sliding expiry as stored.
     pub expires_at: i64,
     pub last_used_at: Option<i64>,
+    /// When it ends whatever its use (a dashboard session's week, set when
+    /// it starts); `None` for a CLI session.
+    pub absolute_expires_at: Option<i64>,
 }
 
 impl SessionRecord {
-    /// When the session ends whatever its use, if its client has such a
-    /// limit.
-    pub fn absolute_expires_at(&self) -> Option<i64> {
-        self.client
-            .absolute_secs()
-            .map(|secs| self.created_at.saturating_add(secs))
-    }
-
     /// When the session ends: its sliding expiry, never past its absolute
     /// limit (a session stored before the limit existed may slide past it).
     pub fn ends_at(&self) -> i64 {
-        self.absolute_expires_at()
+        self.absolute_expires_at
             .map_or(self.expires_at, |end| end.min(self.expires_at))
     }
 }

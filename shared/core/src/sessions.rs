@@ -116,7 +116,7 @@ pub async fn refresh(
     let (pointer, mut record) = current(store, caller).await?;
     let lifetime = record.client.lifetime_secs();
     let to = record
-        .absolute_expires_at()
+        .absolute_expires_at
         .map_or(now + lifetime, |end| end.min(now + lifetime));
     let touch = Touch {
         last_used_at: now,
@@ -180,6 +180,48 @@ pub struct CreatedSession {
     pub expires_at: i64,
 }
 
+/// How long dashboard sessions may last (`AKUA_DASHBOARD_ABSOLUTE_SECS`,
+/// read by the edge): a session keeps the limit it started with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionSettings {
+    /// A dashboard session ends this long after its sign-in.
+    pub dashboard_absolute_secs: i64,
+}
+
+impl SessionSettings {
+    /// The bounds of the setting: at least an hour (a shorter one would end
+    /// a session within its own idle time), at most 30 days.
+    pub const ABSOLUTE_BOUNDS: (i64, i64) = (3600, 30 * 24 * 3600);
+
+    /// From the setting's text; absent: 7 days.
+    pub fn from_setting(absolute_secs: Option<&str>) -> Result<Self, String> {
+        let Some(text) = absolute_secs else {
+            return Ok(Self::default());
+        };
+        let (low, high) = Self::ABSOLUTE_BOUNDS;
+        text.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|secs| (low..=high).contains(secs))
+            .map(|dashboard_absolute_secs| Self {
+                dashboard_absolute_secs,
+            })
+            .ok_or_else(|| {
+                format!(
+                    "AKUA_DASHBOARD_ABSOLUTE_SECS must be a whole number of seconds from {low} to {high}"
+                )
+            })
+    }
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            dashboard_absolute_secs: crate::records::DASHBOARD_SESSION_ABSOLUTE_SECS,
+        }
+    }
+}
+
 /// `POST /v1/auth/sessions`: exchanges an identity provider's JWT (a
 /// browser's sign-in) for a dashboard session, a broad credential that
 /// expires after 12 hours without use. Only from a JWT: a session cannot
@@ -188,6 +230,7 @@ pub async fn start_dashboard(
     store: &impl CredentialStore,
     caller: &Principal,
     origin: &Origin,
+    settings: &SessionSettings,
     now: i64,
 ) -> Result<CreatedSession, ApiError> {
     let user = policy::require_person(caller, Action::StartDashboardSession)?;
@@ -211,6 +254,7 @@ pub async fn start_dashboard(
         id,
         user.clone(),
         SessionClient::Dashboard,
+        Some(settings.dashboard_absolute_secs),
         &audit,
         now,
     )
@@ -280,7 +324,7 @@ pub async fn list(
     let mut page = listed.into_page(&scope, |s| SessionSummary {
         current: Some(&s.id) == current,
         expires_at: s.ends_at(),
-        absolute_expires_at: s.absolute_expires_at(),
+        absolute_expires_at: s.absolute_expires_at,
         id: s.id.into(),
         client: s.client,
         created_at: s.created_at,
@@ -363,3 +407,23 @@ crate::named_list!(
     /// A page of the caller's sessions, newest first.
     SessionList of SessionSummary
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_absolute_limit_setting_is_bounded() {
+        assert_eq!(
+            SessionSettings::from_setting(None),
+            Ok(SessionSettings::default())
+        );
+        assert_eq!(
+            SessionSettings::from_setting(Some("86400")).map(|s| s.dashboard_absolute_secs),
+            Ok(86_400)
+        );
+        for bad in ["3599", "2592001", "a week", "-1"] {
+            assert!(SessionSettings::from_setting(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}

@@ -129,6 +129,7 @@ proptest! {
             created_at: start,
             expires_at: start + SESSION_LIFETIME_SECS,
             last_used_at: None,
+            absolute_expires_at: None,
         };
         let mut now = start;
         let mut extensions: Vec<i64> = vec![start];

@@ -4,6 +4,7 @@
 use akua_core::device::DeviceConfig;
 use akua_core::jwt::{JwtConfig, JwtConfigError};
 use akua_core::leaks::LeakConfig;
+use akua_core::sessions::SessionSettings;
 
 /// One setting, `None` when unset or blank.
 pub fn setting(name: &str) -> Option<String> {
@@ -22,6 +23,11 @@ pub fn device_config() -> DeviceConfig {
         setting("AKUA_VERIFICATION_URI"),
         setting("AKUA_DEVICE_CLIENT_IDS"),
     )
+}
+
+/// The sessions' limits (`AKUA_DASHBOARD_ABSOLUTE_SECS`, default 7 days).
+pub fn session_settings() -> Result<SessionSettings, String> {
+    SessionSettings::from_setting(setting("AKUA_DASHBOARD_ABSOLUTE_SECS").as_deref())
 }
 
 /// The secret scanner whose leak reports are accepted

@@ -33,6 +33,7 @@ pub(crate) mod attr {
     pub const CREATED_BY: &str = "created_by";
     pub const CREATED_BY_TYPE: &str = "created_by_type";
     pub const CLIENT: &str = "client";
+    pub const ABSOLUTE_EXPIRES_AT: &str = "absolute_expires_at";
     pub const WORKSPACE_IDS: &str = "workspace_ids";
     pub const HASH: &str = "hash";
     pub const PREVIOUS_HASH: &str = "previous_hash";
@@ -118,6 +119,9 @@ pub fn credential_item(hash: &CredentialHash, credential: &StoredCredential) -> 
             put(attr::USER_ID, s(x.user_id.as_str()));
             put(attr::CLIENT, s(x.client.as_str()));
             put(attr::CREATED_AT, n(x.created_at));
+            if let Some(at) = x.absolute_expires_at {
+                put(attr::ABSOLUTE_EXPIRES_AT, n(at));
+            }
             put(LISTS.hash.0, s(keys::user_sessions_partition(&x.user_id)));
             put(LISTS.range.0, s(keys::session_sort_key(x)));
         }
@@ -149,18 +153,31 @@ impl FromItem for StoredCredential {
                 expires_at,
                 last_used_at,
             })),
-            kind::SESSION => Ok(Self::Session(SessionRecord {
-                id: SessionId::parse(get_s(item, attr::ID)?).map_err(corrupt)?,
-                user_id: UserId::parse(get_s(item, attr::USER_ID)?).map_err(corrupt)?,
+            kind::SESSION => {
                 // Sessions from before this was recorded were all the CLI's.
-                client: match opt_s(item, attr::CLIENT)? {
+                let client = match opt_s(item, attr::CLIENT)? {
                     None => SessionClient::Cli,
                     Some(c) => SessionClient::parse(c).ok_or(StoreError::Corrupt(attr::CLIENT))?,
-                },
-                created_at,
-                expires_at: expires_at.ok_or(StoreError::Corrupt("session without expires_at"))?,
-                last_used_at,
-            })),
+                };
+                // Sessions from before the absolute limit end at the
+                // default one from their creation.
+                let absolute_expires_at = match opt_n(item, attr::ABSOLUTE_EXPIRES_AT)? {
+                    Some(at) => Some(at),
+                    None => client
+                        .default_absolute_secs()
+                        .map(|secs| created_at.saturating_add(secs)),
+                };
+                Ok(Self::Session(SessionRecord {
+                    id: SessionId::parse(get_s(item, attr::ID)?).map_err(corrupt)?,
+                    user_id: UserId::parse(get_s(item, attr::USER_ID)?).map_err(corrupt)?,
+                    client,
+                    created_at,
+                    expires_at: expires_at
+                        .ok_or(StoreError::Corrupt("session without expires_at"))?,
+                    last_used_at,
+                    absolute_expires_at,
+                }))
+            }
             kind::MULTI_TOKEN => Ok(Self::MultiWorkspaceToken(MultiTokenRecord {
                 id: TokenId::parse(get_s(item, attr::ID)?).map_err(corrupt)?,
                 user_id: UserId::parse(get_s(item, attr::USER_ID)?).map_err(corrupt)?,
@@ -490,7 +507,19 @@ mod tests {
             created_at: 1,
             expires_at: 2,
             last_used_at: Some(1),
+            absolute_expires_at: Some(3),
         });
+        // A dashboard session stored before the absolute limit ends at the
+        // default one from its creation.
+        let mut legacy = credential_item(&hash, &session);
+        legacy.remove(attr::ABSOLUTE_EXPIRES_AT);
+        let StoredCredential::Session(read) = StoredCredential::from_item(&legacy).unwrap() else {
+            panic!("not a session");
+        };
+        assert_eq!(
+            read.absolute_expires_at,
+            Some(1 + akua_core::records::DASHBOARD_SESSION_ABSOLUTE_SECS)
+        );
         for c in [api_token(), session] {
             assert_eq!(
                 StoredCredential::from_item(&credential_item(&hash, &c)).unwrap(),

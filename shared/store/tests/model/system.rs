@@ -295,7 +295,8 @@ impl System {
             Op::DeviceLogin { user: u } => self.device_login(store, *u, now).await,
             Op::DashboardSignIn { user: u } => {
                 let caller = call!(Self::person(store, *u, None).await);
-                match sessions::start_dashboard(store, &caller, &origin, now).await {
+                let settings = sessions::SessionSettings::default();
+                match sessions::start_dashboard(store, &caller, &origin, &settings, now).await {
                     Ok(s) => Answer {
                         status: 201,
                         made: Some((s.id, s.token.expose().to_owned())),
