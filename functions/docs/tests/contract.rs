@@ -313,3 +313,55 @@ fn limits_and_error_answers_are_declared_on_every_route() {
         assert_eq!(required, fields.iter().copied().collect(), "{body}");
     }
 }
+
+/// Every limit the document states in words is the constant the server
+/// enforces: a changed limit fails here until its texts say the new one.
+#[test]
+fn documented_limits_state_their_constants() {
+    use akua_core::Name;
+    use akua_core::paging::{DEFAULT_PAGE, MAX_PAGE};
+    use akua_core::tokens::MAX_TOKEN_LIFETIME_YEARS;
+    let doc = served();
+    let page = format!("1–{MAX_PAGE}, default {DEFAULT_PAGE}");
+    let body = format!("{} KiB", akua_http::MAX_BODY_BYTES / 1024);
+    let mut seen = (0, 0);
+    for (method, path, op) in operations(&doc) {
+        for param in op["parameters"].as_array().into_iter().flatten() {
+            if param["name"] == "limit" {
+                seen.0 += 1;
+                assert_eq!(param["schema"]["maximum"], MAX_PAGE, "{method} {path}");
+                let text = param["description"].as_str().unwrap_or_default();
+                assert!(text.contains(&page), "{method} {path}: {text}");
+            }
+        }
+        if let Some(too_large) = op["responses"].get("413") {
+            seen.1 += 1;
+            let text = too_large["description"].as_str().unwrap_or_default();
+            // Leak reports have a limit of their own.
+            let limit = if path == "/token_leaks" {
+                format!("{} MiB", akua_tokens::MAX_LEAK_REPORT_BYTES / (1024 * 1024))
+            } else {
+                body.clone()
+            };
+            assert!(text.contains(&limit), "{method} {path}: {text}");
+        }
+    }
+    assert!(seen.0 > 0 && seen.1 > 0, "no limits found: {seen:?}");
+    let schemas = &doc["components"]["schemas"];
+    let name = format!("1–{} characters", Name::MAX_CHARS);
+    let years = format!("at most {MAX_TOKEN_LIFETIME_YEARS} years ahead");
+    for schema in ["CreateApiTokenRequest", "CreateMultiTokenRequest"] {
+        let fields = &schemas[schema]["properties"];
+        assert_eq!(
+            fields["name"]["maxLength"],
+            Name::MAX_CHARS,
+            "{schema}.name"
+        );
+        let text = fields["name"]["description"].as_str().unwrap_or_default();
+        assert!(text.contains(&name), "{schema}.name: {text}");
+        let text = fields["expires_at"]["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(text.contains(&years), "{schema}.expires_at: {text}");
+    }
+}
