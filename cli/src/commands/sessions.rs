@@ -42,7 +42,15 @@ async fn list(settings: &Settings, args: &SessionsArgs) -> Result<()> {
 }
 
 fn table(sessions: &[SessionSummary]) -> Table {
-    let mut table = Table::new(&["ID", "CLIENT", "CREATED", "LAST USED", "EXPIRES", ""]);
+    let mut table = Table::new(&[
+        "ID",
+        "CLIENT",
+        "CREATED",
+        "LAST USED",
+        "EXPIRES",
+        "ENDS BY",
+        "",
+    ]);
     for s in sessions {
         table.row(vec![
             s.id.clone(),
@@ -50,6 +58,8 @@ fn table(sessions: &[SessionSummary]) -> Table {
             output::timestamp(s.created_at),
             output::maybe_timestamp(s.last_used_at, "never"),
             output::timestamp(s.expires_at),
+            // A dashboard session's week; a CLI session has no such end.
+            output::maybe_timestamp(s.absolute_expires_at, "-"),
             if s.current { "(this one)" } else { "" }.to_owned(),
         ]);
     }

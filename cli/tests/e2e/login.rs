@@ -179,6 +179,8 @@ async fn sessions_are_listed_and_others_ended_without_showing_a_secret() {
     let rows = json["data"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows.iter().filter(|s| s["current"] == true).count(), 1);
+    // A CLI session slides on with no absolute end (a dashboard one has a week).
+    assert!(rows.iter().all(|s| s["absolute_expires_at"].is_null()));
     let other_id = rows.iter().find(|s| s["current"] == false).unwrap()["id"]
         .as_str()
         .unwrap()
