@@ -73,6 +73,7 @@ fn credential(i: usize, expired: usize, now: i64) -> (CredentialHash, StoredCred
             expires_at,
             last_used_at: Some(now - 3600),
             absolute_expires_at: None,
+            signed_in_at: None,
         })
     };
     let offset = i as i64;

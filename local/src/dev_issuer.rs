@@ -55,28 +55,42 @@ impl DevIssuer {
         &self.jwks
     }
 
-    /// A JWT for `sub`, valid for `ttl_secs`.
+    /// A JWT for `sub`, valid for `ttl_secs`, from a sign-in now: asking
+    /// for one is the developer signing in.
     pub fn mint(&self, sub: &str, now: i64, ttl_secs: i64) -> Result<String, String> {
+        self.mint_signed_in(sub, now, now, ttl_secs)
+    }
+
+    /// A JWT for `sub` whose person signed in at `auth_time` (sudo mode
+    /// reads it), valid for `ttl_secs` from `now`.
+    pub fn mint_signed_in(
+        &self,
+        sub: &str,
+        auth_time: i64,
+        now: i64,
+        ttl_secs: i64,
+    ) -> Result<String, String> {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(KID.to_owned());
-        let claims = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": sub, "iat": now, "nbf": now, "exp": now + ttl_secs});
+        let claims = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": sub, "iat": now, "nbf": now, "exp": now + ttl_secs, "auth_time": auth_time});
         jsonwebtoken::encode(&header, &claims, &self.key).map_err(|e| e.to_string())
     }
 }
 
 impl DevIssuer {
     /// An OpenID Connect ID token for `sub`, for the client `audience`,
-    /// carrying the sign-in request's `nonce`.
+    /// carrying the sign-in request's `nonce` and the sign-in's time.
     pub fn mint_id_token(
         &self,
         sub: &str,
         audience: &str,
         nonce: Option<&str>,
+        auth_time: i64,
         now: i64,
     ) -> Result<String, String> {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(KID.to_owned());
-        let claims = json!({"iss": ISSUER, "aud": audience, "sub": sub, "iat": now, "exp": now + 300, "nonce": nonce});
+        let claims = json!({"iss": ISSUER, "aud": audience, "sub": sub, "iat": now, "exp": now + 300, "nonce": nonce, "auth_time": auth_time});
         jsonwebtoken::encode(&header, &claims, &self.key).map_err(|e| e.to_string())
     }
 }

@@ -3,12 +3,16 @@
 //!
 //! - `GET /.well-known/openid-configuration`: the discovery document;
 //! - `GET /oauth/authorize`: a page with a user id field (the development
-//!   user by default) for an authorization code request with PKCE (S256);
+//!   user by default) for an authorization code request with PKCE (S256).
+//!   Without `max_age` it also asks how long ago to pretend the sign-in
+//!   was, so sudo mode can be tried (and tested) without waiting hours;
+//!   with `max_age` (OIDC Core §3.1.2.1) the sign-in is always fresh;
 //! - `POST /oauth/authorize`: issues a one-time code (60 s) and redirects
 //!   back to the dashboard with it and the request's `state`;
 //! - `POST /oauth/token`: redeems the code once, checking the client, the
 //!   redirect URI and the PKCE verifier, for an access token (a JWT the
-//!   authorizer trusts) and an ID token carrying the request's `nonce`.
+//!   authorizer trusts) and an ID token carrying the request's `nonce`,
+//!   both with the sign-in's `auth_time`.
 //!
 //! Anyone who can reach this loopback port can sign in as anyone: that is
 //! what a development provider is for, and why it never runs deployed.
@@ -40,6 +44,7 @@ struct Pending {
     challenge: String,
     redirect_uri: String,
     nonce: Option<String>,
+    auth_time: i64,
     issued: Instant,
 }
 
@@ -62,9 +67,17 @@ pub struct AuthorizeRequest {
     nonce: Option<String>,
     code_challenge: Option<String>,
     code_challenge_method: Option<String>,
+    /// Seconds: a sign-in older than this must be done again.
+    max_age: Option<String>,
     /// Only on the form's POST.
     user_id: Option<String>,
+    /// Only on the form's POST, without `max_age`: how many minutes ago
+    /// the sign-in is to have happened.
+    signed_in_minutes_ago: Option<String>,
 }
+
+/// The longest pretended sign-in age: a week.
+const MAX_PRETENDED_MINUTES: i64 = 7 * 24 * 60;
 
 #[derive(Debug, Deserialize)]
 pub struct TokenRequest {
@@ -160,6 +173,7 @@ async fn discovery(State(p): State<Provider>) -> Response {
         "code_challenge_methods_supported": ["S256"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES256"],
+        "claims_supported": ["iss", "aud", "sub", "iat", "nbf", "exp", "auth_time", "nonce"],
     }))
     .into_response()
 }
@@ -185,8 +199,18 @@ async fn authorize_page(
         hidden("nonce", &request.nonce),
         hidden("code_challenge", &request.code_challenge),
         hidden("code_challenge_method", &request.code_challenge_method),
+        hidden("max_age", &request.max_age),
     ]
     .join("\n");
+    // Asked again with `max_age`: a fresh sign-in, nothing to pretend.
+    let age = if request.max_age.is_some() {
+        "<p id=\"fresh-sign-in\">Signing in again: this application asked for a fresh sign-in.</p>"
+            .to_owned()
+    } else {
+        format!(
+            "<label for=\"signed_in_minutes_ago\">Pretend the sign-in was this many minutes ago (0 to {MAX_PRETENDED_MINUTES}; to try sudo mode)</label>\n<input id=\"signed_in_minutes_ago\" name=\"signed_in_minutes_ago\" type=\"number\" min=\"0\" max=\"{MAX_PRETENDED_MINUTES}\" value=\"0\">"
+        )
+    };
     let page = format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -198,6 +222,7 @@ async fn authorize_page(
 {fields}
 <label for="user_id">User id</label>
 <input id="user_id" name="user_id" value="{user}" required autocomplete="username">
+{age}
 <button type="submit" id="sign-in-as">Sign in</button>
 </form>
 </main></body></html>"#,
@@ -227,6 +252,19 @@ async fn authorize(State(p): State<Provider>, Form(request): Form<AuthorizeReque
     if akua_core::UserId::parse(user).is_err() {
         return refused("the user id must be 1–255 printable characters");
     }
+    let now = akua_core::clock::now();
+    let auth_time = match (&request.max_age, request.signed_in_minutes_ago.as_deref()) {
+        // max_age asks for a sign-in no older than it: this one, now.
+        (Some(_), _) | (None, None) => now,
+        (None, Some(minutes)) => match minutes.trim().parse::<i64>() {
+            Ok(m) if (0..=MAX_PRETENDED_MINUTES).contains(&m) => now - m * 60,
+            _ => {
+                return refused(
+                    "the sign-in's age must be a whole number of minutes, at most a week",
+                );
+            }
+        },
+    };
     let code = random_code();
     let (Some(redirect_uri), Some(state), Some(challenge)) = (
         request.redirect_uri.clone(),
@@ -244,6 +282,7 @@ async fn authorize(State(p): State<Provider>, Form(request): Form<AuthorizeReque
                 challenge,
                 redirect_uri: redirect_uri.clone(),
                 nonce: request.nonce.clone(),
+                auth_time,
                 issued: Instant::now(),
             },
         );
@@ -277,10 +316,16 @@ async fn token(State(p): State<Provider>, Form(request): Form<TokenRequest>) -> 
         return oauth_error("invalid_grant");
     }
     let now = akua_core::clock::now();
-    let access = p.issuer.mint(&pending.user, now, ACCESS_TOKEN_SECS);
-    let id = p
+    let access = p
         .issuer
-        .mint_id_token(&pending.user, CLIENT_ID, pending.nonce.as_deref(), now);
+        .mint_signed_in(&pending.user, pending.auth_time, now, ACCESS_TOKEN_SECS);
+    let id = p.issuer.mint_id_token(
+        &pending.user,
+        CLIENT_ID,
+        pending.nonce.as_deref(),
+        pending.auth_time,
+        now,
+    );
     match (access, id) {
         (Ok(access_token), Ok(id_token)) => (
             [(header::CACHE_CONTROL, "no-store")],

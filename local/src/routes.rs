@@ -22,18 +22,25 @@ pub fn router(
     device: &DeviceConfig,
     leaks: &Arc<ScannerKeys>,
 ) -> Router {
+    // Checked at start-up by the server, like the sessions' settings.
+    let sudo = akua_edge::settings::sudo_window().unwrap_or_default();
     match function {
         Function::Tokens => akua_tokens::router(akua_tokens::TokensState {
             store: store.clone(),
             leaks: leaks.clone(),
+            sudo,
         }),
-        Function::Workspaces => akua_workspaces::router(store.clone()),
+        Function::Workspaces => akua_workspaces::router(akua_workspaces::WorkspacesState {
+            store: store.clone(),
+            sudo,
+        }),
         Function::Sessions => akua_sessions::router(akua_sessions::AppState {
             store: store.clone(),
             device: device.clone(),
             // Checked at start-up by the server; a bad value here is the
             // default's.
             sessions: akua_edge::settings::session_settings().unwrap_or_default(),
+            sudo,
         }),
         Function::Docs => akua_docs::router(),
     }

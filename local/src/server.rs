@@ -151,6 +151,7 @@ pub async fn start(
     let app_base = format!("{base}{}", options.stage.prefix());
     // A bad session limit stops the run, as it stops the function.
     akua_edge::settings::session_settings()?;
+    akua_edge::settings::sudo_window()?;
     let mut device = akua_edge::settings::device_config();
     if akua_edge::settings::setting("AKUA_VERIFICATION_URI").is_none() {
         device.verification_uri = format!("{app_base}/dashboard/device");

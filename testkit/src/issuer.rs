@@ -96,9 +96,9 @@ impl TestIssuer {
     }
 
     /// Claims a valid token carries: `sub`, our `iss` and `aud`, `exp` an
-    /// hour after `now`.
+    /// hour after `now`, and `auth_time` `now`: a person who just signed in.
     pub fn claims(sub: &str, now: i64) -> Value {
-        json!({"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 3600})
+        json!({"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 3600, "auth_time": now})
     }
 
     /// Signs `claims` with the key `kid` names, using `alg`.

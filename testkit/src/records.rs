@@ -50,6 +50,7 @@ pub fn session(user: &str, created_at: i64) -> SessionBuilder {
             expires_at: created_at + SESSION_LIFETIME_SECS,
             last_used_at: None,
             absolute_expires_at: None,
+            signed_in_at: None,
         },
     }
 }

@@ -94,6 +94,19 @@ impl Api {
         )
     }
 
+    /// A JWT for `sub` whose person signed in at `auth_time` (`None`: an
+    /// integration's token, without `auth_time`).
+    pub fn jwt_signed_in(&self, sub: &str, auth_time: Option<i64>) -> String {
+        let mut claims = TestIssuer::claims(sub, clock::now());
+        match auth_time {
+            Some(at) => claims["auth_time"] = at.into(),
+            None => {
+                claims.as_object_mut().map(|c| c.remove("auth_time"));
+            }
+        }
+        TestIssuer::sign("rsa-1", jsonwebtoken_alg(), &claims)
+    }
+
     /// Makes `user` a member of `workspace` directly in the store.
     pub async fn add_member(&self, workspace: &str, user: &str, role: Role) {
         self.engine

@@ -368,6 +368,7 @@ async fn events_expire_with_the_retention_period_and_are_never_read_after_it() {
         credential: akua_core::principal::PersonCredential::Jwt,
         scope: None,
         expires_at: None,
+        sign_in: akua_core::sudo::SignIn::Machine,
     });
     let now = akua_core::clock::now();
     let day = 86_400;

@@ -85,6 +85,7 @@ fn a_dashboard_session_slides_twelve_hours_a_cli_session_a_year() {
             expires_at: now - 7200 + client.lifetime_secs(),
             last_used_at: Some(now - 7200),
             absolute_expires_at: client.default_absolute_secs().map(|secs| now - 7200 + secs),
+            signed_in_at: None,
         })
     };
     let dashboard = plan_touch(&session(SessionClient::Dashboard), now).unwrap();
@@ -111,6 +112,7 @@ fn a_dashboard_session_ends_a_week_after_its_sign_in_whatever_its_use() {
             absolute_expires_at: client
                 .default_absolute_secs()
                 .map(|secs| now - created_ago + secs),
+            signed_in_at: None,
         })
     };
     let week = DASHBOARD_SESSION_ABSOLUTE_SECS;

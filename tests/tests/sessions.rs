@@ -281,6 +281,7 @@ async fn an_expired_code_is_expired_token() {
         credential: akua_core::principal::PersonCredential::Jwt,
         scope: None,
         expires_at: None,
+        sign_in: akua_core::sudo::SignIn::Machine,
     });
     let e = device::answer(
         store,
@@ -429,7 +430,18 @@ async fn session_status_refresh_and_logout() {
     keys.sort();
     assert_eq!(
         keys,
-        ["created_at", "expires_at", "id", "last_used_at", "user_id"]
+        [
+            "created_at",
+            "expires_at",
+            "id",
+            "last_used_at",
+            "signed_in_at",
+            "user_id"
+        ]
+    );
+    assert!(
+        r.body["signed_in_at"].is_null(),
+        "a CLI session never signs in at a browser"
     );
     assert!(
         r.body["last_used_at"].is_i64(),

@@ -35,7 +35,11 @@ async fn openapi_json() -> impl IntoResponse {
 pub struct ApiDoc;
 
 pub fn router() -> Router {
-    akua_http::declared(|op, method| match op {
-        DocsOp::OpenApi => on(method, openapi_json),
-    })
+    // No operation here needs a sign-in: the window is never asked.
+    akua_http::declared(
+        akua_core::sudo::SudoWindow::default(),
+        |op, method| match op {
+            DocsOp::OpenApi => on(method, openapi_json),
+        },
+    )
 }

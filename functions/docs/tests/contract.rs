@@ -365,3 +365,37 @@ fn documented_limits_state_their_constants() {
         assert!(text.contains(&years), "{schema}.expires_at: {text}");
     }
 }
+
+/// Sudo mode is part of the contract: each operation that needs a recent
+/// sign-in (declared with its route, or asked by its use case)
+/// says so in its `401`, so a client knows to sign in again and retry.
+#[test]
+fn operations_in_sudo_mode_document_reauthentication() {
+    use akua_core::routes::{Op, SessionsOp, WorkspacesOp};
+    use akua_core::sudo::Requires;
+    let doc = served();
+    let by_id: BTreeMap<_, _> = operations(&doc)
+        .into_iter()
+        .map(|(_, _, op)| {
+            (
+                op["operationId"].as_str().unwrap_or_default().to_owned(),
+                op,
+            )
+        })
+        .collect();
+    for route in ROUTES {
+        // Two ask from their use case: raising a role (the role is in the
+        // body) and renewing a session's sign-in (the JWT must be fresh).
+        let guarded = route.op.requires() != Requires::Nothing
+            || route.op == Op::Workspaces(WorkspacesOp::ChangeRole)
+            || route.op == Op::Sessions(SessionsOp::Reauthenticate);
+        let says = by_id[route.operation_id]["responses"]["401"]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("reauthentication_required"));
+        assert_eq!(
+            says, guarded,
+            "{}: a 401 `reauthentication_required` is documented exactly where sudo mode applies",
+            route.operation_id
+        );
+    }
+}

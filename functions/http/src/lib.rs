@@ -14,10 +14,12 @@
 #![cfg_attr(not(test), warn(clippy::wildcard_enum_match_arm))]
 
 use akua_core::routes::{self, FunctionOp};
+use akua_core::sudo::{self, Requires, SudoWindow};
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter};
 use lambda_http::request::RequestContext;
@@ -55,7 +57,19 @@ impl From<StoreError> for Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        (self.0.status(), axum::Json(self.0.envelope())).into_response()
+        let mut response = (self.0.status(), axum::Json(self.0.envelope())).into_response();
+        if let ApiError::ReauthenticationRequired { max_age } = self.0 {
+            // RFC 9470 §3: the step-up challenge a client acts on.
+            let challenge = format!(
+                "Bearer error=\"insufficient_user_authentication\", error_description=\"A recent sign-in is required\", max_age={max_age}"
+            );
+            if let Ok(value) = header::HeaderValue::from_str(&challenge) {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, value);
+            }
+        }
+        response
     }
 }
 
@@ -391,15 +405,49 @@ pub fn strip_stage<B>(req: &mut axum::http::Request<B>) {
 /// ([`akua_core::routes::ROUTES`]): `serve` gives the handler of each of
 /// the function's operations for the declared method, so the path and the
 /// method are never written here again.
-pub fn declared<O, S>(serve: impl Fn(O, MethodFilter) -> MethodRouter<S>) -> Router<S>
+///
+/// An operation that needs a recent sign-in ([`routes::Op::requires`]) is
+/// served behind the sudo gate, with `sudo` as the window.
+pub fn declared<O, S>(
+    sudo: SudoWindow,
+    serve: impl Fn(O, MethodFilter) -> MethodRouter<S>,
+) -> Router<S>
 where
     O: FunctionOp,
     S: Clone + Send + Sync + 'static,
 {
     let router = routes::of::<O>().fold(Router::new(), |router, (route, op)| {
-        router.route(route.path, serve(op, method_filter(route.method)))
+        let handler = serve(op, method_filter(route.method));
+        let handler = match route.op.requires() {
+            Requires::Nothing => handler,
+            requires @ (Requires::RecentSignIn | Requires::PersonAtBrowser) => {
+                handler.route_layer(axum::middleware::from_fn(
+                    move |request: Request, next: Next| sudo_gate(requires, sudo, request, next),
+                ))
+            }
+        };
+        router.route(route.path, handler)
     });
     finish(router)
+}
+
+/// Sudo mode at the door: the caller's sign-in must be what the operation
+/// requires, before the handler reads the body or the store.
+async fn sudo_gate(
+    requires: Requires,
+    window: SudoWindow,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let caller = match Caller::from_request_parts(&mut parts, &()).await {
+        Ok(Caller(caller)) => caller,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(e) = sudo::require(&caller, requires, window, akua_core::clock::now()) {
+        return Error(e).into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
 }
 
 fn method_filter(method: routes::Method) -> MethodFilter {

@@ -14,7 +14,7 @@ impl HttpStatus for ApiError {
     fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::ReauthenticationRequired { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -50,6 +50,11 @@ mod tests {
         let cases = [
             (ApiError::BadRequest("x".into()), 400, "bad_request"),
             (ApiError::Unauthorized, 401, "unauthorized"),
+            (
+                ApiError::ReauthenticationRequired { max_age: 7200 },
+                401,
+                "reauthentication_required",
+            ),
             (ApiError::Forbidden("x".into()), 403, "forbidden"),
             (ApiError::NotFound("token"), 404, "not_found"),
             (ApiError::MethodNotAllowed, 405, "method_not_allowed"),

@@ -7,6 +7,7 @@
 //! | `POST /v1/auth/device/approve`, `/deny` | session or JWT | 200 | 403 API token, 404 unknown code, 409 used, 429 guessing |
 //! | `GET /v1/auth/session` | session | 200 | 400 not a session |
 //! | `POST /v1/auth/session/refresh` | session | 200 | 400 not a session |
+//! | `POST /v1/auth/session/reauthenticate` | JWT (a fresh sign-in) | 200 the session, its sign-in renewed | 401 `reauthentication_required`, 403 not a JWT or no `auth_time`, 404 no such dashboard session, 422 |
 //! | `DELETE /v1/auth/session` | session | 204 | 400 not a session |
 //! | `GET /v1/auth/sessions?limit=&cursor=` | person | 200 page, newest first | 400 bad cursor, 403 API token |
 //! | `GET /v1/auth/device/pending?user_code=` | person | 200 `{user_code, client_id, scope, expires_at}` | 404 unknown code, 429 too many guesses |
@@ -29,8 +30,10 @@ use akua_core::device::{
 use akua_core::paging::page_limit;
 use akua_core::routes::SessionsOp;
 use akua_core::sessions::{
-    self, CreatedSession, Ended, SessionList, SessionSettings, SessionView, Whoami,
+    self, CreatedSession, Ended, ReauthenticateRequest, SessionList, SessionSettings, SessionView,
+    Whoami,
 };
+use akua_core::sudo::SudoWindow;
 use akua_http::{Caller, JsonBody, ListQuery, OAuth, PublicBase, RequestOrigin, Result, Secret};
 use akua_store::DynamoStore;
 use axum::body::Bytes;
@@ -47,6 +50,8 @@ pub struct AppState {
     pub store: DynamoStore,
     pub device: DeviceConfig,
     pub sessions: SessionSettings,
+    /// How recent a sign-in the sensitive actions need (sudo mode).
+    pub sudo: SudoWindow,
 }
 
 impl FromRef<AppState> for DynamoStore {
@@ -191,7 +196,7 @@ async fn pending(
 
 /// Approve a device login as the signed-in user (session or JWT).
 #[utoipa::path(post, path = "/v1/auth/device/approve", operation_id = "auth.device.approve", tag = "Sessions", request_body = AnswerBody,
-    responses((status = 200, description = "Approved", body = Answered), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a user credential", body = ErrorBody),
+    responses((status = 200, description = "Approved", body = Answered), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential, or `reauthentication_required`: approving needs a recent sign-in at a browser (sudo mode; `WWW-Authenticate` says `max_age`)", body = ErrorBody), (status = 403, description = "Not a person at a browser: an API token, a CLI session or a JWT without `auth_time`", body = ErrorBody),
         (status = 404, description = "Unknown or expired code", body = ErrorBody), (status = 409, description = "Already used", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody), (status = 429, description = "Too many unknown codes", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn approve(
@@ -256,6 +261,25 @@ async fn refresh(
 ) -> Result<Json<SessionView>> {
     Ok(Json(
         sessions::refresh(&store, &caller, clock::now()).await?,
+    ))
+}
+
+/// Renew a dashboard session's sign-in from a fresh one (sudo mode): the
+/// bearer is the identity provider's JWT from signing in again, with a
+/// recent `auth_time`, for the session's person. The session keeps its id
+/// and limits; no second session is started.
+#[utoipa::path(post, path = "/v1/auth/session/reauthenticate", operation_id = "auth.session.reauthenticate", tag = "Sessions", request_body = ReauthenticateRequest,
+    responses((status = 200, description = "The session, its sign-in renewed", body = SessionView), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody),
+        (status = 401, description = "No valid credential, or `reauthentication_required`: the JWT's sign-in is not recent", body = ErrorBody), (status = 403, description = "Not a sign-in JWT, or one without `auth_time`", body = ErrorBody),
+        (status = 404, description = "No such dashboard session of this person", body = ErrorBody), (status = 422, description = "Not a session token", body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn reauthenticate(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    JsonBody(body): JsonBody<ReauthenticateRequest>,
+) -> Result<Json<SessionView>> {
+    Ok(Json(
+        sessions::reauthenticate(&state.store, &caller, &body, state.sudo, clock::now()).await?,
     ))
 }
 
@@ -333,7 +357,7 @@ async fn start_session(
 #[utoipa::path(delete, path = "/v1/auth/sessions", operation_id = "auth.sessions.revokeOthers", tag = "Sessions",
     responses(
         (status = 200, description = "How many sessions were ended", body = Ended),
-        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 401, description = "No valid credential, or `reauthentication_required`: this needs a recent sign-in (sudo mode; `WWW-Authenticate` says `max_age`)", body = ErrorBody),
         (status = 403, description = "Not a person (an API token)", body = ErrorBody),
     ),
     security(("bearer" = [])))]
@@ -386,6 +410,7 @@ async fn whoami(Caller(caller): Caller) -> Json<Whoami> {
     deny,
     session,
     refresh,
+    reauthenticate,
     logout,
     list_sessions,
     start_session,
@@ -396,7 +421,7 @@ async fn whoami(Caller(caller): Caller) -> Json<Whoami> {
 pub struct ApiDoc;
 
 pub fn router(state: AppState) -> Router {
-    akua_http::declared(|op, method| match op {
+    akua_http::declared(state.sudo, |op, method| match op {
         SessionsOp::DeviceCode => on(method, device_code),
         SessionsOp::DeviceToken => on(method, device_token),
         SessionsOp::DevicePending => on(method, pending),
@@ -404,6 +429,7 @@ pub fn router(state: AppState) -> Router {
         SessionsOp::DeviceDeny => on(method, deny),
         SessionsOp::Session => on(method, session),
         SessionsOp::Refresh => on(method, refresh),
+        SessionsOp::Reauthenticate => on(method, reauthenticate),
         SessionsOp::Logout => on(method, logout),
         SessionsOp::ListSessions => on(method, list_sessions),
         SessionsOp::StartSession => on(method, start_session),

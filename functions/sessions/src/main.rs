@@ -18,6 +18,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         store,
         device,
         sessions,
+        sudo: akua_edge::settings::sudo_window()?,
     };
     akua_http::run(akua_sessions::router(state)).await
 }

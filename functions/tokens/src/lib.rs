@@ -30,6 +30,7 @@ use std::sync::Arc;
 use akua_core::ApiError;
 use akua_core::leaks::{self, LeakVerdict, ReportedToken, ScannerKeys};
 use akua_core::routes::TokensOp;
+use akua_core::sudo::SudoWindow;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, FromRef, Path, State};
@@ -45,7 +46,7 @@ use axum::{Json, Router};
     responses(
         (status = 201, description = "Created", body = CreatedApiToken),
         (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody),
-        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 401, description = "No valid credential, or `reauthentication_required`: this needs a recent sign-in (sudo mode; `WWW-Authenticate` says `max_age`)", body = ErrorBody),
         (status = 403, description = "No workspace, or not owner/admin", body = ErrorBody),
         (status = 422, description = "Invalid field", body = ErrorBody),
     ),
@@ -126,7 +127,7 @@ async fn revoke(
     responses(
         (status = 200, description = "Rolled: the new secret", body = CreatedApiToken),
         (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody),
-        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 401, description = "No valid credential, or `reauthentication_required`: this needs a recent sign-in (sudo mode; `WWW-Authenticate` says `max_age`)", body = ErrorBody),
         (status = 403, description = "No workspace, not owner/admin, or a token caller rolling a token it could not create (a higher role, or a later expiry or none)", body = ErrorBody),
         (status = 404, description = "No such token in this workspace (or revoked meanwhile)", body = ErrorBody),
         (status = 409, description = "A previous roll's old secret still works, or another roll won meanwhile", body = ErrorBody),
@@ -153,7 +154,7 @@ async fn roll(
     responses(
         (status = 201, description = "Created", body = CreatedMultiToken),
         (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody),
-        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 401, description = "No valid credential, or `reauthentication_required`: this needs a recent sign-in (sudo mode; `WWW-Authenticate` says `max_age`)", body = ErrorBody),
         (status = 403, description = "Not a person (an API token)", body = ErrorBody),
         (status = 422, description = "Invalid field", body = ErrorBody),
     ),
@@ -278,6 +279,8 @@ pub struct ApiDoc;
 pub struct TokensState {
     pub store: DynamoStore,
     pub leaks: Arc<ScannerKeys>,
+    /// How recent a sign-in creating or rolling a token needs.
+    pub sudo: SudoWindow,
 }
 
 impl FromRef<TokensState> for DynamoStore {
@@ -288,7 +291,7 @@ impl FromRef<TokensState> for DynamoStore {
 
 /// The routes, ready for [`akua_http::dispatch`] or a local server.
 pub fn router(state: TokensState) -> Router {
-    akua_http::declared(|op, method| match op {
+    akua_http::declared(state.sudo, |op, method| match op {
         TokensOp::Create => on(method, create),
         TokensOp::List => on(method, list),
         TokensOp::Revoke => on(method, revoke),

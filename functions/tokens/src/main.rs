@@ -8,6 +8,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     akua_http::run(akua_tokens::router(akua_tokens::TokensState {
         store,
         leaks,
+        sudo: akua_edge::settings::sudo_window()?,
     }))
     .await
 }

@@ -22,13 +22,14 @@ use akua_core::audit_log::{self, AuditEventList};
 use akua_core::clock;
 use akua_core::paging::page_limit;
 use akua_core::routes::WorkspacesOp;
+use akua_core::sudo::SudoWindow;
 use akua_core::workspaces::{
     self, AddMemberRequest, ChangeRoleRequest, CreateWorkspaceRequest, MemberList, MemberView,
     WorkspaceList, WorkspaceView,
 };
 use akua_http::{Caller, JsonBody, ListQuery, RequestOrigin, Result};
 use akua_store::DynamoStore;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRef, FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::routing::on;
@@ -84,7 +85,7 @@ async fn members(
 /// Add a member as `admin` or `member` (owner or admin).
 #[utoipa::path(post, path = "/v1/workspaces/{id}/members", operation_id = "workspaces.members.add", tag = "Workspaces", request_body = AddMemberRequest,
     params(("id" = String, Path, max_length = 53, description = "`ws_…`"), ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); when given, it must be the path's")),
-    responses((status = 201, description = "Added", body = MemberView), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner or admin", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody), (status = 409, description = "Already a member", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody)),
+    responses((status = 201, description = "Added", body = MemberView), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential, or `reauthentication_required`: this needs a recent sign-in (sudo mode; `WWW-Authenticate` says `max_age`)", body = ErrorBody), (status = 403, description = "Needs owner or admin", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody), (status = 409, description = "Already a member", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn add_member(
     State(store): State<DynamoStore>,
@@ -101,10 +102,10 @@ async fn add_member(
 /// Change a member's role (owner only; the last owner cannot be demoted).
 #[utoipa::path(patch, path = "/v1/workspaces/{id}/members/{user_id}", operation_id = "workspaces.members.update", tag = "Workspaces", request_body = ChangeRoleRequest,
     params(("id" = String, Path, max_length = 53, description = "`ws_…`"), ("user_id" = String, Path, max_length = 255, description = "The member"), ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); when given, it must be the path's")),
-    responses((status = 200, description = "Changed", body = MemberView), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Needs owner", body = ErrorBody), (status = 404, description = "No such member", body = ErrorBody), (status = 409, description = "Last owner", body = ErrorBody), (status = 422, description = "Invalid role", body = ErrorBody)),
+    responses((status = 200, description = "Changed", body = MemberView), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential, or `reauthentication_required`: raising a member to admin or owner needs a recent sign-in (sudo mode; `WWW-Authenticate` says `max_age`)", body = ErrorBody), (status = 403, description = "Needs owner", body = ErrorBody), (status = 404, description = "No such member", body = ErrorBody), (status = 409, description = "Last owner", body = ErrorBody), (status = 422, description = "Invalid role", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn change_role(
-    State(store): State<DynamoStore>,
+    State(state): State<WorkspacesState>,
     Caller(caller): Caller,
     RequestOrigin(origin): RequestOrigin,
     Path((id, user_id)): Path<(String, String)>,
@@ -112,12 +113,12 @@ async fn change_role(
 ) -> Result<Json<MemberView>> {
     Ok(Json(
         workspaces::change_role(
-            &store,
+            &state.store,
             &caller,
             &origin,
-            &id,
-            &user_id,
+            (&id, &user_id),
             request,
+            state.sudo,
             clock::now(),
         )
         .await?,
@@ -259,8 +260,22 @@ async fn my_audit_log(
 ))]
 pub struct ApiDoc;
 
-pub fn router(store: DynamoStore) -> Router {
-    akua_http::declared(|op, method| match op {
+/// What the handlers share: the store, and how recent a sign-in adding a
+/// member or raising one to admin or owner needs.
+#[derive(Debug, Clone)]
+pub struct WorkspacesState {
+    pub store: DynamoStore,
+    pub sudo: SudoWindow,
+}
+
+impl FromRef<WorkspacesState> for DynamoStore {
+    fn from_ref(state: &WorkspacesState) -> Self {
+        state.store.clone()
+    }
+}
+
+pub fn router(state: WorkspacesState) -> Router {
+    akua_http::declared(state.sudo, |op, method| match op {
         WorkspacesOp::Create => on(method, create),
         WorkspacesOp::List => on(method, list),
         WorkspacesOp::ListMembers => on(method, members),
@@ -270,5 +285,5 @@ pub fn router(store: DynamoStore) -> Router {
         WorkspacesOp::AuditLog => on(method, audit_log),
         WorkspacesOp::MyAuditLog => on(method, my_audit_log),
     })
-    .with_state(store)
+    .with_state(state)
 }

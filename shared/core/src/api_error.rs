@@ -14,7 +14,8 @@ pub struct ErrorBody {
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Machine-readable: `unauthorized`, `forbidden`, `not_found`,
+    /// Machine-readable: `unauthorized`, `reauthentication_required`,
+    /// `forbidden`, `not_found`,
     /// `validation_error`, `bad_request`, `conflict`, `payload_too_large`,
     /// `rate_limited`, `method_not_allowed`, `service_unavailable`,
     /// `internal_error`.
@@ -34,6 +35,13 @@ pub enum ApiError {
     /// 401.
     #[error("a valid credential is required")]
     Unauthorized,
+    /// 401 for a valid credential whose holder must sign in again first
+    /// (sudo mode): the person's sign-in is older than `max_age` seconds.
+    /// Answered with an RFC 9470 `WWW-Authenticate` challenge.
+    #[error(
+        "this action needs a recent sign-in: sign in again (within {max_age} seconds) and retry"
+    )]
+    ReauthenticationRequired { max_age: i64 },
     /// 403.
     #[error("{0}")]
     Forbidden(String),
@@ -76,6 +84,7 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthorized => "unauthorized",
+            Self::ReauthenticationRequired { .. } => "reauthentication_required",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -120,6 +129,10 @@ mod tests {
         let cases = [
             (ApiError::BadRequest("x".into()), "bad_request"),
             (ApiError::Unauthorized, "unauthorized"),
+            (
+                ApiError::ReauthenticationRequired { max_age: 7200 },
+                "reauthentication_required",
+            ),
             (ApiError::Forbidden("x".into()), "forbidden"),
             (ApiError::NotFound("token"), "not_found"),
             (ApiError::Conflict("x".into()), "conflict"),

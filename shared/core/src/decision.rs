@@ -22,6 +22,7 @@ use crate::principal::{
     CredentialKind, MultiToken, Person, PersonCredential, Principal, Scope, WorkspaceToken,
 };
 use crate::records::{ApiTokenRecord, MultiTokenRecord, StoredCredential};
+use crate::sign_in::SignIn;
 
 /// `last_used_at` is written at most this often per credential (DESIGN §5).
 pub const LAST_USED_INTERVAL_SECS: i64 = 60;
@@ -170,6 +171,7 @@ impl<S: DecisionStore> Authorizer<S> {
                     credential: PersonCredential::Jwt,
                     scope,
                     expires_at: Some(verified.expires_at),
+                    sign_in: verified.auth_time.map_or(SignIn::Machine, SignIn::At),
                 })))
             }
         }
@@ -232,6 +234,7 @@ impl<S: DecisionStore> Authorizer<S> {
             }),
             StoredCredential::Session(session) => Principal::Person(Person {
                 expires_at: Some(extended.unwrap_or(session.ends_at())),
+                sign_in: session.sign_in(),
                 user_id: session.user_id,
                 credential: PersonCredential::Session(session.id),
                 scope,
@@ -393,6 +396,7 @@ mod tests {
             expires_at,
             last_used_at,
             absolute_expires_at: None,
+            signed_in_at: None,
         })
     }
 

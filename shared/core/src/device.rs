@@ -345,6 +345,7 @@ pub async fn token(
                 expires_at: now + SESSION_LIFETIME_SECS,
                 last_used_at: None,
                 absolute_expires_at: None,
+                signed_in_at: None,
             };
             if !store
                 .redeem_device_grant(&hash, &token.hash(), &session)

@@ -134,15 +134,24 @@ pub async fn session(
         SessionId::generate(),
         user,
         SessionClient::Cli,
-        None,
+        SessionStart::default(),
         &[],
         now,
     )
     .await
 }
 
+/// How a new session's person signed in, for its limits and sudo mode.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SessionStart {
+    /// At most this long from now, whatever its use.
+    pub absolute_secs: Option<i64>,
+    /// When its person signed in at the browser (a dashboard session).
+    pub signed_in_at: Option<i64>,
+}
+
 /// Starts the session `id` of `client` for `user`, valid for the client's
-/// lifetime (sliding) and at most `absolute_secs` from now, written with
+/// lifetime (sliding) and within `start`'s absolute limit, written with
 /// the events of `audit` (which may name the id, hence it is chosen by the
 /// caller).
 pub async fn session_with_id(
@@ -150,10 +159,14 @@ pub async fn session_with_id(
     id: SessionId,
     user: UserId,
     client: SessionClient,
-    absolute_secs: Option<i64>,
+    start: SessionStart,
     audit: &[AuditEvent],
     now: i64,
 ) -> Result<(SessionToken, SessionRecord), StoreError> {
+    let SessionStart {
+        absolute_secs,
+        signed_in_at,
+    } = start;
     let token = SessionToken::generate();
     let absolute_expires_at = absolute_secs.map(|secs| now.saturating_add(secs));
     let record = SessionRecord {
@@ -166,6 +179,7 @@ pub async fn session_with_id(
         }),
         last_used_at: None,
         absolute_expires_at,
+        signed_in_at,
     };
     store
         .create_credential(

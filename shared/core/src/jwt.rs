@@ -205,6 +205,9 @@ pub struct VerifiedJwt {
     /// The user id: the JWT's `sub`.
     pub user_id: UserId,
     pub expires_at: i64,
+    /// When the person signed in (OIDC `auth_time`), if the issuer says:
+    /// sudo mode's evidence. A JWT without it is a machine's.
+    pub auth_time: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -212,6 +215,9 @@ struct Claims {
     sub: String,
     exp: i64,
     nbf: Option<i64>,
+    /// Not `iat`: a silent sign-on or a refresh issues a new token without
+    /// anyone signing in.
+    auth_time: Option<i64>,
 }
 
 #[derive(Clone)]
@@ -227,6 +233,7 @@ struct Remembered {
     user_id: UserId,
     exp: i64,
     nbf: Option<i64>,
+    auth_time: Option<i64>,
     generation: u64,
 }
 
@@ -247,6 +254,7 @@ impl TokenCache {
             sub: hit.user_id.to_string(),
             exp: hit.exp,
             nbf: hit.nbf,
+            auth_time: hit.auth_time,
         })
     }
 
@@ -343,6 +351,7 @@ impl JwtVerifier {
             return Ok(VerifiedJwt {
                 user_id,
                 expires_at: claims.exp,
+                auth_time: claims.auth_time,
             });
         }
         let header = jsonwebtoken::decode_header(token)
@@ -385,6 +394,7 @@ impl JwtVerifier {
                 user_id: user_id.clone(),
                 exp: data.claims.exp,
                 nbf: data.claims.nbf,
+                auth_time: data.claims.auth_time,
                 generation,
             },
             now,
@@ -392,6 +402,7 @@ impl JwtVerifier {
         Ok(VerifiedJwt {
             user_id,
             expires_at: data.claims.exp,
+            auth_time: data.claims.auth_time,
         })
     }
 
@@ -599,6 +610,7 @@ mod tests {
             sub: "u".into(),
             exp,
             nbf,
+            auth_time: None,
         };
         assert!(check_times(&c(1000, None), 1060).is_ok());
         assert_eq!(

@@ -19,6 +19,7 @@
 //! - [`tokens`], [`workspaces`], [`sessions`], [`device`]: the use cases
 //!   behind each HTTP route, returning [`ApiError`]s;
 //! - [`audit`]: the audit log's events, written with the changes they record;
+//! - [`sudo`]: which actions need a recent sign-in, and whether a caller's is;
 //! - [`leaks`]: signed leak reports from a secret scanner, which revoke;
 //! - [`paging`] and [`cursor`]: lists and their opaque cursors.
 
@@ -47,6 +48,8 @@ pub mod records;
 mod revocation;
 pub mod routes;
 pub mod sessions;
+pub mod sign_in;
+pub mod sudo;
 pub mod tokens;
 pub mod workspaces;
 

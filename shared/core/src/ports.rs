@@ -152,6 +152,15 @@ pub trait CredentialStore: DecisionStore {
         audit: &[AuditEvent],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Records a fresh sign-in on the session with this hash (sudo mode),
+    /// only while it exists and is unexpired, like [`DecisionStore::touch`].
+    fn renew_sign_in(
+        &self,
+        hash: &CredentialHash,
+        signed_in_at: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<TouchOutcome, StoreError>> + Send;
+
     /// A strongly consistent read of an id pointer (`tok_…`, `ses_…`).
     fn pointer(
         &self,

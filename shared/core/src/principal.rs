@@ -18,6 +18,7 @@ use std::collections::HashMap;
 
 use crate::ids::{InvalidId, Role, SessionId, TokenId, TokenRole, UserId, WorkspaceId};
 use crate::records::Creator;
+use crate::sign_in::SignIn;
 
 /// The context keys the authorizer writes (all values are strings).
 pub mod keys {
@@ -28,6 +29,8 @@ pub mod keys {
     pub const WORKSPACE_ID: &str = "workspace_id";
     pub const ROLE: &str = "role";
     pub const EXPIRES_AT: &str = "expires_at";
+    /// A person's [`SignIn`]: a Unix time, `unknown` or `machine`.
+    pub const SIGN_IN: &str = "sign_in";
 }
 
 pub use crate::credential::CredentialKind;
@@ -64,6 +67,8 @@ pub struct Person {
     pub credential: PersonCredential,
     pub scope: Option<Scope>,
     pub expires_at: Option<i64>,
+    /// How and when they signed in (sudo mode).
+    pub sign_in: SignIn,
 }
 
 /// A multi-workspace API token: a machine credential acting for its owner.
@@ -191,6 +196,14 @@ impl Principal {
         }
     }
 
+    /// How the caller signed in: API tokens are machines.
+    pub fn sign_in(&self) -> SignIn {
+        match self {
+            Self::Person(p) => p.sign_in,
+            Self::WorkspaceToken(_) | Self::MultiToken(_) => SignIn::Machine,
+        }
+    }
+
     /// The authorizer `context`: string values only, absent values omitted.
     pub fn to_context(&self) -> Vec<(&'static str, String)> {
         let mut out = vec![
@@ -209,6 +222,9 @@ impl Principal {
         }
         if let Some(v) = self.expires_at() {
             out.push((keys::EXPIRES_AT, v.to_string()));
+        }
+        if let Self::Person(p) = self {
+            out.push((keys::SIGN_IN, p.sign_in.to_context()));
         }
         out
     }
@@ -261,12 +277,14 @@ impl Principal {
                 )?)?),
                 scope,
                 expires_at,
+                sign_in: SignIn::from_context(get(keys::SIGN_IN).as_deref()),
             }),
             CredentialKind::Jwt => Self::Person(Person {
                 user_id: UserId::parse(&required(keys::USER_ID)?)?,
                 credential: PersonCredential::Jwt,
                 scope,
                 expires_at,
+                sign_in: SignIn::from_context(get(keys::SIGN_IN).as_deref()),
             }),
         })
     }
@@ -300,6 +318,7 @@ mod tests {
             credential: PersonCredential::Jwt,
             scope,
             expires_at: Some(1_900_000_000),
+            sign_in: SignIn::At(1_800_000_000),
         })
     }
 
@@ -320,6 +339,7 @@ mod tests {
                 role: Role::Owner,
             }),
             expires_at: Some(5),
+            sign_in: SignIn::Unknown,
         });
         assert_eq!(round_trip(&session), session);
         assert_eq!(session.kind(), CredentialKind::Session);
@@ -338,7 +358,8 @@ mod tests {
                 keys::PRINCIPAL_ID,
                 keys::CREDENTIAL,
                 keys::USER_ID,
-                keys::EXPIRES_AT
+                keys::EXPIRES_AT,
+                keys::SIGN_IN
             ]
         );
     }

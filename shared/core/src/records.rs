@@ -149,9 +149,25 @@ pub struct SessionRecord {
     /// When it ends whatever its use (a dashboard session's week, set when
     /// it starts); `None` for a CLI session.
     pub absolute_expires_at: Option<i64>,
+    /// When its person last signed in at the browser (the `auth_time` of
+    /// the JWT that started or renewed it); `None` for a CLI session and
+    /// for a dashboard session started without one.
+    pub signed_in_at: Option<i64>,
 }
 
 impl SessionRecord {
+    /// How its holder signed in (sudo mode): a CLI session never signs in
+    /// at a browser; a dashboard session without a recorded time is never
+    /// recent.
+    pub fn sign_in(&self) -> crate::sign_in::SignIn {
+        use crate::sign_in::SignIn;
+        match (self.client, self.signed_in_at) {
+            (SessionClient::Cli, _) => SignIn::Machine,
+            (SessionClient::Dashboard, Some(at)) => SignIn::At(at),
+            (SessionClient::Dashboard, None) => SignIn::Unknown,
+        }
+    }
+
     /// When the session ends: its sliding expiry, never past its absolute
     /// limit (a session stored before the limit existed may slide past it).
     pub fn ends_at(&self) -> i64 {

@@ -10,6 +10,8 @@
 //! the OpenAPI document, `template.yaml` and the CLI's client to it. The
 //! authorizer can read it without linking any function or OpenAPI code.
 
+use crate::sudo::Requires;
+
 /// An HTTP method a route answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Method {
@@ -106,6 +108,7 @@ pub enum SessionsOp {
     DeviceDeny,
     Session,
     Refresh,
+    Reauthenticate,
     Logout,
     ListSessions,
     StartSession,
@@ -136,6 +139,52 @@ impl Op {
             Op::Workspaces(_) => Function::Workspaces,
             Op::Sessions(_) => Function::Sessions,
             Op::Docs(_) => Function::Docs,
+        }
+    }
+
+    /// What the operation asks of the caller's sign-in (sudo mode,
+    /// docs/DESIGN.md): what turns one stolen credential into lasting
+    /// access needs a recent sign-in; approving a device login, a person at
+    /// a browser. Raising a member to admin or owner asks from its use case
+    /// (the role is in the body). Matched without a wildcard: a new
+    /// operation says what it needs.
+    pub fn requires(self) -> Requires {
+        match self {
+            Op::Tokens(TokensOp::Create | TokensOp::Roll | TokensOp::CreateMine)
+            | Op::Workspaces(WorkspacesOp::AddMember)
+            | Op::Sessions(SessionsOp::EndOtherSessions) => Requires::RecentSignIn,
+            Op::Sessions(SessionsOp::DeviceApprove) => Requires::PersonAtBrowser,
+            Op::Tokens(
+                TokensOp::List
+                | TokensOp::Revoke
+                | TokensOp::ListMine
+                | TokensOp::RevokeMine
+                | TokensOp::ReportLeaks,
+            )
+            | Op::Workspaces(
+                WorkspacesOp::Create
+                | WorkspacesOp::List
+                | WorkspacesOp::ListMembers
+                | WorkspacesOp::ChangeRole
+                | WorkspacesOp::RemoveMember
+                | WorkspacesOp::AuditLog
+                | WorkspacesOp::MyAuditLog,
+            )
+            | Op::Sessions(
+                SessionsOp::DeviceCode
+                | SessionsOp::DeviceToken
+                | SessionsOp::DevicePending
+                | SessionsOp::DeviceDeny
+                | SessionsOp::Session
+                | SessionsOp::Refresh
+                | SessionsOp::Reauthenticate
+                | SessionsOp::Logout
+                | SessionsOp::ListSessions
+                | SessionsOp::StartSession
+                | SessionsOp::EndSession
+                | SessionsOp::Whoami,
+            )
+            | Op::Docs(DocsOp::OpenApi) => Requires::Nothing,
         }
     }
 
@@ -263,6 +312,7 @@ pub const ROUTES: &[Route] = &[
     route(Op::Sessions(SessionsOp::DeviceDeny), Post, "/v1/auth/device/deny", Bearer, "auth.device.deny"),
     route(Op::Sessions(SessionsOp::Session), Get, "/v1/auth/session", Bearer, "auth.session.get"),
     route(Op::Sessions(SessionsOp::Refresh), Post, "/v1/auth/session/refresh", Bearer, "auth.session.refresh"),
+    route(Op::Sessions(SessionsOp::Reauthenticate), Post, "/v1/auth/session/reauthenticate", Bearer, "auth.session.reauthenticate"),
     route(Op::Sessions(SessionsOp::Logout), Delete, "/v1/auth/session", Bearer, "auth.session.logout"),
     route(Op::Sessions(SessionsOp::ListSessions), Get, "/v1/auth/sessions", Bearer, "auth.sessions.list"),
     route(Op::Sessions(SessionsOp::StartSession), Post, "/v1/auth/sessions", Bearer, "auth.sessions.create"),

@@ -15,6 +15,8 @@ use crate::ports::{CredentialStore, Touch, TouchOutcome};
 use crate::principal::{CredentialKind, Person, PersonCredential, Principal};
 use crate::records::{CredentialPointer, SessionClient, SessionRecord, StoredCredential};
 use crate::revocation::{self, Kind};
+use crate::sign_in::SignIn;
+use crate::sudo::SudoWindow;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionView {
@@ -24,6 +26,11 @@ pub struct SessionView {
     pub expires_at: i64,
     #[schema(required = true)]
     pub last_used_at: Option<i64>,
+    /// When its person last signed in at the browser (a dashboard
+    /// session; sudo mode); null for a CLI session or when unknown.
+    #[schema(required = true)]
+    #[serde(default)]
+    pub signed_in_at: Option<i64>,
 }
 
 impl From<SessionRecord> for SessionView {
@@ -34,7 +41,73 @@ impl From<SessionRecord> for SessionView {
             user_id: s.user_id.into(),
             created_at: s.created_at,
             last_used_at: s.last_used_at,
+            signed_in_at: s.signed_in_at,
         }
+    }
+}
+
+/// `POST /v1/auth/session/reauthenticate`'s body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReauthenticateRequest {
+    /// The dashboard session to renew: its token, as `POST /v1/auth/sessions` gave it.
+    #[schema(min_length = 32, max_length = 32)]
+    pub session_token: String,
+}
+
+/// Renews a dashboard session's sign-in time from a fresh sign-in (sudo
+/// mode): the caller is the identity provider's JWT from signing in again
+/// (`max_age`), for the same person as the session. The session keeps its
+/// id, its limits and its place in every list: no second session is
+/// minted. The JWT must carry a recent `auth_time`, or renewing would
+/// prove nothing.
+pub async fn reauthenticate(
+    store: &impl CredentialStore,
+    caller: &Principal,
+    request: &ReauthenticateRequest,
+    window: SudoWindow,
+    now: i64,
+) -> Result<SessionView, ApiError> {
+    let user = policy::require_person(caller, Action::StartDashboardSession)?;
+    match (caller.kind(), caller.sign_in()) {
+        (CredentialKind::Jwt, SignIn::At(at)) if window.is_recent(at, now) => {
+            let token = crate::credential::SessionToken::parse(&request.session_token)
+                .map_err(|_| ApiError::validation("session_token", "not a session token"))?;
+            let hash = token.hash();
+            let not_found = || ApiError::NotFound("session");
+            let Some(StoredCredential::Session(mut record)) = store.credential(&hash).await? else {
+                return Err(not_found());
+            };
+            // Another person's session, a CLI session (it never signs in
+            // at a browser) or an ended one: as if it did not exist.
+            if &record.user_id != user
+                || record.client != SessionClient::Dashboard
+                || record.ends_at() <= now
+            {
+                return Err(not_found());
+            }
+            match store.renew_sign_in(&hash, at, now).await? {
+                TouchOutcome::Gone => Err(not_found()),
+                TouchOutcome::Applied => {
+                    record.signed_in_at = Some(at);
+                    Ok(record.into())
+                }
+            }
+        }
+        (CredentialKind::Jwt, SignIn::At(_) | SignIn::Unknown) => {
+            Err(ApiError::ReauthenticationRequired {
+                max_age: window.secs(),
+            })
+        }
+        (CredentialKind::Jwt, SignIn::Machine) => Err(ApiError::Forbidden(
+            "the sign-in's token carries no auth_time: the identity provider must include it for sudo mode".into(),
+        )),
+        (
+            CredentialKind::Session | CredentialKind::ApiToken | CredentialKind::MultiWorkspaceToken,
+            _,
+        ) => Err(ApiError::Forbidden(
+            "a session's sign-in is renewed by signing in again: send the identity provider's fresh JWT".into(),
+        )),
     }
 }
 
@@ -254,7 +327,15 @@ pub async fn start_dashboard(
         id,
         user.clone(),
         SessionClient::Dashboard,
-        Some(settings.dashboard_absolute_secs),
+        crate::issue::SessionStart {
+            absolute_secs: Some(settings.dashboard_absolute_secs),
+            // The JWT's `auth_time`: the sign-in this session stands for.
+            // Without one the session is never recent (sudo mode).
+            signed_in_at: match caller.sign_in() {
+                SignIn::At(at) => Some(at),
+                SignIn::Unknown | SignIn::Machine => None,
+            },
+        },
         &audit,
         now,
     )

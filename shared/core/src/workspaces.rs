@@ -23,6 +23,7 @@ use crate::policy::{self, Action};
 use crate::ports::{Removal, RoleChange, WorkspaceStore};
 use crate::principal::Principal;
 use crate::records::{Membership, WorkspaceRecord};
+use crate::sudo::{self, Requires, SudoWindow};
 
 /// A workspace as the caller sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -207,13 +208,14 @@ pub async fn add_member(
     Ok(membership.into())
 }
 
+/// Sets the role of the member `(workspace, user_id)` (the path's ids).
 pub async fn change_role(
     store: &impl WorkspaceStore,
     caller: &Principal,
     origin: &Origin,
-    workspace: &str,
-    user_id: &str,
+    (workspace, user_id): (&str, &str),
     request: ChangeRoleRequest,
+    sudo: SudoWindow,
     now: i64,
 ) -> Result<MemberView, ApiError> {
     let ws = policy::require_in(store, caller, Action::ChangeRole, workspace)
@@ -221,6 +223,11 @@ pub async fn change_role(
         .workspace_id;
     let user = UserId::parse(user_id).map_err(|_| ApiError::NotFound("member"))?;
     let role: Role = request.role.into();
+    // Sudo mode: raising someone to admin or owner hands out the power to
+    // mint tokens; lowering a role takes power away and needs nothing more.
+    if matches!(role, Role::Owner | Role::Admin) {
+        sudo::require(caller, Requires::RecentSignIn, sudo, now)?;
+    }
     let audit = [member_event(
         caller,
         origin,

@@ -130,6 +130,7 @@ proptest! {
             expires_at: start + SESSION_LIFETIME_SECS,
             last_used_at: None,
             absolute_expires_at: None,
+            signed_in_at: None,
         };
         let mut now = start;
         let mut extensions: Vec<i64> = vec![start];

@@ -5,6 +5,7 @@ use akua_core::device::DeviceConfig;
 use akua_core::jwt::{JwtConfig, JwtConfigError};
 use akua_core::leaks::LeakConfig;
 use akua_core::sessions::SessionSettings;
+use akua_core::sudo::SudoWindow;
 
 /// One setting, `None` when unset or blank.
 pub fn setting(name: &str) -> Option<String> {
@@ -23,6 +24,11 @@ pub fn device_config() -> DeviceConfig {
         setting("AKUA_VERIFICATION_URI"),
         setting("AKUA_DEVICE_CLIENT_IDS"),
     )
+}
+
+/// Sudo mode's window (`AKUA_SUDO_WINDOW_SECS`, default two hours).
+pub fn sudo_window() -> Result<SudoWindow, String> {
+    SudoWindow::from_setting(setting("AKUA_SUDO_WINDOW_SECS").as_deref())
 }
 
 /// The sessions' limits (`AKUA_DASHBOARD_ABSOLUTE_SECS`, default 7 days).

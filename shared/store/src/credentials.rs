@@ -147,6 +147,31 @@ impl CredentialStore for DynamoStore {
         self.write_new(self.with_audit(steps, audit)?).await
     }
 
+    async fn renew_sign_in(
+        &self,
+        hash: &CredentialHash,
+        signed_in_at: i64,
+        now: i64,
+    ) -> Result<TouchOutcome, StoreError> {
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::credential(hash)))
+            .condition_expression(LIVE_CREDENTIAL)
+            .update_expression("SET #signed_in_at = :at")
+            .expression_attribute_names("#signed_in_at", attr::SIGNED_IN_AT)
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":at", n(signed_in_at))
+            .send()
+            .await;
+        Ok(if written(result)? {
+            TouchOutcome::Applied
+        } else {
+            TouchOutcome::Gone
+        })
+    }
+
     async fn pointer(&self, id: &str) -> Result<Option<CredentialPointer>, StoreError> {
         self.get_as(keys::pointer(id)).await
     }

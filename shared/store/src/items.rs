@@ -34,6 +34,7 @@ pub(crate) mod attr {
     pub const CREATED_BY_TYPE: &str = "created_by_type";
     pub const CLIENT: &str = "client";
     pub const ABSOLUTE_EXPIRES_AT: &str = "absolute_expires_at";
+    pub const SIGNED_IN_AT: &str = "signed_in_at";
     pub const WORKSPACE_IDS: &str = "workspace_ids";
     pub const HASH: &str = "hash";
     pub const PREVIOUS_HASH: &str = "previous_hash";
@@ -122,6 +123,9 @@ pub fn credential_item(hash: &CredentialHash, credential: &StoredCredential) -> 
             if let Some(at) = x.absolute_expires_at {
                 put(attr::ABSOLUTE_EXPIRES_AT, n(at));
             }
+            if let Some(at) = x.signed_in_at {
+                put(attr::SIGNED_IN_AT, n(at));
+            }
             put(LISTS.hash.0, s(keys::user_sessions_partition(&x.user_id)));
             put(LISTS.range.0, s(keys::session_sort_key(x)));
         }
@@ -176,6 +180,8 @@ impl FromItem for StoredCredential {
                         .ok_or(StoreError::Corrupt("session without expires_at"))?,
                     last_used_at,
                     absolute_expires_at,
+                    // Absent on sessions from before sudo mode: never recent.
+                    signed_in_at: opt_n(item, attr::SIGNED_IN_AT)?,
                 }))
             }
             kind::MULTI_TOKEN => Ok(Self::MultiWorkspaceToken(MultiTokenRecord {
@@ -508,14 +514,18 @@ mod tests {
             expires_at: 2,
             last_used_at: Some(1),
             absolute_expires_at: Some(3),
+            signed_in_at: Some(1),
         });
         // A dashboard session stored before the absolute limit ends at the
         // default one from its creation.
         let mut legacy = credential_item(&hash, &session);
         legacy.remove(attr::ABSOLUTE_EXPIRES_AT);
+        legacy.remove(attr::SIGNED_IN_AT);
         let StoredCredential::Session(read) = StoredCredential::from_item(&legacy).unwrap() else {
             panic!("not a session");
         };
+        // One stored before sudo mode has no sign-in time: never recent.
+        assert_eq!(read.sign_in(), akua_core::sudo::SignIn::Unknown);
         assert_eq!(
             read.absolute_expires_at,
             Some(1 + akua_core::records::DASHBOARD_SESSION_ABSOLUTE_SECS)

@@ -24,6 +24,7 @@ fn person(id: &str, scope: Option<Scope>) -> Principal {
         credential: PersonCredential::Jwt,
         scope,
         expires_at: None,
+        sign_in: akua_core::sudo::SignIn::Machine,
     })
 }
 
@@ -91,9 +92,9 @@ async fn an_api_token_cannot_change_who_belongs_to_a_workspace() {
         &engine.store,
         &admin_token,
         &akua_core::audit::Origin::default(),
-        ws.as_str(),
-        "usr_owner",
+        (ws.as_str(), "usr_owner"),
         change,
+        akua_core::sudo::SudoWindow::default(),
         NOW,
     )
     .await

@@ -30,6 +30,7 @@ fn owner_in(workspace: &str, role: Role) -> Principal {
             role,
         }),
         expires_at: None,
+        sign_in: akua_core::sudo::SignIn::Machine,
     })
 }
 

@@ -132,6 +132,7 @@ impl System {
             credential: PersonCredential::Jwt,
             scope,
             expires_at: None,
+            sign_in: akua_core::sudo::SignIn::Machine,
         }))
     }
 
@@ -518,6 +519,7 @@ impl System {
                     role: Role::Owner,
                 }),
                 expires_at: None,
+                sign_in: akua_core::sudo::SignIn::Machine,
             });
             let page = tokens::list(store, &manager, 100, None, now)
                 .await
