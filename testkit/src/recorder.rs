@@ -200,6 +200,14 @@ impl Recorder {
             .unwrap_or_default()
     }
 
+    /// Every distinct access recorded so far, and forgets them.
+    pub fn take(&self) -> BTreeSet<Access> {
+        self.log
+            .lock()
+            .map(|mut log| log.drain(..).collect())
+            .unwrap_or_default()
+    }
+
     /// The number of accesses recorded (repeats counted).
     pub fn len(&self) -> usize {
         self.log.lock().map(|log| log.len()).unwrap_or(0)
