@@ -20,7 +20,7 @@ use std::time::Duration;
 use akua_core::device::UserCode;
 use akua_core::leaks::LeakConfig;
 use akua_core::routes::Function;
-use akua_core::{Authorizer, clock};
+use akua_core::{Authorizer, WorkspaceId, clock};
 use akua_local::routes::{match_path, routes};
 use akua_store::{DynamoStore, endpoint_config, table};
 use akua_testkit::recorder::{KeyPatterns, UNRECOGNISED};
@@ -535,6 +535,34 @@ async fn walk(s: &Stack) {
         409,
     )
     .await;
+    // A workspace stored before the owner count (`owners` on its item)
+    // existed: its owners are counted first.
+    let ws3 = s
+        .expect(
+            post("/v1/workspaces", json!({"name": "Gamma"})).bearer(&owner),
+            201,
+        )
+        .await
+        .text("id");
+    let ws3_id = WorkspaceId::parse(&ws3).expect("an id");
+    s.engine
+        .store
+        .client()
+        .update_item()
+        .table_name(&s.engine.table)
+        .set_key(Some(akua_store::keys::workspace(&ws3_id)))
+        .update_expression("REMOVE owners")
+        .send()
+        .await
+        .expect("an uncounted workspace");
+    let path = format!("/v1/workspaces/{ws3}/members/usr_owner");
+    s.expect(patch(&path, to("admin")).bearer(&owner), 409)
+        .await;
+    let counted = s
+        .engine
+        .raw_item(&akua_store::keys::workspace_partition(&ws3_id), "META")
+        .await;
+    assert!(counted.is_some_and(|item| item.contains_key("owners")));
     s.expect(
         patch(&member_path("usr_admin"), to("member")).bearer(&owner),
         200,
