@@ -34,7 +34,7 @@ use axum::http::Method;
 use serde_json::{Map, Value, json};
 use yaml_serde::Value as Yaml;
 
-/// Every Lambda function of the template, by logical id.
+/// Logical ids of the template's functions named below.
 const AUTHORIZER: &str = "AuthorizerFunction";
 const CLEANUP: &str = "CleanupFunction";
 const DASHBOARD: &str = "DashboardFunction";
