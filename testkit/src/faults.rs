@@ -2,7 +2,8 @@
 //! the engine that passes requests through or, for chosen operations,
 //! answers as a sick DynamoDB would (slow, throttling, failing, cancelling
 //! transactions). The service reaches it through the real SDK, so its
-//! timeouts, retries and error mapping are what gets tested.
+//! timeouts, retries and error mapping are what gets tested. It can also
+//! record what passes ([`FaultProxy::recorder`]), as IAM would see it.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,6 +15,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+
+use crate::recorder::Recorder;
 
 /// What the proxy does to a matching request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +57,7 @@ struct Shared {
     http: reqwest::Client,
     rule: Arc<Mutex<Rule>>,
     gate: Arc<Mutex<Gate>>,
+    recorder: Recorder,
 }
 
 /// The proxy; `endpoint` is what the service's SDK client should use.
@@ -61,6 +65,7 @@ pub struct FaultProxy {
     pub endpoint: String,
     rule: Arc<Mutex<Rule>>,
     gate: Arc<Mutex<Gate>>,
+    recorder: Recorder,
 }
 
 /// A parked request, armed by [`FaultProxy::hold`]: it waits in the proxy,
@@ -91,11 +96,13 @@ impl FaultProxy {
             fault: Fault::Pass,
         }));
         let gate = Arc::new(Mutex::new(Gate::default()));
+        let recorder = Recorder::default();
         let shared = Shared {
             upstream: upstream.to_owned(),
             http: reqwest::Client::new(),
             rule: rule.clone(),
             gate: gate.clone(),
+            recorder: recorder.clone(),
         };
         let app = Router::new().fallback(handle).with_state(shared);
         let listener = TcpListener::bind("127.0.0.1:0")
@@ -109,7 +116,15 @@ impl FaultProxy {
             endpoint,
             rule,
             gate,
+            recorder,
         }
+    }
+
+    /// From now on, records every request the proxy forwards to the
+    /// engine (a faulted one never reaches it): see [`Recorder`].
+    pub fn recorder(&self) -> Recorder {
+        self.recorder.start();
+        self.recorder.clone()
     }
 
     /// Parks the `at`-th request (1-based) that reaches the proxy from now
@@ -213,6 +228,11 @@ async fn handle(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -
             );
         }
     }
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    shared.recorder.record(target, &body);
     let mut request = shared.http.post(&shared.upstream).body(body);
     for (name, value) in &headers {
         if name != "host" && name != "content-length" {

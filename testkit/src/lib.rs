@@ -5,8 +5,9 @@
 //! stores. With the default `servers` feature, the real parts the
 //! end-to-end tests run against: the `dynoxide-rs` DynamoDB-compatible
 //! engine served over loopback HTTP and reached through the real
-//! `aws-sdk-dynamodb` client, a fault-injecting proxy in front of it, and a
-//! JWT issuer with a real JWKS endpoint. The fuzz targets build without it
+//! `aws-sdk-dynamodb` client, a fault-injecting proxy in front of it that
+//! can also record what each request asks of IAM, and a JWT issuer with a
+//! real JWKS endpoint. The fuzz targets build without it
 //! (`default-features = false`): they need the decision, not a server.
 //!
 //! Only tests, benchmarks, fuzzing and the local run depend on this crate;
@@ -26,6 +27,8 @@ mod faults;
 #[cfg(feature = "servers")]
 pub mod issuer;
 #[cfg(feature = "servers")]
+pub mod recorder;
+#[cfg(feature = "servers")]
 pub mod runtime_api;
 #[cfg(feature = "servers")]
 pub mod scanner;
@@ -38,5 +41,7 @@ pub use engine::Engine;
 pub use faults::{Fault, FaultProxy};
 #[cfg(feature = "servers")]
 pub use issuer::TestIssuer;
+#[cfg(feature = "servers")]
+pub use recorder::{Access, Recorder};
 #[cfg(feature = "servers")]
 pub use scanner::TestScanner;

@@ -1,0 +1,1458 @@
+//! Least-privilege IAM, proven (docs/DESIGN.md): each Lambda function's
+//! DynamoDB grants in `template.yaml` are exactly what its code asks of
+//! DynamoDB, no more and no less.
+//!
+//! Every function runs its own code end to end on its own store, whose
+//! client reaches the one engine through its own recording proxy
+//! (`akua_testkit::recorder`): the authorizer on REST `REQUEST` events, the
+//! API functions' routers on REST proxy events through
+//! `akua_http::dispatch`, the cleanup on a scheduled event. The walk calls
+//! every route each function declares, on success and refusal paths, so
+//! that every store call the code can make is made. Then the template is
+//! read and compared both ways, per function: every action × resource ×
+//! partition-key pattern used is granted, and every one granted is used.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use akua_core::device::UserCode;
+use akua_core::leaks::LeakConfig;
+use akua_core::routes::Function;
+use akua_core::{Authorizer, WorkspaceId, clock};
+use akua_local::routes::{match_path, routes};
+use akua_store::{DynamoStore, endpoint_config, table};
+use akua_testkit::recorder::{KeyPatterns, UNRECOGNISED};
+use akua_testkit::{Access, Engine, FaultProxy, Recorder, TestIssuer, TestScanner};
+use aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayProxyRequest,
+};
+use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use axum::Router;
+use axum::http::Method;
+use serde_json::{Map, Value, json};
+use yaml_serde::Value as Yaml;
+
+/// Logical ids of the template's functions named below.
+const AUTHORIZER: &str = "AuthorizerFunction";
+const CLEANUP: &str = "CleanupFunction";
+const DASHBOARD: &str = "DashboardFunction";
+
+/// The functions that build a store at start-up (`DynamoStore::from_env`).
+const WITH_A_STORE: [&str; 5] = [
+    AUTHORIZER,
+    "TokensFunction",
+    "WorkspacesFunction",
+    "SessionsFunction",
+    CLEANUP,
+];
+
+/// The functions that link no DynamoDB client at all: held by their
+/// manifests ([`functions_without_a_store_link_no_dynamodb_client`]).
+const WITHOUT_A_STORE: [(&str, &str); 2] = [
+    ("DocsFunction", "functions/docs"),
+    (DASHBOARD, "functions/dashboard"),
+];
+
+/// A grant without a `dynamodb:LeadingKeys` condition reaches every key.
+const ANY_KEY: &str = "(any partition key)";
+
+/// The resource the template names as `!GetAtt Table.Arn`.
+const TABLE: &str = "Table";
+
+/// One thing IAM decides: (action, resource, partition-key pattern).
+type Use = (String, String, String);
+
+// ---------------------------------------------------------------------
+// The stack: every function on its own recorded store.
+// ---------------------------------------------------------------------
+
+/// Which index the lists read (`AKUA_LIST_INDEX`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListIndex {
+    Lists,
+    /// `gsi1`, while a stack created before `lists` upgrades.
+    Legacy,
+}
+
+impl ListIndex {
+    fn name(self) -> &'static str {
+        match self {
+            ListIndex::Lists => table::LISTS.name,
+            ListIndex::Legacy => table::LEGACY_GSI1,
+        }
+    }
+}
+
+struct Stack {
+    engine: Engine,
+    scanner: TestScanner,
+    authorizer: Authorizer<DynamoStore>,
+    routers: HashMap<Function, Router>,
+    cleanup: DynamoStore,
+    /// Each function's recorder, by logical id.
+    recorders: BTreeMap<&'static str, Recorder>,
+    /// What each function's start-up warm-up asked for.
+    warm_ups: BTreeMap<&'static str, BTreeSet<Access>>,
+    /// The declared routes the walk called, as (method, path template).
+    covered: Mutex<BTreeSet<(String, String)>>,
+    _proxies: Vec<FaultProxy>,
+    _issuer: TestIssuer,
+}
+
+/// An answer: status and JSON body. Never printed whole: a body may carry
+/// a new secret.
+struct Reply {
+    status: u16,
+    body: Value,
+}
+
+impl Reply {
+    fn code(&self) -> &str {
+        self.body["error"]["code"]
+            .as_str()
+            .or_else(|| self.body["error"].as_str())
+            .unwrap_or("")
+    }
+
+    fn text(&self, field: &str) -> String {
+        self.body[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {field} in the answer"))
+            .to_owned()
+    }
+}
+
+/// One request, as a client sends it.
+#[derive(Clone)]
+struct Call {
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+}
+
+fn call(method: Method, path: &str) -> Call {
+    Call {
+        method,
+        path: path.to_owned(),
+        query: Vec::new(),
+        headers: vec![("user-agent".into(), "akua-iam-walk".into())],
+        body: None,
+    }
+}
+
+fn get(path: &str) -> Call {
+    call(Method::GET, path)
+}
+
+fn delete(path: &str) -> Call {
+    call(Method::DELETE, path)
+}
+
+fn post(path: &str, body: Value) -> Call {
+    call(Method::POST, path).json(body)
+}
+
+fn patch(path: &str, body: Value) -> Call {
+    call(Method::PATCH, path).json(body)
+}
+
+/// An OAuth-style form POST.
+fn form(path: &str, fields: &[(&str, &str)]) -> Call {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    let mut c =
+        call(Method::POST, path).header("content-type", "application/x-www-form-urlencoded");
+    c.body = Some(body);
+    c
+}
+
+impl Call {
+    fn json(self, body: Value) -> Call {
+        let mut c = self.header("content-type", "application/json");
+        c.body = Some(body.to_string());
+        c
+    }
+
+    fn header(mut self, name: &str, value: &str) -> Call {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    fn bearer(self, token: &str) -> Call {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    /// `Akua-Context`: the workspace to act in.
+    fn context(self, workspace: &str) -> Call {
+        self.header("akua-context", workspace)
+    }
+
+    fn query(mut self, name: &str, value: &str) -> Call {
+        self.query.push((name.to_owned(), value.to_owned()));
+        self
+    }
+}
+
+const ACCOUNT: &str = "123456789012";
+const API_ID: &str = "a1b2c3d4e5";
+const STAGE: &str = "prod";
+
+impl Stack {
+    async fn start(index: ListIndex) -> Stack {
+        let engine = Engine::start().await;
+        if index == ListIndex::Legacy {
+            add_legacy_index(&engine).await;
+        }
+        let issuer = TestIssuer::start().await;
+        let scanner = TestScanner::start().await;
+        let mut proxies = Vec::new();
+        let mut recorders = BTreeMap::new();
+        let mut warm_ups = BTreeMap::new();
+        let mut stores = BTreeMap::new();
+        for name in WITH_A_STORE.into_iter().chain(["DocsFunction"]) {
+            let proxy = FaultProxy::start(&engine.endpoint).await;
+            let recorder = proxy.recorder();
+            let client =
+                aws_sdk_dynamodb::Client::from_conf(endpoint_config(&proxy.endpoint).build());
+            let mut store = DynamoStore::new(client, engine.table.clone());
+            if index == ListIndex::Legacy {
+                store = store.with_legacy_list_index();
+            }
+            if WITH_A_STORE.contains(&name) {
+                // As `DynamoStore::from_env` does at start-up.
+                store.warm_up().await;
+                warm_ups.insert(name, recorder.take());
+            }
+            stores.insert(name, store);
+            recorders.insert(name, recorder);
+            proxies.push(proxy);
+        }
+        let verifier = akua_edge::fetch::jwt_verifier(issuer.config(Duration::from_secs(30)))
+            .expect("verifier");
+        let leaks = akua_edge::fetch::scanner_keys(LeakConfig {
+            keys_url: scanner.keys_url.clone(),
+            scanner: "github".into(),
+            freshness: akua_core::leaks::KEYS_FRESHNESS,
+        })
+        .expect("scanner keys");
+        let device = akua_core::device::DeviceConfig {
+            verification_uri: "https://auth.example.com/dashboard/device".into(),
+            client_ids: vec!["cnap".into()],
+        };
+        let routers = Function::ALL
+            .into_iter()
+            .map(|f| {
+                let store = &stores[f.template_name()];
+                (f, akua_local::routes::router(f, store, &device, &leaks))
+            })
+            .collect();
+        Stack {
+            authorizer: Authorizer::new(stores[AUTHORIZER].clone(), Some(verifier)),
+            cleanup: stores[CLEANUP].clone(),
+            engine,
+            scanner,
+            routers,
+            recorders,
+            warm_ups,
+            covered: Mutex::default(),
+            _proxies: proxies,
+            _issuer: issuer,
+        }
+    }
+
+    /// A sign-in of `user` at the test issuer: a JWT valid for an hour.
+    fn jwt(&self, user: &str) -> String {
+        TestIssuer::sign(
+            "rsa-1",
+            akua_testkit::issuer::Algorithm::RS256,
+            &TestIssuer::claims(user, clock::now()),
+        )
+    }
+
+    /// Serves `c` as API Gateway would: the authorizer first on a
+    /// protected route, then the function's router.
+    async fn send(&self, c: &Call) -> (String, Reply) {
+        let (route, params) = routes()
+            .iter()
+            .find_map(|r| {
+                (r.method == c.method)
+                    .then(|| match_path(&r.path, &c.path).map(|p| (r, p)))
+                    .flatten()
+            })
+            .unwrap_or_else(|| panic!("{} {} is no declared route", c.method, c.path));
+        self.covered
+            .lock()
+            .unwrap()
+            .insert((route.method.to_string(), route.path.clone()));
+        let template = route.path.clone();
+        let headers: Map<String, Value> = c
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        let multi_headers: Map<String, Value> = c
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), json!([v])))
+            .collect();
+        let query: Map<String, Value> =
+            c.query.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        let multi_query: Map<String, Value> = c
+            .query
+            .iter()
+            .map(|(k, v)| (k.clone(), json!([v])))
+            .collect();
+        let path_parameters: Map<String, Value> =
+            params.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        let context = |authorizer: Option<Map<String, Value>>| {
+            let mut ctx = json!({
+                "accountId": ACCOUNT,
+                "apiId": API_ID,
+                "stage": STAGE,
+                "httpMethod": c.method.as_str(),
+                "path": format!("/{STAGE}{}", c.path),
+                "resourcePath": route.path,
+                "requestId": format!("iam-{}", akua_core::base62::random(12)),
+                "identity": {"sourceIp": "198.51.100.7", "userAgent": "akua-iam-walk"},
+            });
+            if let Some(a) = authorizer {
+                ctx["authorizer"] = Value::Object(a);
+            }
+            ctx
+        };
+        let mut authorizer_context = None;
+        if route.protected {
+            let event = json!({
+                "type": "REQUEST",
+                "methodArn": format!(
+                    "arn:aws:execute-api:us-east-1:{ACCOUNT}:{API_ID}/{STAGE}/{}{}",
+                    c.method, c.path
+                ),
+                "resource": route.path,
+                "path": c.path,
+                "httpMethod": c.method.as_str(),
+                "headers": headers,
+                "multiValueHeaders": multi_headers,
+                "queryStringParameters": query,
+                "multiValueQueryStringParameters": multi_query,
+                "pathParameters": path_parameters,
+                "stageVariables": {},
+                "requestContext": context(None),
+            });
+            let event: ApiGatewayCustomAuthorizerRequestTypeRequest =
+                serde_json::from_value(event).expect("a REST REQUEST authorizer event");
+            let event = serde_json::to_value(event).expect("an event");
+            match akua_authorizer::handle(&self.authorizer, event, clock::now()).await {
+                Ok(answer) => {
+                    if answer["policyDocument"]["Statement"][0]["Effect"] != "Allow" {
+                        let body = json!({"error": {"code": "forbidden"}});
+                        return (template, Reply { status: 403, body });
+                    }
+                    let mut fields = answer["context"].as_object().cloned().unwrap_or_default();
+                    fields.insert("principalId".into(), answer["principalId"].clone());
+                    authorizer_context = Some(fields);
+                }
+                Err(akua_authorizer::AuthorizerError::Unauthorized) => {
+                    let body = json!({"error": {"code": "unauthorized"}});
+                    return (template, Reply { status: 401, body });
+                }
+                Err(akua_authorizer::AuthorizerError::Failed) => {
+                    panic!("the authorizer failed on {} {}", c.method, route.path)
+                }
+            }
+        }
+        let event = json!({
+            "resource": route.path,
+            "path": c.path,
+            "httpMethod": c.method.as_str(),
+            "headers": headers,
+            "multiValueHeaders": multi_headers,
+            "queryStringParameters": if query.is_empty() { Value::Null } else { Value::Object(query) },
+            "multiValueQueryStringParameters": if multi_query.is_empty() { Value::Null } else { Value::Object(multi_query) },
+            "pathParameters": if path_parameters.is_empty() { Value::Null } else { Value::Object(path_parameters) },
+            "stageVariables": Value::Null,
+            "requestContext": context(authorizer_context),
+            "body": c.body,
+            "isBase64Encoded": false,
+        });
+        let event: ApiGatewayProxyRequest =
+            serde_json::from_value(event).expect("a REST proxy event");
+        let request: lambda_http::Request =
+            lambda_http::request::LambdaRequest::ApiGatewayV1(event).into();
+        let router = self.routers[&route.function].clone();
+        let response = akua_http::dispatch(router, request).await;
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("a body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (template, Reply { status, body })
+    }
+
+    /// Sends `c` and checks its status. A failure names the route and the
+    /// error code, never the body (it may hold a secret).
+    async fn expect(&self, c: Call, status: u16) -> Reply {
+        // Boxed: a walk of many requests would not fit the test's stack.
+        let (route, reply) = Box::pin(self.send(&c)).await;
+        assert_eq!(
+            reply.status,
+            status,
+            "{} {route}: {} {}",
+            c.method,
+            reply.status,
+            reply.code()
+        );
+        reply
+    }
+}
+
+/// The index an upgrading stack's lists read, on the engine's table (the
+/// template keeps it while `LegacyListIndex` is `keep` or `switch`).
+async fn add_legacy_index(engine: &Engine) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate,
+        KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
+    };
+    let (hash, range) = (table::LISTS.hash.0, table::LISTS.range.0);
+    let key = |name: &str, kind| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let create = CreateGlobalSecondaryIndexAction::builder()
+        .index_name(table::LEGACY_GSI1)
+        .key_schema(key(hash, KeyType::Hash))
+        .key_schema(key(range, KeyType::Range))
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
+        .build()
+        .unwrap();
+    engine
+        .store
+        .client()
+        .update_table()
+        .table_name(&engine.table)
+        .attribute_definitions(attribute(hash))
+        .attribute_definitions(attribute(range))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder().create(create).build(),
+        )
+        .send()
+        .await
+        .expect("the legacy index");
+}
+
+/// An EventBridge scheduled event, as the hourly rule sends it.
+fn scheduled_event() -> EventBridgeEvent<Value> {
+    serde_json::from_value(json!({
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT,
+        "time": "2026-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": [format!("arn:aws:events:us-east-1:{ACCOUNT}:rule/cleanup-hourly")],
+        "detail": {}
+    }))
+    .expect("a scheduled event")
+}
+
+// ---------------------------------------------------------------------
+// The walk.
+// ---------------------------------------------------------------------
+
+/// Every route of every function, on the paths that reach the store
+/// differently: each kind of caller, success, and each refusal that is
+/// decided after a read or a failed write.
+async fn walk(s: &Stack) {
+    let now = clock::now();
+    let owner = s.jwt("usr_owner");
+    let admin = s.jwt("usr_admin");
+    let member = s.jwt("usr_member");
+
+    // Workspaces and their members.
+    let ws = s
+        .expect(
+            post("/v1/workspaces", json!({"name": "Acme"})).bearer(&owner),
+            201,
+        )
+        .await
+        .text("id");
+    let ws2 = s
+        .expect(
+            post("/v1/workspaces", json!({"name": "Beta"})).bearer(&owner),
+            201,
+        )
+        .await
+        .text("id");
+    let members = format!("/v1/workspaces/{ws}/members");
+    let member_path = |user: &str| format!("{members}/{user}");
+    for (user, role) in [("usr_admin", "admin"), ("usr_member", "member")] {
+        let body = json!({"user_id": user, "role": role});
+        s.expect(post(&members, body).bearer(&owner), 201).await;
+    }
+    let again = json!({"user_id": "usr_member", "role": "member"});
+    s.expect(post(&members, again).bearer(&owner), 409).await;
+    let by_member = json!({"user_id": "usr_other", "role": "member"});
+    s.expect(post(&members, by_member).bearer(&member), 403)
+        .await;
+    let first = s
+        .expect(get(&members).bearer(&owner).query("limit", "1"), 200)
+        .await;
+    let cursor = first.text("next_cursor");
+    s.expect(get(&members).bearer(&owner).query("cursor", &cursor), 200)
+        .await;
+    s.expect(get("/v1/workspaces").bearer(&owner), 200).await;
+    s.expect(get("/v1/workspaces").bearer(&owner).context(&ws), 200)
+        .await;
+    let to = |role: &str| json!({"role": role});
+    s.expect(
+        patch(&member_path("usr_nobody"), to("admin")).bearer(&owner),
+        404,
+    )
+    .await;
+    // The last owner: the owner count is read and the demotion refused.
+    s.expect(
+        patch(&member_path("usr_owner"), to("admin")).bearer(&owner),
+        409,
+    )
+    .await;
+    // A workspace stored before the owner count (`owners` on its item)
+    // existed: its owners are counted first.
+    let ws3 = s
+        .expect(
+            post("/v1/workspaces", json!({"name": "Gamma"})).bearer(&owner),
+            201,
+        )
+        .await
+        .text("id");
+    let ws3_id = WorkspaceId::parse(&ws3).expect("an id");
+    s.engine
+        .store
+        .client()
+        .update_item()
+        .table_name(&s.engine.table)
+        .set_key(Some(akua_store::keys::workspace(&ws3_id)))
+        .update_expression("REMOVE owners")
+        .send()
+        .await
+        .expect("an uncounted workspace");
+    let path = format!("/v1/workspaces/{ws3}/members/usr_owner");
+    s.expect(patch(&path, to("admin")).bearer(&owner), 409)
+        .await;
+    let counted = s
+        .engine
+        .raw_item(&akua_store::keys::workspace_partition(&ws3_id), "META")
+        .await;
+    assert!(counted.is_some_and(|item| item.contains_key("owners")));
+    s.expect(
+        patch(&member_path("usr_admin"), to("member")).bearer(&owner),
+        200,
+    )
+    .await;
+    s.expect(
+        patch(&member_path("usr_admin"), to("admin")).bearer(&owner),
+        200,
+    )
+    .await;
+    s.expect(delete(&member_path("usr_nobody")).bearer(&owner), 404)
+        .await;
+
+    // Workspace API tokens: a person and a token make them, list, roll,
+    // revoke.
+    let tokens = "/v1/api_tokens";
+    let create = |name: &str, extra: Value| {
+        let mut body = json!({"name": name});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        post(tokens, body)
+    };
+    let made = |r: Reply| (r.text("token"), r.text("id"));
+    let (t1, t1_id) = made(
+        s.expect(create("ci", json!({})).bearer(&owner).context(&ws), 201)
+            .await,
+    );
+    let hour = json!({"expires_at": now + 3600});
+    let (_t2, t2_id) = made(
+        s.expect(
+            create(
+                "deploy",
+                json!({"role": "member", "expires_at": now + 3600}),
+            )
+            .bearer(&owner)
+            .context(&ws),
+            201,
+        )
+        .await,
+    );
+    let (_t3, t3_id) = made(
+        s.expect(
+            create("short", hour.clone()).bearer(&owner).context(&ws),
+            201,
+        )
+        .await,
+    );
+    let (_t5, t5_id) = made(
+        s.expect(
+            create("beta", hour.clone()).bearer(&owner).context(&ws2),
+            201,
+        )
+        .await,
+    );
+    s.expect(create("nope", json!({})).bearer(&member).context(&ws), 403)
+        .await;
+    s.expect(
+        create("nope", json!({}))
+            .bearer(&owner)
+            .context("ws_nowhere"),
+        403,
+    )
+    .await;
+    // A token acts: creates a token, lists, reads its workspace.
+    let (t4, t4_id) = made(
+        s.expect(create("by-token", hour.clone()).bearer(&t1), 201)
+            .await,
+    );
+    s.expect(get(tokens).bearer(&t1), 200).await;
+    s.expect(get(tokens).bearer(&t1).context(&ws), 200).await;
+    s.expect(get(tokens).bearer(&t1).context(&ws2), 403).await;
+    s.expect(get("/v1/workspaces").bearer(&t1), 200).await;
+    let page = s
+        .expect(
+            get(tokens).bearer(&owner).context(&ws).query("limit", "1"),
+            200,
+        )
+        .await;
+    let cursor = page.text("next_cursor");
+    s.expect(
+        get(tokens)
+            .bearer(&owner)
+            .context(&ws)
+            .query("cursor", &cursor),
+        200,
+    )
+    .await;
+    let roll = |id: &str, grace: i64| {
+        post(
+            &format!("{tokens}/{id}/roll"),
+            json!({"grace_period_secs": grace}),
+        )
+    };
+    s.expect(roll(&t2_id, 3600).bearer(&owner).context(&ws), 200)
+        .await;
+    s.expect(roll(&t2_id, 3600).bearer(&owner).context(&ws), 409)
+        .await;
+    s.expect(roll(&t3_id, 0).bearer(&owner).context(&ws), 200)
+        .await;
+    s.expect(roll("tok_unknown", 0).bearer(&owner).context(&ws), 404)
+        .await;
+    // Rolling is creating: a token that expires may not roll one that
+    // never does.
+    s.expect(roll(&t1_id, 0).bearer(&t4), 403).await;
+
+    // Multi-workspace tokens.
+    let mine = "/v1/me/api_tokens";
+    let multi = |name: &str, workspaces: Value, extra: Value| {
+        let mut body = json!({"name": name, "workspace_ids": workspaces});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        post(mine, body)
+    };
+    s.expect(
+        multi("laptop", json!([ws, ws2]), hour.clone()).bearer(&owner),
+        201,
+    )
+    .await;
+    let (m2, m2_id) = made(
+        s.expect(multi("desk", json!([ws]), json!({})).bearer(&owner), 201)
+            .await,
+    );
+    let (_m3, m3_id) = made(
+        s.expect(multi("spare", json!([ws2]), json!({})).bearer(&owner), 201)
+            .await,
+    );
+    let (m4, _) = made(
+        s.expect(multi("leaky", json!([ws]), json!({})).bearer(&owner), 201)
+            .await,
+    );
+    s.expect(
+        multi("elsewhere", json!(["ws_nowhere"]), json!({})).bearer(&owner),
+        422,
+    )
+    .await;
+    s.expect(multi("as-token", json!([ws]), json!({})).bearer(&t1), 403)
+        .await;
+    s.expect(get(mine).bearer(&owner), 200).await;
+    s.expect(get(tokens).bearer(&m2).context(&ws), 200).await;
+    s.expect(get(tokens).bearer(&owner).context(&ws), 200).await;
+    // Revoking: one's own, a multi-workspace token from a covered
+    // workspace, someone else's, an unknown one.
+    let revoke = |id: &str| delete(&format!("{tokens}/{id}"));
+    s.expect(revoke(&m2_id).bearer(&owner).context(&ws), 204)
+        .await;
+    s.expect(revoke(&t4_id).bearer(&owner).context(&ws), 204)
+        .await;
+    s.expect(revoke(&t4_id).bearer(&owner).context(&ws), 404)
+        .await;
+    s.expect(revoke(&t5_id).bearer(&owner).context(&ws), 404)
+        .await;
+    s.expect(revoke(&t3_id).bearer(&admin).context(&ws), 204)
+        .await;
+    s.expect(get(tokens).bearer(&t4), 401).await;
+    let revoke_mine = |id: &str| delete(&format!("{mine}/{id}"));
+    s.expect(revoke_mine(&m3_id).bearer(&owner), 204).await;
+    s.expect(revoke_mine(&m3_id).bearer(&owner), 404).await;
+    s.expect(revoke_mine(&t1_id).bearer(&owner), 404).await;
+
+    // A leak report: a workspace token and a multi-workspace token are
+    // revoked, anything else is a false positive.
+    let (t6, _) = made(
+        s.expect(create("leaked", json!({})).bearer(&owner).context(&ws), 201)
+            .await,
+    );
+    let matches: Vec<Value> = [t6.as_str(), m4.as_str(), "sk_akua_notatoken", t6.as_str()]
+        .iter()
+        .map(|t| json!({"token": t, "type": "akua_api_token", "url": "https://example.com/x", "source": "content"}))
+        .collect();
+    let report = serde_json::to_vec(&matches).unwrap();
+    let signature = s.scanner.sign(&report);
+    let mut signed = call(Method::POST, "/v1/token_leaks")
+        .header("content-type", "application/json")
+        .header(
+            "github-public-key-identifier",
+            akua_testkit::scanner::KEY_ID,
+        )
+        .header("github-public-key-signature", &signature);
+    signed.body = Some(String::from_utf8(report.clone()).unwrap());
+    let verdicts = s.expect(signed, 200).await;
+    assert_eq!(verdicts.body[0]["label"], "true_positive");
+    assert_eq!(verdicts.body[1]["label"], "true_positive");
+    let mut unsigned =
+        call(Method::POST, "/v1/token_leaks").header("content-type", "application/json");
+    unsigned.body = Some(String::from_utf8(report).unwrap());
+    s.expect(unsigned, 401).await;
+    s.expect(get(tokens).bearer(&t6), 401).await;
+
+    // Device logins: start, poll, look up, approve, deny, redeem.
+    let start = || form("/v1/auth/device/code", &[("client_id", "cnap")]);
+    let poll = |device_code: &str| {
+        form(
+            "/v1/auth/device/token",
+            &[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("device_code", device_code),
+                ("client_id", "cnap"),
+            ],
+        )
+    };
+    let login = |r: Reply| (r.text("device_code"), r.text("user_code"));
+    let (d1, u1) = login(s.expect(start(), 200).await);
+    s.expect(
+        form("/v1/auth/device/code", &[("client_id", "unknown")]),
+        400,
+    )
+    .await;
+    let r = s.expect(poll(&d1), 400).await;
+    assert_eq!(r.code(), "authorization_pending");
+    let r = s.expect(poll(&d1), 400).await;
+    assert_eq!(r.code(), "slow_down");
+    let r = s.expect(poll(&"0".repeat(d1.len())), 400).await;
+    assert_eq!(r.code(), "invalid_grant");
+    let pending = "/v1/auth/device/pending";
+    s.expect(get(pending).bearer(&owner).query("user_code", &u1), 200)
+        .await;
+    let unknown = UserCode::generate().display();
+    s.expect(
+        get(pending).bearer(&owner).query("user_code", &unknown),
+        404,
+    )
+    .await;
+    let answer = |path: &str, code: &str| post(path, json!({"user_code": code}));
+    let approve = "/v1/auth/device/approve";
+    let deny = "/v1/auth/device/deny";
+    s.expect(answer(approve, &u1).bearer(&owner), 200).await;
+    s.expect(answer(approve, &u1).bearer(&owner), 404).await;
+    let cli = s.expect(poll(&d1), 200).await.text("access_token");
+    let r = s.expect(poll(&d1), 400).await;
+    assert_eq!(r.code(), "invalid_grant");
+    let (d2, u2) = login(s.expect(start(), 200).await);
+    s.expect(answer(deny, &u2).bearer(&owner), 200).await;
+    let r = s.expect(poll(&d2), 400).await;
+    assert_eq!(r.code(), "access_denied");
+    // One left pending, for the sweep.
+    s.expect(start(), 200).await;
+    // A second CLI session, approved by a session.
+    let (d3, u3) = login(s.expect(start(), 200).await);
+    s.expect(answer(approve, &u3).bearer(&cli), 200).await;
+    let cli2 = s.expect(poll(&d3), 200).await.text("access_token");
+
+    // Sessions: status, refresh, lists, a dashboard sign-in, ending them.
+    s.expect(get("/v1/auth/session").bearer(&cli), 200).await;
+    s.expect(get("/v1/auth/session").bearer(&owner), 400).await;
+    s.expect(
+        post("/v1/auth/session/refresh", json!({})).bearer(&cli),
+        200,
+    )
+    .await;
+    s.expect(get("/v1/auth/sessions").bearer(&cli), 200).await;
+    s.expect(get("/v1/auth/sessions").bearer(&cli).context(&ws), 200)
+        .await;
+    s.expect(get("/v1/auth/whoami").bearer(&cli2), 200).await;
+    let dashboard = s
+        .expect(post("/v1/auth/sessions", json!({})).bearer(&owner), 201)
+        .await;
+    let dashboard_id = dashboard.text("id");
+    s.expect(
+        get("/v1/auth/session").bearer(&dashboard.text("token")),
+        200,
+    )
+    .await;
+    s.expect(post("/v1/auth/sessions", json!({})).bearer(&cli), 403)
+        .await;
+    let end = |id: &str| delete(&format!("/v1/auth/sessions/{id}"));
+    s.expect(end(&dashboard_id).bearer(&owner), 204).await;
+    s.expect(end(&dashboard_id).bearer(&owner), 404).await;
+    s.expect(end(&t1_id).bearer(&owner), 404).await;
+    s.expect(post("/v1/auth/sessions", json!({})).bearer(&owner), 201)
+        .await;
+    let ended = s
+        .expect(delete("/v1/auth/sessions").bearer(&cli), 200)
+        .await;
+    assert!(ended.body["revoked"].as_u64().unwrap_or(0) >= 2);
+    s.expect(get("/v1/auth/session").bearer(&cli2), 401).await;
+    s.expect(delete("/v1/auth/session").bearer(&cli), 204).await;
+    s.expect(get("/v1/auth/session").bearer(&cli), 401).await;
+    // One left, for the sweep.
+    let (d4, u4) = login(s.expect(start(), 200).await);
+    s.expect(answer(approve, &u4).bearer(&owner), 200).await;
+    s.expect(poll(&d4), 200).await;
+
+    // The audit logs, and members leaving.
+    let audit = format!("/v1/workspaces/{ws}/audit_log");
+    s.expect(get(&audit).bearer(&owner), 200).await;
+    s.expect(
+        get(&audit)
+            .bearer(&owner)
+            .query("action", "member.added")
+            .query("limit", "1"),
+        200,
+    )
+    .await;
+    s.expect(get(&audit).bearer(&t1), 200).await;
+    s.expect(get(&audit).bearer(&member), 403).await;
+    s.expect(get("/v1/me/audit_log").bearer(&owner), 200).await;
+    s.expect(get("/v1/me/audit_log").bearer(&t1), 403).await;
+    s.expect(delete(&member_path("usr_member")).bearer(&owner), 204)
+        .await;
+    s.expect(delete(&member_path("usr_owner")).bearer(&admin), 403)
+        .await;
+    s.expect(delete(&member_path("usr_admin")).bearer(&admin), 204)
+        .await;
+    s.expect(delete(&member_path("usr_owner")).bearer(&owner), 409)
+        .await;
+
+    // The API document.
+    s.expect(get("/v1/openapi.json"), 200).await;
+
+    // The hourly sweep, run when everything that expires has.
+    let later = now + 10 * 365 * 86_400;
+    let summary = akua_cleanup::handle(&s.cleanup, scheduled_event(), later)
+        .await
+        .expect("the sweep");
+    assert!(summary.deleted >= 10, "{summary:?}");
+}
+
+// ---------------------------------------------------------------------
+// The template: what each function is granted.
+// ---------------------------------------------------------------------
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace")
+        .to_owned()
+}
+
+struct Template {
+    root: Yaml,
+}
+
+/// An intrinsic function, in either spelling: `!If [...]` or
+/// `{"Fn::If": [...]}` (`Ref` as `!Ref`).
+fn intrinsic(v: &Yaml) -> Option<(String, &Yaml)> {
+    match v {
+        Yaml::Tagged(t) => Some((
+            t.tag.to_string().trim_start_matches('!').to_owned(),
+            &t.value,
+        )),
+        Yaml::Mapping(m) if m.len() == 1 => {
+            let (k, value) = m.iter().next()?;
+            let k = k.as_str()?;
+            let name = k.strip_prefix("Fn::").or((k == "Ref").then_some(k))?;
+            Some((name.to_owned(), value))
+        }
+        _ => None,
+    }
+}
+
+fn scalar(v: &Yaml) -> Option<String> {
+    match v {
+        Yaml::String(s) => Some(s.clone()),
+        Yaml::Number(n) => Some(n.to_string()),
+        Yaml::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+impl Template {
+    fn read() -> Template {
+        let text = std::fs::read_to_string(root().join("template.yaml")).expect("template.yaml");
+        Template {
+            root: yaml_serde::from_str(&text).expect("template.yaml is YAML"),
+        }
+    }
+
+    fn functions(&self) -> BTreeSet<String> {
+        self.root["Resources"]
+            .as_mapping()
+            .expect("Resources")
+            .iter()
+            .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+            .filter_map(|(name, _)| name.as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// Every parameter at its default, `overrides` applied.
+    fn parameters(&self, overrides: &[(&str, &str)]) -> BTreeMap<String, String> {
+        let mut params: BTreeMap<String, String> = self.root["Parameters"]
+            .as_mapping()
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, p)| Some((k.as_str()?.to_owned(), scalar(&p["Default"])?)))
+            .collect();
+        for (k, v) in overrides {
+            params.insert((*k).to_owned(), (*v).to_owned());
+        }
+        params
+    }
+
+    fn allowed_values(&self, parameter: &str) -> Vec<String> {
+        self.root["Parameters"][parameter]["AllowedValues"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .filter_map(scalar)
+            .collect()
+    }
+
+    fn condition(&self, name: &str, params: &BTreeMap<String, String>) -> Result<bool, String> {
+        let body = &self.root["Conditions"][name];
+        if body.is_null() {
+            return Err(format!("no condition {name}"));
+        }
+        self.truth(body, params)
+    }
+
+    fn truth(&self, v: &Yaml, params: &BTreeMap<String, String>) -> Result<bool, String> {
+        let (name, args) = intrinsic(v).ok_or_else(|| format!("not a condition: {v:?}"))?;
+        let items = || args.as_sequence().map(Vec::as_slice).unwrap_or_default();
+        match name.as_str() {
+            "Equals" => match items() {
+                [a, b] => Ok(self.text(a, params)? == self.text(b, params)?),
+                _ => Err("Equals takes two values".into()),
+            },
+            "Or" => items()
+                .iter()
+                .try_fold(false, |any, c| Ok(any || self.truth(c, params)?)),
+            "And" => items()
+                .iter()
+                .try_fold(true, |all, c| Ok(all && self.truth(c, params)?)),
+            "Not" => match items() {
+                [c] => Ok(!self.truth(c, params)?),
+                _ => Err("Not takes one condition".into()),
+            },
+            "Condition" => self.condition(args.as_str().unwrap_or(""), params),
+            other => Err(format!(
+                "a condition function this check does not know: {other}"
+            )),
+        }
+    }
+
+    /// A string value: a literal, a parameter's `!Ref`, or an `!If`.
+    fn text(&self, v: &Yaml, params: &BTreeMap<String, String>) -> Result<String, String> {
+        if let Some(s) = scalar(v) {
+            return Ok(s);
+        }
+        match intrinsic(v) {
+            Some((name, arg)) if name == "Ref" => {
+                let p = arg.as_str().unwrap_or("");
+                params
+                    .get(p)
+                    .cloned()
+                    .ok_or_else(|| format!("no parameter {p}"))
+            }
+            Some((name, _)) if name == "If" => match self.branch(v, params)? {
+                Some(b) => self.text(b, params),
+                None => Err("an !If without a value".into()),
+            },
+            _ => Err(format!("a value this check cannot read: {v:?}")),
+        }
+    }
+
+    /// The branch an `!If` takes (`None`: `AWS::NoValue`).
+    fn branch<'a>(
+        &self,
+        v: &'a Yaml,
+        params: &BTreeMap<String, String>,
+    ) -> Result<Option<&'a Yaml>, String> {
+        let args = match intrinsic(v) {
+            Some((name, args)) if name == "If" => args,
+            _ => return Ok(Some(v)),
+        };
+        let [condition, yes, no] = args.as_sequence().map(Vec::as_slice).unwrap_or_default() else {
+            return Err("!If takes a condition and two values".into());
+        };
+        let taken = if self.condition(condition.as_str().unwrap_or(""), params)? {
+            yes
+        } else {
+            no
+        };
+        let no_value = matches!(intrinsic(taken), Some((n, a)) if n == "Ref" && a.as_str() == Some("AWS::NoValue"));
+        Ok((!no_value).then_some(taken))
+    }
+
+    /// A function's environment variable: its own, else the global one.
+    fn env(
+        &self,
+        function: &str,
+        var: &str,
+        params: &BTreeMap<String, String>,
+    ) -> Result<Option<String>, String> {
+        let own = &self.root["Resources"][function]["Properties"]["Environment"]["Variables"][var];
+        let global = &self.root["Globals"]["Function"]["Environment"]["Variables"][var];
+        let v = if own.is_null() { global } else { own };
+        if v.is_null() {
+            return Ok(None);
+        }
+        self.text(v, params).map(Some)
+    }
+
+    /// The resources a statement's `Resource` names: `Table` for the
+    /// table's ARN, `Table/index/NAME` for an index's.
+    fn resources(
+        &self,
+        v: &Yaml,
+        params: &BTreeMap<String, String>,
+    ) -> Result<Vec<String>, String> {
+        // A plain sequence only (`as_sequence` would see through a tag).
+        if let Yaml::Sequence(items) = v {
+            let mut all = Vec::new();
+            for item in items {
+                all.extend(self.resources(item, params)?);
+            }
+            return Ok(all);
+        }
+        match intrinsic(v) {
+            Some((name, _)) if name == "If" => match self.branch(v, params)? {
+                Some(b) => self.resources(b, params),
+                None => Ok(Vec::new()),
+            },
+            Some((name, arg)) if name == "GetAtt" => {
+                let target = match arg {
+                    Yaml::Sequence(parts) => parts
+                        .iter()
+                        .filter_map(Yaml::as_str)
+                        .collect::<Vec<_>>()
+                        .join("."),
+                    other => other.as_str().unwrap_or("").to_owned(),
+                };
+                match target.strip_suffix(".Arn") {
+                    Some(TABLE) => Ok(vec![TABLE.to_owned()]),
+                    _ => Err(format!("a resource this check does not know: {target}")),
+                }
+            }
+            Some((name, arg)) if name == "Sub" => {
+                let text = arg.as_str().unwrap_or("");
+                let resolved = text.replace(&format!("${{{TABLE}.Arn}}"), TABLE);
+                if resolved.contains("${") || !resolved.starts_with(TABLE) {
+                    return Err(format!("a resource this check does not know: {text}"));
+                }
+                Ok(vec![resolved])
+            }
+            _ => Err(format!("a resource this check does not know: {v:?}")),
+        }
+    }
+
+    /// Everything `function`'s policies grant, as (action, resource,
+    /// partition-key pattern); [`ANY_KEY`] where no `dynamodb:LeadingKeys`
+    /// condition bounds a statement.
+    fn grants(
+        &self,
+        function: &str,
+        params: &BTreeMap<String, String>,
+    ) -> Result<BTreeSet<Use>, String> {
+        let properties = &self.root["Resources"][function]["Properties"];
+        if !properties["Role"].is_null() {
+            return Err(format!("{function} names a role this check cannot read"));
+        }
+        let mut granted = BTreeSet::new();
+        for policy in properties["Policies"].as_sequence().into_iter().flatten() {
+            let only_statements = matches!(policy, Yaml::Mapping(m) if m.len() == 1 && !policy["Statement"].is_null());
+            if !only_statements {
+                return Err(format!(
+                    "{function} has a policy this check cannot read: {policy:?}"
+                ));
+            }
+            for statement in policy["Statement"].as_sequence().into_iter().flatten() {
+                granted.extend(self.statement(function, statement, params)?);
+            }
+        }
+        Ok(granted)
+    }
+
+    fn statement(
+        &self,
+        function: &str,
+        statement: &Yaml,
+        params: &BTreeMap<String, String>,
+    ) -> Result<BTreeSet<Use>, String> {
+        let known = ["Effect", "Action", "Resource", "Condition"];
+        let Yaml::Mapping(fields) = statement else {
+            return Err(format!("{function}: a statement this check cannot read"));
+        };
+        for key in fields.keys() {
+            let key = key.as_str().unwrap_or("");
+            if !known.contains(&key) {
+                return Err(format!(
+                    "{function}: a statement field this check does not read: {key}"
+                ));
+            }
+        }
+        if statement["Effect"].as_str() != Some("Allow") {
+            return Err(format!("{function}: a statement that does not Allow"));
+        }
+        let actions: Vec<String> = match &statement["Action"] {
+            Yaml::Sequence(items) => items.iter().filter_map(scalar).collect(),
+            other => scalar(other).into_iter().collect(),
+        };
+        let resources = self.resources(&statement["Resource"], params)?;
+        let patterns: Vec<String> = match &statement["Condition"] {
+            Yaml::Null => vec![ANY_KEY.to_owned()],
+            condition => {
+                let operators = condition.as_mapping().map_or(0, |m| m.len());
+                let keys = &condition["ForAllValues:StringLike"];
+                let leading = &keys["dynamodb:LeadingKeys"];
+                if operators != 1 || keys.as_mapping().map_or(0, |m| m.len()) != 1 {
+                    return Err(format!(
+                        "{function}: a condition this check does not read (only ForAllValues:StringLike on dynamodb:LeadingKeys)"
+                    ));
+                }
+                match leading {
+                    Yaml::Sequence(items) => items.iter().filter_map(scalar).collect(),
+                    other => scalar(other).into_iter().collect(),
+                }
+            }
+        };
+        let mut granted = BTreeSet::new();
+        for action in &actions {
+            for resource in &resources {
+                for pattern in &patterns {
+                    granted.insert((action.clone(), resource.clone(), pattern.clone()));
+                }
+            }
+        }
+        Ok(granted)
+    }
+}
+
+/// What a recorder saw, as IAM decides it.
+fn uses(accesses: &BTreeSet<Access>, engine_table: &str) -> BTreeSet<Use> {
+    accesses
+        .iter()
+        .map(|a| {
+            let table = if a.table == engine_table {
+                TABLE.to_owned()
+            } else {
+                format!("table {}", a.table)
+            };
+            let resource = match &a.index {
+                Some(index) => format!("{table}/index/{index}"),
+                None => table,
+            };
+            (a.action.clone(), resource, a.leading_key.clone())
+        })
+        .collect()
+}
+
+/// Both ways, per function: what is used and not granted, and what is
+/// granted and never used. Each line names the function, the action, the
+/// resource and the key pattern.
+fn compare(function: &str, used: &BTreeSet<Use>, granted: &BTreeSet<Use>) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (action, resource, pattern) in used {
+        let covered = granted.contains(&(action.clone(), resource.clone(), pattern.clone()))
+            || granted.contains(&(action.clone(), resource.clone(), ANY_KEY.to_owned()));
+        if !covered {
+            problems.push(format!(
+                "{function} uses {action} on {resource} for {pattern}, which the template does not grant"
+            ));
+        }
+    }
+    for (action, resource, pattern) in granted {
+        if !used.contains(&(action.clone(), resource.clone(), pattern.clone())) {
+            problems.push(format!(
+                "{function} is granted {action} on {resource} for {pattern}, which it never uses"
+            ));
+        }
+    }
+    problems
+}
+
+/// Runs the walk on a stack whose lists read `index`, and holds the
+/// template to it under every `LegacyListIndex` value that makes the
+/// functions read that index.
+async fn grants_are_exactly_what_the_code_does(index: ListIndex) {
+    let stack = Box::pin(Stack::start(index)).await;
+    Box::pin(walk(&stack)).await;
+
+    // The walk called every route each function declares: a new route
+    // fails here until the walk calls it.
+    let covered = stack.covered.lock().unwrap().clone();
+    for f in Function::ALL {
+        let missed: Vec<String> = routes()
+            .iter()
+            .filter(|r| r.function == f)
+            .filter(|r| !covered.contains(&(r.method.to_string(), r.path.clone())))
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        assert!(
+            missed.is_empty(),
+            "the walk never calls these routes of {}: {missed:?}",
+            f.template_name()
+        );
+    }
+
+    // The start-up warm-up: one read of a key no item uses, whose answer
+    // is ignored (a refusal opens the connection as well as a miss does).
+    // It is not a use and is not granted for itself.
+    let warm_up = BTreeSet::from([(
+        "dynamodb:GetItem".to_owned(),
+        TABLE.to_owned(),
+        "TOKEN#*".to_owned(),
+    )]);
+    for (function, accesses) in &stack.warm_ups {
+        assert_eq!(
+            uses(accesses, &stack.engine.table),
+            warm_up,
+            "{function}'s warm-up"
+        );
+    }
+
+    let template = Template::read();
+    let functions = template.functions();
+    let known: BTreeSet<String> = WITH_A_STORE
+        .iter()
+        .chain(WITHOUT_A_STORE.iter().map(|(f, _)| f))
+        .map(|f| (*f).to_owned())
+        .collect();
+    assert_eq!(functions, known, "every function of the template is walked");
+
+    let used: BTreeMap<&str, BTreeSet<Use>> = functions
+        .iter()
+        .map(|f| {
+            let accesses = stack
+                .recorders
+                .get(f.as_str())
+                .map(Recorder::accesses)
+                .unwrap_or_default();
+            (f.as_str(), uses(&accesses, &stack.engine.table))
+        })
+        .collect();
+    for (function, u) in &used {
+        assert!(
+            u.iter().all(|(_, _, p)| p != UNRECOGNISED),
+            "{function} touched a key of no shape the store makes"
+        );
+    }
+    // What each function with a store does at all (a walk that silently
+    // stopped reaching the store would otherwise pass against a template
+    // granting nothing).
+    for function in WITH_A_STORE {
+        assert!(!used[function].is_empty(), "{function} made no store call");
+    }
+
+    let mut checked = 0;
+    for value in template.allowed_values("LegacyListIndex") {
+        let params = template.parameters(&[("LegacyListIndex", &value)]);
+        let lists_read = template
+            .env(AUTHORIZER, "AKUA_LIST_INDEX", &params)
+            .expect("AKUA_LIST_INDEX");
+        if lists_read.as_deref() != Some(index.name()) {
+            continue;
+        }
+        checked += 1;
+        let mut problems = Vec::new();
+        for function in &functions {
+            let read = template
+                .env(function, "AKUA_LIST_INDEX", &params)
+                .expect("AKUA_LIST_INDEX");
+            assert_eq!(read.as_deref(), Some(index.name()), "{function}");
+            match template.grants(function, &params) {
+                Ok(granted) => {
+                    problems.extend(compare(function, &used[function.as_str()], &granted))
+                }
+                Err(e) => problems.push(e),
+            }
+        }
+        // What each function uses, for writing its policy.
+        let uses: Vec<String> = used
+            .iter()
+            .flat_map(|(f, u)| {
+                u.iter()
+                    .map(move |(a, r, p)| format!("{f}: {a} on {r} for {p}"))
+            })
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "with LegacyListIndex={value} (lists read {}):\n{}\n\nwhat each function uses:\n{}",
+            index.name(),
+            problems.join("\n"),
+            uses.join("\n")
+        );
+    }
+    assert!(
+        checked > 0,
+        "no LegacyListIndex value reads {}",
+        index.name()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_function_is_granted_exactly_what_its_code_does() {
+    grants_are_exactly_what_the_code_does(ListIndex::Lists).await;
+}
+
+/// While an upgrading stack's lists still read `gsi1`, the list functions
+/// may query `gsi1` and not `lists`; before and after, the reverse.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_lists_read_the_legacy_index_it_alone_is_granted() {
+    grants_are_exactly_what_the_code_does(ListIndex::Legacy).await;
+}
+
+/// The dependencies a crate's manifest names (all of them, optional ones
+/// included: a superset of what it links), and those of the workspace's
+/// own crates among them, transitively.
+fn dependency_closure(dir: &str) -> BTreeSet<String> {
+    let workspace = std::fs::read_to_string(root().join("Cargo.toml")).expect("Cargo.toml");
+    let paths: BTreeMap<String, String> = workspace
+        .lines()
+        .filter_map(|l| {
+            let (name, rest) = l.split_once('=')?;
+            let path = rest.split("path = \"").nth(1)?.split('"').next()?;
+            Some((name.trim().to_owned(), path.to_owned()))
+        })
+        .collect();
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(dir) = todo.pop() {
+        let manifest = std::fs::read_to_string(root().join(&dir).join("Cargo.toml"))
+            .unwrap_or_else(|_| panic!("{dir}/Cargo.toml"));
+        let mut in_dependencies = false;
+        for line in manifest.lines().map(str::trim) {
+            if line.starts_with('[') {
+                in_dependencies =
+                    line.ends_with("dependencies]") && !line.contains("dev-dependencies");
+                continue;
+            }
+            if !in_dependencies || line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let name = line.split(['=', '.', ' ']).next().unwrap_or("").to_owned();
+            if seen.insert(name.clone())
+                && let Some(path) = paths.get(&name)
+            {
+                todo.push(path.clone());
+            }
+        }
+    }
+    seen
+}
+
+/// The docs and the dashboard serve pages and a document: their crates
+/// (and the workspace crates they use) name no DynamoDB client and no
+/// store, so they can make no DynamoDB call, and the template grants them
+/// none.
+#[test]
+fn functions_without_a_store_link_no_dynamodb_client() {
+    let template = Template::read();
+    for (function, dir) in WITHOUT_A_STORE {
+        let linked = dependency_closure(dir);
+        assert!(linked.contains("akua-core"), "{dir}: {linked:?}");
+        for client in ["aws-sdk-dynamodb", "akua-store"] {
+            assert!(
+                !linked.contains(client),
+                "{function} ({dir}) links {client}"
+            );
+        }
+        let granted = template
+            .grants(function, &template.parameters(&[]))
+            .expect("readable policies");
+        assert!(granted.is_empty(), "{function} is granted {granted:?}");
+    }
+}
+
+/// The comparison itself: an over-grant and an under-grant are both
+/// named, with the function, action, resource and pattern.
+#[test]
+fn the_comparison_names_what_is_missing_and_what_is_too_much() {
+    let u = |a: &str, r: &str, p: &str| (a.to_owned(), r.to_owned(), p.to_owned());
+    let used = BTreeSet::from([
+        u("dynamodb:GetItem", TABLE, "CRED#*"),
+        u("dynamodb:Query", "Table/index/lists", "USER#*#SESSIONS"),
+    ]);
+    let granted = BTreeSet::from([
+        u("dynamodb:GetItem", TABLE, "CRED#*"),
+        u("dynamodb:UpdateItem", TABLE, "WS#*"),
+        u("dynamodb:Query", "Table/index/lists", ANY_KEY),
+    ]);
+    assert_eq!(
+        compare("AuthorizerFunction", &used, &granted),
+        [
+            "AuthorizerFunction is granted dynamodb:Query on Table/index/lists for (any partition key), which it never uses",
+            "AuthorizerFunction is granted dynamodb:UpdateItem on Table for WS#*, which it never uses",
+        ]
+    );
+    let granted = BTreeSet::from([u("dynamodb:GetItem", TABLE, "CRED#*")]);
+    assert_eq!(
+        compare("SessionsFunction", &used, &granted),
+        [
+            "SessionsFunction uses dynamodb:Query on Table/index/lists for USER#*#SESSIONS, which the template does not grant"
+        ]
+    );
+    // The recorder's patterns are the store's.
+    assert!(
+        KeyPatterns::of_store()
+            .patterns(Some(table::LISTS.name))
+            .contains(&"USER#*#SESSIONS".to_owned())
+    );
+}
