@@ -801,10 +801,25 @@ async fn walk(s: &Stack) {
     assert_eq!(r.code(), "access_denied");
     // One left pending, for the sweep.
     s.expect(start(), 200).await;
-    // A second CLI session, approved by a session.
+    // A second CLI session, approved from a dashboard session (a CLI
+    // session never approves: sudo mode wants a person at a browser), whose
+    // sign-in is then renewed from a fresh one.
     let (d3, u3) = login(s.expect(start(), 200).await);
-    s.expect(answer(approve, &u3).bearer(&cli), 200).await;
+    s.expect(answer(approve, &u3).bearer(&cli), 403).await;
+    let browser = s
+        .expect(post("/v1/auth/sessions", json!({})).bearer(&owner), 201)
+        .await
+        .text("token");
+    s.expect(answer(approve, &u3).bearer(&browser), 200).await;
     let cli2 = s.expect(poll(&d3), 200).await.text("access_token");
+    let renew = |token: &str| {
+        post(
+            "/v1/auth/session/reauthenticate",
+            json!({"session_token": token}),
+        )
+    };
+    s.expect(renew(&browser).bearer(&owner), 200).await;
+    s.expect(renew(&cli).bearer(&owner), 404).await;
 
     // Sessions: status, refresh, lists, a dashboard sign-in, ending them.
     s.expect(get("/v1/auth/session").bearer(&cli), 200).await;
