@@ -17,10 +17,11 @@ use axum::body::Bytes;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::Value;
 
-/// A response: status and JSON body (`Null` when empty).
+/// A response: status, headers and JSON body (`Null` when empty).
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
     pub body: Value,
 }
 
@@ -196,14 +197,18 @@ impl Api {
 
     /// Sends a request exactly as built.
     pub async fn send(&self, request: Request<Bytes>) -> Reply {
-        let (status, _, bytes) = body_bytes(self.gateway.handle(request).await).await;
+        let (status, headers, bytes) = body_bytes(self.gateway.handle(request).await).await;
         let body = if bytes.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Reply { status, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 }
 

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-use spec::{Answer, Caller, Expiry, Model, Op};
+use spec::{Answer, Caller, Expiry, Model, Op, Presence};
 use system::System;
 
 /// Callers who can act more often than not: the owner and the admin
@@ -34,6 +34,16 @@ fn caller() -> impl Strategy<Value = Caller> {
         2 => Just(Caller::Person(1)),
         1 => Just(Caller::Person(2)),
         5 => (0usize..8).prop_map(Caller::Token),
+    ]
+}
+
+/// Mostly a fresh sign-in at the browser; now and then a stale one or a
+/// machine's JWT, which sudo mode refuses.
+fn presence() -> impl Strategy<Value = Presence> {
+    prop_oneof![
+        4 => Just(Presence::Fresh),
+        1 => Just(Presence::Stale),
+        1 => Just(Presence::Machine),
     ]
 }
 
@@ -61,7 +71,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(token, by, grace)| Op::Roll { token, by, grace }),
         3 => (0usize..8, caller()).prop_map(|(token, by)| Op::Revoke { token, by }),
         2 => (0usize..8, 0usize..3).prop_map(|(token, secret)| Op::LeakReport { token, secret }),
-        2 => (0usize..3).prop_map(|user| Op::DeviceLogin { user }),
+        2 => (0usize..3, presence()).prop_map(|(user, approver)| Op::DeviceLogin { user, approver }),
         1 => (0usize..3).prop_map(|user| Op::DashboardSignIn { user }),
         1 => (0usize..3).prop_map(|by| Op::EndOtherSessions { by }),
         1 => (0usize..4).prop_map(|session| Op::Logout { session }),
@@ -326,13 +336,22 @@ fn races() -> Vec<Race> {
     });
     all.push(Race {
         name: "logout × end the session",
-        setup: vec![Op::DeviceLogin { user: 0 }],
+        setup: vec![Op::DeviceLogin {
+            user: 0,
+            approver: Presence::Fresh,
+        }],
         a: Op::Logout { session: 0 },
         b: Op::EndSession { session: 0, by: 0 },
     });
     all.push(Race {
         name: "ending all sessions × logout",
-        setup: vec![Op::DashboardSignIn { user: 0 }, Op::DeviceLogin { user: 0 }],
+        setup: vec![
+            Op::DashboardSignIn { user: 0 },
+            Op::DeviceLogin {
+                user: 0,
+                approver: Presence::Fresh,
+            },
+        ],
         a: Op::EndOtherSessions { by: 0 },
         b: Op::Logout { session: 1 },
     });

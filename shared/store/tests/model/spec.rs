@@ -66,6 +66,15 @@ impl Expiry {
 /// One operation on the service. Indexes pick among what the model knows
 /// (modulo its count), so a generated sequence always means something,
 /// including operations on credentials that are revoked or expired.
+/// How the person answering a device login signed in (sudo mode): within
+/// the window, three hours before it, or never (a JWT without `auth_time`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Fresh,
+    Stale,
+    Machine,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     CreateToken {
@@ -89,8 +98,10 @@ pub enum Op {
         token: usize,
         secret: usize,
     },
+    /// `cnap auth login`, approved by `user` signed in as `approver` says.
     DeviceLogin {
         user: usize,
+        approver: Presence,
     },
     /// A person signs in to the dashboard: a JWT becomes a 12-hour session.
     DashboardSignIn {
@@ -470,7 +481,14 @@ impl Model {
                 self.api_token(*token)?;
                 OK
             }
-            Op::DeviceLogin { .. } | Op::EndOtherSessions { .. } => OK,
+            // Sudo mode: only a person who signed in recently approves; a
+            // stale sign-in is asked again, a machine is refused.
+            Op::DeviceLogin { approver, .. } => match approver {
+                Presence::Fresh => OK,
+                Presence::Stale => UNAUTHORIZED,
+                Presence::Machine => FORBIDDEN,
+            },
+            Op::EndOtherSessions { .. } => OK,
             Op::DashboardSignIn { .. } => 201,
             Op::Logout { session } => {
                 let s = &self.creds[self.session(*session)?];
@@ -629,7 +647,7 @@ impl Model {
                     self.revoke(c, true);
                 }
             }
-            Op::DeviceLogin { user } => {
+            Op::DeviceLogin { user, .. } => {
                 let made = answer
                     .made
                     .clone()

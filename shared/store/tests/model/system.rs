@@ -17,17 +17,19 @@ use akua_core::ports::{AuditStore as _, WorkspaceStore as _};
 use akua_core::principal::{Person, PersonCredential};
 use akua_core::published_keys::Freshness;
 use akua_core::records::{Creator, Membership, StoredCredential, WorkspaceRecord};
+use akua_core::sudo::{self, SignIn, SudoWindow};
 use akua_core::tokens::{self, CreateApiTokenRequest, RollApiTokenRequest};
 use akua_core::{
     Authorizer, Decision, Principal, Role, TokenName, TokenRole, UserId, WorkspaceId,
-    WorkspaceName, sessions, workspaces,
+    WorkspaceName, routes, sessions, workspaces,
 };
 use akua_store::{DynamoStore, endpoint_config, sweep};
 use akua_testkit::{Engine, FaultProxy, TestScanner};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::spec::{
-    Answer, Caller, Kind, MEMBERS, Model, Op, USERS, WORKSPACES, covered, user_log, ws_log,
+    Answer, Caller, Kind, MEMBERS, Model, Op, Presence, USERS, WORKSPACES, covered, user_log,
+    ws_log,
 };
 
 /// One fresh service: the engine, a second way in through a proxy that
@@ -132,7 +134,7 @@ impl System {
             credential: PersonCredential::Jwt,
             scope,
             expires_at: None,
-            sign_in: akua_core::sudo::SignIn::Machine,
+            sign_in: SignIn::Machine,
         }))
     }
 
@@ -293,7 +295,9 @@ impl System {
                     Err(e) => Answer::status(status(&e)),
                 }
             }
-            Op::DeviceLogin { user: u } => self.device_login(store, *u, now).await,
+            Op::DeviceLogin { user: u, approver } => {
+                self.device_login(store, *u, *approver, now).await
+            }
             Op::DashboardSignIn { user: u } => {
                 let caller = call!(Self::person(store, *u, None).await);
                 let settings = sessions::SessionSettings::default();
@@ -401,8 +405,15 @@ impl System {
     }
 
     /// `cnap auth login` end to end: the CLI asks for a code, the person
-    /// approves it, the CLI's next poll gets the session.
-    async fn device_login(&self, store: &DynamoStore, u: usize, now: i64) -> Answer {
+    /// approves it through the sudo gate the route declares, the CLI's next
+    /// poll gets the session.
+    async fn device_login(
+        &self,
+        store: &DynamoStore,
+        u: usize,
+        approver: Presence,
+        now: i64,
+    ) -> Answer {
         let params = |pairs: &[(&str, &str)]| -> device::Params {
             pairs
                 .iter()
@@ -418,7 +429,21 @@ impl System {
         )
         .await
         .expect("device code");
-        let person = Self::person(store, u, None).await.expect("a person");
+        let Principal::Person(mut person) = Self::person(store, u, None).await.expect("a person")
+        else {
+            unreachable!("a person")
+        };
+        let window = SudoWindow::default();
+        person.sign_in = match approver {
+            Presence::Fresh => SignIn::At(now - 60),
+            Presence::Stale => SignIn::At(now - window.secs() - 3 * 3600),
+            Presence::Machine => SignIn::Machine,
+        };
+        let person = Principal::Person(person);
+        let requires = routes::Op::Sessions(routes::SessionsOp::DeviceApprove).requires();
+        if let Err(e) = sudo::require(&person, requires, window, now) {
+            return Answer::status(status(&e));
+        }
         if let Err(e) = device::answer(
             store,
             &person,
@@ -519,7 +544,7 @@ impl System {
                     role: Role::Owner,
                 }),
                 expires_at: None,
-                sign_in: akua_core::sudo::SignIn::Machine,
+                sign_in: SignIn::Machine,
             });
             let page = tokens::list(store, &manager, 100, None, now)
                 .await

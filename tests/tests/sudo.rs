@@ -1,0 +1,266 @@
+//! Sudo mode (docs/DESIGN.md, "Sudo mode"; rule R17), through the gateway,
+//! the real authorizer and the functions: what turns one stolen credential
+//! into lasting access needs a recent sign-in, and a stale one is asked to
+//! sign in again, never refused for good.
+
+use akua_core::clock;
+use akua_core::sudo::SudoWindow;
+use akua_tests::{Api, Reply};
+use axum::http::StatusCode;
+use serde_json::json;
+
+const HOURS_3: i64 = 3 * 3600;
+
+/// A dashboard session started from a JWT whose sign-in was at `auth_time`.
+async fn dashboard_session(api: &Api, user: &str, auth_time: Option<i64>) -> String {
+    let jwt = api.jwt_signed_in(user, auth_time);
+    let r = api.as_token(&jwt).post_empty("/v1/auth/sessions").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    r.body["token"].as_str().unwrap().to_owned()
+}
+
+/// A pending device login's user code.
+async fn pending_login(api: &Api) -> String {
+    let r = api
+        .form("/v1/auth/device/code", &[("client_id", "cnap")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body["user_code"].as_str().unwrap().to_owned()
+}
+
+/// A workspace owned by `usr_ada`.
+async fn workspace(api: &Api) -> String {
+    let r = api
+        .as_user("usr_ada")
+        .post("/v1/workspaces", json!({"name": "acme"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    r.body["id"].as_str().unwrap().to_owned()
+}
+
+/// The RFC 9470 answer: 401, the envelope's code, and the challenge with
+/// the window as `max_age`.
+fn assert_step_up(r: &Reply) {
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{:?}", r.body);
+    assert_eq!(r.code(), "reauthentication_required");
+    let challenge = r
+        .headers
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        challenge.starts_with("Bearer error=\"insufficient_user_authentication\"")
+            && challenge.contains(&format!("max_age={}", SudoWindow::DEFAULT_SECS)),
+        "{challenge}"
+    );
+}
+
+#[tokio::test]
+async fn a_session_from_a_three_hour_old_sign_in_reads_but_must_sign_in_again_to_mint() {
+    let api = Api::start().await;
+    let ws = workspace(&api).await;
+    let stale = dashboard_session(&api, "usr_ada", Some(clock::now() - HOURS_3)).await;
+    let ada = api.as_token(&stale).in_ws(&ws);
+    // Reads keep working.
+    assert_eq!(ada.get("/v1/api_tokens").await.status, StatusCode::OK);
+    assert_eq!(
+        api.as_token(&stale).get("/v1/auth/sessions").await.status,
+        StatusCode::OK
+    );
+    // Minting, approving, adding and ending others ask for a sign-in.
+    assert_step_up(&ada.post("/v1/api_tokens", json!({"name": "ci"})).await);
+    assert_step_up(
+        &api.as_token(&stale)
+            .post(
+                "/v1/me/api_tokens",
+                json!({"name": "ci", "workspace_ids": [ws]}),
+            )
+            .await,
+    );
+    let code = pending_login(&api).await;
+    assert_step_up(
+        &api.as_token(&stale)
+            .post("/v1/auth/device/approve", json!({"user_code": code}))
+            .await,
+    );
+    assert_step_up(
+        &ada.post(
+            &format!("/v1/workspaces/{ws}/members"),
+            json!({"user_id": "usr_bob", "role": "member"}),
+        )
+        .await,
+    );
+    assert_step_up(&api.as_token(&stale).delete("/v1/auth/sessions").await);
+    // Nothing was written on the way.
+    assert_eq!(
+        ada.get("/v1/api_tokens").await.body["data"],
+        json!([]),
+        "no token was created"
+    );
+
+    // A fresh sign-in renews the same session (no second one)...
+    let fresh = api.jwt_signed_in("usr_ada", Some(clock::now()));
+    let r = api
+        .as_token(&fresh)
+        .post(
+            "/v1/auth/session/reauthenticate",
+            json!({"session_token": stale}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(r.body["signed_in_at"].as_i64().unwrap() >= clock::now() - 5);
+    let sessions = api.as_token(&stale).get("/v1/auth/sessions").await;
+    assert_eq!(sessions.body["data"].as_array().unwrap().len(), 1);
+    // ...and the actions go through.
+    let r = ada.post("/v1/api_tokens", json!({"name": "ci"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = api
+        .as_token(&stale)
+        .post("/v1/auth/device/approve", json!({"user_code": code}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+}
+
+#[tokio::test]
+async fn a_session_from_a_fresh_sign_in_mints_and_approves_at_once() {
+    let api = Api::start().await;
+    let ws = workspace(&api).await;
+    let fresh = dashboard_session(&api, "usr_ada", Some(clock::now() - 60)).await;
+    let r = api
+        .as_token(&fresh)
+        .in_ws(&ws)
+        .post("/v1/api_tokens", json!({"name": "ci"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let code = pending_login(&api).await;
+    let r = api
+        .as_token(&fresh)
+        .post("/v1/auth/device/approve", json!({"user_code": code}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+}
+
+/// A session started without `auth_time` (or stored before sudo mode) has
+/// no sign-in time: never recent, until renewed.
+#[tokio::test]
+async fn a_session_without_a_sign_in_time_is_never_recent() {
+    let api = Api::start().await;
+    let ws = workspace(&api).await;
+    let unknown = dashboard_session(&api, "usr_ada", None).await;
+    assert_step_up(
+        &api.as_token(&unknown)
+            .in_ws(&ws)
+            .post("/v1/api_tokens", json!({"name": "ci"}))
+            .await,
+    );
+}
+
+/// Machine credentials never sign in, so sudo mode does not apply to them,
+/// except that none of them approves a device login: a person is at the
+/// browser by definition.
+#[tokio::test]
+async fn machines_mint_as_before_but_never_approve_a_device_login() {
+    let api = Api::start().await;
+    let ws = workspace(&api).await;
+    let machine_jwt = api.jwt_signed_in("usr_ada", None);
+    let r = api
+        .as_token(&machine_jwt)
+        .in_ws(&ws)
+        .post(
+            "/v1/api_tokens",
+            json!({"name": "deployer", "role": "admin"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let admin_token = r.body["token"].as_str().unwrap().to_owned();
+    let r = api
+        .as_token(&admin_token)
+        .post("/v1/api_tokens", json!({"name": "child"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+
+    let code = pending_login(&api).await;
+    for machine in [machine_jwt.as_str(), admin_token.as_str()] {
+        let r = api
+            .as_token(machine)
+            .post("/v1/auth/device/approve", json!({"user_code": code}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    }
+    // A stale JWT used directly is asked to sign in again.
+    let stale_jwt = api.jwt_signed_in("usr_ada", Some(clock::now() - HOURS_3));
+    assert_step_up(
+        &api.as_token(&stale_jwt)
+            .post("/v1/auth/device/approve", json!({"user_code": code}))
+            .await,
+    );
+}
+
+#[tokio::test]
+async fn raising_a_member_needs_a_recent_sign_in_lowering_does_not() {
+    let api = Api::start().await;
+    let ws = workspace(&api).await;
+    api.add_member(&ws, "usr_bob", akua_core::Role::Admin).await;
+    let stale = api.jwt_signed_in("usr_ada", Some(clock::now() - HOURS_3));
+    let bob = format!("/v1/workspaces/{ws}/members/usr_bob");
+    let r = api
+        .as_token(&stale)
+        .patch(&bob, json!({"role": "member"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_step_up(
+        &api.as_token(&stale)
+            .patch(&bob, json!({"role": "admin"}))
+            .await,
+    );
+    let r = api
+        .as_user("usr_ada")
+        .patch(&bob, json!({"role": "admin"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+}
+
+/// Renewing takes a fresh sign-in of the session's own person, for a
+/// dashboard session; anything else renews nothing.
+#[tokio::test]
+async fn only_a_fresh_sign_in_of_the_same_person_renews_a_dashboard_session() {
+    let api = Api::start().await;
+    let stale = dashboard_session(&api, "usr_ada", Some(clock::now() - HOURS_3)).await;
+    let api = &api;
+    let renew = |bearer: String, session: &str| {
+        let body = json!({"session_token": session});
+        async move {
+            api.as_token(&bearer)
+                .post("/v1/auth/session/reauthenticate", body)
+                .await
+        }
+    };
+    let now = clock::now();
+    // Another person's fresh sign-in: as if the session did not exist.
+    let r = renew(api.jwt_signed_in("usr_eve", Some(now)), &stale).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    // A stale sign-in proves nothing.
+    assert_step_up(&renew(api.jwt_signed_in("usr_ada", Some(now - HOURS_3)), &stale).await);
+    // A JWT without auth_time cannot say when anyone signed in.
+    let r = renew(api.jwt_signed_in("usr_ada", None), &stale).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    // The session itself cannot renew itself.
+    let r = renew(stale.clone(), &stale).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    // A CLI session never signs in at a browser.
+    let cli = akua_core::issue::session(
+        &api.engine.store,
+        akua_core::UserId::parse("usr_ada").unwrap(),
+        now,
+    )
+    .await
+    .unwrap()
+    .0;
+    let r = renew(api.jwt_signed_in("usr_ada", Some(now)), cli.expose()).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    // Not a session token at all.
+    let r = renew(api.jwt_signed_in("usr_ada", Some(now)), "short").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    // After all that, the session is still stale.
+    assert_step_up(&api.as_token(&stale).delete("/v1/auth/sessions").await);
+}
