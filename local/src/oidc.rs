@@ -69,6 +69,8 @@ pub struct AuthorizeRequest {
     code_challenge_method: Option<String>,
     /// Seconds: a sign-in older than this must be done again.
     max_age: Option<String>,
+    /// Who is expected to sign in (signing in again): prefills the user id.
+    login_hint: Option<String>,
     /// Only on the form's POST.
     user_id: Option<String>,
     /// Only on the form's POST, without `max_age`: how many minutes ago
@@ -203,7 +205,7 @@ async fn authorize_page(
     ]
     .join("\n");
     // Asked again with `max_age`: a fresh sign-in, nothing to pretend.
-    let age = if request.max_age.is_some() {
+    let age = if request.max_age.as_deref().is_some_and(|v| !v.is_empty()) {
         "<p id=\"fresh-sign-in\">Signing in again: this application asked for a fresh sign-in.</p>"
             .to_owned()
     } else {
@@ -226,7 +228,13 @@ async fn authorize_page(
 <button type="submit" id="sign-in-as">Sign in</button>
 </form>
 </main></body></html>"#,
-        user = escape(&p.dev_user),
+        user = escape(
+            request
+                .login_hint
+                .as_deref()
+                .filter(|hint| !hint.is_empty())
+                .unwrap_or(&p.dev_user)
+        ),
     );
     (
         [(
@@ -253,7 +261,9 @@ async fn authorize(State(p): State<Provider>, Form(request): Form<AuthorizeReque
         return refused("the user id must be 1–255 printable characters");
     }
     let now = akua_core::clock::now();
-    let auth_time = match (&request.max_age, request.signed_in_minutes_ago.as_deref()) {
+    // The form posts every hidden field, an absent one as empty.
+    let max_age = request.max_age.as_deref().filter(|v| !v.is_empty());
+    let auth_time = match (max_age, request.signed_in_minutes_ago.as_deref()) {
         // max_age asks for a sign-in no older than it: this one, now.
         (Some(_), _) | (None, None) => now,
         (None, Some(minutes)) => match minutes.trim().parse::<i64>() {

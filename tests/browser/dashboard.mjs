@@ -133,11 +133,13 @@ async function axe(page, name) {
   check(result.length === 0, `accessibility violations on ${name}: ${result.join("; ")}`);
 }
 
-async function signIn(page, user) {
+// `minutesAgo`: the development provider's pretended age of the sign-in.
+async function signIn(page, user, minutesAgo = 0) {
   await page.goto(`${base}/dashboard`);
   await page.click("#sign-in");
   await page.waitForURL(/\/oauth\/authorize/);
   await page.fill("#user_id", user);
+  if (minutesAgo) await page.fill("#signed_in_minutes_ago", String(minutesAgo));
   await page.click("#sign-in-as");
   await page.waitForURL(/\/dashboard(\/tokens)?$/);
   await page.waitForSelector("#who:not(:empty)");
@@ -152,7 +154,8 @@ try {
   const page = await newPage();
   await page.goto(`${base}/dashboard`);
   await axe(page, "the sign-in page");
-  await signIn(page, "usr_owner");
+  // Three hours ago: reads work, minting asks for a fresh sign-in.
+  await signIn(page, "usr_owner", 180);
   check((await page.textContent("#who")).includes("usr_owner"), "not signed in as usr_owner");
   const session = await page.evaluate(() => sessionStorage.getItem("akua.session"));
   check(session?.length === 32, "no dashboard session in sessionStorage");
@@ -165,17 +168,29 @@ try {
   const ws = await page.inputValue("#workspace");
   check(ws.startsWith("ws_"), `no workspace selected: ${ws}`);
 
-  step = "create a token";
+  step = "create a token, signing in again first (sudo mode)";
   await axe(page, "API tokens");
   await page.fill("#token-name", "deploy");
   await page.selectOption("#token-expiry", "30");
   await page.click("form[aria-label='Create a token'] button[type=submit]");
+  await page.waitForSelector("#confirm[open]");
+  check((await page.textContent("#confirm-text")).includes("recent sign-in"), "no reason given for signing in again");
+  await axe(page, "the sign-in-again dialog");
+  await page.click("#confirm-ok");
+  await page.waitForURL(/\/oauth\/authorize/);
+  check(new URL(page.url()).searchParams.has("max_age"), "signing in again does not ask for max_age");
+  await page.waitForSelector("#fresh-sign-in");
+  check((await page.inputValue("#user_id")) === "usr_owner", "signing in again does not name who (login_hint)");
+  await page.click("#sign-in-as");
+  await page.waitForSelector("#secret-value");
+  check(await page.evaluate((s) => sessionStorage.getItem("akua.session") === s, session), "signing in again replaced the session instead of renewing it");
   const secret = (await page.textContent("#secret-value")).trim();
   check(/^sk_akua_[0-9A-Za-z]{32}$/.test(secret), `no secret shown: ${secret}`);
   check((await page.textContent("#new-secret")).includes("will not be shown again"), "no warning with the secret");
   await page.click("#secret-done");
   await page.waitForSelector("#tokens");
   check(!(await page.content()).includes(secret), "the secret is still in the page after Done");
+  check((await page.locator("#tokens tbody tr").count()) === 1, "the token was created more than once");
   check((await page.textContent("#tokens")).includes(secret.slice(0, 12)), "the prefix is not listed");
   check((await page.textContent("#tokens .last-used")).trim() === "never", "a new token was used");
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
@@ -274,7 +289,7 @@ try {
   check(otherOrigins.length === 0, `requests to other origins: ${otherOrigins.join(", ")}`);
   check(outsideStage.length === 0, `requests outside ${prefix || "/"}: ${[...new Set(outsideStage)].join(", ")}`);
   check(redirectUris.length > 0 && redirectUris.every((u) => u === `${base}/dashboard/callback`), `sign-in redirect_uri: ${redirectUris.join(", ")}`);
-  console.log(`ok: the dashboard under ${prefix || "/"} signs in, manages tokens, members and sessions, approves a cnap login, and signs out, in a real browser`);
+  console.log(`ok: the dashboard under ${prefix || "/"} signs in, signs in again for sudo mode, manages tokens, members and sessions, approves a cnap login, and signs out, in a real browser`);
 } catch (e) {
   console.error(`FAIL: ${e.message}`);
   process.exitCode = 1;

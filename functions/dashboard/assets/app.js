@@ -8,6 +8,7 @@ const SESSION = "akua.session";
 const WORKSPACE = "akua.workspace";
 const SIGN_IN = "akua.signin";
 const RETURN_TO = "akua.return";
+const RETRY = "akua.retry";
 
 const $ = (id) => document.getElementById(id);
 const store = window.sessionStorage;
@@ -75,10 +76,12 @@ function showError(message) {
 }
 
 class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, maxAge = null) {
     super(message);
     this.status = status;
     this.code = code;
+    // Sudo mode's window, from the RFC 9470 challenge.
+    this.maxAge = maxAge;
   }
 }
 
@@ -98,6 +101,12 @@ async function api(method, path, { body, workspace, bearer } = {}) {
   const data = await response.json().catch(() => null);
   if (!response.ok) {
     const error = data?.error ?? {};
+    // A stale sign-in is not a lost session: the session stays, and the
+    // action asks the person to sign in again (sudo mode).
+    if (response.status === 401 && error.code === "reauthentication_required") {
+      const maxAge = /max_age=(\d+)/.exec(response.headers.get("www-authenticate") ?? "")?.[1];
+      throw new ApiError(401, error.code, error.message, maxAge ? Number(maxAge) : null);
+    }
     if (response.status === 401 && !bearer) {
       store.removeItem(SESSION);
       render();
@@ -121,14 +130,17 @@ async function allPages(path, workspace) {
 
 // ---- sign-in (OpenID Connect, authorization code with PKCE S256) ----------
 
-async function startSignIn() {
+// `reauth`: sign in again for sudo mode (OIDC `max_age`), to renew this
+// tab's session rather than start another.
+async function startSignIn({ maxAge = null } = {}) {
   const config = await (await fetch(`${DASHBOARD}/config.json`, { cache: "no-store" })).json();
   const verifier = randomString();
   const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
   const state = randomString();
   const nonce = randomString();
   const redirectUri = `${location.origin}${DASHBOARD}/callback`;
-  store.setItem(SIGN_IN, JSON.stringify({ verifier, state, nonce, redirectUri }));
+  const reauth = maxAge !== null;
+  store.setItem(SIGN_IN, JSON.stringify({ verifier, state, nonce, redirectUri, reauth }));
   const url = new URL(config.authorization_endpoint);
   url.search = new URLSearchParams({
     response_type: "code",
@@ -139,6 +151,7 @@ async function startSignIn() {
     nonce,
     code_challenge: challenge,
     code_challenge_method: "S256",
+    ...(reauth ? { max_age: String(maxAge), prompt: "login", ...(me ? { login_hint: me.user_id } : {}) } : {}),
   }).toString();
   location.assign(url.toString());
 }
@@ -163,8 +176,24 @@ async function finishSignIn() {
   const tokens = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(tokens?.error?.message ?? "Sign-in failed at the identity provider.");
   if (claims(tokens.id_token).nonce !== pending.nonce) throw new Error("Sign-in failed: the identity token does not match this sign-in.");
-  const session = await api("POST", "/auth/sessions", { bearer: tokens.access_token });
-  store.setItem(SESSION, session.token);
+  const current = store.getItem(SESSION);
+  // Signing in again renews this tab's session (no second one). Only as
+  // the same person: anyone else, or a session ended meanwhile, starts over
+  // at the sign-in page, and the action waiting for it is dropped.
+  if (pending.reauth && current) {
+    await api("POST", "/auth/session/reauthenticate", {
+      bearer: tokens.access_token,
+      body: { session_token: current },
+    }).catch((error) => {
+      store.removeItem(RETRY);
+      if (error.status !== 404) throw error;
+      store.removeItem(SESSION);
+      throw new Error("Signing in again must be as the same person, while this tab's session lasts. Sign in to start a new session.");
+    });
+  } else {
+    const session = await api("POST", "/auth/sessions", { bearer: tokens.access_token });
+    store.setItem(SESSION, session.token);
+  }
   const target = store.getItem(RETURN_TO) ?? `${DASHBOARD}/tokens`;
   store.removeItem(RETURN_TO);
   history.replaceState(null, "", target);
@@ -215,6 +244,64 @@ async function guarded(work) {
   } catch (error) {
     showError(error.message);
   }
+}
+
+// ---- sudo mode ---------------------------------------------------------------
+//
+// Actions that hand out lasting access need a recent sign-in. When the API
+// answers `reauthentication_required`, the person is asked to sign in
+// again; the page comes back to where it was and runs the action once
+// more with the same input. Each is named, so it survives the redirect.
+
+const SENSITIVE = {
+  async createToken({ workspace, body }) {
+    const created = await api("POST", "/api_tokens", { workspace, body });
+    $("view").prepend(secretPanel(created));
+    $("secret-value").focus?.();
+    status(`Token ${created.name} created.`);
+  },
+  async addMember({ workspace, body }) {
+    await api("POST", `/workspaces/${encodeURIComponent(workspace)}/members`, { body });
+    status(`${body.user_id} added.`);
+    await render();
+  },
+  async changeRole({ workspace, user, role }) {
+    await api("PATCH", `/workspaces/${encodeURIComponent(workspace)}/members/${encodeURIComponent(user)}`, { body: { role } });
+    status(`${user} is now ${role}.`);
+    await render();
+  },
+  async endOtherSessions() {
+    const ended = await api("DELETE", "/auth/sessions");
+    status(`${ended.revoked} other session(s) signed out.`);
+    await render();
+  },
+  async answerDevice({ user_code, approve }) {
+    await api("POST", `/auth/device/${approve ? "approve" : "deny"}`, { body: { user_code } });
+    $("view").replaceChildren(heading(approve ? "Login approved" : "Login denied"),
+      el("p", { id: "device-result" }, approve ? "Approved. You can return to your terminal." : "Denied. The terminal's login will stop."));
+  },
+};
+
+async function sensitive(name, args) {
+  try {
+    await SENSITIVE[name](args);
+  } catch (error) {
+    if (error.code !== "reauthentication_required") throw error;
+    const again = await confirmDialog("For your security, this needs a recent sign-in. Sign in again, and it will be done right after.", "Sign in again");
+    if (!again) throw new Error("Not done: it needs a recent sign-in.");
+    store.setItem(RETRY, JSON.stringify({ name, args }));
+    store.setItem(RETURN_TO, location.pathname + location.search);
+    await startSignIn({ maxAge: error.maxAge ?? 0 });
+  }
+}
+
+// After signing in again: the action that asked for it, once. A second
+// refusal is shown, not retried.
+async function retryAfterSignIn() {
+  const pending = JSON.parse(store.getItem(RETRY) ?? "null");
+  store.removeItem(RETRY);
+  if (!pending || !SENSITIVE[pending.name]) return;
+  await guarded(() => SENSITIVE[pending.name](pending.args));
 }
 
 // ---- pages ------------------------------------------------------------------
@@ -319,15 +406,10 @@ async function tokensPage() {
         "aria-label": "Create a token",
         onsubmit: (event) => {
           event.preventDefault();
-          guarded(async () => {
-            const created = await api("POST", "/api_tokens", {
-              workspace: ws.id,
-              body: { name: name.value, role: role.value, expires_at: expiryFrom(expiry.value, date.value) },
-            });
-            $("view").prepend(secretPanel(created));
-            $("secret-value").focus?.();
-            status(`Token ${created.name} created.`);
-          });
+          guarded(() => sensitive("createToken", {
+            workspace: ws.id,
+            body: { name: name.value, role: role.value, expires_at: expiryFrom(expiry.value, date.value) },
+          }));
         },
       },
       el("label", { for: "token-name" }, "Name", name),
@@ -387,11 +469,7 @@ async function membersPage() {
       "aria-label": "Add a member",
       onsubmit: (event) => {
         event.preventDefault();
-        guarded(async () => {
-          await api("POST", `/workspaces/${encodeURIComponent(ws.id)}/members`, { body: { user_id: user.value, role: role.value } });
-          status(`${user.value} added.`);
-          await render();
-        });
+        guarded(() => sensitive("addMember", { workspace: ws.id, body: { user_id: user.value, role: role.value } }));
       },
     },
     el("label", { for: "member-id" }, "User id", user),
@@ -406,11 +484,7 @@ async function membersPage() {
         const change = el("select", { "aria-label": `Role of ${m.user_id}` },
           el("option", { value: "member" }, "member"), el("option", { value: "admin" }, "admin"));
         change.value = m.role;
-        change.addEventListener("change", () => guarded(async () => {
-          await api("PATCH", `/workspaces/${encodeURIComponent(ws.id)}/members/${encodeURIComponent(m.user_id)}`, { body: { role: change.value } });
-          status(`${m.user_id} is now ${change.value}.`);
-          await render();
-        }));
+        change.addEventListener("change", () => guarded(() => sensitive("changeRole", { workspace: ws.id, user: m.user_id, role: change.value })));
         actions.append(change, " ");
       }
       if (m.user_id !== me.user_id && (ws.role === "owner" || m.role === "member")) {
@@ -492,11 +566,7 @@ async function auditPage() {
 async function sessionsPage() {
   const sessions = await allPages("/auth/sessions");
   const others = el("button", { type: "button", class: "secondary", id: "end-others" }, "Sign out all other sessions");
-  others.addEventListener("click", () => guarded(async () => {
-    const ended = await api("DELETE", "/auth/sessions");
-    status(`${ended.revoked} other session(s) signed out.`);
-    await render();
-  }));
+  others.addEventListener("click", () => guarded(() => sensitive("endOtherSessions", {})));
   const rows = sessions.map((s) => {
     const end = s.current
       ? el("span", {}, "This browser")
@@ -525,11 +595,7 @@ async function sessionsPage() {
 async function devicePage() {
   const code = new URLSearchParams(location.search).get("user_code") ?? "";
   const input = el("input", { id: "user-code", value: code, required: true, autocomplete: "off", placeholder: "XXXX-XXXX" });
-  const answer = (approve) => guarded(async () => {
-    await api("POST", `/auth/device/${approve ? "approve" : "deny"}`, { body: { user_code: input.value } });
-    $("view").replaceChildren(heading(approve ? "Login approved" : "Login denied"),
-      el("p", { id: "device-result" }, approve ? "Approved. You can return to your terminal." : "Denied. The terminal's login will stop."));
-  });
+  const answer = (approve) => guarded(() => sensitive("answerDevice", { user_code: input.value, approve }));
   // Who asks, from where and when (RFC 8628 §5.4): a login someone else
   // started (a phishing link carries its code) shows another address,
   // program or time than the person's own `cnap auth login`.
@@ -640,6 +706,7 @@ async function start() {
     }
   }
   await render();
+  await retryAfterSignIn();
 }
 
 start();
