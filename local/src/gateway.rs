@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use akua_authorizer::AuthorizerError;
 use akua_core::device::DeviceConfig;
+use akua_core::jwt::JwtVerifier;
 use akua_core::leaks::ScannerKeys;
 use akua_core::{ApiError, Authorizer, clock};
 use akua_store::DynamoStore;
@@ -89,12 +90,16 @@ impl Gateway {
         authorizer: Authorizer<DynamoStore>,
         device: DeviceConfig,
         leaks: Arc<ScannerKeys>,
+        id_tokens: Option<Arc<JwtVerifier>>,
         stage: Stage,
     ) -> Self {
         let store = authorizer.store();
         let routers = Function::ALL
             .into_iter()
-            .map(|f| (f, crate::routes::router(f, store, &device, &leaks)))
+            .map(|f| {
+                let router = crate::routes::router(f, store, &device, &leaks, id_tokens.as_ref());
+                (f, router)
+            })
             .collect::<HashMap<_, _>>();
         Self {
             authorizer: Arc::new(authorizer),

@@ -7,6 +7,7 @@
 use std::sync::{Arc, OnceLock};
 
 use akua_core::device::DeviceConfig;
+use akua_core::jwt::JwtVerifier;
 use akua_core::leaks::ScannerKeys;
 use akua_core::routes::{Access, ROUTES};
 use akua_store::DynamoStore;
@@ -21,6 +22,7 @@ pub fn router(
     store: &DynamoStore,
     device: &DeviceConfig,
     leaks: &Arc<ScannerKeys>,
+    id_tokens: Option<&Arc<JwtVerifier>>,
 ) -> Router {
     // Checked at start-up by the server, like the sessions' settings.
     let sudo = akua_edge::settings::sudo_window().unwrap_or_default();
@@ -41,6 +43,7 @@ pub fn router(
             // default's.
             sessions: akua_edge::settings::session_settings().unwrap_or_default(),
             sudo,
+            id_tokens: id_tokens.cloned(),
         }),
         Function::Docs => akua_docs::router(),
     }

@@ -146,6 +146,21 @@ pub async fn start(
         )
         .map_err(|e| e.to_string())?,
     };
+    // The dashboard's ID tokens: the same issuer and keys, the dashboard's
+    // client id as audience (the development provider's, or the one
+    // configured as deployed).
+    let id_tokens = match &dev {
+        Some(_) => {
+            let mut config = jwt.clone();
+            config.audience = crate::oidc::CLIENT_ID.to_owned();
+            Some(config)
+        }
+        None => akua_edge::settings::id_token_config().map_err(|e| e.to_string())?,
+    }
+    .map(akua_edge::fetch::jwt_verifier)
+    .transpose()
+    .map_err(|e| e.to_string())?
+    .map(Arc::new);
     let verifier = akua_edge::fetch::jwt_verifier(jwt).map_err(|e| e.to_string())?;
     // The API's own base URL, stage included: what users open.
     let app_base = format!("{base}{}", options.stage.prefix());
@@ -162,6 +177,7 @@ pub async fn start(
         Authorizer::new(store.clone(), Some(verifier)),
         device,
         leaks,
+        id_tokens,
         options.stage.clone(),
     );
     UserId::parse(&options.dev_user).map_err(|_| "invalid --dev-user".to_owned())?;

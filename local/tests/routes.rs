@@ -39,7 +39,7 @@ async fn every_documented_route_is_served_by_its_function() {
             .uri(&path)
             .body(Body::empty())
             .unwrap();
-        let status = akua_local::routes::router(route.function, &store, &device, &leaks)
+        let status = akua_local::routes::router(route.function, &store, &device, &leaks, None)
             .oneshot(request)
             .await
             .unwrap()

@@ -32,6 +32,10 @@ impl Reply {
     }
 }
 
+/// The dashboard's client id at the test issuer: the audience of its ID
+/// tokens.
+pub const DASHBOARD_CLIENT_ID: &str = "akua-dashboard-test";
+
 pub struct Api {
     pub engine: Engine,
     pub issuer: TestIssuer,
@@ -72,10 +76,15 @@ impl Api {
             freshness: akua_core::leaks::KEYS_FRESHNESS,
         })
         .expect("scanner keys");
+        // The dashboard's ID tokens: the test issuer's, for its client id.
+        let mut id_token_config = issuer.config(Duration::from_secs(30));
+        id_token_config.audience = DASHBOARD_CLIENT_ID.to_owned();
+        let id_tokens = akua_edge::fetch::jwt_verifier(id_token_config).expect("ID token verifier");
         let gateway = Gateway::new(
             Authorizer::new(store, Some(verifier)),
             device,
             leaks,
+            Some(std::sync::Arc::new(id_tokens)),
             akua_local::gateway::Stage::default(),
         );
         Api {
@@ -105,6 +114,16 @@ impl Api {
                 claims.as_object_mut().map(|c| c.remove("auth_time"));
             }
         }
+        TestIssuer::sign("rsa-1", jsonwebtoken_alg(), &claims)
+    }
+
+    /// An OpenID Connect ID token for `sub`, issued to the dashboard
+    /// ([`DASHBOARD_CLIENT_ID`]) for the sign-in request that sent `nonce`.
+    pub fn id_token(&self, sub: &str, nonce: &str, auth_time: i64) -> String {
+        let mut claims = TestIssuer::claims(sub, clock::now());
+        claims["aud"] = DASHBOARD_CLIENT_ID.into();
+        claims["nonce"] = nonce.into();
+        claims["auth_time"] = auth_time.into();
         TestIssuer::sign("rsa-1", jsonwebtoken_alg(), &claims)
     }
 

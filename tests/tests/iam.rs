@@ -248,7 +248,10 @@ impl Stack {
             .into_iter()
             .map(|f| {
                 let store = &stores[f.template_name()];
-                (f, akua_local::routes::router(f, store, &device, &leaks))
+                (
+                    f,
+                    akua_local::routes::router(f, store, &device, &leaks, None),
+                )
             })
             .collect();
         Stack {

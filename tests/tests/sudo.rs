@@ -264,3 +264,75 @@ async fn only_a_fresh_sign_in_of_the_same_person_renews_a_dashboard_session() {
     // After all that, the session is still stale.
     assert_step_up(&api.as_token(&stale).delete("/v1/auth/sessions").await);
 }
+
+/// Where the identity provider leaves `auth_time` out of access tokens, the
+/// dashboard sends the sign-in's ID token and nonce: the session's sign-in
+/// time is the verified ID token's, never the access token's `iat`.
+#[tokio::test]
+async fn an_id_token_of_the_same_sign_in_gives_the_session_its_time() {
+    let api = Api::start().await;
+    let ws = workspace(&api).await;
+    let now = clock::now();
+    let access = api.jwt_signed_in("usr_ada", None);
+    let start = |body: serde_json::Value| {
+        let access = access.clone();
+        let api = &api;
+        async move { api.as_token(&access).post("/v1/auth/sessions", body).await }
+    };
+    // Not of this sign-in: another nonce, another person, another audience
+    // (the access token itself), or half the evidence.
+    let id_token = api.id_token("usr_ada", "nonce-1", now - 60);
+    let oidc =
+        |id_token: &str, nonce: &str| json!({"oidc": {"id_token": id_token, "nonce": nonce}});
+    for (body, field) in [
+        (oidc(&id_token, "nonce-2"), "oidc.id_token"),
+        (
+            oidc(&api.id_token("usr_eve", "nonce-1", now), "nonce-1"),
+            "oidc.id_token",
+        ),
+        (oidc(&access, "nonce-1"), "oidc.id_token"),
+        (json!({"oidc": {"id_token": id_token}}), "oidc.nonce"),
+    ] {
+        let r = start(body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+        assert_eq!(r.body["error"]["field"], field);
+    }
+    // Of this sign-in: the session carries its time and mints at once.
+    let r = start(oidc(&id_token, "nonce-1")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let session = r.body["token"].as_str().unwrap().to_owned();
+    let status = api.as_token(&session).get("/v1/auth/session").await;
+    assert_eq!(status.body["signed_in_at"], now - 60);
+    let r = api
+        .as_token(&session)
+        .in_ws(&ws)
+        .post("/v1/api_tokens", json!({"name": "ci"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    // Without the evidence the same access token starts a session with no
+    // sign-in time, which must sign in again first.
+    let bare = api.as_token(&access).post_empty("/v1/auth/sessions").await;
+    let bare = bare.body["token"].as_str().unwrap().to_owned();
+    assert_step_up(
+        &api.as_token(&bare)
+            .in_ws(&ws)
+            .post("/v1/api_tokens", json!({"name": "ci"}))
+            .await,
+    );
+    // Renewing it with a fresh sign-in's ID token works the same way.
+    let fresh = api.id_token("usr_ada", "nonce-3", clock::now());
+    let r = api
+        .as_token(&access)
+        .post(
+            "/v1/auth/session/reauthenticate",
+            json!({"session_token": bare, "oidc": {"id_token": fresh, "nonce": "nonce-3"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = api
+        .as_token(&bare)
+        .in_ws(&ws)
+        .post("/v1/api_tokens", json!({"name": "ci-2"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+}

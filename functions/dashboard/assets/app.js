@@ -177,13 +177,16 @@ async function finishSignIn() {
   if (!response.ok) throw new Error(tokens?.error?.message ?? "Sign-in failed at the identity provider.");
   if (claims(tokens.id_token).nonce !== pending.nonce) throw new Error("Sign-in failed: the identity token does not match this sign-in.");
   const current = store.getItem(SESSION);
+  // The ID token and nonce of this sign-in: its time, for sudo mode, where
+  // the identity provider leaves auth_time out of the access token.
+  const oidc = { id_token: tokens.id_token, nonce: pending.nonce };
   // Signing in again renews this tab's session (no second one). Only as
   // the same person: anyone else, or a session ended meanwhile, starts over
   // at the sign-in page, and the action waiting for it is dropped.
   if (pending.reauth && current) {
     await api("POST", "/auth/session/reauthenticate", {
       bearer: tokens.access_token,
-      body: { session_token: current },
+      body: { session_token: current, oidc },
     }).catch((error) => {
       store.removeItem(RETRY);
       if (error.status !== 404) throw error;
@@ -191,7 +194,7 @@ async function finishSignIn() {
       throw new Error("Signing in again must be as the same person, while this tab's session lasts. Sign in to start a new session.");
     });
   } else {
-    const session = await api("POST", "/auth/sessions", { bearer: tokens.access_token });
+    const session = await api("POST", "/auth/sessions", { bearer: tokens.access_token, body: { oidc } });
     store.setItem(SESSION, session.token);
   }
   const target = store.getItem(RETURN_TO) ?? `${DASHBOARD}/tokens`;

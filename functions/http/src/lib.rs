@@ -329,17 +329,45 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 "Content-Type must be application/json".into(),
             )));
         }
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| {
-                Error(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge(MAX_BODY_BYTES)
-                } else {
-                    ApiError::BadRequest("the body could not be read".into())
-                })
-            })?;
-        parse_json(&bytes).map(JsonBody)
+        parse_json(&body_bytes(req, state).await?).map(JsonBody)
     }
+}
+
+/// A JSON body that may be left out: no body at all (or JSON `null`) reads
+/// as `T::default()`; a body is held to everything [`JsonBody`] asks.
+#[derive(Debug)]
+pub struct OptionalJsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJsonBody<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        let json = is_json(req.headers().get(header::CONTENT_TYPE));
+        let bytes = body_bytes(req, state).await?;
+        if bytes.is_empty() {
+            return Ok(Self(T::default()));
+        }
+        if !json {
+            return Err(Error(ApiError::BadRequest(
+                "Content-Type must be application/json".into(),
+            )));
+        }
+        // JSON `null` is as good as no body.
+        parse_json::<Option<T>>(&bytes).map(|body| Self(body.unwrap_or_default()))
+    }
+}
+
+/// The whole body, within the limit every route shares.
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body::Bytes> {
+    axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|e| {
+            Error(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(MAX_BODY_BYTES)
+            } else {
+                ApiError::BadRequest("the body could not be read".into())
+            })
+        })
 }
 
 /// `?limit=&cursor=` of a list endpoint (DESIGN §6). `limit` is checked by

@@ -29,12 +29,17 @@ use akua_core::device::{
 };
 use akua_core::paging::page_limit;
 use akua_core::routes::SessionsOp;
+use std::sync::Arc;
+
+use akua_core::jwt::JwtVerifier;
 use akua_core::sessions::{
     self, CreatedSession, Ended, ReauthenticateRequest, SessionList, SessionSettings, SessionView,
-    Whoami,
+    StartSessionRequest, Whoami,
 };
 use akua_core::sudo::SudoWindow;
-use akua_http::{Caller, JsonBody, ListQuery, OAuth, PublicBase, RequestOrigin, Result, Secret};
+use akua_http::{
+    Caller, JsonBody, ListQuery, OAuth, OptionalJsonBody, PublicBase, RequestOrigin, Result, Secret,
+};
 use akua_store::DynamoStore;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -52,6 +57,10 @@ pub struct AppState {
     pub sessions: SessionSettings,
     /// How recent a sign-in the sensitive actions need (sudo mode).
     pub sudo: SudoWindow,
+    /// Verifies the dashboard's ID tokens (issuer's keys, `OidcClientId`
+    /// as audience), for a sign-in time the access token leaves out. `None`
+    /// when the deployment names no dashboard client.
+    pub id_tokens: Option<Arc<JwtVerifier>>,
 }
 
 impl FromRef<AppState> for DynamoStore {
@@ -271,15 +280,18 @@ async fn refresh(
 #[utoipa::path(post, path = "/v1/auth/session/reauthenticate", operation_id = "auth.session.reauthenticate", tag = "Sessions", request_body = ReauthenticateRequest,
     responses((status = 200, description = "The session, its sign-in renewed", body = SessionView), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody),
         (status = 401, description = "No valid credential, or `reauthentication_required`: the JWT's sign-in is not recent", body = ErrorBody), (status = 403, description = "Not a sign-in JWT, or one without `auth_time`", body = ErrorBody),
-        (status = 404, description = "No such dashboard session of this person", body = ErrorBody), (status = 422, description = "Not a session token", body = ErrorBody)),
+        (status = 404, description = "No such dashboard session of this person", body = ErrorBody), (status = 422, description = "Not a session token, or an ID token that is not of this sign-in", body = ErrorBody), (status = 503, description = "The identity provider's keys could not be fetched", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn reauthenticate(
     State(state): State<AppState>,
     Caller(caller): Caller,
     JsonBody(body): JsonBody<ReauthenticateRequest>,
 ) -> Result<Json<SessionView>> {
+    let now = clock::now();
+    let sign_in =
+        sessions::sign_in_of(&caller, body.oidc.as_ref(), state.id_tokens.as_deref(), now).await?;
     Ok(Json(
-        sessions::reauthenticate(&state.store, &caller, &body, state.sudo, clock::now()).await?,
+        sessions::reauthenticate(&state.store, &caller, sign_in, &body, state.sudo, now).await?,
     ))
 }
 
@@ -331,23 +343,33 @@ async fn list_sessions(
 /// provider's JWT; the answer carries the session's token (only here),
 /// which expires after 12 hours without use.
 #[utoipa::path(post, path = "/v1/auth/sessions", operation_id = "auth.sessions.create", tag = "Sessions",
+    request_body(content = Option<StartSessionRequest>, description = "Optional: the sign-in's ID token and nonce, read where the access token has no `auth_time`"),
     responses(
         (status = 201, description = "Started: the session's token, shown once", body = CreatedSession),
+        (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody),
         (status = 401, description = "No valid credential", body = ErrorBody),
         (status = 403, description = "Not a sign-in JWT (an API token or a session)", body = ErrorBody),
+        (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody),
+        (status = 422, description = "An ID token that is not of this sign-in", body = ErrorBody),
+        (status = 503, description = "The identity provider's keys could not be fetched", body = ErrorBody),
     ),
     security(("bearer" = [])))]
 async fn start_session(
     State(state): State<AppState>,
     Caller(caller): Caller,
     RequestOrigin(origin): RequestOrigin,
+    OptionalJsonBody(body): OptionalJsonBody<StartSessionRequest>,
 ) -> Result<Secret<CreatedSession>> {
+    let now = clock::now();
+    let sign_in =
+        sessions::sign_in_of(&caller, body.oidc.as_ref(), state.id_tokens.as_deref(), now).await?;
     let created = sessions::start_dashboard(
         &state.store,
         &caller,
+        sign_in,
         &origin,
         &state.sessions,
-        clock::now(),
+        now,
     )
     .await?;
     Ok(Secret::created(created))

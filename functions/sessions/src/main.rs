@@ -19,6 +19,10 @@ async fn main() -> Result<(), lambda_http::Error> {
         device,
         sessions,
         sudo: akua_edge::settings::sudo_window()?,
+        id_tokens: akua_edge::settings::id_token_config()?
+            .map(akua_edge::fetch::jwt_verifier)
+            .transpose()?
+            .map(std::sync::Arc::new),
     };
     akua_http::run(akua_sessions::router(state)).await
 }

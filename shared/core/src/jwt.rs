@@ -208,6 +208,9 @@ pub struct VerifiedJwt {
     /// When the person signed in (OIDC `auth_time`), if the issuer says:
     /// sudo mode's evidence. A JWT without it is a machine's.
     pub auth_time: Option<i64>,
+    /// An OpenID Connect ID token's `nonce`: binds it to one sign-in
+    /// request of one browser.
+    pub nonce: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -218,6 +221,7 @@ struct Claims {
     /// Not `iat`: a silent sign-on or a refresh issues a new token without
     /// anyone signing in.
     auth_time: Option<i64>,
+    nonce: Option<String>,
 }
 
 #[derive(Clone)]
@@ -234,6 +238,7 @@ struct Remembered {
     exp: i64,
     nbf: Option<i64>,
     auth_time: Option<i64>,
+    nonce: Option<String>,
     generation: u64,
 }
 
@@ -255,6 +260,7 @@ impl TokenCache {
             exp: hit.exp,
             nbf: hit.nbf,
             auth_time: hit.auth_time,
+            nonce: hit.nonce.clone(),
         })
     }
 
@@ -352,6 +358,7 @@ impl JwtVerifier {
                 user_id,
                 expires_at: claims.exp,
                 auth_time: claims.auth_time,
+                nonce: claims.nonce,
             });
         }
         let header = jsonwebtoken::decode_header(token)
@@ -395,6 +402,7 @@ impl JwtVerifier {
                 exp: data.claims.exp,
                 nbf: data.claims.nbf,
                 auth_time: data.claims.auth_time,
+                nonce: data.claims.nonce.clone(),
                 generation,
             },
             now,
@@ -403,6 +411,7 @@ impl JwtVerifier {
             user_id,
             expires_at: data.claims.exp,
             auth_time: data.claims.auth_time,
+            nonce: data.claims.nonce,
         })
     }
 
@@ -611,6 +620,7 @@ mod tests {
             exp,
             nbf,
             auth_time: None,
+            nonce: None,
         };
         assert!(check_times(&c(1000, None), 1060).is_ok());
         assert_eq!(

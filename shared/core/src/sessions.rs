@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
 use crate::audit::{AuditAction, AuditEvent, AuditLog, AuditTarget, Author, Origin, TargetKind};
+use crate::credential::Jwt;
 use crate::ids::{Role, SessionId, UserId};
+use crate::jwt::{JwtError, JwtVerifier};
 use crate::paging::{self, MAX_PAGE, Page};
 use crate::policy::{self, Action};
 use crate::ports::{CredentialStore, Touch, TouchOutcome};
@@ -17,6 +19,7 @@ use crate::records::{CredentialPointer, SessionClient, SessionRecord, StoredCred
 use crate::revocation::{self, Kind};
 use crate::sign_in::SignIn;
 use crate::sudo::SudoWindow;
+use aws_lc_rs::constant_time::verify_slices_are_equal;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionView {
@@ -46,6 +49,70 @@ impl From<SessionRecord> for SessionView {
     }
 }
 
+/// What a browser may send with a sign-in: the OpenID Connect ID token of
+/// the same sign-in and the nonce its request carried. Read only where the
+/// identity provider leaves `auth_time` out of access tokens; an ID token
+/// has it whenever `max_age` was asked (OIDC Core §3.1.2.1).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInEvidence {
+    /// The ID token, issued to this deployment's dashboard (`OidcClientId`).
+    #[schema(max_length = 4096)]
+    pub id_token: String,
+    /// The sign-in request's nonce; the ID token must carry the same one.
+    #[schema(max_length = 256)]
+    pub nonce: String,
+}
+
+/// When the caller (a sign-in JWT) signed in, for sudo mode: the access
+/// token's `auth_time`, else that of the ID token sent with it, verified
+/// against the issuer's keys for the dashboard's client id, for the same
+/// subject, carrying the nonce sent beside it (a copied ID token is
+/// useless without the nonce only its browser holds). Never `iat`.
+pub async fn sign_in_of(
+    caller: &Principal,
+    evidence: Option<&SignInEvidence>,
+    id_tokens: Option<&JwtVerifier>,
+    now: i64,
+) -> Result<SignIn, ApiError> {
+    let from_access_token = caller.sign_in();
+    let invalid = || {
+        ApiError::validation(
+            "oidc.id_token",
+            "not an ID token of this sign-in: its issuer, audience, subject and nonce must match",
+        )
+    };
+    let (SignIn::Unknown | SignIn::Machine, Some(evidence), Some(verifier)) =
+        (from_access_token, evidence, id_tokens)
+    else {
+        return Ok(from_access_token);
+    };
+    let (id_token, nonce) = (evidence.id_token.as_str(), evidence.nonce.as_str());
+    let jwt = Jwt::parse(id_token).map_err(|_| invalid())?;
+    let verified = match verifier.verify(&jwt, now).await {
+        Ok(verified) => verified,
+        Err(JwtError::KeysUnavailable(_)) => return Err(ApiError::Unavailable),
+        Err(JwtError::Invalid(_)) => return Err(invalid()),
+    };
+    let same_nonce = verified
+        .nonce
+        .as_deref()
+        .is_some_and(|n| verify_slices_are_equal(n.as_bytes(), nonce.as_bytes()).is_ok());
+    if Some(&verified.user_id) != caller.user_id() || !same_nonce {
+        return Err(invalid());
+    }
+    Ok(verified.auth_time.map_or(from_access_token, SignIn::At))
+}
+
+/// `POST /v1/auth/sessions`' body: all of it optional.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartSessionRequest {
+    /// The sign-in's ID token and nonce, where its access token has no `auth_time`.
+    #[serde(default)]
+    pub oidc: Option<SignInEvidence>,
+}
+
 /// `POST /v1/auth/session/reauthenticate`'s body.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -53,6 +120,9 @@ pub struct ReauthenticateRequest {
     /// The dashboard session to renew: its token, as `POST /v1/auth/sessions` gave it.
     #[schema(min_length = 32, max_length = 32)]
     pub session_token: String,
+    /// The fresh sign-in's ID token and nonce, where its access token has no `auth_time`.
+    #[serde(default)]
+    pub oidc: Option<SignInEvidence>,
 }
 
 /// Renews a dashboard session's sign-in time from a fresh sign-in (sudo
@@ -64,12 +134,13 @@ pub struct ReauthenticateRequest {
 pub async fn reauthenticate(
     store: &impl CredentialStore,
     caller: &Principal,
+    sign_in: SignIn,
     request: &ReauthenticateRequest,
     window: SudoWindow,
     now: i64,
 ) -> Result<SessionView, ApiError> {
     let user = policy::require_person(caller, Action::StartDashboardSession)?;
-    match (caller.kind(), caller.sign_in()) {
+    match (caller.kind(), sign_in) {
         (CredentialKind::Jwt, SignIn::At(at)) if window.is_recent(at, now) => {
             let token = crate::credential::SessionToken::parse(&request.session_token)
                 .map_err(|_| ApiError::validation("session_token", "not a session token"))?;
@@ -302,6 +373,7 @@ impl Default for SessionSettings {
 pub async fn start_dashboard(
     store: &impl CredentialStore,
     caller: &Principal,
+    sign_in: SignIn,
     origin: &Origin,
     settings: &SessionSettings,
     now: i64,
@@ -331,7 +403,7 @@ pub async fn start_dashboard(
             absolute_secs: Some(settings.dashboard_absolute_secs),
             // The JWT's `auth_time`: the sign-in this session stands for.
             // Without one the session is never recent (sudo mode).
-            signed_in_at: match caller.sign_in() {
+            signed_in_at: match sign_in {
                 SignIn::At(at) => Some(at),
                 SignIn::Unknown | SignIn::Machine => None,
             },

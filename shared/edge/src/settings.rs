@@ -17,6 +17,25 @@ pub fn jwt_config() -> Result<Option<JwtConfig>, JwtConfigError> {
     JwtConfig::from_lookup(setting)
 }
 
+/// The dashboard's ID tokens: the trusted issuer's, for the dashboard's
+/// client (`AKUA_OIDC_CLIENT_ID`) as audience. `None` without a client id
+/// or without an issuer.
+pub fn id_token_config() -> Result<Option<JwtConfig>, JwtConfigError> {
+    let (Some(client_id), Some(_)) = (
+        setting("AKUA_OIDC_CLIENT_ID"),
+        setting(akua_core::jwt::env::ISSUER),
+    ) else {
+        return Ok(None);
+    };
+    JwtConfig::from_lookup(|name| {
+        if name == akua_core::jwt::env::AUDIENCE {
+            Some(client_id.clone())
+        } else {
+            setting(name)
+        }
+    })
+}
+
 /// The device flow's settings (`AKUA_VERIFICATION_URI`,
 /// `AKUA_DEVICE_CLIENT_IDS`).
 pub fn device_config() -> DeviceConfig {

@@ -301,7 +301,10 @@ impl System {
             Op::DashboardSignIn { user: u } => {
                 let caller = call!(Self::person(store, *u, None).await);
                 let settings = sessions::SessionSettings::default();
-                match sessions::start_dashboard(store, &caller, &origin, &settings, now).await {
+                let fresh = SignIn::At(now);
+                match sessions::start_dashboard(store, &caller, fresh, &origin, &settings, now)
+                    .await
+                {
                     Ok(s) => Answer {
                         status: 201,
                         made: Some((s.id, s.token.expose().to_owned())),
