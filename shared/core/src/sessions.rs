@@ -339,22 +339,15 @@ impl SessionSettings {
 
     /// From the setting's text; absent: 7 days.
     pub fn from_setting(absolute_secs: Option<&str>) -> Result<Self, String> {
-        let Some(text) = absolute_secs else {
-            return Ok(Self::default());
-        };
-        let (low, high) = Self::ABSOLUTE_BOUNDS;
-        text.trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|secs| (low..=high).contains(secs))
-            .map(|dashboard_absolute_secs| Self {
-                dashboard_absolute_secs,
-            })
-            .ok_or_else(|| {
-                format!(
-                    "AKUA_DASHBOARD_ABSOLUTE_SECS must be a whole number of seconds from {low} to {high}"
-                )
-            })
+        crate::clock::seconds_setting(
+            "AKUA_DASHBOARD_ABSOLUTE_SECS",
+            absolute_secs,
+            Self::ABSOLUTE_BOUNDS,
+            crate::records::DASHBOARD_SESSION_ABSOLUTE_SECS,
+        )
+        .map(|dashboard_absolute_secs| Self {
+            dashboard_absolute_secs,
+        })
     }
 }
 

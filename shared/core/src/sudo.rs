@@ -45,20 +45,8 @@ impl SudoWindow {
 
     /// From the setting's text; absent: two hours.
     pub fn from_setting(text: Option<&str>) -> Result<Self, String> {
-        let Some(text) = text else {
-            return Ok(Self::default());
-        };
-        let (low, high) = Self::BOUNDS;
-        text.trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|secs| (low..=high).contains(secs))
-            .map(Self)
-            .ok_or_else(|| {
-                format!(
-                    "AKUA_SUDO_WINDOW_SECS must be a whole number of seconds from {low} to {high}"
-                )
-            })
+        let name = "AKUA_SUDO_WINDOW_SECS";
+        crate::clock::seconds_setting(name, text, Self::BOUNDS, Self::DEFAULT_SECS).map(Self)
     }
 
     pub fn secs(self) -> i64 {
