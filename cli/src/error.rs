@@ -103,6 +103,9 @@ impl Error {
             Error::NotLoggedIn => {
                 Some("run `cnap auth login` (or set AKUA_API_TOKEN to an API token)")
             }
+            Error::Api { code, .. } if code == "reauthentication_required" => Some(
+                "this needs a recent sign-in (sudo mode): sign in again at your identity provider for a fresh JWT, or use the dashboard",
+            ),
             Error::Api { status: 401, .. } => Some(
                 "the credential was refused (expired, revoked or mistyped): run `cnap auth login`",
             ),
@@ -152,6 +155,14 @@ mod tests {
     #[test]
     fn statuses_map_to_the_documented_exit_codes() {
         assert_eq!(api(401).exit_code(), 3);
+        let stale = Error::Api {
+            status: 401,
+            code: "reauthentication_required".into(),
+            message: "this action needs a recent sign-in".into(),
+            field: None,
+        };
+        assert_eq!(stale.exit_code(), 3);
+        assert!(stale.hint().is_some_and(|h| h.contains("recent sign-in")));
         assert_eq!(api(403).exit_code(), 3);
         assert_eq!(api(400).exit_code(), 1);
         assert_eq!(api(404).exit_code(), 1);

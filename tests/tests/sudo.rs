@@ -111,6 +111,22 @@ async fn a_session_from_a_three_hour_old_sign_in_reads_but_must_sign_in_again_to
     assert!(r.body["signed_in_at"].as_i64().unwrap() >= clock::now() - 5);
     let sessions = api.as_token(&stale).get("/v1/auth/sessions").await;
     assert_eq!(sessions.body["data"].as_array().unwrap().len(), 1);
+    // ...written to the person's own log with the renewal.
+    let log = api
+        .as_token(&stale)
+        .get("/v1/me/audit_log?action=session.reauthenticated")
+        .await;
+    assert_eq!(log.status, StatusCode::OK, "{:?}", log.body);
+    assert_eq!(
+        log.body["data"].as_array().unwrap().len(),
+        1,
+        "{:?}",
+        log.body
+    );
+    assert_eq!(
+        log.body["data"][0]["target"]["id"],
+        sessions.body["data"][0]["id"]
+    );
     // ...and the actions go through.
     let r = ada.post("/v1/api_tokens", json!({"name": "ci"})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);

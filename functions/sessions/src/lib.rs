@@ -285,13 +285,23 @@ async fn refresh(
 async fn reauthenticate(
     State(state): State<AppState>,
     Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
     JsonBody(body): JsonBody<ReauthenticateRequest>,
 ) -> Result<Json<SessionView>> {
     let now = clock::now();
     let sign_in =
         sessions::sign_in_of(&caller, body.oidc.as_ref(), state.id_tokens.as_deref(), now).await?;
     Ok(Json(
-        sessions::reauthenticate(&state.store, &caller, sign_in, &body, state.sudo, now).await?,
+        sessions::reauthenticate(
+            &state.store,
+            &caller,
+            &origin,
+            sign_in,
+            &body,
+            state.sudo,
+            now,
+        )
+        .await?,
     ))
 }
 

@@ -56,10 +56,14 @@ pub enum AuditAction {
     SessionCreated,
     #[serde(rename = "session.revoked")]
     SessionRevoked,
+    /// A dashboard session's sign-in was renewed by signing in again
+    /// (sudo mode).
+    #[serde(rename = "session.reauthenticated")]
+    SessionReauthenticated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 15] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
@@ -74,6 +78,7 @@ impl AuditAction {
         Self::DeviceDenied,
         Self::SessionCreated,
         Self::SessionRevoked,
+        Self::SessionReauthenticated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -92,6 +97,7 @@ impl AuditAction {
             Self::DeviceDenied => "device.denied",
             Self::SessionCreated => "session.created",
             Self::SessionRevoked => "session.revoked",
+            Self::SessionReauthenticated => "session.reauthenticated",
         }
     }
 

@@ -153,11 +153,13 @@ pub trait CredentialStore: DecisionStore {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Records a fresh sign-in on the session with this hash (sudo mode),
-    /// only while it exists and is unexpired, like [`DecisionStore::touch`].
+    /// with the events of `audit`, only while it exists and is unexpired,
+    /// like [`DecisionStore::touch`].
     fn renew_sign_in(
         &self,
         hash: &CredentialHash,
         signed_in_at: i64,
+        audit: &[AuditEvent],
         now: i64,
     ) -> impl Future<Output = Result<TouchOutcome, StoreError>> + Send;
 

@@ -134,6 +134,7 @@ pub struct ReauthenticateRequest {
 pub async fn reauthenticate(
     store: &impl CredentialStore,
     caller: &Principal,
+    origin: &Origin,
     sign_in: SignIn,
     request: &ReauthenticateRequest,
     window: SudoWindow,
@@ -157,7 +158,15 @@ pub async fn reauthenticate(
             {
                 return Err(not_found());
             }
-            match store.renew_sign_in(&hash, at, now).await? {
+            let audit = [Author::of(caller, origin)
+                .event(
+                    AuditLog::User(user.clone()),
+                    AuditAction::SessionReauthenticated,
+                    AuditTarget::new(TargetKind::Session, &record.id),
+                    now,
+                )
+                .with_detail("client=dashboard")];
+            match store.renew_sign_in(&hash, at, &audit, now).await? {
                 TouchOutcome::Gone => Err(not_found()),
                 TouchOutcome::Applied => {
                     record.signed_in_at = Some(at);

@@ -151,11 +151,10 @@ impl CredentialStore for DynamoStore {
         &self,
         hash: &CredentialHash,
         signed_in_at: i64,
+        audit: &[AuditEvent],
         now: i64,
     ) -> Result<TouchOutcome, StoreError> {
-        let result = self
-            .client()
-            .update_item()
+        let renew = Update::builder()
             .table_name(self.table())
             .set_key(Some(keys::credential(hash)))
             .condition_expression(LIVE_CREDENTIAL)
@@ -163,9 +162,10 @@ impl CredentialStore for DynamoStore {
             .expression_attribute_names("#signed_in_at", attr::SIGNED_IN_AT)
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":at", n(signed_in_at))
-            .send()
-            .await;
-        Ok(if written(result)? {
+            .build()
+            .map_err(request_error)?;
+        let steps = vec![TransactWriteItem::builder().update(renew).build()];
+        Ok(if self.transact(self.with_audit(steps, audit)?).await? {
             TouchOutcome::Applied
         } else {
             TouchOutcome::Gone

@@ -75,6 +75,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..3).prop_map(|user| Op::DashboardSignIn { user }),
         1 => (0usize..3).prop_map(|by| Op::EndOtherSessions { by }),
         1 => (0usize..4).prop_map(|session| Op::Logout { session }),
+        1 => (0usize..4, 0usize..3).prop_map(|(session, by)| Op::Reauthenticate { session, by }),
         1 => (0usize..4, 0usize..3).prop_map(|(session, by)| Op::EndSession { session, by }),
         2 => (0usize..3, any::<u8>(), any::<bool>(), expiry()).prop_map(
             |(user, workspaces, admin, expiry)| Op::CreateMultiToken { user, workspaces, admin, expiry }
@@ -341,6 +342,12 @@ fn races() -> Vec<Race> {
             approver: Presence::Fresh,
         }],
         a: Op::Logout { session: 0 },
+        b: Op::EndSession { session: 0, by: 0 },
+    });
+    all.push(Race {
+        name: "signing in again × ending the session",
+        setup: vec![Op::DashboardSignIn { user: 0 }],
+        a: Op::Reauthenticate { session: 0, by: 0 },
         b: Op::EndSession { session: 0, by: 0 },
     });
     all.push(Race {

@@ -114,6 +114,12 @@ pub enum Op {
     Logout {
         session: usize,
     },
+    /// Person `by` signs in again and renews the `session`-th session's
+    /// sign-in (sudo mode): only their own live dashboard session.
+    Reauthenticate {
+        session: usize,
+        by: usize,
+    },
     EndSession {
         session: usize,
         by: usize,
@@ -498,6 +504,17 @@ impl Model {
                     UNAUTHORIZED
                 }
             }
+            Op::Reauthenticate { session, by } => {
+                let s = &self.creds[self.session(*session)?];
+                let Kind::Session { user, absolute, .. } = s.kind else {
+                    unreachable!()
+                };
+                if s.secret_live(0, now) && absolute.is_some() && user == *by {
+                    OK
+                } else {
+                    NOT_FOUND
+                }
+            }
             Op::EndSession { session, by } => {
                 let s = &self.creds[self.session(*session)?];
                 let Kind::Session { user, .. } = s.kind else {
@@ -702,6 +719,11 @@ impl Model {
             Op::Logout { session } | Op::EndSession { session, .. } => {
                 let c = self.session(*session).expect("a session");
                 self.revoke(c, false);
+            }
+            Op::Reauthenticate { session, by } => {
+                let c = self.session(*session).expect("a session");
+                let id = self.creds[c].id.clone();
+                self.event(user_log(*by), AuditAction::SessionReauthenticated, &id);
             }
             Op::CreateMultiToken {
                 user,

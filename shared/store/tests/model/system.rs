@@ -334,6 +334,26 @@ impl System {
                     Err(e) => Answer::status(status(&e)),
                 }
             }
+            Op::Reauthenticate { session, by } => {
+                let Some(c) = model.session(*session) else {
+                    return Answer::status(0);
+                };
+                let caller = call!(Self::person(store, *by, None).await);
+                let request = sessions::ReauthenticateRequest {
+                    session_token: model.creds[c].secrets[0].clone(),
+                    oidc: None,
+                };
+                let fresh = SignIn::At(now);
+                let window = SudoWindow::default();
+                match sessions::reauthenticate(
+                    store, &caller, &origin, fresh, &request, window, now,
+                )
+                .await
+                {
+                    Ok(_) => Answer::status(200),
+                    Err(e) => Answer::status(status(&e)),
+                }
+            }
             Op::EndSession { session, by } => {
                 let Some(c) = model.session(*session) else {
                     return Answer::status(0);
