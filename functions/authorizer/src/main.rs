@@ -13,6 +13,7 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let store = DynamoStore::from_env().await?;
+    store.warm_up(akua_store::WarmUp::Credentials).await;
     let jwt = akua_edge::settings::jwt_config()?
         .map(akua_edge::fetch::jwt_verifier)
         .transpose()?;

@@ -13,6 +13,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         .into());
     }
     let store = DynamoStore::from_env().await?;
+    store.warm_up(akua_store::WarmUp::Credentials).await;
     let sessions = akua_edge::settings::session_settings()?;
     let state = AppState {
         store,

@@ -24,6 +24,7 @@ mod workspaces;
 use std::time::Duration;
 
 use akua_core::ports::StoreError;
+use akua_core::{CredentialHash, WorkspaceId};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
@@ -80,6 +81,15 @@ pub struct DynamoStore {
     /// The index lists read their keys from: [`table::LISTS`], or during
     /// an upgrade the legacy `gsi1` (same keys) until `lists` has filled.
     list_index: &'static str,
+}
+
+/// What a function reads, for its start-up warm-up ([`DynamoStore::warm_up`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarmUp {
+    /// Credentials by hash (the authorizer, the tokens and sessions functions).
+    Credentials,
+    /// Workspaces and their members (the workspaces function).
+    Workspaces,
 }
 
 impl DynamoStore {
@@ -159,7 +169,6 @@ impl DynamoStore {
             })?;
             store = store.with_audit_retention_days(days);
         }
-        store.warm_up().await;
         Ok(store)
     }
 
@@ -172,14 +181,21 @@ impl DynamoStore {
     }
 
     /// Opens the connection (TLS handshake, credentials) at init rather than
-    /// on the first request. A miss on a key no item uses; failures are
-    /// ignored here and surface on the first real call.
-    pub async fn warm_up(&self) {
+    /// on the first request: a miss on a key no item uses, of a kind the
+    /// function reads anyway, so its least-privilege role allows it (a
+    /// refusal would open the connection too, but as an access denial on
+    /// every cold start). Failures are ignored here and surface on the
+    /// first real call.
+    pub async fn warm_up(&self, reads: WarmUp) {
+        let key = match reads {
+            WarmUp::Credentials => keys::credential(&CredentialHash::of("akua warm-up")),
+            WarmUp::Workspaces => keys::workspace(&WorkspaceId::parse("ws_warmup").expect("an id")),
+        };
         let _ = self
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(keys::pointer("warmup")))
+            .set_key(Some(key))
             .send()
             .await;
     }
