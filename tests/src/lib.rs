@@ -118,11 +118,12 @@ impl Api {
     }
 
     /// An OpenID Connect ID token for `sub`, issued to the dashboard
-    /// ([`DASHBOARD_CLIENT_ID`]) for the sign-in request that sent `nonce`.
-    pub fn id_token(&self, sub: &str, nonce: &str, auth_time: i64) -> String {
+    /// ([`DASHBOARD_CLIENT_ID`]) for the sign-in request whose nonce was
+    /// made from `secret`.
+    pub fn id_token(&self, sub: &str, secret: &str, auth_time: i64) -> String {
         let mut claims = TestIssuer::claims(sub, clock::now());
         claims["aud"] = DASHBOARD_CLIENT_ID.into();
-        claims["nonce"] = nonce.into();
+        claims["nonce"] = akua_core::sessions::nonce_of(secret).into();
         claims["auth_time"] = auth_time.into();
         TestIssuer::sign("rsa-1", jsonwebtoken_alg(), &claims)
     }

@@ -8,7 +8,6 @@ const SESSION = "akua.session";
 const WORKSPACE = "akua.workspace";
 const SIGN_IN = "akua.signin";
 const RETURN_TO = "akua.return";
-const RETRY = "akua.retry";
 
 const $ = (id) => document.getElementById(id);
 const store = window.sessionStorage;
@@ -103,9 +102,12 @@ async function api(method, path, { body, workspace, bearer } = {}) {
     const error = data?.error ?? {};
     // A stale sign-in is not a lost session: the session stays, and the
     // action asks the person to sign in again (sudo mode).
+    // `max_age` is in the body too: API Gateway renames a backend's
+    // WWW-Authenticate header.
     if (response.status === 401 && error.code === "reauthentication_required") {
-      const maxAge = /max_age=(\d+)/.exec(response.headers.get("www-authenticate") ?? "")?.[1];
-      throw new ApiError(401, error.code, error.message, maxAge ? Number(maxAge) : null);
+      const header = /max_age=(\d+)/.exec(response.headers.get("www-authenticate") ?? "")?.[1];
+      const maxAge = Number.isInteger(error.max_age) ? error.max_age : header ? Number(header) : null;
+      throw new ApiError(401, error.code, error.message, maxAge);
     }
     if (response.status === 401 && !bearer) {
       store.removeItem(SESSION);
@@ -130,17 +132,27 @@ async function allPages(path, workspace) {
 
 // ---- sign-in (OpenID Connect, authorization code with PKCE S256) ----------
 
-// `reauth`: sign in again for sudo mode (OIDC `max_age`), to renew this
-// tab's session rather than start another.
-async function startSignIn({ maxAge = null } = {}) {
+async function sha256(text) {
+  return base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+// `maxAge`: sign in again for sudo mode (OIDC `max_age`), to renew this
+// tab's session rather than start another, then run `retry` (a named
+// SENSITIVE action) once. Both live only in this sign-in's record, so a
+// sign-in that fails, is cancelled or starts a new session runs nothing.
+async function startSignIn({ maxAge = null, retry = null } = {}) {
   const config = await (await fetch(`${DASHBOARD}/config.json`, { cache: "no-store" })).json();
   const verifier = randomString();
-  const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  const challenge = await sha256(verifier);
   const state = randomString();
-  const nonce = randomString();
+  // The request carries the SHA-256 of a secret only this tab holds; the
+  // API is sent the secret with the ID token, so a copied ID token alone
+  // proves nothing.
+  const secret = randomString();
+  const nonce = await sha256(secret);
   const redirectUri = `${location.origin}${DASHBOARD}/callback`;
   const reauth = maxAge !== null;
-  store.setItem(SIGN_IN, JSON.stringify({ verifier, state, nonce, redirectUri, reauth }));
+  store.setItem(SIGN_IN, JSON.stringify({ verifier, state, secret, nonce, redirectUri, reauth, retry }));
   const url = new URL(config.authorization_endpoint);
   url.search = new URLSearchParams({
     response_type: "code",
@@ -151,6 +163,9 @@ async function startSignIn({ maxAge = null } = {}) {
     nonce,
     code_challenge: challenge,
     code_challenge_method: "S256",
+    // The sign-in's time in the ID token (sudo mode), also where the
+    // provider would put it there only for `max_age`.
+    claims: JSON.stringify({ id_token: { auth_time: { essential: true } } }),
     ...(reauth ? { max_age: String(maxAge), prompt: "login", ...(me ? { login_hint: me.user_id } : {}) } : {}),
   }).toString();
   location.assign(url.toString());
@@ -177,9 +192,10 @@ async function finishSignIn() {
   if (!response.ok) throw new Error(tokens?.error?.message ?? "Sign-in failed at the identity provider.");
   if (claims(tokens.id_token).nonce !== pending.nonce) throw new Error("Sign-in failed: the identity token does not match this sign-in.");
   const current = store.getItem(SESSION);
-  // The ID token and nonce of this sign-in: its time, for sudo mode, where
-  // the identity provider leaves auth_time out of the access token.
-  const oidc = { id_token: tokens.id_token, nonce: pending.nonce };
+  // The ID token and the nonce's secret: this sign-in's time, for sudo
+  // mode, where the identity provider leaves auth_time out of the access
+  // token.
+  const oidc = { id_token: tokens.id_token, nonce: pending.secret };
   // Signing in again renews this tab's session (no second one). Only as
   // the same person: anyone else, or a session ended meanwhile, starts over
   // at the sign-in page, and the action waiting for it is dropped.
@@ -188,7 +204,6 @@ async function finishSignIn() {
       bearer: tokens.access_token,
       body: { session_token: current, oidc },
     }).catch((error) => {
-      store.removeItem(RETRY);
       if (error.status !== 404) throw error;
       store.removeItem(SESSION);
       throw new Error("Signing in again must be as the same person, while this tab's session lasts. Sign in to start a new session.");
@@ -200,6 +215,9 @@ async function finishSignIn() {
   const target = store.getItem(RETURN_TO) ?? `${DASHBOARD}/tokens`;
   store.removeItem(RETURN_TO);
   history.replaceState(null, "", target);
+  // The action that asked for this sign-in: only after renewing the same
+  // session.
+  return pending.reauth && current ? pending.retry : null;
 }
 
 // ---- state -----------------------------------------------------------------
@@ -278,6 +296,11 @@ const SENSITIVE = {
     status(`${ended.revoked} other session(s) signed out.`);
     await render();
   },
+  async endSession({ id }) {
+    await api("DELETE", `/auth/sessions/${encodeURIComponent(id)}`);
+    status("Session signed out.");
+    await render();
+  },
   async answerDevice({ user_code, approve }) {
     await api("POST", `/auth/device/${approve ? "approve" : "deny"}`, { body: { user_code } });
     $("view").replaceChildren(heading(approve ? "Login approved" : "Login denied"),
@@ -292,19 +315,16 @@ async function sensitive(name, args) {
     if (error.code !== "reauthentication_required") throw error;
     const again = await confirmDialog("For your security, this needs a recent sign-in. Sign in again, and it will be done right after.", "Sign in again");
     if (!again) throw new Error("Not done: it needs a recent sign-in.");
-    store.setItem(RETRY, JSON.stringify({ name, args }));
     store.setItem(RETURN_TO, location.pathname + location.search);
-    await startSignIn({ maxAge: error.maxAge ?? 0 });
+    await startSignIn({ maxAge: error.maxAge ?? 0, retry: { name, args } });
   }
 }
 
 // After signing in again: the action that asked for it, once. A second
 // refusal is shown, not retried.
-async function retryAfterSignIn() {
-  const pending = JSON.parse(store.getItem(RETRY) ?? "null");
-  store.removeItem(RETRY);
-  if (!pending || !SENSITIVE[pending.name]) return;
-  await guarded(() => SENSITIVE[pending.name](pending.args));
+async function retryAfterSignIn(retry) {
+  if (!retry || !Object.hasOwn(SENSITIVE, retry.name)) return;
+  await guarded(() => SENSITIVE[retry.name](retry.args));
 }
 
 // ---- pages ------------------------------------------------------------------
@@ -575,11 +595,7 @@ async function sessionsPage() {
       ? el("span", {}, "This browser")
       : el("button", { type: "button", class: "danger", "aria-label": `Sign out session ${s.id}` }, "Sign out");
     if (!s.current) {
-      end.addEventListener("click", () => guarded(async () => {
-        await api("DELETE", `/auth/sessions/${encodeURIComponent(s.id)}`);
-        status("Session signed out.");
-        await render();
-      }));
+      end.addEventListener("click", () => guarded(() => sensitive("endSession", { id: s.id })));
     }
     return el("tr", {}, el("td", {}, el("code", {}, s.id)), el("td", {}, s.client), el("td", {}, time(s.created_at)),
       el("td", {}, time(s.last_used_at)), el("td", {}, time(s.expires_at)),
@@ -686,6 +702,7 @@ async function start() {
     await api("DELETE", "/auth/session").catch(() => {});
     store.removeItem(SESSION);
     store.removeItem(WORKSPACE);
+    store.removeItem(SIGN_IN);
     history.pushState(null, "", DASHBOARD);
     $("view").replaceChildren(signInPage("You are signed out."));
     $("account").hidden = true;
@@ -699,9 +716,10 @@ async function start() {
     render();
   });
   window.addEventListener("popstate", render);
+  let retry = null;
   if (location.pathname === `${DASHBOARD}/callback`) {
     try {
-      await finishSignIn();
+      retry = await finishSignIn();
     } catch (error) {
       history.replaceState(null, "", DASHBOARD);
       $("view").replaceChildren(signInPage(error.message));
@@ -709,7 +727,7 @@ async function start() {
     }
   }
   await render();
-  await retryAfterSignIn();
+  await retryAfterSignIn(retry);
 }
 
 start();

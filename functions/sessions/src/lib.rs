@@ -4,7 +4,7 @@
 //! |---|---|---|---|
 //! | `POST /v1/auth/device/code` | public | 200 RFC 8628 §3.2 | 400 `invalid_request`/`invalid_client`, 413 over 16 KiB |
 //! | `POST /v1/auth/device/token` | public | 200 `{access_token, token_type, expires_in}` | 400 RFC 8628 §3.5 errors, 413 over 16 KiB |
-//! | `POST /v1/auth/device/approve`, `/deny` | session or JWT | 200 | 403 API token, 404 unknown code, 409 used, 429 guessing |
+//! | `POST /v1/auth/device/approve`, `/deny` | session or JWT (approve: a person at a browser, recent sign-in) | 200 | 401 `reauthentication_required`, 403 API token, CLI session or JWT without `auth_time` (approve), 404 unknown code, 409 used, 429 guessing |
 //! | `GET /v1/auth/session` | session | 200 | 400 not a session |
 //! | `POST /v1/auth/session/refresh` | session | 200 | 400 not a session |
 //! | `POST /v1/auth/session/reauthenticate` | JWT (a fresh sign-in) | 200 the session, its sign-in renewed | 401 `reauthentication_required`, 403 not a JWT or no `auth_time`, 404 no such dashboard session, 422 |
@@ -12,8 +12,8 @@
 //! | `GET /v1/auth/sessions?limit=&cursor=` | person | 200 page, newest first | 400 bad cursor, 403 API token |
 //! | `GET /v1/auth/device/pending?user_code=` | person | 200 `{user_code, client_id, scope, expires_at}` | 404 unknown code, 429 too many guesses |
 //! | `POST /v1/auth/sessions` | JWT (a sign-in) | 201 `{id, token, client, created_at, expires_at}`: a dashboard session, 12 h sliding | 403 API token or session |
-//! | `DELETE /v1/auth/sessions` | person | 200 `{revoked}`: all but the current one ended | 403 API token |
-//! | `DELETE /v1/auth/sessions/{id}` | person | 204 | 403 API token, 404 unknown or another person's |
+//! | `DELETE /v1/auth/sessions` | person, recent sign-in | 200 `{revoked}`: all but the current one ended | 401 `reauthentication_required`, 403 API token |
+//! | `DELETE /v1/auth/sessions/{id}` | person, recent sign-in | 204 | 401 `reauthentication_required`, 403 API token, 404 unknown or another person's |
 //! | `GET /v1/auth/whoami` | any | 200 | — |
 //!
 //! The device endpoints speak OAuth (`{error, error_description}`, form or
@@ -408,7 +408,7 @@ async fn end_other_sessions(
     params(("id" = String, Path, max_length = 64, description = "`ses_…` (any other value is 404)")),
     responses(
         (status = 204, description = "Ended"),
-        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 401, description = "No valid credential, or `reauthentication_required`: this needs a recent sign-in (sudo mode; `WWW-Authenticate` says `max_age`)", body = ErrorBody),
         (status = 403, description = "Not a person (an API token)", body = ErrorBody),
         (status = 404, description = "No such session of the caller", body = ErrorBody),
     ),

@@ -24,6 +24,11 @@ pub struct ErrorDetail {
     /// The offending field of a `validation_error`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// With `reauthentication_required`: how recent (seconds) the sign-in
+    /// must be, as the challenge's `max_age` says (API Gateway renames a
+    /// backend's `WWW-Authenticate`, so the body says it too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,6 +110,11 @@ impl ApiError {
                 message: self.to_string(),
                 field: if let Self::Validation { field, .. } = self {
                     Some(field.clone())
+                } else {
+                    None
+                },
+                max_age: if let Self::ReauthenticationRequired { max_age } = self {
+                    Some(*max_age)
                 } else {
                     None
                 },

@@ -219,9 +219,29 @@ struct Claims {
     exp: i64,
     nbf: Option<i64>,
     /// Not `iat`: a silent sign-on or a refresh issues a new token without
-    /// anyone signing in.
+    /// anyone signing in. Read leniently (a decimal is floored; another
+    /// type is no time at all), so a claim the service did not read before
+    /// never refuses a token it accepted.
+    #[serde(default, deserialize_with = "lenient_time")]
     auth_time: Option<i64>,
+    #[serde(default, deserialize_with = "lenient_text")]
     nonce: Option<String>,
+}
+
+fn lenient_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(value.as_i64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.is_finite())
+            .map(|f| f.floor() as i64)
+    }))
+}
+
+fn lenient_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(serde_json::Value::deserialize(d)?
+        .as_str()
+        .map(str::to_owned))
 }
 
 #[derive(Clone)]
@@ -611,6 +631,19 @@ mod tests {
         }
         let default = JwtConfig::from_lookup(lookup(&base)).unwrap().unwrap();
         assert_eq!(default.default_max_age, DEFAULT_JWKS_MAX_AGE_SECS);
+    }
+
+    #[test]
+    fn auth_time_and_nonce_are_read_leniently() {
+        let read = |claims: serde_json::Value| serde_json::from_value::<Claims>(claims).unwrap();
+        let c = read(
+            serde_json::json!({"sub": "u", "exp": 1, "auth_time": 1_700_000_000.9, "nonce": 7}),
+        );
+        assert_eq!((c.auth_time, c.nonce), (Some(1_700_000_000), None));
+        let c = read(serde_json::json!({"sub": "u", "exp": 1, "auth_time": "yesterday"}));
+        assert_eq!(c.auth_time, None);
+        let c = read(serde_json::json!({"sub": "u", "exp": 1}));
+        assert_eq!((c.auth_time, c.nonce), (None, None));
     }
 
     #[test]

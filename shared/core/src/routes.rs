@@ -152,7 +152,9 @@ impl Op {
         match self {
             Op::Tokens(TokensOp::Create | TokensOp::Roll | TokensOp::CreateMine)
             | Op::Workspaces(WorkspacesOp::AddMember)
-            | Op::Sessions(SessionsOp::EndOtherSessions) => Requires::RecentSignIn,
+            | Op::Sessions(SessionsOp::EndOtherSessions | SessionsOp::EndSession) => {
+                Requires::RecentSignIn
+            }
             Op::Sessions(SessionsOp::DeviceApprove) => Requires::PersonAtBrowser,
             Op::Tokens(
                 TokensOp::List
@@ -181,7 +183,6 @@ impl Op {
                 | SessionsOp::Logout
                 | SessionsOp::ListSessions
                 | SessionsOp::StartSession
-                | SessionsOp::EndSession
                 | SessionsOp::Whoami,
             )
             | Op::Docs(DocsOp::OpenApi) => Requires::Nothing,

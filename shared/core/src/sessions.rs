@@ -59,16 +59,28 @@ pub struct SignInEvidence {
     /// The ID token, issued to this deployment's dashboard (`OidcClientId`).
     #[schema(max_length = 4096)]
     pub id_token: String,
-    /// The sign-in request's nonce; the ID token must carry the same one.
+    /// The secret behind the sign-in request's nonce: the request carried
+    /// its SHA-256 (base64url), and so must the ID token.
     #[schema(max_length = 256)]
     pub nonce: String,
+}
+
+/// The `nonce` a sign-in request carries for `secret`: its SHA-256,
+/// base64url without padding. The secret never leaves the browser until it
+/// is sent here with the ID token, so a copied ID token (which shows the
+/// hash) proves nothing without it.
+pub fn nonce_of(secret: &str) -> String {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
 }
 
 /// When the caller (a sign-in JWT) signed in, for sudo mode: the access
 /// token's `auth_time`, else that of the ID token sent with it, verified
 /// against the issuer's keys for the dashboard's client id, for the same
-/// subject, carrying the nonce sent beside it (a copied ID token is
-/// useless without the nonce only its browser holds). Never `iat`.
+/// subject, carrying the nonce of the secret sent beside it ([`nonce_of`]:
+/// a copied ID token is useless without the secret only its browser
+/// holds). Never `iat`.
 pub async fn sign_in_of(
     caller: &Principal,
     evidence: Option<&SignInEvidence>,
@@ -94,10 +106,11 @@ pub async fn sign_in_of(
         Err(JwtError::KeysUnavailable(_)) => return Err(ApiError::Unavailable),
         Err(JwtError::Invalid(_)) => return Err(invalid()),
     };
+    let expected = nonce_of(nonce);
     let same_nonce = verified
         .nonce
         .as_deref()
-        .is_some_and(|n| verify_slices_are_equal(n.as_bytes(), nonce.as_bytes()).is_ok());
+        .is_some_and(|n| verify_slices_are_equal(n.as_bytes(), expected.as_bytes()).is_ok());
     if Some(&verified.user_id) != caller.user_id() || !same_nonce {
         return Err(invalid());
     }
@@ -166,6 +179,8 @@ pub async fn reauthenticate(
                     now,
                 )
                 .with_detail("client=dashboard")];
+            // Recent, so at most the leeway ahead: never past now.
+            let at = at.min(now);
             match store.renew_sign_in(&hash, at, &audit, now).await? {
                 TouchOutcome::Gone => Err(not_found()),
                 TouchOutcome::Applied => {
@@ -405,8 +420,14 @@ pub async fn start_dashboard(
             absolute_secs: Some(settings.dashboard_absolute_secs),
             // The JWT's `auth_time`: the sign-in this session stands for.
             // Without one the session is never recent (sudo mode).
+            // A time ahead of our clock (within the leeway) is taken as
+            // now, so skew never stretches the window; further ahead, as
+            // no time at all.
             signed_in_at: match sign_in {
-                SignIn::At(at) => Some(at),
+                SignIn::At(at) if at <= now.saturating_add(SudoWindow::LEEWAY_SECS) => {
+                    Some(at.min(now))
+                }
+                SignIn::At(_) => None,
                 SignIn::Unknown | SignIn::Machine => None,
             },
         },
