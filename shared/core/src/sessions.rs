@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
 use crate::audit::{AuditAction, AuditEvent, AuditLog, AuditTarget, Author, Origin, TargetKind};
-use crate::credential::Jwt;
+use crate::credential::{Jwt, Revealed};
 use crate::ids::{Role, SessionId, UserId};
 use crate::jwt::{JwtError, JwtVerifier};
 use crate::paging::{self, MAX_PAGE, Page};
@@ -53,16 +53,16 @@ impl From<SessionRecord> for SessionView {
 /// the same sign-in and the nonce its request carried. Read only where the
 /// identity provider leaves `auth_time` out of access tokens; an ID token
 /// has it whenever `max_age` was asked (OIDC Core §3.1.2.1).
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignInEvidence {
     /// The ID token, issued to this deployment's dashboard (`OidcClientId`).
-    #[schema(max_length = 4096)]
-    pub id_token: String,
+    #[schema(value_type = String, max_length = 4096)]
+    pub id_token: Revealed,
     /// The secret behind the sign-in request's nonce: the request carried
     /// its SHA-256 (base64url), and so must the ID token.
-    #[schema(max_length = 256)]
-    pub nonce: String,
+    #[schema(value_type = String, max_length = 256)]
+    pub nonce: Revealed,
 }
 
 /// The `nonce` a sign-in request carries for `secret`: its SHA-256,
@@ -99,7 +99,7 @@ pub async fn sign_in_of(
     else {
         return Ok(from_access_token);
     };
-    let (id_token, nonce) = (evidence.id_token.as_str(), evidence.nonce.as_str());
+    let (id_token, nonce) = (evidence.id_token.expose(), evidence.nonce.expose());
     let jwt = Jwt::parse(id_token).map_err(|_| invalid())?;
     let verified = match verifier.verify(&jwt, now).await {
         Ok(verified) => verified,
@@ -131,8 +131,8 @@ pub struct StartSessionRequest {
 #[serde(deny_unknown_fields)]
 pub struct ReauthenticateRequest {
     /// The dashboard session to renew: its token, as `POST /v1/auth/sessions` gave it.
-    #[schema(min_length = 32, max_length = 32)]
-    pub session_token: String,
+    #[schema(value_type = String, min_length = 32, max_length = 32)]
+    pub session_token: Revealed,
     /// The fresh sign-in's ID token and nonce, where its access token has no `auth_time`.
     #[serde(default)]
     pub oidc: Option<SignInEvidence>,
@@ -156,7 +156,7 @@ pub async fn reauthenticate(
     let user = policy::require_person(caller, Action::StartDashboardSession)?;
     match (caller.kind(), sign_in) {
         (CredentialKind::Jwt, SignIn::At(at)) if window.is_recent(at, now) => {
-            let token = crate::credential::SessionToken::parse(&request.session_token)
+            let token = crate::credential::SessionToken::parse(request.session_token.expose())
                 .map_err(|_| ApiError::validation("session_token", "not a session token"))?;
             let hash = token.hash();
             let not_found = || ApiError::NotFound("session");
@@ -600,6 +600,20 @@ mod tests {
         );
         for bad in ["3599", "2592001", "a week", "-1"] {
             assert!(SessionSettings::from_setting(Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    /// R13: the secrets a renewal carries never print.
+    #[test]
+    fn a_renewal_s_secrets_never_reach_debug_output() {
+        let request: ReauthenticateRequest = serde_json::from_value(serde_json::json!({
+            "session_token": "SessionSecretSessionSecret123456",
+            "oidc": {"id_token": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln", "nonce": "NonceSecret"},
+        }))
+        .unwrap();
+        let printed = format!("{request:?}");
+        for secret in ["SessionSecret", "eyJ", "NonceSecret"] {
+            assert!(!printed.contains(secret), "{printed}");
         }
     }
 }

@@ -340,7 +340,7 @@ impl System {
                 };
                 let caller = call!(Self::person(store, *by, None).await);
                 let request = sessions::ReauthenticateRequest {
-                    session_token: model.creds[c].secrets[0].clone(),
+                    session_token: akua_core::Revealed::new(&model.creds[c].secrets[0]),
                     oidc: None,
                 };
                 let fresh = SignIn::At(now);
