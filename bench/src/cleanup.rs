@@ -53,6 +53,7 @@ fn user() -> UserId {
 fn credential(i: usize, expired: usize, now: i64) -> (CredentialHash, StoredCredential) {
     let token_record = |token: &ApiToken, expires_at| {
         StoredCredential::ApiToken(ApiTokenRecord {
+            restrictions: Default::default(),
             id: TokenId::generate(),
             workspace_id: workspace(),
             name: TokenName::parse("seeded").expect("name"),

@@ -168,6 +168,7 @@ async fn invocations(engine: &Engine) -> Vec<Invocation> {
     let ws = WorkspaceId::parse("ws_cold").expect("workspace id");
     let user = UserId::parse("usr_cold").expect("user id");
     let new = NewApiToken {
+        restrictions: Default::default(),
         workspace_id: ws.clone(),
         name: TokenName::parse("ci").expect("name"),
         role: TokenRole::Member,

@@ -237,6 +237,7 @@ async fn api_tokens(engine: &Engine, count: usize, created_at: i64) -> Vec<Strin
     let mut out = Vec::with_capacity(count);
     for _ in 0..count {
         let new = NewApiToken {
+            restrictions: Default::default(),
             workspace_id: workspace(),
             name: TokenName::parse("ci").expect("name"),
             role: TokenRole::Member,
@@ -317,6 +318,7 @@ pub async fn engine_runs(sizes: &Sizes, targets: &mut Targets) -> Vec<(&'static 
     let rate_token = api_tokens(&engine, 1, start - 86_400).await;
     let multi_token = {
         let new = NewMultiToken {
+            restrictions: Default::default(),
             user_id: user(MEMBER),
             name: TokenName::parse("laptop").expect("name"),
             role: TokenRole::Admin,

@@ -167,6 +167,11 @@ pub struct RollArgs {
     /// (default: it stops at once)
     #[arg(long, value_name = "DURATION", value_parser = crate::time::parse_duration)]
     pub grace: Option<i64>,
+
+    /// A new expiry for the rolled token (Unix seconds, a date or RFC 3339), e.g. to meet the
+    /// workspace's token policy (default: it keeps its own)
+    #[arg(long, value_name = "TIMESTAMP", value_parser = crate::time::parse_instant)]
+    pub expires_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -207,6 +212,16 @@ pub struct CreateTokenArgs {
     /// chosen per request with Akua-Context (--workspace); needs a login, not an API token
     #[arg(long, value_name = "WS_IDS", value_delimiter = ',')]
     pub workspaces: Vec<String>,
+
+    /// Restrict the token to this permission (repeat, or comma-separate), e.g. api_tokens:read;
+    /// `cnap tokens permissions` lists them. Default: everything its role allows
+    #[arg(long = "permission", value_name = "PERMISSION", value_delimiter = ',')]
+    pub permissions: Vec<String>,
+
+    /// Let the token be used only from this network (IPv4 or IPv6 CIDR; repeat, at most 20).
+    /// Default: the workspace policy's list, or anywhere
+    #[arg(long = "allowed-cidr", value_name = "CIDR", value_delimiter = ',')]
+    pub allowed_cidrs: Vec<String>,
 }
 
 #[derive(Debug, Args)]

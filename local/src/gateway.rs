@@ -5,6 +5,7 @@
 //! with the authorizer context that the function receives.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use akua_authorizer::AuthorizerError;
@@ -15,6 +16,7 @@ use akua_core::{ApiError, Authorizer, clock};
 use akua_store::DynamoStore;
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, Response, StatusCode};
 use axum::response::IntoResponse;
 use base64::Engine as _;
@@ -108,17 +110,31 @@ impl Gateway {
         }
     }
 
-    /// Serves one request as the deployed API would.
+    /// Serves one request as the deployed API would. The caller's address
+    /// is the connection's peer (`ConnectInfo`), as API Gateway reports
+    /// `sourceIp`; a request without one (an in-process test) comes from
+    /// loopback.
     pub async fn handle(&self, request: Request<Bytes>) -> Response<Body> {
         let (parts, body) = request.into_parts();
         let path = parts.uri.path().to_owned();
         let query = parts.uri.query().unwrap_or("").to_owned();
+        let source_ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip().to_canonical());
+        let call = Call {
+            method: &parts.method,
+            path: &path,
+            query: &query,
+            headers: &parts.headers,
+            source_ip,
+        };
         let candidates: Vec<(&Route, Vec<(String, String)>)> = routes()
             .iter()
             .filter_map(|r| match_path(&r.path, &path).map(|p| (r, p)))
             .collect();
         if candidates.is_empty() {
-            return error(ApiError::NotFound("route"));
+            return self.platform(&call).await;
         }
         // RFC 9110 §15.5.6: a 405 lists the methods the resource has.
         let allow = candidates
@@ -138,45 +154,17 @@ impl Gateway {
             }
             return response;
         };
-        let method_arn = format!(
-            "arn:aws:execute-api:local:{ACCOUNT}:{API_ID}/{}/{}{}",
-            self.stage.name(),
-            parts.method,
-            path
-        );
         let mut authorizer_context = Map::new();
         if route.protected {
-            let event = authorizer_event(
-                &self.stage,
-                route,
-                &parts.method,
-                &path,
-                &query,
-                &parts.headers,
-                &params,
-                &method_arn,
-            );
-            match akua_authorizer::handle(&self.authorizer, event, clock::now()).await {
-                Ok(answer) => {
-                    if answer["policyDocument"]["Statement"][0]["Effect"] != "Allow" {
-                        return error(ApiError::Forbidden(
-                            "the credential may not act here".into(),
-                        ));
-                    }
-                    authorizer_context = answer["context"].as_object().cloned().unwrap_or_default();
-                    authorizer_context.insert("principalId".into(), answer["principalId"].clone());
-                }
-                Err(AuthorizerError::Unauthorized) => return error(ApiError::Unauthorized),
-                Err(AuthorizerError::Failed) => return error(ApiError::Unavailable),
+            match self.authorize(&call, &route.path, &params).await {
+                Ok(context) => authorizer_context = context,
+                Err(refused) => return refused,
             }
         }
         let event = proxy_event(
             &self.stage,
             route,
-            &parts.method,
-            &path,
-            &query,
-            &parts.headers,
+            &call,
             &params,
             &body,
             authorizer_context,
@@ -191,6 +179,75 @@ impl Gateway {
         };
         akua_http::dispatch(router, lambda_request).await
     }
+}
+
+impl Gateway {
+    /// Runs the authorizer on `call` to the route `resource` (its template),
+    /// as API Gateway does: the context the backend receives, or the
+    /// gateway's answer (401, 403 through the `ACCESS_DENIED` template with
+    /// the Deny's code and message, 503).
+    async fn authorize(
+        &self,
+        call: &Call<'_>,
+        resource: &str,
+        params: &[(String, String)],
+    ) -> Result<Map<String, Value>, Response<Body>> {
+        let method_arn = format!(
+            "arn:aws:execute-api:local:{ACCOUNT}:{API_ID}/{}/{}{}",
+            self.stage.name(),
+            call.method,
+            call.path
+        );
+        let event = authorizer_event(&self.stage, resource, call, params, &method_arn);
+        match akua_authorizer::handle(&self.authorizer, event, clock::now()).await {
+            Ok(answer) => {
+                if answer["policyDocument"]["Statement"][0]["Effect"] != "Allow" {
+                    let body = akua_authorizer::render_access_denied(&answer["context"]);
+                    return Err(Response::builder()
+                        .status(StatusCode::FORBIDDEN)
+                        .header(axum::http::header::CONTENT_TYPE, "application/json")
+                        .body(Body::from(body))
+                        .unwrap_or_else(|_| error(ApiError::Internal)));
+                }
+                let mut context = answer["context"].as_object().cloned().unwrap_or_default();
+                context.insert("principalId".into(), answer["principalId"].clone());
+                Ok(context)
+            }
+            Err(AuthorizerError::Unauthorized) => Err(error(ApiError::Unauthorized)),
+            Err(AuthorizerError::Failed) => Err(error(ApiError::Unavailable)),
+        }
+    }
+
+    /// A route of the platform's route map (`platform/permissions.json`):
+    /// authorized exactly as deployed, then answered by a stand-in for the
+    /// platform's backend that shows the authorizer context it would
+    /// receive. Anything else is the gateway's 404.
+    async fn platform(&self, call: &Call<'_>) -> Response<Body> {
+        let Some(route) = akua_core::route_map::platform_route(call.method.as_str(), call.path)
+        else {
+            return error(ApiError::NotFound("route"));
+        };
+        let params = match_path(&route.path, call.path).unwrap_or_default();
+        match self.authorize(call, &route.path, &params).await {
+            Ok(context) => axum::Json(json!({
+                "platform_route": format!("{} {}", route.method, route.path),
+                "permission": route.permission.as_str(),
+                "authorizer": context,
+                "note": "akua-local stands in for the platform's backend: this is what it would receive",
+            }))
+            .into_response(),
+            Err(refused) => refused,
+        }
+    }
+}
+
+/// One request as the gateway sees it.
+struct Call<'a> {
+    method: &'a Method,
+    path: &'a str,
+    query: &'a str,
+    headers: &'a HeaderMap,
+    source_ip: IpAddr,
 }
 
 fn error(e: ApiError) -> Response<Body> {
@@ -245,43 +302,39 @@ fn path_parameters(params: &[(String, String)]) -> Value {
 }
 
 /// The REST `REQUEST` authorizer event API Gateway sends for this request.
-#[allow(clippy::too_many_arguments)]
 fn authorizer_event(
     stage: &Stage,
-    route: &Route,
-    method: &Method,
-    path: &str,
-    query: &str,
-    headers: &HeaderMap,
+    resource: &str,
+    call: &Call<'_>,
     params: &[(String, String)],
     method_arn: &str,
 ) -> Value {
-    let (single, multi) = query_maps(query);
+    let (single, multi) = query_maps(call.query);
     json!({
         "type": "REQUEST",
         "methodArn": method_arn,
-        "resource": route.path,
-        "path": path,
-        "httpMethod": method.as_str(),
-        "headers": single_headers(headers),
-        "multiValueHeaders": multi_headers(headers),
+        "resource": resource,
+        "path": call.path,
+        "httpMethod": call.method.as_str(),
+        "headers": single_headers(call.headers),
+        "multiValueHeaders": multi_headers(call.headers),
         "queryStringParameters": single,
         "multiValueQueryStringParameters": multi,
         "pathParameters": path_parameters(params),
         "stageVariables": {},
-        "requestContext": request_context(stage, route, method, path, Map::new()),
+        "requestContext": request_context(stage, resource, call, Map::new()),
     })
 }
 
 fn request_context(
     stage: &Stage,
-    route: &Route,
-    method: &Method,
-    path: &str,
+    resource: &str,
+    call: &Call<'_>,
     authorizer: Map<String, Value>,
 ) -> Value {
-    let mut ctx = stage.request_context(method, path);
-    ctx["resourcePath"] = json!(route.path);
+    let mut ctx = stage.request_context(call.method, call.path);
+    ctx["resourcePath"] = json!(resource);
+    ctx["identity"]["sourceIp"] = json!(call.source_ip.to_string());
     if !authorizer.is_empty() {
         ctx["authorizer"] = Value::Object(authorizer);
     }
@@ -289,19 +342,15 @@ fn request_context(
 }
 
 /// The REST proxy integration event the function receives.
-#[allow(clippy::too_many_arguments)]
 fn proxy_event(
     stage: &Stage,
     route: &Route,
-    method: &Method,
-    path: &str,
-    query: &str,
-    headers: &HeaderMap,
+    call: &Call<'_>,
     params: &[(String, String)],
     body: &Bytes,
     authorizer: Map<String, Value>,
 ) -> Value {
-    let (single, multi) = query_maps(query);
+    let (single, multi) = query_maps(call.query);
     let (body, is_base64) = if body.is_empty() {
         (Value::Null, false)
     } else {
@@ -315,15 +364,15 @@ fn proxy_event(
     };
     json!({
         "resource": route.path,
-        "path": path,
-        "httpMethod": method.as_str(),
-        "headers": single_headers(headers),
-        "multiValueHeaders": multi_headers(headers),
+        "path": call.path,
+        "httpMethod": call.method.as_str(),
+        "headers": single_headers(call.headers),
+        "multiValueHeaders": multi_headers(call.headers),
         "queryStringParameters": if single.is_empty() { Value::Null } else { Value::Object(single) },
         "multiValueQueryStringParameters": if multi.is_empty() { Value::Null } else { Value::Object(multi) },
         "pathParameters": path_parameters(params),
         "stageVariables": Value::Null,
-        "requestContext": request_context(stage, route, method, path, authorizer),
+        "requestContext": request_context(stage, &route.path, call, authorizer),
         "body": body,
         "isBase64Encoded": is_base64,
     })

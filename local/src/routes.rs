@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use akua_core::device::DeviceConfig;
 use akua_core::jwt::JwtVerifier;
 use akua_core::leaks::ScannerKeys;
-use akua_core::routes::{Access, ROUTES};
+use akua_core::routes::ROUTES;
 use akua_store::DynamoStore;
 use axum::Router;
 use axum::http::Method;
@@ -70,7 +70,7 @@ pub fn routes() -> &'static [Route] {
                     .expect("a declared method is an HTTP method"),
                 path: r.path.to_owned(),
                 function: r.op.function(),
-                protected: r.access == Access::Bearer,
+                protected: !r.is_public(),
             })
             .collect()
     })

@@ -260,8 +260,13 @@ pub async fn start(
     }
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
+        // The peer's address is the caller's `sourceIp`, as API Gateway
+        // reports it (IP allow lists).
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
             .await
             .map_err(|e| e.to_string())
     });

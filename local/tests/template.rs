@@ -189,15 +189,15 @@ fn the_authorizer_is_a_request_authorizer_without_caching() {
         Value::String("Authorization".into())
     );
 
-    // 401/403 bodies are the JSON error envelope.
-    for (response, code) in [
-        ("UNAUTHORIZED", "unauthorized"),
-        ("ACCESS_DENIED", "forbidden"),
-    ] {
-        let body = s(&api["GatewayResponses"][response]["ResponseTemplates"]["application/json"]);
-        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(json["error"]["code"], code);
-    }
+    // 401/403 bodies are the JSON error envelope; a 403's code and
+    // message are the authorizer's (what akua-local renders too).
+    let body = s(&api["GatewayResponses"]["UNAUTHORIZED"]["ResponseTemplates"]["application/json"]);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["error"]["code"], "unauthorized");
+    assert_eq!(
+        s(&api["GatewayResponses"]["ACCESS_DENIED"]["ResponseTemplates"]["application/json"]),
+        akua_authorizer::ACCESS_DENIED_TEMPLATE
+    );
 
     // Least privilege: the authorizer may only read and touch items.
     let policies = &resources(&t)["AuthorizerFunction"]["Properties"]["Policies"];
@@ -233,7 +233,6 @@ fn every_gateway_response_is_the_json_envelope_with_its_status() {
         .unwrap();
     let expected = [
         ("UNAUTHORIZED", Some("401"), "unauthorized"),
-        ("ACCESS_DENIED", Some("403"), "forbidden"),
         ("AUTHORIZER_FAILURE", Some("503"), "service_unavailable"),
         (
             "AUTHORIZER_CONFIGURATION_ERROR",
@@ -247,7 +246,29 @@ fn every_gateway_response_is_the_json_envelope_with_its_status() {
         ("DEFAULT_4XX", None, "bad_request"),
         ("DEFAULT_5XX", None, "internal_error"),
     ];
-    assert_eq!(responses.len(), expected.len(), "every response is checked");
+    assert_eq!(
+        responses.len(),
+        expected.len() + 1,
+        "every response is checked (ACCESS_DENIED below)"
+    );
+    // ACCESS_DENIED reads the Deny's context: every refusal the authorizer
+    // makes renders as the envelope with its own code.
+    let denied = s(&responses["ACCESS_DENIED"]["StatusCode"]);
+    assert_eq!(denied, "403");
+    for reason in [
+        akua_core::DenyReason::InsufficientPermission("api_tokens:write"),
+        akua_core::DenyReason::UnmappedRoute,
+        akua_core::DenyReason::IpNotAllowed,
+        akua_core::DenyReason::NotMember,
+        akua_core::DenyReason::ContextMismatch,
+    ] {
+        let e = reason.api_error();
+        let context = serde_json::json!({"code": e.code(), "message": e.to_string()});
+        let body = akua_authorizer::render_access_denied(&context);
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"]["code"], e.code());
+        assert_eq!(json["error"]["message"], e.to_string());
+    }
     let messages = [
         "Unauthorized",
         "Request too large",

@@ -24,6 +24,7 @@ fn user_id(id: &str) -> UserId {
 pub fn api_token(workspace: &str, created_at: i64) -> ApiTokenBuilder {
     let token = ApiToken::generate();
     let record = ApiTokenRecord {
+        restrictions: Default::default(),
         id: TokenId::generate(),
         workspace_id: workspace_id(workspace),
         name: TokenName::parse("test").expect("token name"),
@@ -104,6 +105,12 @@ impl ApiTokenBuilder {
     /// Last used at `at`: a recent use means no throttled write is due.
     pub fn last_used_at(mut self, at: Option<i64>) -> Self {
         self.record.last_used_at = at;
+        self
+    }
+
+    /// Restricted to `restrictions`.
+    pub fn restricted(mut self, restrictions: akua_core::restrictions::Restrictions) -> Self {
+        self.record.restrictions = restrictions;
         self
     }
 

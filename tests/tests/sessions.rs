@@ -384,6 +384,7 @@ async fn only_user_credentials_can_approve() {
     let (token, _) = issue::api_token(
         &api.engine.store,
         NewApiToken {
+            restrictions: Default::default(),
             workspace_id: WorkspaceId::parse("ws_a").unwrap(),
             name: Name::parse("t").unwrap(),
             role: TokenRole::Admin,
@@ -512,6 +513,7 @@ async fn cleanup_deletes_exactly_the_expired_items_and_reads_only_them() {
     let now = clock::now();
     let ws = WorkspaceId::parse("ws_acme").unwrap();
     let token = |expires_at| NewApiToken {
+        restrictions: Default::default(),
         workspace_id: ws.clone(),
         name: Name::parse("t").unwrap(),
         role: TokenRole::Member,

@@ -33,6 +33,8 @@ pub async fn create(settings: &Settings, args: CreateTokenArgs) -> Result<()> {
         name,
         expires_at: expires_at.map(UnixTime),
         role: args.role.map(TokenRole::from),
+        permissions: listed(&args.permissions),
+        allowed_cidrs: listed(&args.allowed_cidrs),
     };
     let created = settings.client()?.create_token(&body).await?;
     let rows = vec![
@@ -45,6 +47,8 @@ pub async fn create(settings: &Settings, args: CreateTokenArgs) -> Result<()> {
             "expires",
             output::maybe_timestamp(created.expires_at, "never"),
         ),
+        ("permissions", permissions(created.permissions.as_deref())),
+        ("allowed from", allowed_from(&created.allowed_cidrs)),
     ];
     show_secret(
         settings,
@@ -96,6 +100,8 @@ async fn create_mine(
         workspace_ids,
         role: args.role.map(TokenRole::from),
         expires_at: expires_at.map(UnixTime),
+        permissions: listed(&args.permissions),
+        allowed_cidrs: listed(&args.allowed_cidrs),
     };
     let created = settings.client()?.create_my_token(&body).await?;
     let rows = vec![
@@ -108,6 +114,8 @@ async fn create_mine(
             "expires",
             output::maybe_timestamp(created.expires_at, "never"),
         ),
+        ("permissions", permissions(created.permissions.as_deref())),
+        ("allowed from", allowed_from(&created.allowed_cidrs)),
     ];
     show_secret(
         settings,
@@ -180,12 +188,34 @@ async fn list_mine(settings: &Settings, args: &ListArgs) -> Result<()> {
     Ok(())
 }
 
+/// A repeatable option's values, or `None` (the server's default) when
+/// none were given.
+fn listed(values: &[String]) -> Option<Vec<String>> {
+    (!values.is_empty()).then(|| values.to_vec())
+}
+
+/// A token's permissions as a cell: `all (role)` when unrestricted.
+fn permissions(names: Option<&[String]>) -> String {
+    names.map_or_else(|| "all (role)".to_owned(), |p| p.join(" "))
+}
+
+/// A token's allow list as a cell.
+fn allowed_from(cidrs: &[String]) -> String {
+    if cidrs.is_empty() {
+        "anywhere".to_owned()
+    } else {
+        cidrs.join(" ")
+    }
+}
+
 fn table(tokens: &[TokenSummary]) -> Table {
     let mut table = Table::new(&[
         "ID",
         "NAME",
         "PREFIX",
         "ROLE",
+        "PERMISSIONS",
+        "ALLOWED FROM",
         "CREATED BY",
         "CREATED",
         "LAST USED",
@@ -197,6 +227,12 @@ fn table(tokens: &[TokenSummary]) -> Table {
             t.name.clone(),
             t.prefix.clone(),
             Role::from(t.role).to_string(),
+            permissions(t.permissions.as_deref()),
+            if t.exceeds_policy {
+                format!("{} (exceeds policy)", allowed_from(&t.allowed_cidrs))
+            } else {
+                allowed_from(&t.allowed_cidrs)
+            },
             match &t.created_by {
                 Some(Creator::User(user)) => user.to_string(),
                 Some(Creator::ApiToken(token)) => token.to_string(),
@@ -252,6 +288,7 @@ pub async fn roll(settings: &Settings, args: &RollArgs) -> Result<()> {
     let grace = args.grace.unwrap_or(0);
     let body = RollApiTokenRequest {
         grace_period_secs: grace,
+        expires_at: args.expires_at.map(UnixTime),
     };
     let rolled = settings.client()?.roll_token(&id, &body).await?;
     let rows = vec![

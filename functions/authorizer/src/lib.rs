@@ -15,8 +15,11 @@
 #![cfg_attr(not(test), warn(clippy::wildcard_enum_match_arm))]
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
-use akua_core::decision::{Decision, DecisionError};
+use akua_core::decision::{Decision, DecisionError, DenyReason, Request};
+use akua_core::principal::keys;
+use akua_core::route_map::Target;
 use akua_core::ports::DecisionStore;
 use akua_core::{Authorizer, Principal};
 use aws_lambda_events::apigw::{
@@ -100,6 +103,76 @@ fn header(headers: &HeaderMap, multi: Option<&HeaderMap>, name: &str) -> Option<
     (!values.is_empty()).then(|| values.join(", "))
 }
 
+/// The route and the caller's address, as each event shape gives them:
+/// REST names the resource template, the path (no stage) and
+/// `identity.sourceIp`; an HTTP API names the route key (`GET /v1/…`), the
+/// raw path (with a named stage in front) and `http.sourceIp`.
+fn target_of(event: &Event) -> (Option<Target<'_>>, Option<IpAddr>) {
+    let ip = |s: Option<&str>| s.and_then(|s| s.trim().parse::<IpAddr>().ok());
+    match event {
+        Event::Rest(e) => (
+            e.http_method.as_ref().map(|m| Target {
+                method: m.as_str(),
+                template: e.resource.as_deref(),
+                path: e.path.as_deref(),
+            }),
+            ip(e
+                .request_context
+                .identity
+                .as_ref()
+                .and_then(|i| i.source_ip.as_deref())),
+        ),
+        Event::HttpV2(e) => {
+            let http = &e.request_context.http;
+            let template = e
+                .route_key
+                .as_deref()
+                .and_then(|k| k.split_once(' '))
+                .map(|(_, path)| path);
+            let stage = e.request_context.stage.as_deref().filter(|s| *s != "$default");
+            let path = e.raw_path.as_deref().map(|p| {
+                stage
+                    .and_then(|s| p.strip_prefix('/')?.strip_prefix(s))
+                    .filter(|rest| rest.starts_with('/'))
+                    .unwrap_or(p)
+            });
+            (
+                Some(Target {
+                    method: http.method.as_str(),
+                    template,
+                    path,
+                }),
+                ip(http.source_ip.as_deref()),
+            )
+        }
+    }
+}
+
+/// A refusal's context: the error code and message the gateway's
+/// `ACCESS_DENIED` response puts in the API's envelope (template.yaml reads
+/// them as `$context.authorizer.code` and `$context.authorizer.message`).
+fn deny_context(reason: DenyReason) -> Value {
+    let error = reason.api_error();
+    serde_json::json!({
+        keys::CODE: error.code(),
+        keys::MESSAGE: error.to_string(),
+    })
+}
+
+/// `ACCESS_DENIED`'s response template in template.yaml, as akua-local
+/// renders it too (a test holds the two to each other).
+pub const ACCESS_DENIED_TEMPLATE: &str =
+    r#"{"error":{"code":"$context.authorizer.code","message":"$context.authorizer.message"}}"#;
+
+/// [`ACCESS_DENIED_TEMPLATE`] filled from a Deny's context, as API Gateway
+/// fills it.
+pub fn render_access_denied(context: &Value) -> String {
+    let get = |key: &str| context[key].as_str().unwrap_or_default().to_owned();
+    ACCESS_DENIED_TEMPLATE
+        .replace("$context.authorizer.code", &get(keys::CODE))
+        .replace("$context.authorizer.message", &get(keys::MESSAGE))
+}
+
 fn context_map(principal: &Principal) -> Value {
     Value::Object(
         principal
@@ -145,9 +218,14 @@ pub async fn handle<S: DecisionStore>(
             header(&e.headers, None, AKUA_CONTEXT),
         ),
     };
-    let decision = authorizer
-        .decide(authorization.as_deref(), context.as_deref(), now)
-        .await;
+    let (target, source_ip) = target_of(&event);
+    let request = Request {
+        authorization: authorization.as_deref(),
+        akua_context: context.as_deref(),
+        target,
+        source_ip,
+    };
+    let decision = authorizer.decide_request(&request, now).await;
     log(&decision);
     let decision = decision.map_err(|_| AuthorizerError::Failed)?;
     match event {
@@ -160,10 +238,10 @@ pub async fn handle<S: DecisionStore>(
                     response.policy_document = policy(IamPolicyEffect::Allow, method_arn);
                     response.context = context_map(&principal);
                 }
-                Decision::Forbidden(_) => {
+                Decision::Forbidden(reason) => {
                     response.principal_id = Some("forbidden".to_owned());
                     response.policy_document = policy(IamPolicyEffect::Deny, method_arn);
-                    response.context = Value::Object(Default::default());
+                    response.context = deny_context(reason);
                 }
                 Decision::Unauthorized(_) => return Err(AuthorizerError::Unauthorized),
             }

@@ -38,6 +38,7 @@ fn v2_event(headers: &[(&str, &str)]) -> Value {
 
 async fn token(engine: &Engine, role: TokenRole) -> (ApiToken, String) {
     let new = NewApiToken {
+        restrictions: Default::default(),
         workspace_id: WorkspaceId::parse("ws_acme").unwrap(),
         name: TokenName::parse("deploy").unwrap(),
         role,

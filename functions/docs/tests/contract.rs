@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use akua_core::routes::{Access, Function, ROUTES};
+use akua_core::routes::{Function, ROUTES};
 use serde_json::Value;
 use utoipa::OpenApi;
 
@@ -69,7 +69,7 @@ fn the_document_holds_exactly_the_declared_routes() {
                 r.method.as_str().to_owned(),
                 r.path.to_owned(),
                 r.op.function(),
-                r.access == Access::Bearer,
+                !r.is_public(),
                 r.operation_id.to_owned(),
             )
         })

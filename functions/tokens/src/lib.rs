@@ -10,6 +10,7 @@
 //! | `GET /v1/me/api_tokens?limit=&cursor=` | 200 page, newest first | 400 bad cursor, 403 not a person, 422 bad limit |
 //! | `DELETE /v1/me/api_tokens/{id}` | 204 | 403 not a person, 404 unknown/another person's/malformed id |
 //! | `POST /v1/token_leaks` (public, signed by the scanner) | 200 a verdict per token; live tokens revoked | 400 not an array, 401 signature, 413, 422 too many |
+//! | `GET /v1/permissions` | 200 the permission catalog | 401 |
 //!
 //! The rules live in `akua_core::tokens` and `akua_core::multi_tokens`;
 //! this crate only translates.
@@ -20,6 +21,7 @@ use akua_core::api_error::ErrorBody;
 use akua_core::clock;
 use akua_core::multi_tokens::{self, CreateMultiTokenRequest, CreatedMultiToken, MultiTokenList};
 use akua_core::paging::page_limit;
+use akua_core::permission::PermissionCatalog;
 use akua_core::tokens::{
     self, ApiTokenList, CreateApiTokenRequest, CreatedApiToken, RollApiTokenRequest,
 };
@@ -260,6 +262,18 @@ async fn report_leaks(
     Ok(Json(verdicts))
 }
 
+/// The permissions a token may be given: the service's own, then the
+/// platform's (from its route map). Any credential may read it.
+#[utoipa::path(get, path = "/v1/permissions", operation_id = "permissions.list", tag = "API tokens",
+    responses(
+        (status = 200, description = "The catalog", body = PermissionCatalog),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+async fn permissions(Caller(_caller): Caller) -> Json<PermissionCatalog> {
+    Json(PermissionCatalog::current())
+}
+
 /// This function's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
@@ -270,7 +284,8 @@ async fn report_leaks(
     create_mine,
     list_mine,
     revoke_mine,
-    report_leaks
+    report_leaks,
+    permissions
 ))]
 pub struct ApiDoc;
 
@@ -302,6 +317,7 @@ pub fn router(state: TokensState) -> Router {
         TokensOp::ReportLeaks => {
             on(method, report_leaks).layer(DefaultBodyLimit::max(MAX_LEAK_REPORT_BYTES))
         }
+        TokensOp::Permissions => on(method, permissions),
     })
     .with_state(state)
 }

@@ -4,6 +4,8 @@
 //! |---|---|---|
 //! | `POST /v1/workspaces` | 201 (caller is owner) | 403 API token, 422 name |
 //! | `GET /v1/workspaces` | 200 page | 400 cursor, 422 limit |
+//! | `GET /v1/workspaces/{id}` | 200 with the token policy | 403 header ≠ path, 404 not a member |
+//! | `PATCH /v1/workspaces/{id}` | 200 (owner, sudo mode) | 401 sudo, 403 not owner, 404, 422 policy |
 //! | `GET /v1/workspaces/{id}/members` | 200 page | 403 header ≠ path, 404 not a member |
 //! | `POST /v1/workspaces/{id}/members` | 201 | 403 role, 404, 409 already a member, 422 |
 //! | `PATCH /v1/workspaces/{id}/members/{user_id}` | 200 | 403 not owner, 404, 409 last owner, 422 |
@@ -25,7 +27,7 @@ use akua_core::routes::WorkspacesOp;
 use akua_core::sudo::SudoWindow;
 use akua_core::workspaces::{
     self, AddMemberRequest, ChangeRoleRequest, CreateWorkspaceRequest, MemberList, MemberView,
-    WorkspaceList, WorkspaceView,
+    UpdateWorkspaceRequest, WorkspaceDetail, WorkspaceList, WorkspaceView,
 };
 use akua_http::{Caller, JsonBody, ListQuery, RequestOrigin, Result};
 use akua_store::DynamoStore;
@@ -63,6 +65,38 @@ async fn list(
     let limit = page_limit(query.limit)?;
     let page = workspaces::list(&store, &caller, limit, query.cursor.as_deref()).await?;
     Ok(Json(page.into()))
+}
+
+/// A workspace you belong to, your role in it, and its token policy.
+#[utoipa::path(get, path = "/v1/workspaces/{id}", operation_id = "workspaces.get", tag = "Workspaces",
+    params(("id" = String, Path, max_length = 53, description = "`ws_…`"), ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); when given, it must be the path's")),
+    responses((status = 200, description = "The workspace", body = WorkspaceDetail), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Akua-Context differs from the path, or is not a workspace of the caller", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn get(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<WorkspaceDetail>> {
+    Ok(Json(workspaces::get(&store, &caller, &id).await?))
+}
+
+/// Set the workspace's token policy (owner only, in sudo mode): every token
+/// made or rolled from now on must follow it; tokens made before keep
+/// working and are listed with `exceeds_policy`.
+#[utoipa::path(patch, path = "/v1/workspaces/{id}", operation_id = "workspaces.update", tag = "Workspaces", request_body = UpdateWorkspaceRequest,
+    params(("id" = String, Path, max_length = 53, description = "`ws_…`"), ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); when given, it must be the path's")),
+    responses((status = 200, description = "Changed", body = WorkspaceDetail), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential, or `reauthentication_required`: this needs a recent sign-in (sudo mode; `WWW-Authenticate` says `max_age`)", body = ErrorBody), (status = 403, description = "Needs owner", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn update(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    RequestOrigin(origin): RequestOrigin,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<UpdateWorkspaceRequest>,
+) -> Result<Json<WorkspaceDetail>> {
+    let updated =
+        workspaces::update(&store, &caller, &origin, &id, request, clock::now()).await?;
+    Ok(Json(updated))
 }
 
 /// A workspace's members (any member may list).
@@ -251,6 +285,8 @@ async fn my_audit_log(
 #[openapi(paths(
     create,
     list,
+    get,
+    update,
     members,
     add_member,
     change_role,
@@ -278,6 +314,8 @@ pub fn router(state: WorkspacesState) -> Router {
     akua_http::declared(state.sudo, |op, method| match op {
         WorkspacesOp::Create => on(method, create),
         WorkspacesOp::List => on(method, list),
+        WorkspacesOp::Get => on(method, get),
+        WorkspacesOp::Update => on(method, update),
         WorkspacesOp::ListMembers => on(method, members),
         WorkspacesOp::AddMember => on(method, add_member),
         WorkspacesOp::ChangeRole => on(method, change_role),

@@ -29,6 +29,9 @@ pub struct ErrorDetail {
     /// backend's `WWW-Authenticate`, so the body says it too).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_age: Option<i64>,
+    /// For `insufficient_permission`: the permission the credential lacks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,6 +53,19 @@ pub enum ApiError {
     /// 403.
     #[error("{0}")]
     Forbidden(String),
+    /// A restricted token lacks the permission the request needs (the
+    /// authorizer's refusal, or a grant beyond the maker's own).
+    #[error("this needs the permission {0}, which the credential does not hold")]
+    InsufficientPermission(String),
+    /// A token restricted to permissions, on a route no declaration or
+    /// route map names.
+    #[error(
+        "a token restricted to permissions may call only routes that name one, and this route names none"
+    )]
+    UnmappedRoute,
+    /// A token with an IP allow list, used from outside it.
+    #[error("this credential may not be used from this IP address")]
+    IpNotAllowed,
     /// 404: also for things that exist but belong to someone else, so that
     /// existence never leaks across workspaces.
     #[error("{0} not found")]
@@ -91,6 +107,8 @@ impl ApiError {
             Self::Unauthorized => "unauthorized",
             Self::ReauthenticationRequired { .. } => "reauthentication_required",
             Self::Forbidden(_) => "forbidden",
+            Self::InsufficientPermission(_) | Self::UnmappedRoute => "insufficient_permission",
+            Self::IpNotAllowed => "ip_not_allowed",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict(_) => "conflict",
@@ -115,6 +133,11 @@ impl ApiError {
                 },
                 max_age: if let Self::ReauthenticationRequired { max_age } = self {
                     Some(*max_age)
+                } else {
+                    None
+                },
+                permission: if let Self::InsufficientPermission(p) = self {
+                    Some(p.clone())
                 } else {
                     None
                 },
@@ -144,6 +167,11 @@ mod tests {
                 "reauthentication_required",
             ),
             (ApiError::Forbidden("x".into()), "forbidden"),
+            (
+                ApiError::InsufficientPermission("a:b".into()),
+                "insufficient_permission",
+            ),
+            (ApiError::IpNotAllowed, "ip_not_allowed"),
             (ApiError::NotFound("token"), "not_found"),
             (ApiError::Conflict("x".into()), "conflict"),
             (ApiError::validation("name", "too long"), "validation_error"),

@@ -45,6 +45,9 @@ pub enum AuditAction {
     MemberRemoved,
     #[serde(rename = "workspace.created")]
     WorkspaceCreated,
+    /// The workspace's token policy was set (detail: the new policy).
+    #[serde(rename = "workspace.token_policy_changed")]
+    TokenPolicyChanged,
     /// A `cnap` login was approved: its session is created when the CLI
     /// next polls.
     #[serde(rename = "device.approved")]
@@ -63,7 +66,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 16] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
@@ -74,6 +77,7 @@ impl AuditAction {
         Self::MemberRoleChanged,
         Self::MemberRemoved,
         Self::WorkspaceCreated,
+        Self::TokenPolicyChanged,
         Self::DeviceApproved,
         Self::DeviceDenied,
         Self::SessionCreated,
@@ -93,6 +97,7 @@ impl AuditAction {
             Self::MemberRoleChanged => "member.role_changed",
             Self::MemberRemoved => "member.removed",
             Self::WorkspaceCreated => "workspace.created",
+            Self::TokenPolicyChanged => "workspace.token_policy_changed",
             Self::DeviceApproved => "device.approved",
             Self::DeviceDenied => "device.denied",
             Self::SessionCreated => "session.created",

@@ -9,9 +9,14 @@
 //! | session, JWT or multi-workspace token with `Akua-Context` | + one consistent membership `GetItem` |
 //!
 //! Authentication comes first: a request with a bad credential is a 401
-//! whatever its `Akua-Context` says. Any store failure is an error, never an
-//! allow (fail closed).
+//! whatever its `Akua-Context` says. A restricted token's allow list and
+//! permissions are on the item already read: checking them costs no read
+//! (docs/DESIGN.md, "Restricted tokens"). Any store failure is an error,
+//! never an allow (fail closed).
 
+use std::net::IpAddr;
+
+use crate::api_error::ApiError;
 use crate::clock;
 use crate::credential::{Credential, CredentialError, CredentialHash};
 use crate::ids::{Role, UserId, WorkspaceId};
@@ -22,6 +27,8 @@ use crate::principal::{
     CredentialKind, MultiToken, Person, PersonCredential, Principal, Scope, WorkspaceToken,
 };
 use crate::records::{ApiTokenRecord, MultiTokenRecord, StoredCredential};
+use crate::restrictions::Restrictions;
+use crate::route_map::{Needed, Target, route_map};
 use crate::sign_in::SignIn;
 
 /// `last_used_at` is written at most this often per credential (DESIGN §5).
@@ -62,6 +69,56 @@ pub enum DenyReason {
     /// A multi-workspace token with `Akua-Context` naming a workspace it
     /// does not list.
     NotCovered,
+    /// A restricted token on a route that needs this permission.
+    InsufficientPermission(&'static str),
+    /// A restricted token on a route no declaration or route map names.
+    UnmappedRoute,
+    /// A token with an allow list, from an address outside it (or from an
+    /// address the gateway did not give).
+    IpNotAllowed,
+}
+
+impl DenyReason {
+    /// How a refusal reads to the caller, in the API's error envelope (the
+    /// authorizer puts its code and message in a Deny's context).
+    pub fn api_error(self) -> ApiError {
+        match self {
+            Self::InsufficientPermission(p) => ApiError::InsufficientPermission(p.to_owned()),
+            Self::UnmappedRoute => ApiError::UnmappedRoute,
+            Self::IpNotAllowed => ApiError::IpNotAllowed,
+            Self::ContextMalformed => ApiError::Forbidden("Akua-Context is not a workspace id".into()),
+            Self::ContextMismatch => ApiError::Forbidden(
+                "an API token acts only on its own workspace; Akua-Context names another".into(),
+            ),
+            Self::NotMember => {
+                ApiError::Forbidden("you are not a member of the Akua-Context workspace".into())
+            }
+            Self::NotCovered => ApiError::Forbidden(
+                "this multi-workspace token does not cover the Akua-Context workspace".into(),
+            ),
+            Self::Credential(_)
+            | Self::UnknownCredential
+            | Self::Expired
+            | Self::RevokedDuringRequest
+            | Self::JwtNotAccepted
+            | Self::Jwt(_) => ApiError::Unauthorized,
+        }
+    }
+}
+
+/// One request, as the authorizer hands it to the decision.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Request<'a> {
+    /// The raw `Authorization` header; absent: `None`.
+    pub authorization: Option<&'a str>,
+    /// The raw `Akua-Context` header; empty counts as absent.
+    pub akua_context: Option<&'a str>,
+    /// The route called, for a restricted token's permissions; `None`
+    /// refuses restricted tokens (nobody can tell what they call).
+    pub target: Option<Target<'a>>,
+    /// The caller's address as the gateway saw it, for allow lists; `None`
+    /// refuses tokens that have one.
+    pub source_ip: Option<IpAddr>,
 }
 
 /// The decision could not be made: the caller must not allow.
@@ -125,16 +182,33 @@ impl<S: DecisionStore> Authorizer<S> {
         self.decide(authorization, akua_context, clock::now()).await
     }
 
-    /// Decides one request. `authorization` and `akua_context` are the raw
-    /// header values (absent: `None`); an empty `Akua-Context` counts as
-    /// absent.
+    /// Decides from the two headers alone: no route, no address (a
+    /// restricted token is refused).
     pub async fn decide(
         &self,
         authorization: Option<&str>,
         akua_context: Option<&str>,
         now: i64,
     ) -> Result<Decision, DecisionError> {
-        let credential = match authorization.map(Credential::from_authorization_header) {
+        let request = Request {
+            authorization,
+            akua_context,
+            ..Request::default()
+        };
+        self.decide_request(&request, now).await
+    }
+
+    /// Decides one request.
+    pub async fn decide_request(
+        &self,
+        request: &Request<'_>,
+        now: i64,
+    ) -> Result<Decision, DecisionError> {
+        let akua_context = request.akua_context;
+        let credential = match request
+            .authorization
+            .map(Credential::from_authorization_header)
+        {
             None => {
                 return Ok(unauthorized(DenyReason::Credential(
                     CredentialError::Missing,
@@ -146,11 +220,11 @@ impl<S: DecisionStore> Authorizer<S> {
         let context = akua_context.map(str::trim).filter(|v| !v.is_empty());
         match credential {
             Credential::ApiToken(token) => {
-                self.opaque(CredentialKind::ApiToken, token.hash(), context, now)
+                self.opaque(CredentialKind::ApiToken, token.hash(), context, request, now)
                     .await
             }
             Credential::Session(token) => {
-                self.opaque(CredentialKind::Session, token.hash(), context, now)
+                self.opaque(CredentialKind::Session, token.hash(), context, request, now)
                     .await
             }
             Credential::Jwt(jwt) => {
@@ -184,12 +258,18 @@ impl<S: DecisionStore> Authorizer<S> {
         wire: CredentialKind,
         hash: CredentialHash,
         context: Option<&str>,
+        request: &Request<'_>,
         now: i64,
     ) -> Result<Decision, DecisionError> {
         let stored = match self.live_credential(&hash, now).await? {
             Ok(stored) => stored,
             Err(reason) => return Ok(unauthorized(reason)),
         };
+        if let Some(restrictions) = stored.restrictions()
+            && let Err(reason) = restricted(restrictions, request)
+        {
+            return Ok(Decision::Forbidden(reason));
+        }
         // A wire shape can only hash to an item of its own kind; anything
         // else means the table is not what we wrote.
         let scope = match (&stored, wire) {
@@ -231,6 +311,7 @@ impl<S: DecisionStore> Authorizer<S> {
                 workspace_id: token.workspace_id,
                 role: token.role,
                 expires_at: token.expires_at,
+                restrictions: token.restrictions,
             }),
             StoredCredential::Session(session) => Principal::Person(Person {
                 expires_at: Some(extended.unwrap_or(session.ends_at())),
@@ -244,6 +325,7 @@ impl<S: DecisionStore> Authorizer<S> {
                 owner: token.user_id,
                 scope,
                 expires_at: token.expires_at,
+                restrictions: token.restrictions,
             }),
         }))
     }
@@ -363,6 +445,27 @@ impl<S: DecisionStore> Authorizer<S> {
     }
 }
 
+/// A token's allow list, then its permissions, against the request: no
+/// read, and for a token restricted in neither way, two branches.
+fn restricted(restrictions: &Restrictions, request: &Request<'_>) -> Result<(), DenyReason> {
+    if !restrictions.allowed_cidrs.is_anywhere()
+        && !request
+            .source_ip
+            .is_some_and(|ip| restrictions.allows_ip(ip))
+    {
+        return Err(DenyReason::IpNotAllowed);
+    }
+    let Some(held) = &restrictions.permissions else {
+        return Ok(());
+    };
+    match request.target.and_then(|t| route_map().lookup(&t)) {
+        None => Err(DenyReason::UnmappedRoute),
+        Some(Needed::Nothing) => Ok(()),
+        Some(Needed::Permission(p)) if held.holds(p) => Ok(()),
+        Some(Needed::Permission(p)) => Err(DenyReason::InsufficientPermission(p)),
+    }
+}
+
 fn unauthorized(reason: DenyReason) -> Decision {
     Decision::Unauthorized(reason)
 }
@@ -371,6 +474,32 @@ fn unauthorized(reason: DenyReason) -> Decision {
 mod tests {
     use super::*;
     use crate::ids::{SessionId, TokenId, TokenName, TokenRole};
+
+    /// A refusal's code and message go into the gateway's `ACCESS_DENIED`
+    /// template as they are: nothing in them may need JSON escaping.
+    #[test]
+    fn refusals_read_as_the_api_s_errors_without_escaping() {
+        let forbidden = [
+            DenyReason::InsufficientPermission("api_tokens:write"),
+            DenyReason::UnmappedRoute,
+            DenyReason::IpNotAllowed,
+            DenyReason::ContextMalformed,
+            DenyReason::ContextMismatch,
+            DenyReason::NotMember,
+            DenyReason::NotCovered,
+        ];
+        for reason in forbidden {
+            let e = reason.api_error();
+            let text = format!("{}{}", e.code(), e);
+            assert!(!text.contains(['"', '\\']) && !text.chars().any(char::is_control), "{text}");
+        }
+        assert_eq!(
+            DenyReason::InsufficientPermission("api_tokens:write").api_error().code(),
+            "insufficient_permission"
+        );
+        assert!(DenyReason::InsufficientPermission("api_tokens:write").api_error().to_string().contains("api_tokens:write"));
+        assert_eq!(DenyReason::IpNotAllowed.api_error().code(), "ip_not_allowed");
+    }
     use crate::records::{ApiTokenRecord, SessionRecord};
 
     fn token(last_used_at: Option<i64>) -> StoredCredential {
@@ -384,6 +513,7 @@ mod tests {
             created_at: 0,
             expires_at: None,
             last_used_at,
+            restrictions: Restrictions::default(),
         })
     }
 

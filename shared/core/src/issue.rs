@@ -8,6 +8,7 @@ use crate::ports::{CredentialStore, StoreError};
 use crate::records::{
     ApiTokenRecord, Creator, MultiTokenRecord, SessionClient, SessionRecord, StoredCredential,
 };
+use crate::restrictions::Restrictions;
 
 /// What a new workspace API token is for.
 #[derive(Debug, Clone)]
@@ -17,6 +18,7 @@ pub struct NewApiToken {
     pub role: TokenRole,
     pub created_by: Option<Creator>,
     pub expires_at: Option<i64>,
+    pub restrictions: Restrictions,
 }
 
 /// Creates a workspace API token. Returns the plaintext (to show once) and
@@ -39,6 +41,7 @@ pub async fn api_token(
         created_at: now,
         expires_at: new.expires_at,
         last_used_at: None,
+        restrictions: new.restrictions,
     };
     let audit: Vec<_> = author
         .map(|a| {
@@ -48,7 +51,7 @@ pub async fn api_token(
                 AuditTarget::new(TargetKind::ApiToken, &record.id),
                 now,
             )
-            .with_detail(created_detail(&record.name, record.role))
+            .with_detail(created_detail(&record.name, record.role, &record.restrictions))
         })
         .into_iter()
         .collect();
@@ -62,9 +65,17 @@ pub async fn api_token(
     Ok((token, record))
 }
 
-/// The `detail` of a token's creation event.
-fn created_detail(name: &TokenName, role: TokenRole) -> String {
-    format!("name={}, role={}", name.as_str(), Role::from(role).as_str())
+/// The `detail` of a token's creation event: what it may do, and from
+/// where, when restricted.
+fn created_detail(name: &TokenName, role: TokenRole, restrictions: &Restrictions) -> String {
+    let mut detail = format!("name={}, role={}", name.as_str(), Role::from(role).as_str());
+    if let Some(p) = &restrictions.permissions {
+        detail.push_str(&format!(", permissions={p}"));
+    }
+    if !restrictions.allowed_cidrs.is_anywhere() {
+        detail.push_str(&format!(", allowed_cidrs={}", restrictions.allowed_cidrs));
+    }
+    detail
 }
 
 /// What a new multi-workspace token is for.
@@ -75,6 +86,7 @@ pub struct NewMultiToken {
     pub role: TokenRole,
     pub workspace_ids: Vec<WorkspaceId>,
     pub expires_at: Option<i64>,
+    pub restrictions: Restrictions,
 }
 
 /// Creates a multi-workspace token with its entry in each covered
@@ -98,6 +110,7 @@ pub async fn multi_token(
         created_at: now,
         expires_at: new.expires_at,
         last_used_at: None,
+        restrictions: new.restrictions,
     };
     let audit: Vec<_> = author
         .into_iter()
@@ -109,7 +122,7 @@ pub async fn multi_token(
                     AuditTarget::new(TargetKind::ApiToken, &record.id),
                     now,
                 )
-                .with_detail(created_detail(&record.name, record.role))
+                .with_detail(created_detail(&record.name, record.role, &record.restrictions))
             })
         })
         .collect();

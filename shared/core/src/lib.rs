@@ -20,11 +20,14 @@
 //!   behind each HTTP route, returning [`ApiError`]s;
 //! - [`audit`]: the audit log's events, written with the changes they record;
 //! - [`sudo`]: which actions need a recent sign-in, and whether a caller's is;
+//! - [`permission`], [`allow_list`], [`restrictions`], [`route_map`],
+//!   [`token_policy`]: restricted tokens and the rules a workspace sets;
 //! - [`leaks`]: signed leak reports from a secret scanner, which revoke;
 //! - [`paging`] and [`cursor`]: lists and their opaque cursors.
 
 #![cfg_attr(not(test), warn(clippy::wildcard_enum_match_arm))]
 
+pub mod allow_list;
 pub mod api_error;
 pub mod audit;
 pub mod audit_log;
@@ -40,16 +43,20 @@ pub mod jwt;
 pub mod leaks;
 pub mod multi_tokens;
 pub mod paging;
+pub mod permission;
 pub mod policy;
 pub mod ports;
 pub mod principal;
 pub mod published_keys;
 pub mod records;
+pub mod restrictions;
 mod revocation;
+pub mod route_map;
 pub mod routes;
 pub mod sessions;
 pub mod sign_in;
 pub mod sudo;
+pub mod token_policy;
 pub mod tokens;
 pub mod workspaces;
 

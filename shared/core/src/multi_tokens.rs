@@ -20,7 +20,10 @@ use crate::ports::CredentialStore;
 use crate::principal::Principal;
 use crate::records::{MultiTokenRecord, StoredCredential};
 use crate::revocation::{self, Kind};
-use crate::tokens::{ExpiresAt, expires_at_schema, multi_token_revoked};
+use crate::restrictions::Restrictions;
+use crate::tokens::{
+    ExpiresAt, expires_at_schema, multi_token_revoked, requested_restrictions, shown,
+};
 
 /// At most this many workspaces per token: every one is checked at
 /// creation and written as an entry in that workspace's token list, in one
@@ -46,6 +49,17 @@ pub struct CreateMultiTokenRequest {
     #[serde(default)]
     #[schema(schema_with = expires_at_schema)]
     pub expires_at: Option<UnixTime>,
+    /// What the token may do, from the catalog (`GET /v1/permissions`):
+    /// 1–50 names; absent or null: everything its role allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 50, example = json!(["api_tokens:read"]))]
+    pub permissions: Option<Vec<String>>,
+    /// Networks it may be used from (IPv4 or IPv6 CIDRs, at most 20);
+    /// within every covered workspace's token policy, whose list it takes
+    /// when it names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20, example = json!(["10.0.0.0/8"]))]
+    pub allowed_cidrs: Option<Vec<String>>,
 }
 
 /// The one response that carries the new token's plaintext.
@@ -61,6 +75,11 @@ pub struct CreatedMultiToken {
     pub created_at: i64,
     #[schema(required = true)]
     pub expires_at: Option<i64>,
+    /// What it may do; `null`: everything its role allows.
+    #[schema(required = true)]
+    pub permissions: Option<Vec<String>>,
+    /// Networks it may be used from; empty: anywhere.
+    pub allowed_cidrs: Vec<String>,
 }
 
 /// One of the caller's multi-workspace tokens: never the secret.
@@ -76,11 +95,19 @@ pub struct MultiTokenSummary {
     pub last_used_at: Option<i64>,
     #[schema(required = true)]
     pub expires_at: Option<i64>,
+    /// What it may do; `null`: everything its role allows.
+    #[schema(required = true)]
+    pub permissions: Option<Vec<String>>,
+    /// Networks it may be used from; empty: anywhere.
+    pub allowed_cidrs: Vec<String>,
 }
 
 impl From<MultiTokenRecord> for MultiTokenSummary {
     fn from(t: MultiTokenRecord) -> Self {
+        let (permissions, allowed_cidrs) = shown(&t.restrictions);
         Self {
+            permissions,
+            allowed_cidrs,
             id: t.id.into(),
             name: t.name.into(),
             prefix: t.prefix,
@@ -115,6 +142,10 @@ pub async fn create(
         return Err(ApiError::validation(field, "must not repeat a workspace"));
     }
     let expires_at = ExpiresAt::requested(request.expires_at, now)?;
+    let (permissions, mut allowed_cidrs) = requested_restrictions(
+        request.permissions.as_deref(),
+        request.allowed_cidrs.as_deref(),
+    )?;
     for ws in &request.workspace_ids {
         if store.membership(ws, user).await?.is_none() {
             // The same answer whether or not the workspace exists.
@@ -124,12 +155,22 @@ pub async fn create(
             ));
         }
     }
+    // Every covered workspace's policy admits it; the first that has an
+    // allow list gives its own when none was asked, the others bound it.
+    for ws in &request.workspace_ids {
+        let token_policy = store.token_policy(ws).await?;
+        allowed_cidrs = token_policy.admit(expires_at.map(ExpiresAt::secs), allowed_cidrs, now)?;
+    }
     let new = NewMultiToken {
         user_id: user.clone(),
         name: request.name,
         role: request.role.unwrap_or(TokenRole::Admin),
         workspace_ids: request.workspace_ids,
         expires_at: expires_at.map(ExpiresAt::secs),
+        restrictions: Restrictions {
+            permissions,
+            allowed_cidrs,
+        },
     };
     let author = Author::of(caller, origin);
     let (token, record) = issue::multi_token(store, new, Some(&author), now).await?;
@@ -142,6 +183,8 @@ pub async fn create(
         workspace_ids: record.workspace_ids.into_iter().map(String::from).collect(),
         created_at: record.created_at,
         expires_at: record.expires_at,
+        permissions: shown(&record.restrictions).0,
+        allowed_cidrs: shown(&record.restrictions).1,
     })
 }
 

@@ -16,6 +16,7 @@ use crate::api_error::ApiError;
 use crate::audit::{AuditEvent, AuditFilter, AuditLog, AuditPage};
 use crate::credential::CredentialHash;
 use crate::ids::UserCode;
+use crate::token_policy::TokenPolicy;
 use crate::ids::{Role, UserId, WorkspaceId};
 use crate::records::{
     ApiTokenRecord, CredentialPointer, DeviceGrant, Membership, MultiTokenRecord, SessionRecord,
@@ -221,6 +222,14 @@ pub trait CredentialStore: DecisionStore {
         audit: &[AuditEvent],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
+    /// The token policy of a workspace (one consistent read of its item,
+    /// the policy's attributes only); the default for a workspace that has
+    /// none, or does not exist.
+    fn token_policy(
+        &self,
+        workspace: &WorkspaceId,
+    ) -> impl Future<Output = Result<TokenPolicy, StoreError>> + Send;
+
     /// A person's sessions, newest first, after the sort key `after`. May
     /// include expired sessions TTL has not deleted yet; the caller filters.
     fn list_user_sessions(
@@ -251,6 +260,15 @@ pub trait WorkspaceStore: DecisionStore {
         &self,
         ids: &[WorkspaceId],
     ) -> impl Future<Output = Result<Vec<WorkspaceRecord>, StoreError>> + Send;
+
+    /// Replaces a workspace's token policy, with the events of `audit`;
+    /// `false` when the workspace does not exist.
+    fn set_token_policy(
+        &self,
+        workspace: &WorkspaceId,
+        policy: &TokenPolicy,
+        audit: &[AuditEvent],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Adds a member; `false` when the user is already a member.
     fn add_member(

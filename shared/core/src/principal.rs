@@ -16,8 +16,11 @@
 
 use std::collections::HashMap;
 
+use crate::allow_list::AllowList;
 use crate::ids::{InvalidId, Role, SessionId, TokenId, TokenRole, UserId, WorkspaceId};
+use crate::permission::Permissions;
 use crate::records::Creator;
+use crate::restrictions::Restrictions;
 use crate::sign_in::SignIn;
 
 /// The context keys the authorizer writes (all values are strings).
@@ -31,6 +34,16 @@ pub mod keys {
     pub const EXPIRES_AT: &str = "expires_at";
     /// A person's [`SignIn`]: a Unix time, `unknown` or `machine`.
     pub const SIGN_IN: &str = "sign_in";
+    /// A restricted token's permissions, space-separated like an OAuth
+    /// `scope` (`api_tokens:read members:read`); absent for a token that
+    /// may do everything its role allows, and for people.
+    pub const PERMISSIONS: &str = "permissions";
+    /// A token's IP allow list, space-separated CIDRs; absent: anywhere.
+    pub const ALLOWED_CIDRS: &str = "allowed_cidrs";
+    /// On a refusal (403): the error code and message the gateway's
+    /// `ACCESS_DENIED` response shows.
+    pub const CODE: &str = "code";
+    pub const MESSAGE: &str = "message";
 }
 
 pub use crate::credential::CredentialKind;
@@ -50,6 +63,7 @@ pub struct WorkspaceToken {
     pub workspace_id: WorkspaceId,
     pub role: TokenRole,
     pub expires_at: Option<i64>,
+    pub restrictions: Restrictions,
 }
 
 /// How a person proved who they are.
@@ -81,6 +95,7 @@ pub struct MultiToken {
     pub owner: UserId,
     pub scope: Option<Scope>,
     pub expires_at: Option<i64>,
+    pub restrictions: Restrictions,
 }
 
 /// The caller of an allowed request (DESIGN §5: principal, credential kind,
@@ -196,6 +211,16 @@ impl Principal {
         }
     }
 
+    /// What narrows the caller beyond its role: a token's permissions and
+    /// allow list; people have none.
+    pub fn restrictions(&self) -> Option<&Restrictions> {
+        match self {
+            Self::WorkspaceToken(t) => Some(&t.restrictions),
+            Self::MultiToken(t) => Some(&t.restrictions),
+            Self::Person(_) => None,
+        }
+    }
+
     /// How the caller signed in: API tokens are machines.
     pub fn sign_in(&self) -> SignIn {
         match self {
@@ -226,6 +251,14 @@ impl Principal {
         if let Self::Person(p) = self {
             out.push((keys::SIGN_IN, p.sign_in.to_context()));
         }
+        if let Some(r) = self.restrictions() {
+            if let Some(p) = &r.permissions {
+                out.push((keys::PERMISSIONS, p.to_string()));
+            }
+            if !r.allowed_cidrs.is_anywhere() {
+                out.push((keys::ALLOWED_CIDRS, r.allowed_cidrs.to_string()));
+            }
+        }
         out
     }
 
@@ -243,6 +276,19 @@ impl Principal {
         };
         let required = |key: &'static str| get(key).ok_or(InvalidId(key));
         let kind = CredentialKind::parse(&required(keys::CREDENTIAL)?)?;
+        let restrictions = || -> Result<Restrictions, InvalidId> {
+            Ok(Restrictions {
+                permissions: get(keys::PERMISSIONS)
+                    .map(|p| Permissions::parse(p.split(' ')))
+                    .transpose()
+                    .map_err(|_| InvalidId(keys::PERMISSIONS))?,
+                allowed_cidrs: get(keys::ALLOWED_CIDRS)
+                    .map(|c| AllowList::parse(c.split(' ')))
+                    .transpose()
+                    .map_err(|_| InvalidId(keys::ALLOWED_CIDRS))?
+                    .unwrap_or_default(),
+            })
+        };
         let expires_at = get(keys::EXPIRES_AT)
             .map(|s| s.parse::<i64>().map_err(|_| InvalidId("expires_at")))
             .transpose()?;
@@ -262,6 +308,7 @@ impl Principal {
                     workspace_id: scope.workspace_id,
                     role: TokenRole::try_from(scope.role)?,
                     expires_at,
+                    restrictions: restrictions()?,
                 })
             }
             CredentialKind::MultiWorkspaceToken => Self::MultiToken(MultiToken {
@@ -269,6 +316,7 @@ impl Principal {
                 owner: UserId::parse(&required(keys::USER_ID)?)?,
                 scope,
                 expires_at,
+                restrictions: restrictions()?,
             }),
             CredentialKind::Session => Self::Person(Person {
                 user_id: UserId::parse(&required(keys::USER_ID)?)?,
@@ -309,6 +357,10 @@ mod tests {
             workspace_id: WorkspaceId::parse("ws_abc").unwrap(),
             role: TokenRole::Admin,
             expires_at: None,
+            restrictions: Restrictions {
+                permissions: Some(Permissions::parse(["api_tokens:read", "members:read"]).unwrap()),
+                allowed_cidrs: AllowList::parse(["10.0.0.0/8", "::1/128"]).unwrap(),
+            },
         })
     }
 
@@ -327,6 +379,9 @@ mod tests {
         let api = token();
         assert_eq!(round_trip(&api), api);
         assert_eq!(api.principal_id(), "tok_abc");
+        let ctx: HashMap<_, _> = api.to_context().into_iter().collect();
+        assert_eq!(ctx[keys::PERMISSIONS], "api_tokens:read members:read");
+        assert_eq!(ctx[keys::ALLOWED_CIDRS], "10.0.0.0/8 ::1/128");
         let jwt = jwt_user(None);
         assert_eq!(round_trip(&jwt), jwt);
         assert_eq!(jwt.principal_id(), "auth0|42");

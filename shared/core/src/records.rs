@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::credential::CredentialHash;
 use crate::ids::UserCode;
+use crate::restrictions::Restrictions;
+use crate::token_policy::TokenPolicy;
 
 /// Sessions last a year from their last (recorded) use (DESIGN §1).
 pub const SESSION_LIFETIME_SECS: i64 = 365 * 24 * 3600;
@@ -45,6 +47,9 @@ pub struct ApiTokenRecord {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// Its permissions and allow list (none: everything its role allows,
+    /// from anywhere).
+    pub restrictions: Restrictions,
 }
 
 /// A multi-workspace API token (DESIGN §1: a broad credential): made by a
@@ -66,6 +71,8 @@ pub struct MultiTokenRecord {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// Its permissions and allow list, in every workspace it covers.
+    pub restrictions: Restrictions,
 }
 
 /// The two kinds of API token, as a workspace's token list tells them apart.
@@ -212,6 +219,15 @@ impl StoredCredential {
         }
     }
 
+    /// A token's restrictions; a session has none.
+    pub fn restrictions(&self) -> Option<&Restrictions> {
+        match self {
+            Self::ApiToken(t) => Some(&t.restrictions),
+            Self::MultiWorkspaceToken(t) => Some(&t.restrictions),
+            Self::Session(_) => None,
+        }
+    }
+
     /// The workspace the credential belongs to, if it belongs to one.
     pub fn workspace_id(&self) -> Option<&WorkspaceId> {
         match self {
@@ -254,6 +270,8 @@ pub struct WorkspaceRecord {
     pub name: WorkspaceName,
     pub created_at: i64,
     pub created_by: UserId,
+    /// What its owners ask of every token made or rolled in it.
+    pub token_policy: TokenPolicy,
 }
 
 /// Where a device login stands (RFC 8628).

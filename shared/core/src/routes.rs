@@ -10,6 +10,7 @@
 //! the OpenAPI document, `template.yaml` and the CLI's client to it. The
 //! authorizer can read it without linking any function or OpenAPI code.
 
+use crate::permission::ServicePermission;
 use crate::sudo::Requires;
 
 /// An HTTP method a route answers.
@@ -62,14 +63,30 @@ impl Function {
     }
 }
 
-/// Who may call a route.
+/// Who may call a route, and what a restricted token needs for it
+/// (docs/DESIGN.md, "Restricted tokens"): every route declares exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Access {
     /// No authorizer: the route authenticates what it needs itself (a
     /// device code, a scanner's signature) or needs nothing.
     Public,
-    /// The authorizer decides first; the handler gets the principal.
-    Bearer,
+    /// The authorizer decides first, and any valid credential passes it:
+    /// routes about the caller (who am I, the catalog) and routes only a
+    /// person may use, whose handlers refuse tokens.
+    Authenticated,
+    /// The authorizer decides first, and a token restricted to permissions
+    /// passes it only holding this one. Roles still govern what follows.
+    Permission(ServicePermission),
+}
+
+impl Access {
+    /// The permission a restricted token needs, if any.
+    pub fn permission(self) -> Option<ServicePermission> {
+        match self {
+            Self::Permission(p) => Some(p),
+            Self::Public | Self::Authenticated => None,
+        }
+    }
 }
 
 /// The operations of the tokens function.
@@ -83,6 +100,7 @@ pub enum TokensOp {
     ListMine,
     RevokeMine,
     ReportLeaks,
+    Permissions,
 }
 
 /// The operations of the workspaces function.
@@ -90,6 +108,8 @@ pub enum TokensOp {
 pub enum WorkspacesOp {
     Create,
     List,
+    Get,
+    Update,
     ListMembers,
     AddMember,
     ChangeRole,
@@ -151,7 +171,7 @@ impl Op {
     pub fn requires(self) -> Requires {
         match self {
             Op::Tokens(TokensOp::Create | TokensOp::Roll | TokensOp::CreateMine)
-            | Op::Workspaces(WorkspacesOp::AddMember)
+            | Op::Workspaces(WorkspacesOp::AddMember | WorkspacesOp::Update)
             | Op::Sessions(SessionsOp::EndOtherSessions | SessionsOp::EndSession) => {
                 Requires::RecentSignIn
             }
@@ -161,11 +181,13 @@ impl Op {
                 | TokensOp::Revoke
                 | TokensOp::ListMine
                 | TokensOp::RevokeMine
-                | TokensOp::ReportLeaks,
+                | TokensOp::ReportLeaks
+                | TokensOp::Permissions,
             )
             | Op::Workspaces(
                 WorkspacesOp::Create
                 | WorkspacesOp::List
+                | WorkspacesOp::Get
                 | WorkspacesOp::ListMembers
                 | WorkspacesOp::ChangeRole
                 | WorkspacesOp::RemoveMember
@@ -241,6 +263,11 @@ impl Route {
         self.access == Access::Public
     }
 
+    /// The permission a restricted token needs here, if any.
+    pub fn permission(&self) -> Option<ServicePermission> {
+        self.access.permission()
+    }
+
     /// The path's segments after `/v1`, each `{name}` replaced by the next
     /// of `params`, in order (for a client whose base URL ends in `/v1`).
     /// `None` when the counts differ.
@@ -281,45 +308,58 @@ const fn route(
     }
 }
 
-use Access::{Bearer, Public};
+use Access::{Authenticated, Public};
 use Method::{Delete, Get, Patch, Post};
+use ServicePermission::{
+    ApiTokensRead, ApiTokensWrite, AuditLogRead, MembersRead, MembersWrite, WorkspacesRead,
+    WorkspacesWrite,
+};
+
+/// A route a restricted token reaches only holding `p`.
+const fn needs(p: ServicePermission) -> Access {
+    Access::Permission(p)
+}
 
 /// Every route, grouped by function.
 #[rustfmt::skip]
 pub const ROUTES: &[Route] = &[
     // Tokens.
-    route(Op::Tokens(TokensOp::Create), Post, "/v1/api_tokens", Bearer, "apiTokens.create"),
-    route(Op::Tokens(TokensOp::List), Get, "/v1/api_tokens", Bearer, "apiTokens.list"),
-    route(Op::Tokens(TokensOp::Revoke), Delete, "/v1/api_tokens/{id}", Bearer, "apiTokens.revoke"),
-    route(Op::Tokens(TokensOp::Roll), Post, "/v1/api_tokens/{id}/roll", Bearer, "apiTokens.roll"),
-    route(Op::Tokens(TokensOp::CreateMine), Post, "/v1/me/api_tokens", Bearer, "me.apiTokens.create"),
-    route(Op::Tokens(TokensOp::ListMine), Get, "/v1/me/api_tokens", Bearer, "me.apiTokens.list"),
-    route(Op::Tokens(TokensOp::RevokeMine), Delete, "/v1/me/api_tokens/{id}", Bearer, "me.apiTokens.revoke"),
+    route(Op::Tokens(TokensOp::Create), Post, "/v1/api_tokens", needs(ApiTokensWrite), "apiTokens.create"),
+    route(Op::Tokens(TokensOp::List), Get, "/v1/api_tokens", needs(ApiTokensRead), "apiTokens.list"),
+    route(Op::Tokens(TokensOp::Revoke), Delete, "/v1/api_tokens/{id}", needs(ApiTokensWrite), "apiTokens.revoke"),
+    route(Op::Tokens(TokensOp::Roll), Post, "/v1/api_tokens/{id}/roll", needs(ApiTokensWrite), "apiTokens.roll"),
+    route(Op::Tokens(TokensOp::CreateMine), Post, "/v1/me/api_tokens", needs(ApiTokensWrite), "me.apiTokens.create"),
+    route(Op::Tokens(TokensOp::ListMine), Get, "/v1/me/api_tokens", needs(ApiTokensRead), "me.apiTokens.list"),
+    route(Op::Tokens(TokensOp::RevokeMine), Delete, "/v1/me/api_tokens/{id}", needs(ApiTokensWrite), "me.apiTokens.revoke"),
     route(Op::Tokens(TokensOp::ReportLeaks), Post, "/v1/token_leaks", Public, "tokenLeaks.report"),
+    route(Op::Tokens(TokensOp::Permissions), Get, "/v1/permissions", Authenticated, "permissions.list"),
     // Workspaces.
-    route(Op::Workspaces(WorkspacesOp::Create), Post, "/v1/workspaces", Bearer, "workspaces.create"),
-    route(Op::Workspaces(WorkspacesOp::List), Get, "/v1/workspaces", Bearer, "workspaces.list"),
-    route(Op::Workspaces(WorkspacesOp::ListMembers), Get, "/v1/workspaces/{id}/members", Bearer, "workspaces.members.list"),
-    route(Op::Workspaces(WorkspacesOp::AddMember), Post, "/v1/workspaces/{id}/members", Bearer, "workspaces.members.add"),
-    route(Op::Workspaces(WorkspacesOp::ChangeRole), Patch, "/v1/workspaces/{id}/members/{user_id}", Bearer, "workspaces.members.update"),
-    route(Op::Workspaces(WorkspacesOp::RemoveMember), Delete, "/v1/workspaces/{id}/members/{user_id}", Bearer, "workspaces.members.remove"),
-    route(Op::Workspaces(WorkspacesOp::AuditLog), Get, "/v1/workspaces/{id}/audit_log", Bearer, "workspaces.auditLog.list"),
-    route(Op::Workspaces(WorkspacesOp::MyAuditLog), Get, "/v1/me/audit_log", Bearer, "me.auditLog.list"),
-    // Sessions and the device flow.
+    route(Op::Workspaces(WorkspacesOp::Create), Post, "/v1/workspaces", needs(WorkspacesWrite), "workspaces.create"),
+    route(Op::Workspaces(WorkspacesOp::List), Get, "/v1/workspaces", needs(WorkspacesRead), "workspaces.list"),
+    route(Op::Workspaces(WorkspacesOp::Get), Get, "/v1/workspaces/{id}", needs(WorkspacesRead), "workspaces.get"),
+    route(Op::Workspaces(WorkspacesOp::Update), Patch, "/v1/workspaces/{id}", needs(WorkspacesWrite), "workspaces.update"),
+    route(Op::Workspaces(WorkspacesOp::ListMembers), Get, "/v1/workspaces/{id}/members", needs(MembersRead), "workspaces.members.list"),
+    route(Op::Workspaces(WorkspacesOp::AddMember), Post, "/v1/workspaces/{id}/members", needs(MembersWrite), "workspaces.members.add"),
+    route(Op::Workspaces(WorkspacesOp::ChangeRole), Patch, "/v1/workspaces/{id}/members/{user_id}", needs(MembersWrite), "workspaces.members.update"),
+    route(Op::Workspaces(WorkspacesOp::RemoveMember), Delete, "/v1/workspaces/{id}/members/{user_id}", needs(MembersWrite), "workspaces.members.remove"),
+    route(Op::Workspaces(WorkspacesOp::AuditLog), Get, "/v1/workspaces/{id}/audit_log", needs(AuditLogRead), "workspaces.auditLog.list"),
+    route(Op::Workspaces(WorkspacesOp::MyAuditLog), Get, "/v1/me/audit_log", needs(AuditLogRead), "me.auditLog.list"),
+    // Sessions and the device flow: a person's own (tokens are refused by
+    // the handlers), or public.
     route(Op::Sessions(SessionsOp::DeviceCode), Post, "/v1/auth/device/code", Public, "auth.device.code"),
     route(Op::Sessions(SessionsOp::DeviceToken), Post, "/v1/auth/device/token", Public, "auth.device.token"),
-    route(Op::Sessions(SessionsOp::DevicePending), Get, "/v1/auth/device/pending", Bearer, "auth.device.pending"),
-    route(Op::Sessions(SessionsOp::DeviceApprove), Post, "/v1/auth/device/approve", Bearer, "auth.device.approve"),
-    route(Op::Sessions(SessionsOp::DeviceDeny), Post, "/v1/auth/device/deny", Bearer, "auth.device.deny"),
-    route(Op::Sessions(SessionsOp::Session), Get, "/v1/auth/session", Bearer, "auth.session.get"),
-    route(Op::Sessions(SessionsOp::Refresh), Post, "/v1/auth/session/refresh", Bearer, "auth.session.refresh"),
-    route(Op::Sessions(SessionsOp::Reauthenticate), Post, "/v1/auth/session/reauthenticate", Bearer, "auth.session.reauthenticate"),
-    route(Op::Sessions(SessionsOp::Logout), Delete, "/v1/auth/session", Bearer, "auth.session.logout"),
-    route(Op::Sessions(SessionsOp::ListSessions), Get, "/v1/auth/sessions", Bearer, "auth.sessions.list"),
-    route(Op::Sessions(SessionsOp::StartSession), Post, "/v1/auth/sessions", Bearer, "auth.sessions.create"),
-    route(Op::Sessions(SessionsOp::EndOtherSessions), Delete, "/v1/auth/sessions", Bearer, "auth.sessions.revokeOthers"),
-    route(Op::Sessions(SessionsOp::EndSession), Delete, "/v1/auth/sessions/{id}", Bearer, "auth.sessions.revoke"),
-    route(Op::Sessions(SessionsOp::Whoami), Get, "/v1/auth/whoami", Bearer, "auth.whoami"),
+    route(Op::Sessions(SessionsOp::DevicePending), Get, "/v1/auth/device/pending", Authenticated, "auth.device.pending"),
+    route(Op::Sessions(SessionsOp::DeviceApprove), Post, "/v1/auth/device/approve", Authenticated, "auth.device.approve"),
+    route(Op::Sessions(SessionsOp::DeviceDeny), Post, "/v1/auth/device/deny", Authenticated, "auth.device.deny"),
+    route(Op::Sessions(SessionsOp::Session), Get, "/v1/auth/session", Authenticated, "auth.session.get"),
+    route(Op::Sessions(SessionsOp::Refresh), Post, "/v1/auth/session/refresh", Authenticated, "auth.session.refresh"),
+    route(Op::Sessions(SessionsOp::Reauthenticate), Post, "/v1/auth/session/reauthenticate", Authenticated, "auth.session.reauthenticate"),
+    route(Op::Sessions(SessionsOp::Logout), Delete, "/v1/auth/session", Authenticated, "auth.session.logout"),
+    route(Op::Sessions(SessionsOp::ListSessions), Get, "/v1/auth/sessions", Authenticated, "auth.sessions.list"),
+    route(Op::Sessions(SessionsOp::StartSession), Post, "/v1/auth/sessions", Authenticated, "auth.sessions.create"),
+    route(Op::Sessions(SessionsOp::EndOtherSessions), Delete, "/v1/auth/sessions", Authenticated, "auth.sessions.revokeOthers"),
+    route(Op::Sessions(SessionsOp::EndSession), Delete, "/v1/auth/sessions/{id}", Authenticated, "auth.sessions.revoke"),
+    route(Op::Sessions(SessionsOp::Whoami), Get, "/v1/auth/whoami", Authenticated, "auth.whoami"),
     // The API document.
     route(Op::Docs(DocsOp::OpenApi), Get, "/v1/openapi.json", Public, "meta.openapi"),
 ];
@@ -353,6 +393,45 @@ mod tests {
             assert!(ids.insert(r.operation_id), "{}", r.operation_id);
             assert!(r.path.starts_with("/v1/"), "{}", r.path);
             assert_eq!(r.op.route(), r);
+        }
+    }
+
+    /// Each permission of the service guards some route, and every route a
+    /// token may call (all but the public ones and a person's sessions)
+    /// declares one: a restricted token is never let through a route
+    /// nobody decided about.
+    #[test]
+    fn every_route_declares_exactly_one_access_and_tokens_routes_a_permission() {
+        for p in ServicePermission::ALL {
+            assert!(
+                ROUTES.iter().any(|r| r.permission() == Some(p)),
+                "{} guards no route",
+                p.as_str()
+            );
+        }
+        for r in ROUTES {
+            let person_only_or_about_the_caller = matches!(
+                r.op,
+                Op::Sessions(_) | Op::Tokens(TokensOp::Permissions)
+            );
+            match r.access {
+                Access::Public => assert!(
+                    matches!(
+                        r.op,
+                        Op::Sessions(SessionsOp::DeviceCode | SessionsOp::DeviceToken)
+                            | Op::Tokens(TokensOp::ReportLeaks)
+                            | Op::Docs(DocsOp::OpenApi)
+                    ),
+                    "{} is public",
+                    r.operation_id
+                ),
+                Access::Authenticated => assert!(
+                    person_only_or_about_the_caller,
+                    "{} needs a permission",
+                    r.operation_id
+                ),
+                Access::Permission(_) => assert!(!person_only_or_about_the_caller),
+            }
         }
     }
 

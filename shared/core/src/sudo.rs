@@ -153,6 +153,7 @@ mod tests {
             workspace_id: WorkspaceId::generate(),
             role: TokenRole::Admin,
             expires_at: None,
+            restrictions: Default::default(),
         });
         for machine in [token, person(SignIn::Machine)] {
             assert_eq!(

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::allow_list::AllowList;
 use crate::api_error::ApiError;
 use crate::audit::{AuditAction, AuditLog, AuditTarget, Author, Origin, TargetKind};
 use crate::clock::UnixTime;
@@ -10,13 +11,16 @@ use crate::credential::{ApiToken, Revealed};
 use crate::ids::{TokenId, TokenName, TokenRole};
 use crate::issue::{self, NewApiToken};
 use crate::paging::{self, Page};
+use crate::permission::Permissions;
 use crate::policy::{self, Action};
 use crate::ports::CredentialStore;
 use crate::principal::Principal;
 use crate::records::{
     ApiTokenRecord, Creator, CredentialPointer, StoredCredential, TokenKind, WorkspaceTokenRow,
 };
+use crate::restrictions::Restrictions;
 use crate::revocation::{self, Kind};
+use crate::token_policy::TokenPolicy;
 
 /// `expires_at` may be at most this many years in the future. Further out
 /// is almost certainly a unit mistake (milliseconds for seconds); a token
@@ -43,6 +47,43 @@ pub struct CreateApiTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "member")]
     pub role: Option<TokenRole>,
+    /// What the token may do, from the catalog (`GET /v1/permissions`):
+    /// 1–50 names. Absent or null: everything its role allows (a token
+    /// made by a restricted token: its maker's). Never more than the maker
+    /// holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 50, example = json!(["api_tokens:read"]))]
+    pub permissions: Option<Vec<String>>,
+    /// Networks it may be used from (IPv4 or IPv6 CIDRs, at most 20).
+    /// Absent or empty: the maker's allow list, then the workspace
+    /// policy's; otherwise it must stay within both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20, example = json!(["10.0.0.0/8"]))]
+    pub allowed_cidrs: Option<Vec<String>>,
+}
+
+/// A token's restrictions as the API shows them: its permissions (`None`:
+/// everything its role allows) and its allow list (empty: anywhere).
+pub(crate) fn shown(r: &Restrictions) -> (Option<Vec<String>>, Vec<String>) {
+    (
+        r.permissions.as_ref().map(Permissions::to_strings),
+        r.allowed_cidrs.to_strings(),
+    )
+}
+
+/// A request's `permissions` and `allowed_cidrs`, parsed (`422` naming a
+/// bad value).
+pub(crate) fn requested_restrictions(
+    permissions: Option<&[String]>,
+    allowed_cidrs: Option<&[String]>,
+) -> Result<(Option<Permissions>, AllowList), ApiError> {
+    Ok((
+        permissions.map(Permissions::requested).transpose()?,
+        allowed_cidrs
+            .map(AllowList::requested)
+            .transpose()?
+            .unwrap_or_default(),
+    ))
 }
 
 /// The one response that carries a token's plaintext.
@@ -58,6 +99,11 @@ pub struct CreatedApiToken {
     pub created_at: i64,
     #[schema(required = true)]
     pub expires_at: Option<i64>,
+    /// What it may do; `null`: everything its role allows.
+    #[schema(required = true)]
+    pub permissions: Option<Vec<String>>,
+    /// Networks it may be used from; empty: anywhere.
+    pub allowed_cidrs: Vec<String>,
 }
 
 /// A token as listed: never the secret. `ApiToken` in the API document.
@@ -83,12 +129,24 @@ pub struct TokenSummary {
     pub last_used_at: Option<i64>,
     #[schema(required = true)]
     pub expires_at: Option<i64>,
+    /// What it may do; `null`: everything its role allows.
+    #[schema(required = true)]
+    pub permissions: Option<Vec<String>>,
+    /// Networks it may be used from; empty: anywhere.
+    pub allowed_cidrs: Vec<String>,
+    /// It would not be admitted under the workspace's token policy today
+    /// (made before the policy was tightened): shown, never revoked.
+    pub exceeds_policy: bool,
 }
 
-impl From<WorkspaceTokenRow> for TokenSummary {
-    fn from(row: WorkspaceTokenRow) -> Self {
+impl TokenSummary {
+    /// A row, judged against the workspace's policy at `now`.
+    fn of(row: WorkspaceTokenRow, policy: &TokenPolicy, now: i64) -> Self {
         let t = row.token;
         Self {
+            exceeds_policy: policy.exceeded_by(t.expires_at, &t.restrictions.allowed_cidrs, now),
+            permissions: shown(&t.restrictions).0,
+            allowed_cidrs: shown(&t.restrictions).1,
             id: t.id.to_string(),
             kind: row.kind,
             workspace_id: t.workspace_id.to_string(),
@@ -163,12 +221,21 @@ pub async fn create(
     let requested = request.expires_at.map(UnixTime::secs);
     let expires_at = policy::Ceiling::of(caller, &scope).admit(role.into(), requested)?;
     ExpiresAt::requested(request.expires_at, now)?;
+    let (permissions, allowed_cidrs) = requested_restrictions(
+        request.permissions.as_deref(),
+        request.allowed_cidrs.as_deref(),
+    )?;
+    let maker = caller.restrictions().cloned().unwrap_or_default();
+    let mut restrictions = maker.grant(permissions, allowed_cidrs)?;
+    let token_policy = store.token_policy(&scope.workspace_id).await?;
+    restrictions.allowed_cidrs = token_policy.admit(expires_at, restrictions.allowed_cidrs, now)?;
     let new = NewApiToken {
         workspace_id: scope.workspace_id,
         name: request.name,
         role,
         created_by: caller.creator(),
         expires_at,
+        restrictions,
     };
     let author = Author::of(caller, origin);
     let (token, record) = issue::api_token(store, new, Some(&author), now).await?;
@@ -181,6 +248,8 @@ pub async fn create(
         role: record.role,
         created_at: record.created_at,
         expires_at: record.expires_at,
+        permissions: shown(&record.restrictions).0,
+        allowed_cidrs: shown(&record.restrictions).1,
     })
 }
 
@@ -200,7 +269,8 @@ pub async fn list(
     let listed = store
         .list_workspace_tokens(&ws, limit, after.as_deref())
         .await?;
-    let mut page = listed.into_page(ws.as_str(), TokenSummary::from);
+    let token_policy = store.token_policy(&ws).await?;
+    let mut page = listed.into_page(ws.as_str(), |row| TokenSummary::of(row, &token_policy, now));
     page.data.retain(|t| t.expires_at.is_none_or(|at| at > now));
     Ok(page)
 }
@@ -281,6 +351,12 @@ pub struct RollApiTokenRequest {
     /// at once). Never past the token's own expiry.
     #[schema(minimum = 0, maximum = 604800)]
     pub grace_period_secs: i64,
+    /// A new expiry for the rolled token (Unix seconds, in the future);
+    /// absent or null: it keeps its own. Lets a token made before a
+    /// stricter workspace policy be rotated into compliance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, format = Int64)]
+    pub expires_at: Option<UnixTime>,
 }
 
 /// Rolls a workspace token: a new secret with the same id, name, role and
@@ -324,9 +400,20 @@ pub async fn roll(
     if record.expires_at.is_some_and(|at| at <= now) {
         return Err(not_found());
     }
+    let expires_at = match ExpiresAt::requested(request.expires_at, now)? {
+        Some(at) => Some(at.secs()),
+        None => record.expires_at,
+    };
     // Rolling is creating (DESIGN.md R9): the caller must be able to make
-    // this token now, with its role and its expiry.
-    policy::Ceiling::of(caller, &scope).admit_roll(record.role.into(), record.expires_at)?;
+    // this token now, with its role, its expiry and its restrictions, and
+    // the workspace's policy must admit it.
+    policy::Ceiling::of(caller, &scope).admit_roll(record.role.into(), expires_at)?;
+    if let Some(mine) = caller.restrictions() {
+        mine.covers(&record.restrictions)?;
+    }
+    let token_policy = store.token_policy(&ws).await?;
+    let allowed_cidrs =
+        token_policy.admit(expires_at, record.restrictions.allowed_cidrs.clone(), now)?;
     let grace_until = (request.grace_period_secs > 0).then(|| {
         let end = now + request.grace_period_secs;
         record.expires_at.map_or(end, |at| at.min(end))
@@ -334,6 +421,11 @@ pub async fn roll(
     let token = ApiToken::generate();
     let rolled = ApiTokenRecord {
         prefix: token.display_prefix(),
+        expires_at,
+        restrictions: Restrictions {
+            allowed_cidrs,
+            ..record.restrictions.clone()
+        },
         ..record
     };
     let audit = [Author::of(caller, origin)
@@ -362,6 +454,8 @@ pub async fn roll(
         role: rolled.role,
         created_at: rolled.created_at,
         expires_at: rolled.expires_at,
+        permissions: shown(&rolled.restrictions).0,
+        allowed_cidrs: shown(&rolled.restrictions).1,
     })
 }
 

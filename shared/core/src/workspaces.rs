@@ -24,6 +24,7 @@ use crate::ports::{Removal, RoleChange, WorkspaceStore};
 use crate::principal::Principal;
 use crate::records::{Membership, WorkspaceRecord};
 use crate::sudo::{self, Requires, SudoWindow};
+use crate::token_policy::{TokenPolicy, TokenPolicyBody};
 
 /// A workspace as the caller sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -79,6 +80,77 @@ pub struct ChangeRoleRequest {
     pub role: TokenRole,
 }
 
+/// `GET /v1/workspaces/{id}`: the workspace, the caller's role in it and
+/// its token policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WorkspaceDetail {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub role: Role,
+    pub token_policy: TokenPolicyBody,
+}
+
+/// `PATCH /v1/workspaces/{id}`: the new token policy, whole.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWorkspaceRequest {
+    pub token_policy: TokenPolicyBody,
+}
+
+fn detail(ws: WorkspaceRecord, role: Role) -> WorkspaceDetail {
+    WorkspaceDetail {
+        token_policy: TokenPolicyBody::from(&ws.token_policy),
+        id: ws.id.into(),
+        name: ws.name.into(),
+        created_at: ws.created_at,
+        role,
+    }
+}
+
+/// A workspace the caller belongs to, with its token policy.
+pub async fn get(
+    store: &impl WorkspaceStore,
+    caller: &Principal,
+    id: &str,
+) -> Result<WorkspaceDetail, ApiError> {
+    let scope = policy::require_in(store, caller, Action::ReadWorkspace, id).await?;
+    let ws = store
+        .workspace(&scope.workspace_id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(detail(ws, scope.role))
+}
+
+/// Sets a workspace's token policy (owners, in sudo mode through its
+/// route). Tokens made before keep working; lists mark those that exceed
+/// it. Audited with the new policy.
+pub async fn update(
+    store: &impl WorkspaceStore,
+    caller: &Principal,
+    origin: &Origin,
+    id: &str,
+    request: UpdateWorkspaceRequest,
+    now: i64,
+) -> Result<WorkspaceDetail, ApiError> {
+    let scope = policy::require_in(store, caller, Action::SetTokenPolicy, id).await?;
+    let token_policy: TokenPolicy = request.token_policy.parse()?;
+    let ws = scope.workspace_id;
+    let audit = [Author::of(caller, origin)
+        .event(
+            AuditLog::Workspace(ws.clone()),
+            AuditAction::TokenPolicyChanged,
+            AuditTarget::new(TargetKind::Workspace, &ws),
+            now,
+        )
+        .with_detail(token_policy.describe())];
+    if !store.set_token_policy(&ws, &token_policy, &audit).await? {
+        return Err(not_found());
+    }
+    let record = store.workspace(&ws).await?.ok_or_else(not_found)?;
+    Ok(detail(record, scope.role))
+}
+
 fn view(ws: WorkspaceRecord, role: Role) -> WorkspaceView {
     WorkspaceView {
         id: ws.id.into(),
@@ -106,6 +178,7 @@ pub async fn create(
         name: request.name,
         created_at: now,
         created_by: user.clone(),
+        token_policy: TokenPolicy::default(),
     };
     let owner = Membership {
         workspace_id: workspace.id.clone(),

@@ -93,6 +93,7 @@ proptest! {
     #[test]
     fn last_used_writes_never_exceed_one_per_minute(gaps in proptest::collection::vec(0i64..200, 1..400)) {
         let mut credential = StoredCredential::ApiToken(ApiTokenRecord {
+            restrictions: Default::default(),
             id: TokenId::generate(),
             workspace_id: WorkspaceId::parse("ws_a").unwrap(),
             name: TokenName::parse("n").unwrap(),

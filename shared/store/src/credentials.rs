@@ -5,6 +5,7 @@
 use akua_core::audit::AuditEvent;
 use akua_core::credential::CredentialHash;
 use akua_core::ids::{UserId, WorkspaceId};
+use akua_core::token_policy::TokenPolicy;
 use akua_core::ports::{CredentialStore, DecisionStore, Listed, StoreError, Touch, TouchOutcome};
 use akua_core::records::{
     ApiTokenRecord, CredentialPointer, Membership, MultiTokenRecord, SessionRecord,
@@ -306,6 +307,13 @@ impl CredentialStore for DynamoStore {
             },
         )
         .await
+    }
+
+    async fn token_policy(&self, workspace: &WorkspaceId) -> Result<TokenPolicy, StoreError> {
+        Ok(self
+            .get_as::<TokenPolicy>(keys::workspace(workspace))
+            .await?
+            .unwrap_or_default())
     }
 
     async fn list_user_sessions(

@@ -13,6 +13,10 @@ use akua_core::records::{
     MultiTokenRecord, SessionClient, SessionRecord, StoredCredential, TokenKind, WorkspaceRecord,
     WorkspaceTokenRow,
 };
+use akua_core::allow_list::AllowList;
+use akua_core::permission::Permissions;
+use akua_core::restrictions::Restrictions;
+use akua_core::token_policy::TokenPolicy;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::keys::{self, Item, kind};
@@ -58,6 +62,79 @@ pub(crate) mod attr {
     pub const SOURCE_IP: &str = "source_ip";
     pub const USER_AGENT: &str = "user_agent";
     pub const DETAIL: &str = "detail";
+    pub const PERMISSIONS: &str = "permissions";
+    pub const ALLOWED_CIDRS: &str = "allowed_cidrs";
+    pub const POLICY_MAX_LIFETIME_DAYS: &str = "policy_max_lifetime_days";
+    pub const POLICY_REQUIRE_EXPIRY: &str = "policy_require_expiry";
+    pub const POLICY_ALLOWED_CIDRS: &str = "policy_allowed_cidrs";
+}
+
+/// A token's restrictions as attributes: each present only when it
+/// restricts (items from before restrictions read as unrestricted).
+fn put_restrictions(item: &mut Item, r: &Restrictions) {
+    if let Some(p) = &r.permissions {
+        item.insert(
+            attr::PERMISSIONS.to_owned(),
+            AttributeValue::L(p.iter().map(|p| s(p.as_str())).collect()),
+        );
+    }
+    if !r.allowed_cidrs.is_anywhere() {
+        item.insert(attr::ALLOWED_CIDRS.to_owned(), cidr_list(&r.allowed_cidrs));
+    }
+}
+
+pub(crate) fn cidr_list(list: &AllowList) -> AttributeValue {
+    AttributeValue::L(list.to_strings().into_iter().map(s).collect())
+}
+
+/// The strings of a list attribute, if present.
+fn strings<'a>(item: &'a Item, key: &'static str) -> Result<Option<Vec<&'a str>>, StoreError> {
+    let Some(value) = item.get(key) else {
+        return Ok(None);
+    };
+    let bad = || StoreError::Corrupt(key);
+    value
+        .as_l()
+        .map_err(|_| bad())?
+        .iter()
+        .map(|v| v.as_s().map(String::as_str).map_err(|_| bad()))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+fn allow_list(item: &Item, key: &'static str) -> Result<AllowList, StoreError> {
+    Ok(match strings(item, key)? {
+        None => AllowList::ANYWHERE,
+        Some(v) => AllowList::parse(v).map_err(|_| StoreError::Corrupt(key))?,
+    })
+}
+
+fn restrictions(item: &Item) -> Result<Restrictions, StoreError> {
+    Ok(Restrictions {
+        permissions: strings(item, attr::PERMISSIONS)?
+            .map(|v| Permissions::parse(v).map_err(|_| StoreError::Corrupt(attr::PERMISSIONS)))
+            .transpose()?,
+        allowed_cidrs: allow_list(item, attr::ALLOWED_CIDRS)?,
+    })
+}
+
+/// A workspace's token policy from its item (absent attributes: the rule
+/// is not set).
+impl FromItem for TokenPolicy {
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
+        Ok(TokenPolicy {
+            max_lifetime_days: opt_n(item, attr::POLICY_MAX_LIFETIME_DAYS)?
+                .map(|d| u32::try_from(d).map_err(|_| StoreError::Corrupt(attr::POLICY_MAX_LIFETIME_DAYS)))
+                .transpose()?,
+            require_expiry: match item.get(attr::POLICY_REQUIRE_EXPIRY) {
+                None => false,
+                Some(v) => *v
+                    .as_bool()
+                    .map_err(|_| StoreError::Corrupt(attr::POLICY_REQUIRE_EXPIRY))?,
+            },
+            allowed_cidrs: allow_list(item, attr::POLICY_ALLOWED_CIDRS)?,
+        })
+    }
 }
 
 /// Reads a record from its item.
@@ -133,6 +210,9 @@ pub fn credential_item(hash: &CredentialHash, credential: &StoredCredential) -> 
     if let Some(at) = credential.last_used_at() {
         put(attr::LAST_USED_AT, n(at));
     }
+    if let Some(r) = credential.restrictions() {
+        put_restrictions(&mut item, r);
+    }
     if let Some(at) = credential.expires_at() {
         expiring(&mut item, hash, at);
     }
@@ -156,6 +236,7 @@ impl FromItem for StoredCredential {
                 created_at,
                 expires_at,
                 last_used_at,
+                restrictions: restrictions(item)?,
             })),
             kind::SESSION => {
                 // Sessions from before this was recorded were all the CLI's.
@@ -194,6 +275,7 @@ impl FromItem for StoredCredential {
                 created_at,
                 expires_at,
                 last_used_at,
+                restrictions: restrictions(item)?,
             })),
             _ => Err(StoreError::Corrupt("unknown credential kind")),
         }
@@ -239,6 +321,7 @@ pub(crate) fn token_grant_item(
         LISTS.range.0,
         s(keys::token_sort_key(token.created_at, &token.id)),
     );
+    put_restrictions(&mut item, &token.restrictions);
     if let Some(at) = token.expires_at {
         expiring(&mut item, hash, at);
     }
@@ -273,6 +356,7 @@ impl FromItem for WorkspaceTokenRow {
                 created_at: get_n(item, attr::CREATED_AT)?,
                 expires_at: opt_n(item, attr::EXPIRES_AT)?,
                 last_used_at: None,
+                restrictions: restrictions(item)?,
             },
         })
     }
@@ -366,6 +450,7 @@ impl FromItem for WorkspaceRecord {
             name: WorkspaceName::parse(get_s(item, attr::NAME)?).map_err(corrupt)?,
             created_at: get_n(item, attr::CREATED_AT)?,
             created_by: UserId::parse(get_s(item, attr::CREATED_BY)?).map_err(corrupt)?,
+            token_policy: TokenPolicy::from_item(item)?,
         })
     }
 }
@@ -500,6 +585,10 @@ mod tests {
             created_at: 100,
             expires_at: Some(200),
             last_used_at: None,
+            restrictions: Restrictions {
+                permissions: Some(Permissions::parse(["api_tokens:read", "deployments:read"]).unwrap()),
+                allowed_cidrs: AllowList::parse(["10.0.0.0/8", "2001:db8::/32"]).unwrap(),
+            },
         })
     }
 

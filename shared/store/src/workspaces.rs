@@ -10,10 +10,11 @@ use akua_core::audit::AuditEvent;
 use akua_core::ids::{Role, UserId, WorkspaceId};
 use akua_core::ports::{Listed, Removal, RoleChange, StoreError, WorkspaceStore};
 use akua_core::records::{Membership, WorkspaceRecord};
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
+use akua_core::token_policy::TokenPolicy;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 
 use crate::error::{request_error, sdk_error, written};
-use crate::items::{FromItem, attr, membership_item, n, s, workspace_item};
+use crate::items::{FromItem, attr, cidr_list, membership_item, n, s, workspace_item};
 use crate::keys::{self, List, MEMBER_SK_PREFIX};
 use crate::paging::{self, Order};
 use crate::{DynamoStore, table};
@@ -126,6 +127,48 @@ impl WorkspaceStore for DynamoStore {
             .values()
             .map(WorkspaceRecord::from_item)
             .collect()
+    }
+
+    async fn set_token_policy(
+        &self,
+        workspace: &WorkspaceId,
+        policy: &TokenPolicy,
+        audit: &[AuditEvent],
+    ) -> Result<bool, StoreError> {
+        let mut set = Vec::new();
+        let mut remove = Vec::new();
+        let mut update = Update::builder()
+            .table_name(self.table())
+            .set_key(Some(keys::workspace(workspace)))
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#days", attr::POLICY_MAX_LIFETIME_DAYS)
+            .expression_attribute_names("#expiry", attr::POLICY_REQUIRE_EXPIRY)
+            .expression_attribute_names("#cidrs", attr::POLICY_ALLOWED_CIDRS)
+            .expression_attribute_values(":expiry", AttributeValue::Bool(policy.require_expiry));
+        set.push("#expiry = :expiry");
+        match policy.max_lifetime_days {
+            Some(days) => {
+                set.push("#days = :days");
+                update = update.expression_attribute_values(":days", n(i64::from(days)));
+            }
+            None => remove.push("#days"),
+        }
+        if policy.allowed_cidrs.is_anywhere() {
+            remove.push("#cidrs");
+        } else {
+            set.push("#cidrs = :cidrs");
+            update = update.expression_attribute_values(":cidrs", cidr_list(&policy.allowed_cidrs));
+        }
+        let mut expression = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        let step = update
+            .update_expression(expression)
+            .build()
+            .map(|u| TransactWriteItem::builder().update(u).build())
+            .map_err(request_error)?;
+        self.transact(self.with_audit(vec![step], audit)?).await
     }
 
     async fn add_member(

@@ -34,6 +34,7 @@ fn user(s: &str) -> UserId {
 
 async fn api_token(engine: &Engine, workspace: &str, expires_at: Option<i64>) -> ApiToken {
     let new = NewApiToken {
+        restrictions: Default::default(),
         workspace_id: ws(workspace),
         name: TokenName::parse("ci").unwrap(),
         role: TokenRole::Admin,

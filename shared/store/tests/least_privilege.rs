@@ -30,6 +30,7 @@ fn person(id: &str, scope: Option<Scope>) -> Principal {
 
 fn token(ws: &WorkspaceId, role: TokenRole, expires_at: Option<i64>) -> Principal {
     Principal::WorkspaceToken(WorkspaceToken {
+        restrictions: Default::default(),
         token_id: TokenId::generate(),
         workspace_id: ws.clone(),
         role,
@@ -42,6 +43,8 @@ fn request(name: &str, expires_at: Option<i64>, role: Option<TokenRole>) -> Crea
         name: TokenName::parse(name).unwrap(),
         expires_at: expires_at.map(akua_core::clock::UnixTime),
         role,
+        permissions: None,
+        allowed_cidrs: None,
     }
 }
 

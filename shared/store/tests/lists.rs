@@ -24,6 +24,7 @@ fn ws(s: &str) -> WorkspaceId {
 
 async fn api_token(store: &DynamoStore, name: &str, at: i64) -> ApiToken {
     let new = NewApiToken {
+        restrictions: Default::default(),
         workspace_id: ws("ws_a"),
         name: TokenName::parse(name).unwrap(),
         role: TokenRole::Admin,

@@ -42,6 +42,7 @@ async fn member(engine: &Engine, workspace: &str, role: Role) {
 
 async fn multi_token(engine: &Engine, cap: TokenRole, expires_at: Option<i64>) -> ApiToken {
     let new = NewMultiToken {
+        restrictions: Default::default(),
         user_id: ada(),
         name: TokenName::parse("laptop").unwrap(),
         role: cap,

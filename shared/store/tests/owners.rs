@@ -21,6 +21,7 @@ fn user(s: &str) -> UserId {
 async fn two_owners(store: &DynamoStore, n: usize) -> WorkspaceId {
     let ws = WorkspaceId::parse(&format!("ws_race{n}")).unwrap();
     let record = WorkspaceRecord {
+        token_policy: Default::default(),
         id: ws.clone(),
         name: WorkspaceName::parse("race").unwrap(),
         created_at: 1,

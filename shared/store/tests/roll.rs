@@ -36,6 +36,7 @@ fn owner_in(workspace: &str, role: Role) -> Principal {
 
 async fn token(engine: &Engine, expires_at: Option<i64>) -> (ApiToken, String) {
     let new = NewApiToken {
+        restrictions: Default::default(),
         workspace_id: ws("ws_a"),
         name: TokenName::parse("deploy").unwrap(),
         role: TokenRole::Admin,
@@ -51,6 +52,7 @@ async fn token(engine: &Engine, expires_at: Option<i64>) -> (ApiToken, String) {
 async fn roll(engine: &Engine, id: &str, grace: i64, at: i64) -> Result<ApiToken, ApiError> {
     let request = RollApiTokenRequest {
         grace_period_secs: grace,
+        expires_at: None,
     };
     let created = tokens::roll(
         &engine.store,
@@ -185,6 +187,7 @@ async fn the_grace_never_outlives_the_token_and_the_rules_hold() {
     }
     let request = || RollApiTokenRequest {
         grace_period_secs: 0,
+        expires_at: None,
     };
     let member = tokens::roll(
         &engine.store,

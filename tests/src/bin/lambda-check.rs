@@ -178,6 +178,7 @@ async fn run(build: &Path, runner: &[String]) -> Result<(), String> {
     let now = akua_core::clock::now();
     let ws = WorkspaceId::parse("ws_lambda").map_err(|e| e.to_string())?;
     let new = |name: &str| NewApiToken {
+        restrictions: Default::default(),
         workspace_id: ws.clone(),
         name: TokenName::parse(name).expect("name"),
         role: TokenRole::Admin,

@@ -82,6 +82,7 @@ impl System {
                 joined_at: crate::spec::T0,
             };
             let record = WorkspaceRecord {
+                token_policy: Default::default(),
                 id: ws(n),
                 name: WorkspaceName::parse("model").expect("name"),
                 created_at: crate::spec::T0,
@@ -213,6 +214,8 @@ impl System {
                     } else {
                         TokenRole::Member
                     }),
+                    permissions: None,
+                    allowed_cidrs: None,
                 };
                 match tokens::create(store, &caller, &origin, request, now).await {
                     Ok(t) => Answer {
@@ -233,6 +236,7 @@ impl System {
                 let caller = call!(Self::caller(store, model, *by, w).await);
                 let request = RollApiTokenRequest {
                     grace_period_secs: *grace,
+                    expires_at: None,
                 };
                 let id = &model.creds[c].id;
                 match tokens::roll(store, &caller, &origin, id, request, now).await {
@@ -381,6 +385,8 @@ impl System {
                         TokenRole::Member
                     }),
                     expires_at: expiry.at(now).map(akua_core::clock::UnixTime),
+                    permissions: None,
+                    allowed_cidrs: None,
                 };
                 match multi_tokens::create(store, &caller, &origin, request, now).await {
                     Ok(t) => Answer {
