@@ -267,8 +267,8 @@ pub async fn start(
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(|e| e.to_string())
+        .await
+        .map_err(|e| e.to_string())
     });
     Ok(Running {
         addr,

@@ -128,6 +128,29 @@ impl Api {
         TestIssuer::sign("rsa-1", jsonwebtoken_alg(), &claims)
     }
 
+    /// Creates `workspace` with `owner` as its owner directly in the store
+    /// (its item too, which [`Api::add_member`] does not write).
+    pub async fn create_workspace(&self, workspace: &str, owner: &str) {
+        let workspace = akua_core::records::WorkspaceRecord {
+            id: WorkspaceId::parse(workspace).expect("ws id"),
+            name: akua_core::WorkspaceName::parse(workspace).expect("name"),
+            created_at: clock::now(),
+            created_by: UserId::parse(owner).expect("user id"),
+            token_policy: Default::default(),
+        };
+        let owner = Membership {
+            workspace_id: workspace.id.clone(),
+            user_id: workspace.created_by.clone(),
+            role: Role::Owner,
+            joined_at: clock::now(),
+        };
+        self.engine
+            .store
+            .create_workspace(&workspace, &owner, &[])
+            .await
+            .expect("create workspace");
+    }
+
     /// Makes `user` a member of `workspace` directly in the store.
     pub async fn add_member(&self, workspace: &str, user: &str, role: Role) {
         self.engine
@@ -151,6 +174,7 @@ impl Api {
             api: self,
             token: None,
             context: None,
+            source: None,
         }
     }
 
@@ -182,7 +206,27 @@ impl Api {
         context: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
+        self.call_from(None, method, path, token, context, body)
+            .await
+    }
+
+    /// [`Api::call`] from `source` (the connection's peer, which the gateway
+    /// reports as `sourceIp`); `None`: loopback.
+    pub async fn call_from(
+        &self,
+        source: Option<std::net::IpAddr>,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        context: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut builder = Request::builder().method(method).uri(path);
+        if let Some(ip) = source {
+            builder = builder.extension(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+                ip, 49152,
+            )));
+        }
         if let Some(t) = token {
             builder = builder.header("authorization", format!("Bearer {t}"));
         }
@@ -243,6 +287,7 @@ pub struct Caller<'a> {
     api: &'a Api,
     token: Option<String>,
     context: Option<String>,
+    source: Option<std::net::IpAddr>,
 }
 
 impl<'a> Caller<'a> {
@@ -250,6 +295,14 @@ impl<'a> Caller<'a> {
     pub fn in_ws(&self, workspace: &str) -> Caller<'a> {
         Caller {
             context: Some(workspace.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    /// The same caller connecting from `ip` (IP allow lists).
+    pub fn from_ip(&self, ip: &str) -> Caller<'a> {
+        Caller {
+            source: Some(ip.parse().expect("an IP address")),
             ..self.clone()
         }
     }
@@ -286,10 +339,18 @@ impl<'a> Caller<'a> {
         let api = self.api;
         let token = self.token.clone();
         let context = self.context.clone();
+        let source = self.source;
         let path = path.to_owned();
         async move {
-            api.call(method, &path, token.as_deref(), context.as_deref(), body)
-                .await
+            api.call_from(
+                source,
+                method,
+                &path,
+                token.as_deref(),
+                context.as_deref(),
+                body,
+            )
+            .await
         }
     }
 }

@@ -18,9 +18,9 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use akua_core::decision::{Decision, DecisionError, DenyReason, Request};
+use akua_core::ports::DecisionStore;
 use akua_core::principal::keys;
 use akua_core::route_map::Target;
-use akua_core::ports::DecisionStore;
 use akua_core::{Authorizer, Principal};
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequestTypeRequest,
@@ -116,8 +116,7 @@ fn target_of(event: &Event) -> (Option<Target<'_>>, Option<IpAddr>) {
                 template: e.resource.as_deref(),
                 path: e.path.as_deref(),
             }),
-            ip(e
-                .request_context
+            ip(e.request_context
                 .identity
                 .as_ref()
                 .and_then(|i| i.source_ip.as_deref())),
@@ -129,7 +128,11 @@ fn target_of(event: &Event) -> (Option<Target<'_>>, Option<IpAddr>) {
                 .as_deref()
                 .and_then(|k| k.split_once(' '))
                 .map(|(_, path)| path);
-            let stage = e.request_context.stage.as_deref().filter(|s| *s != "$default");
+            let stage = e
+                .request_context
+                .stage
+                .as_deref()
+                .filter(|s| *s != "$default");
             let path = e.raw_path.as_deref().map(|p| {
                 stage
                     .and_then(|s| p.strip_prefix('/')?.strip_prefix(s))

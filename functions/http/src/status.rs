@@ -18,9 +18,7 @@ impl HttpStatus for ApiError {
             Self::Forbidden(_)
             | Self::InsufficientPermission(_)
             | Self::UnmappedRoute
-            | Self::IpNotAllowed => {
-                StatusCode::FORBIDDEN
-            }
+            | Self::IpNotAllowed => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,

@@ -94,8 +94,7 @@ async fn update(
     Path(id): Path<String>,
     JsonBody(request): JsonBody<UpdateWorkspaceRequest>,
 ) -> Result<Json<WorkspaceDetail>> {
-    let updated =
-        workspaces::update(&store, &caller, &origin, &id, request, clock::now()).await?;
+    let updated = workspaces::update(&store, &caller, &origin, &id, request, clock::now()).await?;
     Ok(Json(updated))
 }
 

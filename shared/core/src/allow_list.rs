@@ -161,6 +161,9 @@ mod tests {
         );
         assert!(AllowList::ANYWHERE.first_outside(&outer).is_some());
         assert_eq!(outer.first_outside(&AllowList::ANYWHERE), None);
-        assert_eq!(list(&["10.0.0.0/8", "::1/128"]).to_string(), "10.0.0.0/8 ::1/128");
+        assert_eq!(
+            list(&["10.0.0.0/8", "::1/128"]).to_string(),
+            "10.0.0.0/8 ::1/128"
+        );
     }
 }

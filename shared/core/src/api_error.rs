@@ -29,9 +29,6 @@ pub struct ErrorDetail {
     /// backend's `WWW-Authenticate`, so the body says it too).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_age: Option<i64>,
-    /// For `insufficient_permission`: the permission the credential lacks.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub permission: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -133,11 +130,6 @@ impl ApiError {
                 },
                 max_age: if let Self::ReauthenticationRequired { max_age } = self {
                     Some(*max_age)
-                } else {
-                    None
-                },
-                permission: if let Self::InsufficientPermission(p) = self {
-                    Some(p.clone())
                 } else {
                     None
                 },

@@ -86,7 +86,9 @@ impl DenyReason {
             Self::InsufficientPermission(p) => ApiError::InsufficientPermission(p.to_owned()),
             Self::UnmappedRoute => ApiError::UnmappedRoute,
             Self::IpNotAllowed => ApiError::IpNotAllowed,
-            Self::ContextMalformed => ApiError::Forbidden("Akua-Context is not a workspace id".into()),
+            Self::ContextMalformed => {
+                ApiError::Forbidden("Akua-Context is not a workspace id".into())
+            }
             Self::ContextMismatch => ApiError::Forbidden(
                 "an API token acts only on its own workspace; Akua-Context names another".into(),
             ),
@@ -220,8 +222,14 @@ impl<S: DecisionStore> Authorizer<S> {
         let context = akua_context.map(str::trim).filter(|v| !v.is_empty());
         match credential {
             Credential::ApiToken(token) => {
-                self.opaque(CredentialKind::ApiToken, token.hash(), context, request, now)
-                    .await
+                self.opaque(
+                    CredentialKind::ApiToken,
+                    token.hash(),
+                    context,
+                    request,
+                    now,
+                )
+                .await
             }
             Credential::Session(token) => {
                 self.opaque(CredentialKind::Session, token.hash(), context, request, now)
@@ -491,14 +499,27 @@ mod tests {
         for reason in forbidden {
             let e = reason.api_error();
             let text = format!("{}{}", e.code(), e);
-            assert!(!text.contains(['"', '\\']) && !text.chars().any(char::is_control), "{text}");
+            assert!(
+                !text.contains(['"', '\\']) && !text.chars().any(char::is_control),
+                "{text}"
+            );
         }
         assert_eq!(
-            DenyReason::InsufficientPermission("api_tokens:write").api_error().code(),
+            DenyReason::InsufficientPermission("api_tokens:write")
+                .api_error()
+                .code(),
             "insufficient_permission"
         );
-        assert!(DenyReason::InsufficientPermission("api_tokens:write").api_error().to_string().contains("api_tokens:write"));
-        assert_eq!(DenyReason::IpNotAllowed.api_error().code(), "ip_not_allowed");
+        assert!(
+            DenyReason::InsufficientPermission("api_tokens:write")
+                .api_error()
+                .to_string()
+                .contains("api_tokens:write")
+        );
+        assert_eq!(
+            DenyReason::IpNotAllowed.api_error().code(),
+            "ip_not_allowed"
+        );
     }
     use crate::records::{ApiTokenRecord, SessionRecord};
 

@@ -51,7 +51,11 @@ pub async fn api_token(
                 AuditTarget::new(TargetKind::ApiToken, &record.id),
                 now,
             )
-            .with_detail(created_detail(&record.name, record.role, &record.restrictions))
+            .with_detail(created_detail(
+                &record.name,
+                record.role,
+                &record.restrictions,
+            ))
         })
         .into_iter()
         .collect();
@@ -122,7 +126,11 @@ pub async fn multi_token(
                     AuditTarget::new(TargetKind::ApiToken, &record.id),
                     now,
                 )
-                .with_detail(created_detail(&record.name, record.role, &record.restrictions))
+                .with_detail(created_detail(
+                    &record.name,
+                    record.role,
+                    &record.restrictions,
+                ))
             })
         })
         .collect();

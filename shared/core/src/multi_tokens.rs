@@ -19,8 +19,8 @@ use crate::policy::{self, Action};
 use crate::ports::CredentialStore;
 use crate::principal::Principal;
 use crate::records::{MultiTokenRecord, StoredCredential};
-use crate::revocation::{self, Kind};
 use crate::restrictions::Restrictions;
+use crate::revocation::{self, Kind};
 use crate::tokens::{
     ExpiresAt, expires_at_schema, multi_token_revoked, requested_restrictions, shown,
 };

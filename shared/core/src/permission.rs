@@ -43,7 +43,9 @@ impl Permission {
     /// [`Permissions::requested`]'s question.
     pub fn parse(name: &str) -> Result<Self, InvalidPermission> {
         match name.split_once(':') {
-            Some((resource, action)) if name.len() <= 64 && is_part(resource) && is_part(action) => {
+            Some((resource, action))
+                if name.len() <= 64 && is_part(resource) && is_part(action) =>
+            {
                 Ok(Self(name.into()))
             }
             _ => Err(InvalidPermission(name.chars().take(64).collect())),
@@ -183,9 +185,7 @@ pub fn is_pattern(path: &str) -> bool {
         let param = s.strip_prefix('{').and_then(|p| p.strip_suffix('}'));
         match param {
             Some(name) => {
-                let (name, greedy) = name
-                    .strip_suffix('+')
-                    .map_or((name, false), |n| (n, true));
+                let (name, greedy) = name.strip_suffix('+').map_or((name, false), |n| (n, true));
                 !name.is_empty()
                     && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
                     && (!greedy || i + 1 == segments.len())
@@ -425,23 +425,45 @@ mod tests {
         let doc = |routes: &str| {
             format!(r#"{{"permissions": {{"deployments:read": "r"}}, "routes": [{routes}]}}"#)
         };
-        let ok = doc(r#"{"method": "GET", "path": "/v1/deployments/{id}", "permission": "deployments:read"}"#);
+        let ok = doc(
+            r#"{"method": "GET", "path": "/v1/deployments/{id}", "permission": "deployments:read"}"#,
+        );
         assert!(PlatformMap::parse(&ok).is_ok());
         for (bad, says) in [
-            (doc(r#"{"method": "GET", "path": "/v1/d", "permission": "deployment:read"}"#), "deployment:read"),
-            (doc(r#"{"method": "GTE", "path": "/v1/d", "permission": "deployments:read"}"#), "GTE"),
-            (doc(r#"{"method": "GET", "path": "v1/d", "permission": "deployments:read"}"#), "v1/d"),
-            (doc(r#"{"method": "GET", "path": "/v1/{p+}/x", "permission": "deployments:read"}"#), "{p+}"),
-            (doc(r#"{"method": "GET", "path": "/v1/d", "permision": "deployments:read"}"#), "permision"),
             (
-                doc(r#"{"method": "GET", "path": "/v1/d", "permission": "deployments:read"}, {"method": "GET", "path": "/v1/d", "permission": "deployments:read"}"#),
+                doc(r#"{"method": "GET", "path": "/v1/d", "permission": "deployment:read"}"#),
+                "deployment:read",
+            ),
+            (
+                doc(r#"{"method": "GTE", "path": "/v1/d", "permission": "deployments:read"}"#),
+                "GTE",
+            ),
+            (
+                doc(r#"{"method": "GET", "path": "v1/d", "permission": "deployments:read"}"#),
+                "v1/d",
+            ),
+            (
+                doc(r#"{"method": "GET", "path": "/v1/{p+}/x", "permission": "deployments:read"}"#),
+                "{p+}",
+            ),
+            (
+                doc(r#"{"method": "GET", "path": "/v1/d", "permision": "deployments:read"}"#),
+                "permision",
+            ),
+            (
+                doc(
+                    r#"{"method": "GET", "path": "/v1/d", "permission": "deployments:read"}, {"method": "GET", "path": "/v1/d", "permission": "deployments:read"}"#,
+                ),
                 "twice",
             ),
             (
                 r#"{"permissions": {"api_tokens:read": "x"}, "routes": []}"#.to_owned(),
                 "service",
             ),
-            (r#"{"permissions": {"Deploy": "x"}, "routes": []}"#.to_owned(), "Deploy"),
+            (
+                r#"{"permissions": {"Deploy": "x"}, "routes": []}"#.to_owned(),
+                "Deploy",
+            ),
         ] {
             let e = PlatformMap::parse(&bad).unwrap_err();
             assert!(e.contains(says), "{e} should name {says}");
@@ -453,14 +475,21 @@ mod tests {
         for good in ["api_tokens:read", "a:b", "deploy2:write_all"] {
             assert!(Permission::parse(good).is_ok(), "{good}");
         }
-        for bad in ["", "read", "a:", ":b", "A:b", "a:b:c", "a b:c", "a:b ", "1a:b"] {
+        for bad in [
+            "", "read", "a:", ":b", "A:b", "a:b:c", "a b:c", "a:b ", "1a:b",
+        ] {
             assert!(Permission::parse(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn a_request_names_only_catalog_permissions() {
-        let p = Permissions::requested(&["members:read".into(), "api_tokens:read".into(), "members:read".into()]).unwrap();
+        let p = Permissions::requested(&[
+            "members:read".into(),
+            "api_tokens:read".into(),
+            "members:read".into(),
+        ])
+        .unwrap();
         assert_eq!(p.to_string(), "api_tokens:read members:read");
         let e = Permissions::requested(&["api_tokens:delete".into()]).unwrap_err();
         assert!(e.to_string().contains("api_tokens:delete"), "{e}");

@@ -16,12 +16,12 @@ use crate::api_error::ApiError;
 use crate::audit::{AuditEvent, AuditFilter, AuditLog, AuditPage};
 use crate::credential::CredentialHash;
 use crate::ids::UserCode;
-use crate::token_policy::TokenPolicy;
 use crate::ids::{Role, UserId, WorkspaceId};
 use crate::records::{
     ApiTokenRecord, CredentialPointer, DeviceGrant, Membership, MultiTokenRecord, SessionRecord,
     StoredCredential, WorkspaceRecord, WorkspaceTokenRow,
 };
+use crate::token_policy::TokenPolicy;
 
 /// Store failures, classified by what the caller should do about them.
 /// Messages carry an error code or kind only, never a key (keys hold

@@ -26,7 +26,9 @@ impl Restrictions {
 
     /// Whether `permission` is held (a token without a set holds all).
     pub fn holds(&self, permission: &str) -> bool {
-        self.permissions.as_ref().is_none_or(|p| p.holds(permission))
+        self.permissions
+            .as_ref()
+            .is_none_or(|p| p.holds(permission))
     }
 
     pub fn allows_ip(&self, ip: IpAddr) -> bool {

@@ -179,8 +179,14 @@ mod tests {
     fn platform_routes_are_found_by_template_or_by_path() {
         let read = Some(Needed::Permission("deployments:read"));
         assert_eq!(find("GET", Some("/v1/deployments/{id}"), None), read);
-        assert_eq!(find("GET", Some("/{proxy+}"), Some("/v1/deployments/d_1")), read);
-        assert_eq!(find("GET", None, Some("/v1/deployments/d_1/logs/a/b")), read);
+        assert_eq!(
+            find("GET", Some("/{proxy+}"), Some("/v1/deployments/d_1")),
+            read
+        );
+        assert_eq!(
+            find("GET", None, Some("/v1/deployments/d_1/logs/a/b")),
+            read
+        );
         assert_eq!(find("GET", None, Some("/v1/deployments/d_1/logs")), None);
         assert_eq!(
             find("DELETE", None, Some("/v1/deployments/d_1")),

@@ -410,10 +410,8 @@ mod tests {
             );
         }
         for r in ROUTES {
-            let person_only_or_about_the_caller = matches!(
-                r.op,
-                Op::Sessions(_) | Op::Tokens(TokensOp::Permissions)
-            );
+            let person_only_or_about_the_caller =
+                matches!(r.op, Op::Sessions(_) | Op::Tokens(TokensOp::Permissions));
             match r.access {
                 Access::Public => assert!(
                     matches!(

@@ -127,7 +127,12 @@ impl TokenPolicy {
     /// one is required, more time left than allowed, or an allow list
     /// wider than the policy's. Such tokens are listed as exceeding it,
     /// never revoked behind their owners' backs.
-    pub fn exceeded_by(&self, expires_at: Option<i64>, allowed_cidrs: &AllowList, now: i64) -> bool {
+    pub fn exceeded_by(
+        &self,
+        expires_at: Option<i64>,
+        allowed_cidrs: &AllowList,
+        now: i64,
+    ) -> bool {
         self.broken_by(expires_at, now).is_some()
             || allowed_cidrs.first_outside(&self.allowed_cidrs).is_some()
     }
@@ -165,12 +170,25 @@ mod tests {
     fn a_maximum_lifetime_needs_an_expiry_within_it() {
         let p = thirty_days();
         assert!(p.admit(None, AllowList::ANYWHERE, NOW).is_err());
-        assert!(p.admit(Some(NOW + 90 * DAY_SECS), AllowList::ANYWHERE, NOW).is_err());
-        assert!(p.admit(Some(NOW + 7 * DAY_SECS), AllowList::ANYWHERE, NOW).is_ok());
-        assert!(p.admit(Some(NOW + 30 * DAY_SECS), AllowList::ANYWHERE, NOW).is_ok());
+        assert!(
+            p.admit(Some(NOW + 90 * DAY_SECS), AllowList::ANYWHERE, NOW)
+                .is_err()
+        );
+        assert!(
+            p.admit(Some(NOW + 7 * DAY_SECS), AllowList::ANYWHERE, NOW)
+                .is_ok()
+        );
+        assert!(
+            p.admit(Some(NOW + 30 * DAY_SECS), AllowList::ANYWHERE, NOW)
+                .is_ok()
+        );
         let e = p.admit(None, AllowList::ANYWHERE, NOW).unwrap_err();
         assert!(matches!(e, ApiError::Validation { ref field, .. } if field == "expires_at"));
-        assert!(TokenPolicy::default().admit(None, AllowList::ANYWHERE, NOW).is_ok());
+        assert!(
+            TokenPolicy::default()
+                .admit(None, AllowList::ANYWHERE, NOW)
+                .is_ok()
+        );
     }
 
     #[test]
@@ -180,7 +198,10 @@ mod tests {
             ..TokenPolicy::default()
         };
         assert!(p.admit(None, AllowList::ANYWHERE, NOW).is_err());
-        assert!(p.admit(Some(NOW + 400 * DAY_SECS), AllowList::ANYWHERE, NOW).is_ok());
+        assert!(
+            p.admit(Some(NOW + 400 * DAY_SECS), AllowList::ANYWHERE, NOW)
+                .is_ok()
+        );
     }
 
     #[test]
@@ -189,7 +210,10 @@ mod tests {
             allowed_cidrs: AllowList::parse(["10.0.0.0/8"]).unwrap(),
             ..TokenPolicy::default()
         };
-        assert_eq!(p.admit(None, AllowList::ANYWHERE, NOW).unwrap(), p.allowed_cidrs);
+        assert_eq!(
+            p.admit(None, AllowList::ANYWHERE, NOW).unwrap(),
+            p.allowed_cidrs
+        );
         let inside = AllowList::parse(["10.9.0.0/16"]).unwrap();
         assert_eq!(p.admit(None, inside.clone(), NOW).unwrap(), inside);
         let e = p
@@ -214,7 +238,12 @@ mod tests {
             max_lifetime_days: Some(0),
             ..Default::default()
         };
-        assert!(bad.parse().unwrap_err().to_string().contains("max_lifetime_days"));
+        assert!(
+            bad.parse()
+                .unwrap_err()
+                .to_string()
+                .contains("max_lifetime_days")
+        );
         let bad = TokenPolicyBody {
             allowed_cidrs: vec!["10.0.0.0/99".into()],
             ..Default::default()

@@ -5,12 +5,12 @@
 use akua_core::audit::AuditEvent;
 use akua_core::credential::CredentialHash;
 use akua_core::ids::{UserId, WorkspaceId};
-use akua_core::token_policy::TokenPolicy;
 use akua_core::ports::{CredentialStore, DecisionStore, Listed, StoreError, Touch, TouchOutcome};
 use akua_core::records::{
     ApiTokenRecord, CredentialPointer, Membership, MultiTokenRecord, SessionRecord,
     StoredCredential, WorkspaceTokenRow,
 };
+use akua_core::token_policy::TokenPolicy;
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 
 use crate::error::{request_error, written};

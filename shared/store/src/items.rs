@@ -2,19 +2,19 @@
 //! every attribute name is here. Reading an item that does not have the
 //! shape written here is [`StoreError::Corrupt`], never a guess.
 
+use akua_core::allow_list::AllowList;
 use akua_core::credential::CredentialHash;
 use akua_core::device::UserCode;
 use akua_core::ids::{
     InvalidId, Role, SessionId, TokenId, TokenName, TokenRole, UserId, WorkspaceId, WorkspaceName,
 };
+use akua_core::permission::Permissions;
 use akua_core::ports::StoreError;
 use akua_core::records::{
     ApiTokenRecord, Creator, CredentialPointer, DeviceGrant, DeviceStatus, Membership,
     MultiTokenRecord, SessionClient, SessionRecord, StoredCredential, TokenKind, WorkspaceRecord,
     WorkspaceTokenRow,
 };
-use akua_core::allow_list::AllowList;
-use akua_core::permission::Permissions;
 use akua_core::restrictions::Restrictions;
 use akua_core::token_policy::TokenPolicy;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -124,7 +124,10 @@ impl FromItem for TokenPolicy {
     fn from_item(item: &Item) -> Result<Self, StoreError> {
         Ok(TokenPolicy {
             max_lifetime_days: opt_n(item, attr::POLICY_MAX_LIFETIME_DAYS)?
-                .map(|d| u32::try_from(d).map_err(|_| StoreError::Corrupt(attr::POLICY_MAX_LIFETIME_DAYS)))
+                .map(|d| {
+                    u32::try_from(d)
+                        .map_err(|_| StoreError::Corrupt(attr::POLICY_MAX_LIFETIME_DAYS))
+                })
                 .transpose()?,
             require_expiry: match item.get(attr::POLICY_REQUIRE_EXPIRY) {
                 None => false,
@@ -586,7 +589,9 @@ mod tests {
             expires_at: Some(200),
             last_used_at: None,
             restrictions: Restrictions {
-                permissions: Some(Permissions::parse(["api_tokens:read", "deployments:read"]).unwrap()),
+                permissions: Some(
+                    Permissions::parse(["api_tokens:read", "deployments:read"]).unwrap(),
+                ),
                 allowed_cidrs: AllowList::parse(["10.0.0.0/8", "2001:db8::/32"]).unwrap(),
             },
         })
