@@ -527,6 +527,19 @@ async fn walk(s: &Stack) {
     s.expect(get("/v1/workspaces").bearer(&owner), 200).await;
     s.expect(get("/v1/workspaces").bearer(&owner).context(&ws), 200)
         .await;
+    // The workspace and its token policy: read by any member, set by an
+    // owner (tokens below are made under it).
+    let workspace = format!("/v1/workspaces/{ws}");
+    s.expect(get(&workspace).bearer(&member), 200).await;
+    let policy = json!({"token_policy": {"max_lifetime_days": 3650, "require_expiry": false, "allowed_cidrs": []}});
+    s.expect(patch(&workspace, policy).bearer(&owner), 422)
+        .await;
+    let policy = json!({"token_policy": {"max_lifetime_days": null, "require_expiry": false, "allowed_cidrs": ["0.0.0.0/0", "::/0"]}});
+    s.expect(patch(&workspace, policy.clone()).bearer(&admin), 403)
+        .await;
+    s.expect(patch(&workspace, policy).bearer(&owner), 200)
+        .await;
+    s.expect(get("/v1/permissions").bearer(&member), 200).await;
     let to = |role: &str| json!({"role": role});
     s.expect(
         patch(&member_path("usr_nobody"), to("admin")).bearer(&owner),

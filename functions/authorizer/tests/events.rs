@@ -3,9 +3,12 @@
 //! response JSON checked, against the real engine.
 
 use akua_authorizer::{AuthorizerError, handle};
+use akua_core::allow_list::AllowList;
 use akua_core::issue::{self, NewApiToken};
+use akua_core::permission::Permissions;
 use akua_core::ports::WorkspaceStore as _;
 use akua_core::records::Membership;
+use akua_core::restrictions::Restrictions;
 use akua_core::{
     ApiToken, Authorizer, Role, SessionToken, TokenName, TokenRole, UserId, WorkspaceId,
 };
@@ -140,10 +143,120 @@ async fn rest_forbidden_is_an_explicit_deny() {
                     "Resource": [METHOD_ARN]
                 }]
             },
-            "context": {},
+            "context": {
+                "code": "forbidden",
+                "message": "an API token acts only on its own workspace; Akua-Context names another"
+            },
             "usageIdentifierKey": null
         })
     );
+}
+
+/// A restricted token of `ws_acme`: made with `restrictions`.
+async fn restricted_token(engine: &Engine, restrictions: Restrictions) -> ApiToken {
+    let new = NewApiToken {
+        restrictions,
+        workspace_id: WorkspaceId::parse("ws_acme").unwrap(),
+        name: TokenName::parse("ci").unwrap(),
+        role: TokenRole::Admin,
+        created_by: None,
+        expires_at: None,
+    };
+    issue::api_token(&engine.store, new, None, NOW)
+        .await
+        .unwrap()
+        .0
+}
+
+fn permissions(names: &[&str]) -> Option<Permissions> {
+    Some(Permissions::parse(names.iter().copied()).unwrap())
+}
+
+/// The REST event names the route by `httpMethod` and `resource`, the
+/// caller by `requestContext.identity.sourceIp`; the Deny's context is what
+/// the gateway's ACCESS_DENIED template reads.
+#[tokio::test]
+async fn rest_events_give_the_route_and_the_source_address() {
+    let engine = Engine::start().await;
+    let auth = Authorizer::new(engine.store.clone(), None);
+    let reader = restricted_token(
+        &engine,
+        Restrictions {
+            permissions: permissions(&["api_tokens:read"]),
+            allowed_cidrs: AllowList::parse(["198.51.100.0/24"]).unwrap(),
+        },
+    )
+    .await;
+    let auth_header = bearer(reader.expose());
+    // The fixture: GET /v1/api_tokens from 198.51.100.7.
+    let allowed = handle(&auth, rest_event(&[("Authorization", &auth_header)]), NOW)
+        .await
+        .unwrap();
+    assert_eq!(allowed["policyDocument"]["Statement"][0]["Effect"], "Allow");
+    assert_eq!(allowed["context"]["permissions"], "api_tokens:read");
+    assert_eq!(allowed["context"]["allowed_cidrs"], "198.51.100.0/24");
+    let mut post = rest_event(&[("Authorization", &auth_header)]);
+    post["httpMethod"] = json!("POST");
+    let denied = handle(&auth, post, NOW).await.unwrap();
+    assert_eq!(denied["policyDocument"]["Statement"][0]["Effect"], "Deny");
+    assert_eq!(denied["context"]["code"], "insufficient_permission");
+    assert!(
+        denied["context"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("api_tokens:write")
+    );
+    let body = akua_authorizer::render_access_denied(&denied["context"]);
+    let envelope: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(envelope["error"]["code"], "insufficient_permission");
+    let mut elsewhere = rest_event(&[("Authorization", &auth_header)]);
+    elsewhere["requestContext"]["identity"]["sourceIp"] = json!("203.0.113.9");
+    let denied = handle(&auth, elsewhere, NOW).await.unwrap();
+    assert_eq!(denied["context"]["code"], "ip_not_allowed");
+    let mut unknown = rest_event(&[("Authorization", &auth_header)]);
+    unknown["requestContext"]["identity"]["sourceIp"] = json!(null);
+    let denied = handle(&auth, unknown, NOW).await.unwrap();
+    assert_eq!(
+        denied["context"]["code"], "ip_not_allowed",
+        "no address: refused"
+    );
+}
+
+/// The HTTP API event names the route by `routeKey` and the caller by
+/// `requestContext.http.sourceIp`.
+#[tokio::test]
+async fn http_api_events_give_the_route_and_the_source_address() {
+    let engine = Engine::start().await;
+    let auth = Authorizer::new(engine.store.clone(), None);
+    let reader = restricted_token(
+        &engine,
+        Restrictions {
+            permissions: permissions(&["api_tokens:read"]),
+            allowed_cidrs: AllowList::parse(["198.51.100.7"]).unwrap(),
+        },
+    )
+    .await;
+    let auth_header = bearer(reader.expose());
+    let allowed = handle(&auth, v2_event(&[("Authorization", &auth_header)]), NOW)
+        .await
+        .unwrap();
+    assert_eq!(allowed["isAuthorized"], true, "{allowed}");
+    assert_eq!(allowed["context"]["permissions"], "api_tokens:read");
+    let mut post = v2_event(&[("Authorization", &auth_header)]);
+    post["routeKey"] = json!("POST /v1/api_tokens");
+    post["requestContext"]["http"]["method"] = json!("POST");
+    let denied = handle(&auth, post, NOW).await.unwrap();
+    assert_eq!(denied["isAuthorized"], false);
+    let mut elsewhere = v2_event(&[("Authorization", &auth_header)]);
+    elsewhere["requestContext"]["http"]["sourceIp"] = json!("2001:db8::1");
+    let denied = handle(&auth, elsewhere, NOW).await.unwrap();
+    assert_eq!(denied["isAuthorized"], false);
+    // A platform route behind a `$default` proxy route is found by path.
+    let mut proxy = v2_event(&[("Authorization", &auth_header)]);
+    proxy["routeKey"] = json!("$default");
+    proxy["rawPath"] = json!("/v1/deployments/d_1");
+    let denied = handle(&auth, proxy, NOW).await.unwrap();
+    assert_eq!(denied["isAuthorized"], false, "needs deployments:read");
 }
 
 #[tokio::test]

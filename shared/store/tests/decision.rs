@@ -902,3 +902,74 @@ async fn an_unreachable_jwks_fails_closed_with_an_error() {
     let d = auth.decide(Some(&bearer(&jwt)), None, now).await;
     assert!(matches!(d, Err(DecisionError::Keys(_))), "{d:?}");
 }
+
+// ---- Restricted tokens (docs/DESIGN.md R19) -----------------------------------
+
+/// A token with permissions and an allow list is decided from the item the
+/// authorizer reads for any token: the same one read (and the same
+/// throttled write), allowed or refused.
+#[tokio::test]
+async fn a_restricted_token_costs_the_reads_of_any_token() {
+    use akua_core::allow_list::AllowList;
+    use akua_core::decision::Request;
+    use akua_core::permission::Permissions;
+    use akua_core::restrictions::Restrictions;
+    use akua_core::route_map::Target;
+
+    let engine = Engine::start().await;
+    let new = NewApiToken {
+        restrictions: Restrictions {
+            permissions: Some(Permissions::parse(["api_tokens:read"]).unwrap()),
+            allowed_cidrs: AllowList::parse(["10.0.0.0/8"]).unwrap(),
+        },
+        workspace_id: ws("ws_acme"),
+        name: TokenName::parse("ci").unwrap(),
+        role: TokenRole::Admin,
+        created_by: Some(Creator::User(user("usr_owner"))),
+        expires_at: None,
+    };
+    let (token, _) = issue::api_token(&engine.store, new, None, NOW - 10)
+        .await
+        .unwrap();
+    let auth = authorizer(&engine);
+    let header = bearer(token.expose());
+    let request = |method, ip: &str| Request {
+        authorization: Some(&header),
+        akua_context: None,
+        target: Some(Target {
+            method,
+            template: Some("/v1/api_tokens"),
+            path: None,
+        }),
+        source_ip: Some(ip.parse().unwrap()),
+    };
+    engine.calls.reset();
+    let p = allowed(
+        auth.decide_request(&request("GET", "10.1.2.3"), NOW)
+            .await
+            .unwrap(),
+    );
+    assert!(p.restrictions().is_some_and(|r| r.holds("api_tokens:read")));
+    assert_eq!(engine.calls.count("GetItem"), 1);
+    assert_eq!(engine.calls.count("UpdateItem"), 1, "first use");
+    for (method, ip, reason) in [
+        (
+            "POST",
+            "10.1.2.3",
+            DenyReason::InsufficientPermission("api_tokens:write"),
+        ),
+        ("GET", "192.0.2.1", DenyReason::IpNotAllowed),
+    ] {
+        engine.calls.reset();
+        let d = auth
+            .decide_request(&request(method, ip), NOW)
+            .await
+            .unwrap();
+        assert_eq!(d, Decision::Forbidden(reason));
+        assert_eq!(engine.calls.total(), 1, "one read, no write: {reason:?}");
+    }
+    // Without a route (nobody can tell what it calls), refused too.
+    engine.calls.reset();
+    let d = auth.decide(Some(&header), None, NOW).await.unwrap();
+    assert_eq!(d, Decision::Forbidden(DenyReason::IpNotAllowed));
+}

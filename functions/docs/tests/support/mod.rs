@@ -38,12 +38,81 @@ pub fn document() -> openapi::OpenApi {
             },
         )
         .collect();
+    restrictions(&mut doc);
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
     );
     doc
+}
+
+/// What restricted tokens meet, from the one route declaration: each
+/// operation a restricted token needs a permission for names it in
+/// `x-akua-permission`, and its `403` says so; every operation behind the
+/// authorizer says a token's allow list may refuse it.
+fn restrictions(doc: &mut openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::extensions::ExtensionsBuilder;
+    use utoipa::openapi::path::Operation;
+    use utoipa::openapi::response::ResponseBuilder;
+
+    for route in akua_core::routes::ROUTES.iter().filter(|r| !r.is_public()) {
+        let path = route
+            .path
+            .strip_prefix(akua_docs::API_BASE)
+            .unwrap_or(route.path);
+        let Some(item) = doc.paths.paths.get_mut(path) else {
+            continue;
+        };
+        let operation: Option<&mut Operation> = match route.method {
+            akua_core::routes::Method::Get => item.get.as_mut(),
+            akua_core::routes::Method::Post => item.post.as_mut(),
+            akua_core::routes::Method::Patch => item.patch.as_mut(),
+            akua_core::routes::Method::Delete => item.delete.as_mut(),
+        };
+        let Some(operation) = operation else {
+            continue;
+        };
+        let mut refusals = Vec::new();
+        if let Some(permission) = route.permission() {
+            let extensions = operation.extensions.get_or_insert_with(Default::default);
+            extensions.merge(
+                ExtensionsBuilder::new()
+                    .add("x-akua-permission", permission.as_str())
+                    .build(),
+            );
+            refusals.push(format!(
+                "`insufficient_permission`: a token restricted to permissions without `{}`",
+                permission.as_str()
+            ));
+        }
+        refusals.push(
+            "`ip_not_allowed`: a token with an IP allow list, from another address".to_owned(),
+        );
+        let text = refusals.join("; ");
+        match operation.responses.responses.get_mut("403") {
+            Some(RefOr::T(response)) => {
+                response.description = format!("{}; or {text}", response.description);
+            }
+            Some(RefOr::Ref(_)) | None => {
+                let error = RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody"));
+                let response = ResponseBuilder::new()
+                    .description(text)
+                    .content(
+                        "application/json",
+                        utoipa::openapi::content::ContentBuilder::new()
+                            .schema(Some(error))
+                            .build(),
+                    )
+                    .build();
+                operation
+                    .responses
+                    .responses
+                    .insert("403".to_owned(), RefOr::T(response));
+            }
+        }
+    }
 }
 
 /// The generated document as committed: pretty JSON and a final newline.

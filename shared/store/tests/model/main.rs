@@ -65,8 +65,8 @@ fn grace() -> impl Strategy<Value = i64> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => (caller(), prop_oneof![3 => Just(0usize), 1 => Just(1usize)], any::<bool>(), expiry())
-            .prop_map(|(by, ws, admin, expiry)| Op::CreateToken { by, ws, admin, expiry }),
+        6 => ((caller(), prop_oneof![3 => Just(0usize), 1 => Just(1usize)], any::<bool>(), expiry()), prop_oneof![2 => Just(0u8), 1 => 1u8..8])
+            .prop_map(|((by, ws, admin, expiry), perms)| Op::CreateToken { by, ws, admin, expiry, perms }),
         4 => (0usize..8, prop_oneof![1 => caller(), 2 => (0usize..8).prop_map(Caller::Token)], grace())
             .prop_map(|(token, by, grace)| Op::Roll { token, by, grace }),
         3 => (0usize..8, caller()).prop_map(|(token, by)| Op::Revoke { token, by }),
@@ -162,11 +162,52 @@ fn kept_sequences() {
 }
 
 fn regressions() -> Vec<(&'static str, Vec<Op>)> {
+    let restricted = |by, perms| Op::CreateToken {
+        by,
+        ws: 0,
+        admin: true,
+        expiry: Expiry::Never,
+        perms,
+    };
+    let restricted_tokens = vec![
+        // Token 0 may read and write tokens; token 1 only read them.
+        restricted(Caller::Person(0), 0b011),
+        restricted(Caller::Person(0), 0b001),
+        // Token 0 cannot grant members:read, gives its own by default,
+        // and gives less when asked.
+        restricted(Caller::Token(0), 0b100),
+        restricted(Caller::Token(0), 0),
+        restricted(Caller::Token(0), 0b001),
+        // A reader creates, rolls and revokes nothing.
+        restricted(Caller::Token(1), 0),
+        Op::Roll {
+            token: 0,
+            by: Caller::Token(1),
+            grace: 0,
+        },
+        Op::Revoke {
+            token: 0,
+            by: Caller::Token(1),
+        },
+        // An unrestricted token is rolled only by an unrestricted caller.
+        restricted(Caller::Person(0), 0),
+        Op::Roll {
+            token: 4,
+            by: Caller::Token(0),
+            grace: 0,
+        },
+        Op::Roll {
+            token: 0,
+            by: Caller::Person(0),
+            grace: 0,
+        },
+    ];
     let token = |expiry| Op::CreateToken {
         by: Caller::Person(0),
         ws: 0,
         admin: true,
         expiry,
+        perms: 0,
     };
     // Token 1 expires in 10 minutes and rolls: token 0 (never expires) and
     // token 3 (tomorrow) are refused, token 2 (in 5 minutes) is rolled.
@@ -180,6 +221,10 @@ fn regressions() -> Vec<(&'static str, Vec<Op>)> {
     let mut used_for_a_week = vec![Op::DashboardSignIn { user: 0 }];
     used_for_a_week.extend((0..16).map(|_| Op::Advance { secs: 11 * 3600 }));
     vec![
+        (
+            "a restricted token makes and rolls only what it holds",
+            restricted_tokens,
+        ),
         (
             "a token that expires in 10 minutes rolls only what it could create",
             vec![
@@ -217,6 +262,7 @@ fn races() -> Vec<Race> {
         ws: 0,
         admin: true,
         expiry,
+        perms: 0,
     };
     let one_token = vec![token(Expiry::Never)];
     let rolled_in_grace = vec![
@@ -333,6 +379,7 @@ fn races() -> Vec<Race> {
             ws: 0,
             admin: true,
             expiry: Expiry::Never,
+            perms: 0,
         },
     });
     all.push(Race {
@@ -531,6 +578,7 @@ async fn hundred_pairs(b: fn(usize) -> Op) -> Result<(), String> {
             ws: 0,
             admin: true,
             expiry: Expiry::Never,
+            perms: 0,
         };
         let answer = system.run(&system.engine.store, &model, &op).await;
         model.step(&op, &answer)?;

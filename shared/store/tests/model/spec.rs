@@ -30,6 +30,22 @@ pub const MEMBERS: [(usize, usize, Role); 5] = [
     (1, 1, Role::Admin),
 ];
 
+/// The permissions the model grants, as bits of a mask: a token made with
+/// mask 0 asks for none (everything its role allows, or its maker's).
+pub const PERMS: [&str; 3] = ["api_tokens:read", "api_tokens:write", "members:read"];
+/// The bit creating, rolling and revoking tokens needs.
+pub const WRITE: u8 = 0b010;
+
+/// The names of a mask's permissions, in catalog order.
+pub fn perm_names(mask: u8) -> Vec<String> {
+    PERMS
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << i) != 0)
+        .map(|(_, p)| (*p).to_owned())
+        .collect()
+}
+
 /// Who calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Caller {
@@ -82,6 +98,8 @@ pub enum Op {
         ws: usize,
         admin: bool,
         expiry: Expiry,
+        /// The permissions asked for (a mask of [`PERMS`]; 0: none asked).
+        perms: u8,
     },
     Roll {
         token: usize,
@@ -217,8 +235,12 @@ pub struct Cred {
     /// Deleted by the sweep after it expired.
     pub swept: bool,
     /// Every token that made or rolled it, with its ceiling at that moment
-    /// (role, expiry): none of them may be outranked or outlived.
-    pub makers: Vec<(Role, Option<i64>)>,
+    /// (role, expiry, permissions): none of them may be outranked,
+    /// outlived, or hold less.
+    pub makers: Vec<(Role, Option<i64>, Option<u8>)>,
+    /// The permissions it holds (a mask of [`PERMS`]); `None`: everything
+    /// its role allows.
+    pub perms: Option<u8>,
 }
 
 impl std::fmt::Debug for Cred {
@@ -232,6 +254,7 @@ impl std::fmt::Debug for Cred {
             .field("revoked", &self.revoked)
             .field("swept", &self.swept)
             .field("makers", &self.makers)
+            .field("perms", &self.perms)
             .finish()
     }
 }
@@ -362,9 +385,10 @@ impl Model {
         Some((c, s % self.creds[c].secrets.len()))
     }
 
-    /// Resolves who acts, and as what, in `ws`: `Err(status)` when the
-    /// authorizer or the scope refuses. For a token, `ws` is its own.
-    fn acting(&self, by: Caller, ws: usize) -> Result<(Role, Option<i64>, usize), u16> {
+    /// Resolves who acts, and as what, in `ws`, on a route that needs the
+    /// permission bit `needs`: `Err(status)` when the authorizer or the
+    /// scope refuses. For a token, `ws` is its own.
+    fn acting(&self, by: Caller, ws: usize, needs: u8) -> Result<(Role, Option<i64>, usize), u16> {
         match by {
             Caller::Person(u) => match self.members.get(&(ws, u)) {
                 Some(&role) => Ok((role, None, ws)),
@@ -382,21 +406,36 @@ impl Model {
                 if !cred.secret_live(cred.secrets.len() - 1, self.now) {
                     return Err(UNAUTHORIZED);
                 }
+                // A restricted token holds the route's permission, or the
+                // authorizer refuses it.
+                if cred.perms.is_some_and(|held| held & needs == 0) {
+                    return Err(FORBIDDEN);
+                }
                 Ok((role, cred.expires_at, own))
             }
         }
     }
 
-    /// A token caller's role and expiry: what it makes or rolls may not
-    /// exceed them. `None` for a person.
-    fn token_ceiling(&self, by: Caller) -> Option<(Role, Option<i64>)> {
+    /// A token caller's role, expiry and permissions: what it makes or
+    /// rolls may not exceed them. `None` for a person.
+    fn token_ceiling(&self, by: Caller) -> Option<(Role, Option<i64>, Option<u8>)> {
         let Caller::Token(n) = by else {
             return None;
         };
         let maker = &self.creds[self.caller_token(n)?];
         match maker.kind {
-            Kind::Workspace { role, .. } => Some((role, maker.expires_at)),
+            Kind::Workspace { role, .. } => Some((role, maker.expires_at, maker.perms)),
             Kind::Multi { .. } | Kind::Session { .. } => None,
+        }
+    }
+
+    /// Whether a token holding `held` may give one holding `given`:
+    /// everything given is held (a token holding everything gives all).
+    fn grants(held: Option<u8>, given: Option<u8>) -> bool {
+        match (held, given) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(h), Some(g)) => g & !h == 0,
         }
     }
 
@@ -415,19 +454,24 @@ impl Model {
                 ws,
                 admin,
                 expiry,
+                perms,
             } => {
-                let (role, cap, _) = match self.acting(*by, *ws) {
+                let (role, cap, _) = match self.acting(*by, *ws, WRITE) {
                     Ok(a) => a,
                     Err(status) => return Some(status),
                 };
                 let wanted = if *admin { Role::Admin } else { Role::Member };
                 let at = expiry.at(now).or(cap);
+                let held = self.token_ceiling(*by).and_then(|(_, _, p)| p);
                 if !manages(role) || rank(wanted) > rank(role) {
                     FORBIDDEN
                 } else if cap.is_some_and(|cap| at.is_none_or(|at| at > cap)) || expiry.refused(now)
                 {
                     // Past the maker's expiry, in the past, or too far out.
                     INVALID
+                } else if *perms != 0 && !Self::grants(held, Some(*perms)) {
+                    // A token grants only what it holds.
+                    FORBIDDEN
                 } else {
                     201
                 }
@@ -437,10 +481,11 @@ impl Model {
                 let Kind::Workspace { ws, role } = target.kind else {
                     unreachable!()
                 };
-                let (caller_role, cap, acting_ws) = match self.acting(*by, ws) {
+                let (caller_role, cap, acting_ws) = match self.acting(*by, ws, WRITE) {
                     Ok(a) => a,
                     Err(status) => return Some(status),
                 };
+                let held = self.token_ceiling(*by).and_then(|(_, _, p)| p);
                 let grace_left = target.grace_until.is_some_and(|until| until > now);
                 if !manages(caller_role) {
                     FORBIDDEN
@@ -452,6 +497,7 @@ impl Model {
                     NOT_FOUND
                 } else if rank(role) > rank(caller_role)
                     || cap.is_some_and(|cap| target.expires_at.is_none_or(|at| at > cap))
+                    || (matches!(by, Caller::Token(_)) && !Self::grants(held, target.perms))
                 {
                     // Rolling is creating: never beyond the caller.
                     FORBIDDEN
@@ -466,7 +512,7 @@ impl Model {
                     Kind::Multi { workspaces, .. } => workspaces[0],
                     Kind::Session { .. } => unreachable!(),
                 };
-                let (caller_role, _, acting_ws) = match self.acting(*by, ws) {
+                let (caller_role, _, acting_ws) = match self.acting(*by, ws, WRITE) {
                     Ok(a) => a,
                     Err(status) => return Some(status),
                 };
@@ -607,10 +653,17 @@ impl Model {
                 ws,
                 admin,
                 expiry,
+                perms,
             } => {
-                let (_, cap, acting_ws) = self.acting(*by, *ws).expect("expected success");
+                let (_, cap, acting_ws) = self.acting(*by, *ws, WRITE).expect("expected success");
                 let made = answer.made.clone().ok_or("no token in a 201")?;
                 let makers: Vec<_> = self.token_ceiling(*by).into_iter().collect();
+                // None asked: the maker's own (everything, from a person).
+                let held = if *perms != 0 {
+                    Some(*perms)
+                } else {
+                    makers.first().and_then(|(_, _, p)| *p)
+                };
                 self.event(ws_log(acting_ws), AuditAction::TokenCreated, &made.0);
                 self.creds.push(Cred {
                     id: made.0,
@@ -624,6 +677,7 @@ impl Model {
                     revoked: false,
                     swept: false,
                     makers,
+                    perms: held,
                 });
             }
             Op::Roll { token, by, grace } => {
@@ -683,6 +737,7 @@ impl Model {
                     revoked: false,
                     swept: false,
                     makers: Vec::new(),
+                    perms: None,
                 });
             }
             Op::DashboardSignIn { user } => {
@@ -701,6 +756,7 @@ impl Model {
                     revoked: false,
                     swept: false,
                     makers: Vec::new(),
+                    perms: None,
                 });
             }
             // Every session of theirs still in the store is ended, an
@@ -749,6 +805,7 @@ impl Model {
                     revoked: false,
                     swept: false,
                     makers: Vec::new(),
+                    perms: None,
                 });
             }
             Op::RevokeMultiToken { token, .. } => {

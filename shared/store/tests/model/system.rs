@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use akua_core::ApiError;
 use akua_core::audit::{AuditFilter, AuditLog, Origin};
+use akua_core::decision::Request;
 use akua_core::device::{self, DeviceConfig};
 use akua_core::leaks::{KEYS_FRESHNESS, LeakConfig, ScannerKeys};
 use akua_core::multi_tokens::{self, CreateMultiTokenRequest};
@@ -17,6 +18,8 @@ use akua_core::ports::{AuditStore as _, WorkspaceStore as _};
 use akua_core::principal::{Person, PersonCredential};
 use akua_core::published_keys::Freshness;
 use akua_core::records::{Creator, Membership, StoredCredential, WorkspaceRecord};
+use akua_core::route_map::Target;
+use akua_core::routes::{Op as RouteOp, SessionsOp, TokensOp};
 use akua_core::sudo::{self, SignIn, SudoWindow};
 use akua_core::tokens::{self, CreateApiTokenRequest, RollApiTokenRequest};
 use akua_core::{
@@ -28,8 +31,8 @@ use akua_testkit::{Engine, FaultProxy, TestScanner};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::spec::{
-    Answer, Caller, Kind, MEMBERS, Model, Op, Presence, USERS, WORKSPACES, covered, user_log,
-    ws_log,
+    Answer, Caller, Kind, MEMBERS, Model, Op, PERMS, Presence, USERS, WORKSPACES, covered,
+    perm_names, user_log, ws_log,
 };
 
 /// One fresh service: the engine, a second way in through a proxy that
@@ -139,17 +142,48 @@ impl System {
         }))
     }
 
-    /// The authorizer's answer for `secret` with `context`.
+    /// The authorizer's answer for `secret` with `context` on `route`,
+    /// from loopback.
+    async fn decide_on(
+        store: &DynamoStore,
+        secret: &str,
+        context: Option<&str>,
+        route: RouteOp,
+        now: i64,
+    ) -> Decision {
+        let route = route.route();
+        let request = Request {
+            authorization: Some(&format!("Bearer {secret}")),
+            akua_context: context,
+            target: Some(Target {
+                method: route.method.as_str(),
+                template: Some(route.path),
+                path: None,
+            }),
+            source_ip: Some(std::net::Ipv4Addr::LOCALHOST.into()),
+        };
+        Authorizer::new(store.clone(), None)
+            .decide_request(&request, now)
+            .await
+            .expect("the store answers")
+    }
+
+    /// The authorizer's answer for `secret` with `context` on a route any
+    /// valid credential may call (who am I).
     async fn decide(
         store: &DynamoStore,
         secret: &str,
         context: Option<&str>,
         now: i64,
     ) -> Decision {
-        Authorizer::new(store.clone(), None)
-            .decide(Some(&format!("Bearer {secret}")), context, now)
-            .await
-            .expect("the store answers")
+        Self::decide_on(
+            store,
+            secret,
+            context,
+            RouteOp::Sessions(SessionsOp::Whoami),
+            now,
+        )
+        .await
     }
 
     /// Who calls, as the authorizer lets them in: `Err(status)` otherwise.
@@ -158,13 +192,15 @@ impl System {
         model: &Model,
         by: Caller,
         w: usize,
+        route: TokensOp,
     ) -> Result<Principal, u16> {
         match by {
             Caller::Person(u) => Self::person(store, u, Some(w)).await,
             Caller::Token(n) => {
                 let c = model.caller_token(n).ok_or(401u16)?;
                 let secret = model.creds[c].secrets.last().expect("a secret");
-                match Self::decide(store, secret, None, model.now).await {
+                match Self::decide_on(store, secret, None, RouteOp::Tokens(route), model.now).await
+                {
                     Decision::Allow(p) => Ok(p),
                     Decision::Unauthorized(_) => Err(401),
                     Decision::Forbidden(_) => Err(403),
@@ -204,8 +240,9 @@ impl System {
                 ws: w,
                 admin,
                 expiry,
+                perms,
             } => {
-                let caller = call!(Self::caller(store, model, *by, *w).await);
+                let caller = call!(Self::caller(store, model, *by, *w, TokensOp::Create).await);
                 let request = CreateApiTokenRequest {
                     name: TokenName::parse("model").expect("name"),
                     expires_at: expiry.at(now).map(akua_core::clock::UnixTime),
@@ -214,7 +251,7 @@ impl System {
                     } else {
                         TokenRole::Member
                     }),
-                    permissions: None,
+                    permissions: (*perms != 0).then(|| perm_names(*perms)),
                     allowed_cidrs: None,
                 };
                 match tokens::create(store, &caller, &origin, request, now).await {
@@ -233,7 +270,7 @@ impl System {
                 let Kind::Workspace { ws: w, .. } = model.creds[c].kind else {
                     unreachable!()
                 };
-                let caller = call!(Self::caller(store, model, *by, w).await);
+                let caller = call!(Self::caller(store, model, *by, w, TokensOp::Roll).await);
                 let request = RollApiTokenRequest {
                     grace_period_secs: *grace,
                     expires_at: None,
@@ -257,7 +294,7 @@ impl System {
                     Kind::Multi { workspaces, .. } => workspaces[0],
                     Kind::Session { .. } => unreachable!(),
                 };
-                let caller = call!(Self::caller(store, model, *by, w).await);
+                let caller = call!(Self::caller(store, model, *by, w, TokensOp::Revoke).await);
                 let id = &model.creds[c].id;
                 match tokens::revoke(store, &caller, &origin, id, now).await {
                     Ok(()) => Answer::status(204),
@@ -646,12 +683,35 @@ impl System {
             let Some(StoredCredential::ApiToken(t)) = stored else {
                 continue;
             };
-            for (role, cap) in &cred.makers {
+            // The store holds the permissions the model says it does.
+            let held = t.restrictions.permissions.as_ref().map(|p| {
+                p.iter()
+                    .map(|name| {
+                        PERMS
+                            .iter()
+                            .position(|m| *m == name.as_str())
+                            .map_or(0x80, |i| 1u8 << i)
+                    })
+                    .fold(0u8, |mask, bit| mask | bit)
+            });
+            if held != cred.perms {
+                return Err(format!(
+                    "I3: {} holds permissions {:?} (mask {held:?}), the model says {:?}",
+                    t.id, t.restrictions.permissions, cred.perms
+                ));
+            }
+            for (role, cap, perms) in &cred.makers {
                 let outranks = Model::rank(t.role.into()) > Model::rank(*role);
                 let outlives = cap.is_some_and(|cap| t.expires_at.is_none_or(|at| at > cap));
-                if outranks || outlives {
+                // A token never holds a permission its maker lacked.
+                let exceeds = match (perms, held) {
+                    (None, _) => false,
+                    (Some(_), None) => true,
+                    (Some(m), Some(h)) => h & !m != 0,
+                };
+                if outranks || outlives || exceeds {
                     return Err(format!(
-                        "I3: {} ({:?}, expires {:?}) exceeds a token that made or rolled it ({role:?}, {cap:?}); created_by {:?}",
+                        "I3: {} ({:?}, expires {:?}, permissions {held:?}) exceeds a token that made or rolled it ({role:?}, {cap:?}, {perms:?}); created_by {:?}",
                         t.id,
                         t.role,
                         t.expires_at,
