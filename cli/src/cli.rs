@@ -45,10 +45,10 @@ pub enum Command {
     /// Log in, check the login, log out
     #[command(subcommand)]
     Auth(AuthCommand),
-    /// Create, list and revoke workspace API tokens
+    /// Create, list, roll and revoke workspace API tokens; list the permissions they can hold
     #[command(subcommand)]
     Tokens(TokensCommand),
-    /// List and create workspaces, choose the active one
+    /// List and create workspaces, choose the active one, show and set its token policy
     #[command(subcommand)]
     Workspaces(WorkspacesCommand),
     /// Read the audit log: who created, revoked, rolled or leaked tokens, changed members, logged in
@@ -153,8 +153,11 @@ pub enum TokensCommand {
     List(TokensListArgs),
     /// Revoke an API token by id; it stops working at once
     Revoke(RevokeArgs),
-    /// Roll an API token: a new secret (shown once), the old one kept working for --grace
+    /// Roll an API token: a new secret (shown once), the old one kept working for --grace;
+    /// --expires-at gives it a new expiry
     Roll(RollArgs),
+    /// List the permissions a token can be restricted to (--permission of `tokens create`)
+    Permissions,
 }
 
 #[derive(Debug, Args)]
@@ -168,8 +171,9 @@ pub struct RollArgs {
     #[arg(long, value_name = "DURATION", value_parser = crate::time::parse_duration)]
     pub grace: Option<i64>,
 
-    /// A new expiry for the rolled token (Unix seconds, a date or RFC 3339), e.g. to meet the
-    /// workspace's token policy (default: it keeps its own)
+    /// A new expiry for the rolled token, in the future: Unix seconds, a date (2026-01-31) or
+    /// RFC 3339 (2026-01-31T12:00:00Z). Lets a token made before a stricter workspace token
+    /// policy be rotated into it (default: the token keeps its expiry)
     #[arg(long, value_name = "TIMESTAMP", value_parser = crate::time::parse_instant)]
     pub expires_at: Option<i64>,
 }
@@ -307,6 +311,57 @@ pub enum WorkspacesCommand {
         #[arg(value_name = "WORKSPACE_ID")]
         id: String,
     },
+    /// Show the workspace's token policy (--workspace, else active_workspace, else an API
+    /// token's own); `policy set` changes it
+    Policy(PolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: Option<PolicyCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Change the token policy (owners, logged in as a person; a JWT needs a recent sign-in).
+    /// Only the rules given change; tokens made before keep working and are listed as exceeding it
+    Set(PolicySetArgs),
+}
+
+#[derive(Debug, Args)]
+#[group(id = "change", required = true, multiple = true)]
+pub struct PolicySetArgs {
+    /// Every new or rolled token must expire within N days (1–1825)
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(akua_core::token_policy::MAX_POLICY_DAYS)),
+        conflicts_with = "no_max_lifetime"
+    )]
+    pub max_lifetime_days: Option<u32>,
+
+    /// Remove the lifetime limit
+    #[arg(long)]
+    pub no_max_lifetime: bool,
+
+    /// Whether every new or rolled token must have an expiry (a lifetime limit implies one)
+    #[arg(long, value_name = "BOOL")]
+    pub require_expiry: Option<bool>,
+
+    /// Tokens may be used only from these networks (IPv4 or IPv6 CIDR; repeat, at most 20);
+    /// replaces the policy's list. New tokens without a list of their own get it
+    #[arg(
+        long = "allowed-cidr",
+        value_name = "CIDR",
+        value_delimiter = ',',
+        conflicts_with = "anywhere"
+    )]
+    pub allowed_cidrs: Vec<String>,
+
+    /// Remove the policy's network list: tokens may be used from anywhere
+    #[arg(long)]
+    pub anywhere: bool,
 }
 
 #[cfg(test)]
@@ -317,6 +372,59 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn policy_set_needs_a_change_and_no_contradiction() {
+        let parse = |args: &[&str]| {
+            let mut argv = vec!["cnap", "workspaces", "policy", "set"];
+            argv.extend_from_slice(args);
+            Cli::try_parse_from(argv)
+        };
+        assert_eq!(
+            parse(&[]).unwrap_err().kind(),
+            clap::error::ErrorKind::MissingRequiredArgument
+        );
+        for contradiction in [
+            &["--max-lifetime-days", "30", "--no-max-lifetime"][..],
+            &["--allowed-cidr", "10.0.0.0/8", "--anywhere"],
+        ] {
+            assert_eq!(
+                parse(contradiction).unwrap_err().kind(),
+                clap::error::ErrorKind::ArgumentConflict,
+                "{contradiction:?}"
+            );
+        }
+        for bad in [
+            &["--max-lifetime-days", "0"][..],
+            &["--max-lifetime-days", "1826"],
+            &["--require-expiry", "yes"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+        let Command::Workspaces(WorkspacesCommand::Policy(PolicyArgs {
+            command: Some(PolicyCommand::Set(set)),
+        })) = parse(&[
+            "--max-lifetime-days",
+            "30",
+            "--require-expiry",
+            "false",
+            "--allowed-cidr",
+            "10.0.0.0/8,192.0.2.0/24",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("not policy set");
+        };
+        assert_eq!(set.max_lifetime_days, Some(30));
+        assert_eq!(set.require_expiry, Some(false));
+        assert_eq!(set.allowed_cidrs, ["10.0.0.0/8", "192.0.2.0/24"]);
+        let show = Cli::try_parse_from(["cnap", "workspaces", "policy"]).unwrap();
+        assert!(matches!(
+            show.command,
+            Command::Workspaces(WorkspacesCommand::Policy(PolicyArgs { command: None }))
+        ));
     }
 
     #[test]

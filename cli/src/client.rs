@@ -21,12 +21,15 @@ use akua_core::audit::AuditEntry;
 use akua_core::device::{AccessToken, DEVICE_GRANT_TYPE, DeviceAuthorization};
 use akua_core::multi_tokens::{CreateMultiTokenRequest, CreatedMultiToken, MultiTokenSummary};
 use akua_core::paging::Page;
+use akua_core::permission::PermissionCatalog;
 use akua_core::routes::{self, Op, SessionsOp, TokensOp, WorkspacesOp};
 use akua_core::sessions::{Ended, SessionSummary, SessionView, Whoami};
 use akua_core::tokens::{
     CreateApiTokenRequest, CreatedApiToken, RollApiTokenRequest, TokenSummary,
 };
-use akua_core::workspaces::{CreateWorkspaceRequest, WorkspaceView};
+use akua_core::workspaces::{
+    CreateWorkspaceRequest, UpdateWorkspaceRequest, WorkspaceDetail, WorkspaceView,
+};
 
 use crate::credential::Credential;
 use crate::error::{Error, Result};
@@ -409,6 +412,32 @@ impl Client {
     pub async fn revoke_my_token(&self, id: &str) -> Result<()> {
         self.no_content(self.personal(Endpoint::of(Op::Tokens(TokensOp::RevokeMine), &[id]))?)
             .await
+    }
+
+    /// `GET /permissions`: the catalog. About no workspace, so the selected
+    /// one is not sent (a stale one cannot make it fail).
+    pub async fn permissions(&self) -> Result<PermissionCatalog> {
+        self.json(self.personal(Endpoint::of(Op::Tokens(TokensOp::Permissions), &[]))?)
+            .await
+    }
+
+    /// `GET /workspaces/{id}`: the workspace and its token policy.
+    pub async fn workspace(&self, id: &str) -> Result<WorkspaceDetail> {
+        self.json(self.authed(Endpoint::of(Op::Workspaces(WorkspacesOp::Get), &[id]))?)
+            .await
+    }
+
+    /// `PATCH /workspaces/{id}`: sets the token policy, whole.
+    pub async fn update_workspace(
+        &self,
+        id: &str,
+        body: &UpdateWorkspaceRequest,
+    ) -> Result<WorkspaceDetail> {
+        self.json(
+            self.authed(Endpoint::of(Op::Workspaces(WorkspacesOp::Update), &[id]))?
+                .json(body),
+        )
+        .await
     }
 
     /// `GET /workspaces/{id}/audit_log`, or with no workspace

@@ -106,6 +106,19 @@ impl Error {
             Error::Api { code, .. } if code == "reauthentication_required" => Some(
                 "this needs a recent sign-in (sudo mode): sign in again at your identity provider for a fresh JWT, or use the dashboard",
             ),
+            Error::Api { code, .. } if code == "insufficient_permission" => Some(
+                "the API token in use is restricted to some permissions and lacks this one: use a credential that holds it (`cnap tokens list` shows each token's PERMISSIONS; `cnap tokens permissions` lists them)",
+            ),
+            Error::Api { code, .. } if code == "ip_not_allowed" => Some(
+                "the API token in use may be used only from its allowed networks (ALLOWED FROM in `cnap tokens list`)",
+            ),
+            Error::Api {
+                status: 422,
+                message,
+                ..
+            } if message.contains("token policy") => Some(
+                "`cnap workspaces policy` shows the workspace's token policy; give the token an expiry within it (--expires-in, --expires-at) or networks inside its list",
+            ),
             Error::Api { status: 401, .. } => Some(
                 "the credential was refused (expired, revoked or mistyped): run `cnap auth login`",
             ),
@@ -179,6 +192,37 @@ mod tests {
             secs: 1,
         };
         assert_eq!(timeout.exit_code(), 4);
+    }
+
+    #[test]
+    fn restricted_tokens_and_the_policy_get_their_own_hints() {
+        let refused = |status: u16, code: &str, message: &str| Error::Api {
+            status,
+            code: code.into(),
+            message: message.into(),
+            field: None,
+        };
+        let lacking = refused(
+            403,
+            "insufficient_permission",
+            "this token lacks the permission api_tokens:write",
+        );
+        assert_eq!(lacking.exit_code(), 3);
+        assert!(lacking.hint().is_some_and(|h| h.contains("restricted")));
+        let elsewhere = refused(403, "ip_not_allowed", "not from here");
+        assert!(elsewhere.hint().is_some_and(|h| h.contains("networks")));
+        let policy = refused(
+            422,
+            "validation_error",
+            "the workspace's token policy requires an expiry at most 30 days ahead",
+        );
+        assert_eq!(policy.exit_code(), 1);
+        assert!(
+            policy
+                .hint()
+                .is_some_and(|h| h.contains("cnap workspaces policy"))
+        );
+        assert_eq!(refused(422, "validation_error", "too long").hint(), None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Reading the times people type: `--expires-in 30d` and
 //! `--expires-at 2026-01-31T00:00:00Z`. Both become Unix seconds, the API's
 //! only time format (DESIGN §6). Used as clap value parsers, so a typo is a
-//! usage error (exit 2) before any request is made.
+//! usage error (exit 2) before any request is made. `format_duration` shows
+//! a duration back the way it is typed.
 
 /// A duration such as `30d`, `12h`, `1w`, `90m` or `1d12h`, in seconds.
 pub fn parse_duration(input: &str) -> Result<i64, String> {
@@ -43,8 +44,23 @@ pub fn parse_duration(input: &str) -> Result<i64, String> {
     Ok(total)
 }
 
-/// A point in time: Unix seconds, an RFC 3339 timestamp with its offset
-/// (`2026-01-31T12:00:00Z`, `…+02:00`), or a date (`2026-01-31`, midnight UTC).
+/// Seconds the way `parse_duration` reads them, largest units first:
+/// `3600` is `1h`, `129600` is `1d12h`, `90` is `1m30s`.
+pub fn format_duration(secs: i64) -> String {
+    if secs <= 0 {
+        return "0s".to_owned();
+    }
+    let mut rest = secs;
+    let mut text = String::new();
+    for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
+        if rest >= size {
+            text.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    text
+}
+
 /// A moment given as a duration ago (`7d`) or a time (`parse_instant`), in
 /// Unix seconds.
 pub fn parse_since(input: &str) -> Result<i64, String> {
@@ -58,6 +74,8 @@ pub fn parse_since(input: &str) -> Result<i64, String> {
     }
 }
 
+/// A point in time: Unix seconds, an RFC 3339 timestamp with its offset
+/// (`2026-01-31T12:00:00Z`, `…+02:00`), or a date (`2026-01-31`, midnight UTC).
 pub fn parse_instant(input: &str) -> Result<i64, String> {
     let input = input.trim();
     if let Ok(secs) = input.parse::<i64>() {
@@ -98,6 +116,18 @@ mod tests {
             "99999999999999999999w",
         ] {
             assert!(parse_duration(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn durations_are_shown_as_they_are_typed() {
+        assert_eq!(format_duration(3600), "1h");
+        assert_eq!(format_duration(86_400 + 12 * 3600), "1d12h");
+        assert_eq!(format_duration(90), "1m30s");
+        assert_eq!(format_duration(7 * 86_400), "7d");
+        assert_eq!(format_duration(0), "0s");
+        for typed in ["1d12h", "45m", "2d3h4m5s"] {
+            assert_eq!(format_duration(parse_duration(typed).unwrap()), typed);
         }
     }
 

@@ -5,9 +5,16 @@
 //   sign in through the provider's page → create a workspace → create a
 //   token (its secret shown once, afterwards only the prefix) → use it →
 //   after a reload "last used" is set → revoke it → the API answers 401;
-//   a member sees no create or revoke controls; `cnap auth login
-//   --no-browser` completes after approval on the dashboard's device page;
-//   sign out → the dashboard session is refused.
+//   create a token restricted to one permission and one network through
+//   the form (an invalid network is named beside its input) → the list
+//   shows both and the API holds it to them; an owner whose sign-in is old
+//   sets a token policy (signing in again first) → the policy is shown,
+//   the older never-expiring token is marked "Exceeds policy", and a
+//   never-expiring token is refused beside its Expires field;
+//   a member sees the tokens and the policy but no create, revoke or
+//   policy controls; `cnap auth login --no-browser` completes after
+//   approval on the dashboard's device page; sign out → the dashboard
+//   session is refused.
 //
 // Every page is checked with axe-core (no serious or critical violation),
 // every answer carries the Content Security Policy, and no page breaks it.
@@ -210,11 +217,82 @@ try {
   await page.waitForSelector("text=No API tokens yet.");
   check((await api("/api_tokens", secret)).status === 401, "a revoked token still works");
 
+  step = "create a token restricted to a permission and a network";
+  const readBox = "#token-permissions input[value='api_tokens:read']";
+  await page.waitForSelector(readBox);
+  check((await page.locator("#token-permissions input:checked").count()) === 0, "a permission is checked by default");
+  check((await page.textContent("#token-permissions-summary")).includes("All the role allows"), "the default is not all the role allows");
+  check((await page.locator("#token-permissions input").count()) >= 7, "the catalog's permissions are not all offered");
+  await page.fill("#token-name", "reader");
+  await page.check(readBox);
+  check((await page.textContent("#token-permissions-summary")).includes("Only api_tokens:read"), "the chosen permission is not summed up");
+  await page.fill("#token-cidrs", "127.0.0.0/33");
+  await page.click("form[aria-label='Create a token'] button[type=submit]");
+  await page.waitForSelector("#token-cidrs-error:not(:empty)");
+  check((await page.textContent("#token-cidrs-error")).includes("127.0.0.0/33"), "the invalid network is not named beside its input");
+  check((await page.getAttribute("#token-cidrs", "aria-invalid")) === "true", "the invalid input is not marked aria-invalid");
+  check((await page.getAttribute("#token-cidrs", "aria-describedby")).split(" ").includes("token-cidrs-error"), "the error does not describe its input");
+  check(await page.evaluate(() => document.activeElement?.id === "token-cidrs"), "focus did not move to the invalid input");
+  check((await page.textContent("#alert")).includes("Allowed networks"), "the alert does not point to the field");
+  check((await page.locator("#new-secret").count()) === 0, "a token was made with an invalid network");
+  await page.fill("#token-cidrs", "127.0.0.0/8");
+  await page.click("form[aria-label='Create a token'] button[type=submit]");
+  await page.waitForSelector("#secret-value");
+  const restricted = (await page.textContent("#secret-value")).trim();
+  check((await page.getAttribute("#token-cidrs", "aria-invalid")) === null, "the field's error outlived a success");
+  check(await page.isHidden("#token-cidrs-error"), "the field's error is still shown after a success");
+  await page.click("#secret-done");
+  await page.waitForSelector("#tokens");
+  const reader = page.locator("#tokens tbody tr", { hasText: "reader" });
+  check((await reader.locator("td.permissions").textContent()).trim() === "api_tokens:read", "the list does not show the token's permission");
+  check((await reader.locator("td.allowed-from").textContent()).trim() === "127.0.0.0/8", "the list does not show the token's network");
+  // The API holds the token to both (this test runs on 127.0.0.1).
+  check((await api("/api_tokens", restricted)).status === 200, "the restricted token cannot read tokens");
+  const write = await api("/api_tokens", restricted, { method: "POST", headers: { "akua-context": ws, "content-type": "application/json" }, body: JSON.stringify({ name: "more" }) });
+  check(write.status === 403 && (await write.json()).error?.code === "insufficient_permission", `the restricted token could write: ${write.status}`);
+  await axe(page, "API tokens with a restricted token");
+
+  step = "set a token policy, signing in again first (sudo mode)";
+  // A second tab of the owner's, signed in three hours ago.
+  const owner = await newPage();
+  await signIn(owner, "usr_owner", 180);
+  await owner.waitForSelector("#policy-max-days");
+  check((await owner.textContent("#policy-shown-lifetime")).trim() === "No limit", "a new workspace has a lifetime limit");
+  check((await owner.textContent("#tokens")).includes("Exceeds policy") === false, "a token exceeds no policy");
+  await owner.fill("#policy-max-days", "30");
+  await owner.click("form[aria-label='Change the token policy'] button[type=submit]");
+  await owner.waitForSelector("#confirm[open]");
+  check((await owner.textContent("#confirm-text")).includes("recent sign-in"), "no reason given for signing in again");
+  await owner.click("#confirm-ok");
+  await owner.waitForURL(/\/oauth\/authorize/);
+  check(new URL(owner.url()).searchParams.has("max_age"), "signing in again does not ask for max_age");
+  await owner.waitForSelector("#fresh-sign-in");
+  await owner.click("#sign-in-as");
+  await owner.waitForFunction(() => document.getElementById("status")?.textContent === "Token policy saved.");
+  check((await owner.textContent("#policy-shown-lifetime")).trim() === "30 days", "the new policy is not shown");
+  check((await owner.textContent("#policy-shown-expiry")).startsWith("Yes"), "a lifetime limit does not show that tokens must expire");
+  check((await owner.inputValue("#policy-max-days")) === "30", "the policy form does not hold the policy");
+  const older = owner.locator("#tokens tbody tr", { hasText: "reader" });
+  check((await older.textContent()).includes("Exceeds policy"), "the older never-expiring token is not marked as exceeding the policy");
+  check((await owner.locator("#tokens-exceeding").count()) === 1, "no note on the tokens that exceed the policy");
+  await axe(owner, "API tokens under a token policy");
+
+  step = "a never-expiring token is refused beside its Expires field";
+  check((await owner.inputValue("#token-expiry")) === "30", "the form does not start at an expiry the policy admits");
+  check((await owner.textContent("#token-expiry-hint")).includes("30 days"), "the form does not say the policy's limit");
+  await owner.fill("#token-name", "forever");
+  await owner.selectOption("#token-expiry", "never");
+  await owner.click("form[aria-label='Create a token'] button[type=submit]");
+  await owner.waitForSelector("#token-expiry-error:not(:empty)");
+  check((await owner.textContent("#token-expiry-error")).includes("30 days"), "the policy's refusal is not shown beside Expires");
+  check((await owner.getAttribute("#token-expiry", "aria-invalid")) === "true", "Expires is not marked aria-invalid");
+  check((await owner.locator("#new-secret").count()) === 0, "a never-expiring token was made under the policy");
+
   step = "audit log";
   await page.click("nav a[data-page=audit]");
   await page.waitForSelector("#audit");
   const audit = await page.textContent("#audit");
-  check(["token.revoked", "token.created", "workspace.created"].every((a) => audit.includes(a)), `audit log: ${audit}`);
+  check(["token.revoked", "token.created", "workspace.created", "workspace.token_policy_changed"].every((a) => audit.includes(a)), `audit log: ${audit}`);
   await axe(page, "Audit log");
   await page.selectOption("#audit-action", "token.created");
   await page.waitForFunction(() => !document.getElementById("audit")?.textContent.includes("token.revoked"));
@@ -237,11 +315,24 @@ try {
   step = "a member sees no controls";
   const member = await newPage();
   await signIn(member, "usr_member");
-  await member.waitForSelector("text=No API tokens yet.");
-  check((await member.locator("#token-name").count()) === 0, "a member sees the create form");
-  await api("/api_tokens", session, { method: "POST", headers: { "akua-context": ws, "content-type": "application/json" }, body: JSON.stringify({ name: "ci" }) });
-  await member.reload();
   await member.waitForSelector("#tokens");
+  check((await member.locator("#token-name").count()) === 0, "a member sees the create form");
+  check((await member.textContent("#policy-shown-lifetime")).trim() === "30 days", "a member does not see the token policy");
+  check((await member.locator("#token-policy form, #token-policy input").count()) === 0, "a member sees the policy form");
+  check((await member.textContent("#tokens")).includes("Exceeds policy"), "a member does not see which tokens exceed the policy");
+  await axe(member, "API tokens, read-only");
+  const ci = await api("/api_tokens", session, {
+    method: "POST",
+    headers: { "akua-context": ws, "content-type": "application/json" },
+    body: JSON.stringify({ name: "ci", expires_at: Math.floor(Date.now() / 1000) + 7 * 86400 }),
+  });
+  check(ci.status === 201, `a token within the policy answered ${ci.status}`);
+  const ciId = (await ci.json()).id;
+  await member.reload();
+  await member.waitForSelector(`#tokens tr[data-token-id="${ciId}"]`);
+  check((await member.textContent(`#tokens tr[data-token-id="${ciId}"]`)).includes("Exceeds policy") === false, "a token within the policy is marked as exceeding it");
+  check((await member.textContent(`#tokens tr[data-token-id="${ciId}"] td.permissions`)).trim() === "All (role)", "an unrestricted token's permissions are not All (role)");
+  check((await member.textContent(`#tokens tr[data-token-id="${ciId}"] td.allowed-from`)).trim() === "Anywhere", "an unrestricted token's networks are not Anywhere");
   check((await member.locator("#tokens button").count()) === 0, "a member sees revoke buttons");
 
   step = "cnap login approved on the device page";
@@ -289,7 +380,7 @@ try {
   check(otherOrigins.length === 0, `requests to other origins: ${otherOrigins.join(", ")}`);
   check(outsideStage.length === 0, `requests outside ${prefix || "/"}: ${[...new Set(outsideStage)].join(", ")}`);
   check(redirectUris.length > 0 && redirectUris.every((u) => u === `${base}/dashboard/callback`), `sign-in redirect_uri: ${redirectUris.join(", ")}`);
-  console.log(`ok: the dashboard under ${prefix || "/"} signs in, signs in again for sudo mode, manages tokens, members and sessions, approves a cnap login, and signs out, in a real browser`);
+  console.log(`ok: the dashboard under ${prefix || "/"} signs in, signs in again for sudo mode, manages tokens (restricted ones too), the token policy, members and sessions, approves a cnap login, and signs out, in a real browser`);
 } catch (e) {
   console.error(`FAIL: ${e.message}`);
   process.exitCode = 1;

@@ -134,6 +134,9 @@ async fn every_route_refuses_bad_input_cleanly() {
             && !route.path.contains("openapi")
             && !route.path.starts_with("/v1/auth/session")
             && !route.path.ends_with("whoami")
+            // Not lists: they take no query.
+            && route.path != "/v1/permissions"
+            && route.path != "/v1/workspaces/{id}"
         {
             let r = raw(
                 &api,

@@ -60,10 +60,12 @@ async fn create_returns_the_token_once_with_the_documented_fields() {
     assert_eq!(
         keys,
         [
+            "allowed_cidrs",
             "created_at",
             "expires_at",
             "id",
             "name",
+            "permissions",
             "prefix",
             "role",
             "token",

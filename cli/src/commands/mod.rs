@@ -11,7 +11,9 @@ mod workspaces;
 
 use clap::CommandFactory;
 
-use crate::cli::{AuditCommand, AuthCommand, Cli, Command, TokensCommand, WorkspacesCommand};
+use crate::cli::{
+    AuditCommand, AuthCommand, Cli, Command, PolicyCommand, TokensCommand, WorkspacesCommand,
+};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
 use akua_core::paging::Page;
@@ -35,6 +37,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Tokens(TokensCommand::List(args)) => tokens::list(&settings, &args).await,
         Command::Tokens(TokensCommand::Revoke(args)) => tokens::revoke(&settings, &args).await,
         Command::Tokens(TokensCommand::Roll(args)) => tokens::roll(&settings, &args).await,
+        Command::Tokens(TokensCommand::Permissions) => tokens::permissions_catalog(&settings).await,
         Command::Workspaces(WorkspacesCommand::List(args)) => {
             workspaces::list(&settings, &args).await
         }
@@ -42,6 +45,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             workspaces::create(&settings, &name).await
         }
         Command::Workspaces(WorkspacesCommand::Use { id }) => workspaces::use_(settings, &id).await,
+        Command::Workspaces(WorkspacesCommand::Policy(args)) => match args.command {
+            None => workspaces::policy(&settings).await,
+            Some(PolicyCommand::Set(set)) => workspaces::set_policy(&settings, &set).await,
+        },
         Command::Completion { .. } => unreachable!("handled above"),
     }
 }

@@ -1,7 +1,8 @@
-//! `cnap tokens create|list|revoke`: workspace API tokens (DESIGN §6).
-//! A session or JWT needs a workspace (`--workspace` or `active_workspace`);
-//! an API token acts on its own. With `--workspaces` / `--mine`: the
-//! person's own multi-workspace tokens, which need a login.
+//! `cnap tokens create|list|revoke|roll|permissions`: workspace API tokens
+//! (DESIGN §6). A session or JWT needs a workspace (`--workspace` or
+//! `active_workspace`); an API token acts on its own. With `--workspaces` /
+//! `--mine`: the person's own multi-workspace tokens, which need a login.
+//! `permissions` lists the catalog `--permission` takes.
 
 use serde::Serialize;
 
@@ -141,8 +142,18 @@ pub async fn list(settings: &Settings, args: &TokensListArgs) -> Result<()> {
         Format::Table if page.data.is_empty() => eprintln!("No API tokens."),
         Format::Table => table(&page.data).print()?,
     }
-    if page.has_more && settings.format == Format::Table {
-        eprintln!("More tokens exist: pass --all to list them all.");
+    if settings.format == Format::Table {
+        let exceeding = page.data.iter().filter(|t| t.exceeds_policy).count();
+        if exceeding > 0 {
+            eprintln!(
+                "{exceeding} token(s) marked in POLICY exceed the workspace's token policy \
+                 (`cnap workspaces policy`): they keep working. Roll them into it \
+                 (`cnap tokens roll TOKEN_ID --expires-at …`) or revoke them."
+            );
+        }
+        if page.has_more {
+            eprintln!("More tokens exist: pass --all to list them all.");
+        }
     }
     Ok(())
 }
@@ -163,6 +174,8 @@ async fn list_mine(settings: &Settings, args: &ListArgs) -> Result<()> {
                 "PREFIX",
                 "ROLE (CAP)",
                 "WORKSPACES",
+                "PERMISSIONS",
+                "ALLOWED FROM",
                 "CREATED",
                 "LAST USED",
                 "EXPIRES",
@@ -174,6 +187,8 @@ async fn list_mine(settings: &Settings, args: &ListArgs) -> Result<()> {
                     t.prefix.clone(),
                     Role::from(t.role).to_string(),
                     t.workspace_ids.join(","),
+                    permissions(t.permissions.as_deref()),
+                    allowed_from(&t.allowed_cidrs),
                     output::timestamp(t.created_at),
                     output::maybe_timestamp(t.last_used_at, "never"),
                     output::maybe_timestamp(t.expires_at, "never"),
@@ -208,8 +223,12 @@ fn allowed_from(cidrs: &[String]) -> String {
     }
 }
 
+/// The workspace's tokens. A last POLICY column marks those that exceed
+/// the workspace's token policy; it is there only when one does, so the
+/// usual table stays as narrow as it was.
 fn table(tokens: &[TokenSummary]) -> Table {
-    let mut table = Table::new(&[
+    let marked = tokens.iter().any(|t| t.exceeds_policy);
+    let mut headers = vec![
         "ID",
         "NAME",
         "PREFIX",
@@ -220,19 +239,19 @@ fn table(tokens: &[TokenSummary]) -> Table {
         "CREATED",
         "LAST USED",
         "EXPIRES",
-    ]);
+    ];
+    if marked {
+        headers.push("POLICY");
+    }
+    let mut table = Table::new(&headers);
     for t in tokens {
-        table.row(vec![
+        let mut row = vec![
             t.id.clone(),
             t.name.clone(),
             t.prefix.clone(),
             Role::from(t.role).to_string(),
             permissions(t.permissions.as_deref()),
-            if t.exceeds_policy {
-                format!("{} (exceeds policy)", allowed_from(&t.allowed_cidrs))
-            } else {
-                allowed_from(&t.allowed_cidrs)
-            },
+            allowed_from(&t.allowed_cidrs),
             match &t.created_by {
                 Some(Creator::User(user)) => user.to_string(),
                 Some(Creator::ApiToken(token)) => token.to_string(),
@@ -241,9 +260,33 @@ fn table(tokens: &[TokenSummary]) -> Table {
             output::timestamp(t.created_at),
             output::maybe_timestamp(t.last_used_at, "never"),
             output::maybe_timestamp(t.expires_at, "never"),
-        ]);
+        ];
+        if marked {
+            row.push(if t.exceeds_policy { "exceeds" } else { "" }.to_owned());
+        }
+        table.row(row);
     }
     table
+}
+
+/// `cnap tokens permissions`: what `--permission` takes.
+pub async fn permissions_catalog(settings: &Settings) -> Result<()> {
+    settings.require_credential()?;
+    let catalog = settings.client()?.permissions().await?;
+    match settings.format {
+        Format::Json => output::json(&catalog),
+        Format::Table if catalog.data.is_empty() => {
+            eprintln!("No permissions.");
+            Ok(())
+        }
+        Format::Table => {
+            let mut table = Table::new(&["NAME", "OWNER", "DESCRIPTION"]);
+            for p in &catalog.data {
+                table.row(vec![p.name.clone(), p.owner.clone(), p.description.clone()]);
+            }
+            table.print()
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -291,21 +334,33 @@ pub async fn roll(settings: &Settings, args: &RollArgs) -> Result<()> {
         expires_at: args.expires_at.map(UnixTime),
     };
     let rolled = settings.client()?.roll_token(&id, &body).await?;
+    // A roll can change more than the secret: a new expiry, and the
+    // policy's allow list for a token that had none.
     let rows = vec![
         ("id", rolled.id.clone()),
         ("name", rolled.name.clone()),
+        ("workspace", rolled.workspace_id.clone()),
+        ("role", Role::from(rolled.role).to_string()),
         (
             "expires",
             output::maybe_timestamp(rolled.expires_at, "never"),
         ),
+        ("permissions", permissions(rolled.permissions.as_deref())),
+        ("allowed from", allowed_from(&rolled.allowed_cidrs)),
     ];
+    let old = if grace > 0 {
+        format!(
+            "The old one keeps working for {} (never past its own expiry).",
+            crate::time::format_duration(grace)
+        )
+    } else {
+        "The old one has stopped working.".to_owned()
+    };
     show_secret(
         settings,
         &rolled,
         rows,
         rolled.token.expose(),
-        &format!(
-            "store the new token now: it will not be shown again. The old one stops working in {grace} s."
-        ),
+        &format!("store the new token now: it will not be shown again. {old}"),
     )
 }

@@ -1,13 +1,17 @@
-//! `cnap workspaces list|create|use`.
+//! `cnap workspaces list|create|use|policy`.
 //!
 //! Listing and creating send no `Akua-Context`: they are about the user, not
-//! a workspace, and a stale `active_workspace` must not block them.
+//! a workspace, and a stale `active_workspace` must not block them. `policy`
+//! is about one workspace: the selected one, or an API token's own.
 
 use akua_core::CredentialKind;
 use akua_core::ids::WorkspaceName;
-use akua_core::workspaces::{CreateWorkspaceRequest, WorkspaceView};
+use akua_core::token_policy::TokenPolicyBody;
+use akua_core::workspaces::{
+    CreateWorkspaceRequest, UpdateWorkspaceRequest, WorkspaceDetail, WorkspaceView,
+};
 
-use crate::cli::ListArgs;
+use crate::cli::{ListArgs, PolicySetArgs};
 use crate::error::{Error, Result};
 use crate::output::{self, Format, Table};
 use crate::settings::Settings;
@@ -107,4 +111,167 @@ pub async fn use_(mut settings: Settings, id: &str) -> Result<()> {
     settings.config.save()?;
     eprintln!("Active workspace: {id}.");
     Ok(())
+}
+
+/// The workspace `policy` is about, and a client that acts in it: the
+/// selected workspace (`--workspace`, the environment, `active_workspace`),
+/// or for an API token, which ignores `active_workspace`, its own (asked of
+/// the server).
+async fn policy_workspace(settings: &Settings) -> Result<(Client, String)> {
+    let (credential, _) = settings.require_credential()?;
+    let client = settings.client()?;
+    if let Some(ws) = settings.context() {
+        return Ok((client, ws.to_owned()));
+    }
+    let no_workspace = || {
+        Error::Usage(
+            "no workspace: pass --workspace WS_ID, set AKUA_WORKSPACE, or run `cnap workspaces use WS_ID`"
+                .into(),
+        )
+    };
+    if credential.kind() != Some(CredentialKind::ApiToken) {
+        return Err(no_workspace());
+    }
+    // A multi-workspace token has no workspace of its own: whoami says none.
+    let ws = client
+        .whoami()
+        .await?
+        .workspace_id
+        .ok_or_else(no_workspace)?;
+    Ok((client, ws))
+}
+
+/// `cnap workspaces policy`: the token policy, with `-o json` the whole
+/// workspace as the API shows it.
+pub async fn policy(settings: &Settings) -> Result<()> {
+    let (client, ws) = policy_workspace(settings).await?;
+    let workspace = client.workspace(&ws).await?;
+    show_policy(settings, &workspace)
+}
+
+/// `cnap workspaces policy set`: reads the policy, changes the rules given
+/// and sends it back whole (`PATCH` takes the whole policy). Two owners
+/// changing it at once: the last write wins.
+pub async fn set_policy(settings: &Settings, args: &PolicySetArgs) -> Result<()> {
+    let (client, ws) = policy_workspace(settings).await?;
+    let current = client.workspace(&ws).await?;
+    let token_policy = changed(current.token_policy, args);
+    let updated = client
+        .update_workspace(&ws, &UpdateWorkspaceRequest { token_policy })
+        .await?;
+    show_policy(settings, &updated)?;
+    eprintln!(
+        "Token policy of {} updated. Tokens made before keep working; `cnap tokens list` marks those that exceed it.",
+        updated.id
+    );
+    Ok(())
+}
+
+/// The policy with the flags given applied; the rest kept.
+fn changed(mut policy: TokenPolicyBody, args: &PolicySetArgs) -> TokenPolicyBody {
+    if let Some(days) = args.max_lifetime_days {
+        policy.max_lifetime_days = Some(days);
+    }
+    if args.no_max_lifetime {
+        policy.max_lifetime_days = None;
+    }
+    if let Some(require) = args.require_expiry {
+        policy.require_expiry = require;
+    }
+    if !args.allowed_cidrs.is_empty() {
+        policy.allowed_cidrs.clone_from(&args.allowed_cidrs);
+    }
+    if args.anywhere {
+        policy.allowed_cidrs.clear();
+    }
+    policy
+}
+
+fn show_policy(settings: &Settings, workspace: &WorkspaceDetail) -> Result<()> {
+    if settings.format == Format::Json {
+        return output::json(workspace);
+    }
+    let policy = &workspace.token_policy;
+    output::details(&[
+        (
+            "workspace",
+            format!("{} ({})", workspace.id, workspace.name),
+        ),
+        ("your role", workspace.role.to_string()),
+        (
+            "max lifetime",
+            policy
+                .max_lifetime_days
+                .map_or_else(|| "none".to_owned(), |days| format!("{days} days")),
+        ),
+        (
+            "require expiry",
+            match (policy.require_expiry, policy.max_lifetime_days) {
+                (true, _) => "yes".to_owned(),
+                (false, Some(_)) => "yes (the max lifetime needs one)".to_owned(),
+                (false, None) => "no".to_owned(),
+            },
+        ),
+        (
+            "allowed from",
+            if policy.allowed_cidrs.is_empty() {
+                "anywhere".to_owned()
+            } else {
+                policy.allowed_cidrs.join(" ")
+            },
+        ),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> PolicySetArgs {
+        PolicySetArgs {
+            max_lifetime_days: None,
+            no_max_lifetime: false,
+            require_expiry: None,
+            allowed_cidrs: Vec::new(),
+            anywhere: false,
+        }
+    }
+
+    fn strict() -> TokenPolicyBody {
+        TokenPolicyBody {
+            max_lifetime_days: Some(90),
+            require_expiry: true,
+            allowed_cidrs: vec!["10.0.0.0/8".into()],
+        }
+    }
+
+    #[test]
+    fn only_the_rules_given_change() {
+        let set_days = PolicySetArgs {
+            max_lifetime_days: Some(30),
+            ..args()
+        };
+        assert_eq!(
+            changed(strict(), &set_days),
+            TokenPolicyBody {
+                max_lifetime_days: Some(30),
+                ..strict()
+            }
+        );
+        let loosen = PolicySetArgs {
+            no_max_lifetime: true,
+            require_expiry: Some(false),
+            anywhere: true,
+            ..args()
+        };
+        assert_eq!(changed(strict(), &loosen), TokenPolicyBody::default());
+        let networks = PolicySetArgs {
+            allowed_cidrs: vec!["192.0.2.0/24".into(), "2001:db8::/32".into()],
+            ..args()
+        };
+        assert_eq!(
+            changed(strict(), &networks).allowed_cidrs,
+            ["192.0.2.0/24", "2001:db8::/32"]
+        );
+    }
 }

@@ -6,5 +6,6 @@ mod api;
 mod config;
 mod errors;
 mod login;
+mod restricted;
 mod support;
 mod tokens;

@@ -75,6 +75,16 @@ impl Api {
             .expect("mint")
     }
 
+    /// A development JWT for [`DEV_USER`] whose sign-in was `ago` seconds
+    /// back: older than the sudo window, it cannot do what needs a recent
+    /// sign-in.
+    pub fn jwt_signed_in_ago(&self, ago: i64) -> String {
+        DevIssuer::open(self.data_dir.path())
+            .expect("dev issuer")
+            .mint_signed_in(DEV_USER, now() - ago, now(), 3600)
+            .expect("mint")
+    }
+
     /// One API call: status and JSON body (`Null` when empty).
     pub async fn call(
         &self,

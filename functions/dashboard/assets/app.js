@@ -75,13 +75,57 @@ function showError(message) {
 }
 
 class ApiError extends Error {
-  constructor(status, code, message, maxAge = null) {
+  constructor(status, code, message, maxAge = null, field = null) {
     super(message);
     this.status = status;
     this.code = code;
     // Sudo mode's window, from the RFC 9470 challenge.
     this.maxAge = maxAge;
+    // The request's field a `validation_error` names.
+    this.field = field;
   }
+}
+
+// The request field an error is about: the one a `validation_error`
+// names, the permissions for `insufficient_permission` (a grant beyond
+// the maker's own), the networks for a 403 naming them (an allow list
+// wider than the maker's).
+function fieldOf(error) {
+  if (!(error instanceof ApiError)) return null;
+  if (error.field) return error.field;
+  if (error.code === "insufficient_permission") return "permissions";
+  if (error.status === 403 && /^allowed_cidrs:/.test(error.message)) return "allowed_cidrs";
+  return null;
+}
+
+// A form's inputs that can be named by an error, as the API's field name →
+// {id, label}: each input says so with `aria-invalid` (a group, with its
+// description) and `{id}-error` beside it holds the message.
+function clearFieldErrors(fields) {
+  for (const { id } of Object.values(fields)) {
+    $(id)?.removeAttribute("aria-invalid");
+    const note = $(`${id}-error`);
+    if (note) note.textContent = "";
+  }
+}
+
+// Shows `error` beside the input it names and moves there; false when it
+// names none of `fields` (the caller shows it in the page's alert).
+function showFieldError(fields, error) {
+  const target = fields[fieldOf(error)];
+  const input = target && $(target.id);
+  const note = target && $(`${target.id}-error`);
+  if (!input || !note) return false;
+  clearFieldErrors(fields);
+  note.textContent = error.message;
+  if (input.matches("input, select")) input.setAttribute("aria-invalid", "true");
+  showError(`Not done: see ${target.label}.`);
+  (input.matches("fieldset") ? input.querySelector("input") : input)?.focus();
+  return true;
+}
+
+function errorNote(id) {
+  return el("p", { id: `${id}-error`, class: "field-error" });
 }
 
 // ---- the API ---------------------------------------------------------------
@@ -113,7 +157,7 @@ async function api(method, path, { body, workspace, bearer } = {}) {
       store.removeItem(SESSION);
       render();
     }
-    throw new ApiError(response.status, error.code ?? "error", error.message ?? `The API answered ${response.status}.`);
+    throw new ApiError(response.status, error.code ?? "error", error.message ?? `The API answered ${response.status}.`, null, error.field ?? null);
   }
   return data;
 }
@@ -276,10 +320,27 @@ async function guarded(work) {
 
 const SENSITIVE = {
   async createToken({ workspace, body }) {
-    const created = await api("POST", "/api_tokens", { workspace, body });
+    let created;
+    try {
+      created = await api("POST", "/api_tokens", { workspace, body });
+    } catch (error) {
+      if (showFieldError(TOKEN_FIELDS, error)) return;
+      throw error;
+    }
+    clearFieldErrors(TOKEN_FIELDS);
     $("view").prepend(secretPanel(created));
     $("secret-value").focus?.();
     status(`Token ${created.name} created.`);
+  },
+  async setTokenPolicy({ workspace, token_policy }) {
+    try {
+      await api("PATCH", `/workspaces/${encodeURIComponent(workspace)}`, { body: { token_policy } });
+    } catch (error) {
+      if (showFieldError(POLICY_FIELDS, error)) return;
+      throw error;
+    }
+    await render();
+    status("Token policy saved.");
   },
   async addMember({ workspace, body }) {
     await api("POST", `/workspaces/${encodeURIComponent(workspace)}/members`, { body });
@@ -398,62 +459,133 @@ function secretPanel(created) {
   return panel;
 }
 
-async function tokensPage() {
-  const ws = currentWorkspace();
-  if (!ws) return noWorkspace();
-  const manage = canManage(ws);
-  const tokens = await allPages("/api_tokens", ws.id);
-  const parts = [heading(`API tokens · ${ws.name}`)];
-  parts.push(
-    el("p", {}, manage
-      ? "Tokens act in this workspace with the role they are given. Revoking one makes its next request fail."
-      : "You can see this workspace's tokens. Creating and revoking them needs the owner or admin role."),
-  );
-  if (manage) {
-    const name = el("input", { id: "token-name", required: true, maxlength: "100", autocomplete: "off" });
-    const expiry = el("select", { id: "token-expiry" },
-      el("option", { value: "never" }, "Never"),
-      el("option", { value: "30" }, "30 days"),
-      el("option", { value: "90" }, "90 days"),
-      el("option", { value: "date" }, "On a date"));
-    const date = el("input", { id: "token-date", type: "date", disabled: true });
-    expiry.addEventListener("change", () => { date.disabled = expiry.value !== "date"; date.required = expiry.value === "date"; });
-    const role = el("select", { id: "token-role" },
-      el("option", { value: "admin" }, "admin"),
-      el("option", { value: "member" }, "member"));
-    parts.push(el("h2", {}, "Create a token"));
-    parts.push(el(
-      "form",
-      {
-        class: "inline",
-        "aria-label": "Create a token",
-        onsubmit: (event) => {
-          event.preventDefault();
-          guarded(() => sensitive("createToken", {
-            workspace: ws.id,
-            body: { name: name.value, role: role.value, expires_at: expiryFrom(expiry.value, date.value) },
-          }));
-        },
+// The inputs the API's errors can name (see showFieldError).
+const TOKEN_FIELDS = {
+  name: { id: "token-name", label: "Name" },
+  expires_at: { id: "token-expiry", label: "Expires" },
+  role: { id: "token-role", label: "Role" },
+  permissions: { id: "token-permissions", label: "Permissions" },
+  allowed_cidrs: { id: "token-cidrs", label: "Allowed networks" },
+};
+
+const POLICY_FIELDS = {
+  "token_policy.max_lifetime_days": { id: "policy-max-days", label: "Maximum lifetime" },
+  "token_policy.require_expiry": { id: "policy-require-expiry", label: "Tokens must expire" },
+  "token_policy.allowed_cidrs": { id: "policy-cidrs", label: "Allowed networks" },
+};
+
+const NETWORKS_LABEL = "Allowed networks (CIDR, comma or space separated; empty: anywhere)";
+
+// "10.0.0.0/8, 192.168.0.0/16" (or spaces, or one a line) → the API's list.
+function networks(text) {
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
+function codes(values) {
+  return values.flatMap((v, i) => [i ? ", " : null, el("code", {}, v)]);
+}
+
+function days(n) {
+  return `${n} day${n === 1 ? "" : "s"}`;
+}
+
+// One checkbox per permission of the catalog, the service's and the
+// platform's apart. None checked (the default): `permissions` is left
+// out, and the token may do everything its role allows.
+function permissionsFieldset(catalog) {
+  const summary = el("p", { id: "token-permissions-summary", class: "hint", "aria-live": "polite" });
+  const boxes = [];
+  const group = (owner, legend) => {
+    const entries = catalog.filter((p) => p.owner === owner);
+    if (entries.length === 0) return null;
+    return el("fieldset", {}, el("legend", {}, legend),
+      el("ul", { class: "checks" }, entries.map((p) => {
+        const box = el("input", { type: "checkbox", name: "permission", value: p.name });
+        boxes.push(box);
+        return el("li", {}, el("label", { class: "check" }, box, " ", el("code", {}, p.name), " ", el("span", { class: "hint" }, p.description)));
+      })));
+  };
+  const fieldset = el("fieldset", { id: "token-permissions", class: "wide", "aria-describedby": "token-permissions-summary token-permissions-error" },
+    el("legend", {}, "Permissions"),
+    summary,
+    errorNote("token-permissions"),
+    group("service", "This service's"),
+    group("platform", "Your platform's"));
+  const describe = () => {
+    const held = boxes.filter((b) => b.checked).map((b) => b.value);
+    summary.textContent = held.length === 0
+      ? "All the role allows (check permissions to allow only those)."
+      : `Only ${held.join(", ")}, within what the role allows.`;
+  };
+  fieldset.addEventListener("change", describe);
+  describe();
+  return { fieldset, checked: () => boxes.filter((b) => b.checked).map((b) => b.value) };
+}
+
+function tokenForm(ws, catalog, policy) {
+  const limit = policy.max_lifetime_days;
+  const name = el("input", { id: "token-name", required: true, maxlength: "100", autocomplete: "off", "aria-describedby": "token-name-error" });
+  const expiryHint = limit !== null
+    ? `The token policy: at most ${days(limit)}.`
+    : policy.require_expiry ? "The token policy: tokens must expire." : null;
+  const expiry = el("select", { id: "token-expiry", "aria-describedby": expiryHint ? "token-expiry-hint token-expiry-error" : "token-expiry-error" },
+    el("option", { value: "never" }, "Never"),
+    el("option", { value: "30" }, "30 days"),
+    el("option", { value: "90" }, "90 days"),
+    el("option", { value: "date" }, "On a date"));
+  const date = el("input", { id: "token-date", type: "date", disabled: true });
+  const dateNeeded = () => { date.disabled = expiry.value !== "date"; date.required = expiry.value === "date"; };
+  expiry.addEventListener("change", dateNeeded);
+  // Under a policy, the first choice it admits.
+  if (limit !== null || policy.require_expiry) expiry.value = limit === null || limit >= 30 ? "30" : "date";
+  dateNeeded();
+  const role = el("select", { id: "token-role", "aria-describedby": "token-role-error" },
+    el("option", { value: "admin" }, "admin"),
+    el("option", { value: "member" }, "member"));
+  const permissions = permissionsFieldset(catalog);
+  const cidrs = el("input", { id: "token-cidrs", autocomplete: "off", spellcheck: "false", "aria-describedby": "token-cidrs-hint token-cidrs-error" });
+  const cidrsHint = policy.allowed_cidrs.length
+    ? ["Empty: the token policy's networks (", codes(policy.allowed_cidrs), "); any you list must lie within them."]
+    : ["For example ", el("code", {}, "10.0.0.0/8, 2001:db8::/32"), "."];
+  return el(
+    "form",
+    {
+      class: "inline",
+      "aria-label": "Create a token",
+      onsubmit: (event) => {
+        event.preventDefault();
+        clearFieldErrors(TOKEN_FIELDS);
+        const body = { name: name.value, role: role.value, expires_at: expiryFrom(expiry.value, date.value) };
+        const held = permissions.checked();
+        if (held.length) body.permissions = held;
+        const allowed = networks(cidrs.value);
+        if (allowed.length) body.allowed_cidrs = allowed;
+        guarded(() => sensitive("createToken", { workspace: ws.id, body }));
       },
-      el("label", { for: "token-name" }, "Name", name),
-      el("label", { for: "token-expiry" }, "Expires", expiry),
-      el("label", { for: "token-date" }, "Date", date),
-      el("label", { for: "token-role" }, "Role", role),
-      el("button", { type: "submit" }, "Create token"),
-    ));
-  }
-  parts.push(el("h2", {}, "Tokens"));
-  if (tokens.length === 0) {
-    parts.push(el("p", { class: "empty" }, "No API tokens yet."));
-    return parts;
-  }
-  const head = ["Name", "Prefix", "Role", "Created by", "Created", "Last used", "Expires"];
+    },
+    el("div", { class: "field" }, el("label", { for: "token-name" }, "Name", name), errorNote("token-name")),
+    el("div", { class: "field" }, el("label", { for: "token-expiry" }, "Expires", expiry),
+      expiryHint ? el("p", { id: "token-expiry-hint", class: "hint" }, expiryHint) : null, errorNote("token-expiry")),
+    el("div", { class: "field" }, el("label", { for: "token-date" }, "Date", date)),
+    el("div", { class: "field" }, el("label", { for: "token-role" }, "Role", role), errorNote("token-role")),
+    permissions.fieldset,
+    el("div", { class: "field wide" }, el("label", { for: "token-cidrs" }, NETWORKS_LABEL, cidrs),
+      el("p", { id: "token-cidrs-hint", class: "hint" }, cidrsHint), errorNote("token-cidrs")),
+    el("button", { type: "submit" }, "Create token"),
+  );
+}
+
+function tokensTable(tokens, ws, manage) {
+  const head = ["Name", "Prefix", "Role", "Permissions", "Allowed from", "Created by", "Created", "Last used", "Expires"];
   if (manage) head.push("Actions");
   const rows = tokens.map((t) => {
     const cells = [
-      el("td", {}, t.name, t.kind === "multi_workspace" ? " (multi-workspace)" : ""),
+      el("td", {}, t.name, t.kind === "multi_workspace" ? " (multi-workspace)" : "",
+        t.exceeds_policy ? [" ", el("span", { class: "badge" }, "Exceeds policy")] : null),
       el("td", {}, el("code", {}, `${t.prefix}…`)),
       el("td", {}, t.role),
+      el("td", { class: "permissions" }, t.permissions ? codes(t.permissions) : "All (role)"),
+      el("td", { class: "allowed-from" }, t.allowed_cidrs?.length ? codes(t.allowed_cidrs) : "Anywhere"),
       el("td", {}, t.created_by ? t.created_by.id : "—"),
       el("td", {}, time(t.created_at)),
       el("td", { class: "last-used" }, time(t.last_used_at)),
@@ -469,12 +601,92 @@ async function tokensPage() {
       }));
       cells.push(el("td", {}, revoke));
     }
-    return el("tr", { "data-token-id": t.id }, cells);
+    return el("tr", { "data-token-id": t.id, class: t.exceeds_policy ? "exceeds" : null }, cells);
   });
-  parts.push(el("table", { id: "tokens" },
+  return el("table", { id: "tokens" },
     el("caption", { class: "skip" }, "API tokens"),
     el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, h)))),
-    el("tbody", {}, rows)));
+    el("tbody", {}, rows));
+}
+
+// The workspace's token policy: shown to every member, changed by its
+// owners (a recent sign-in, like making a token).
+function policySection(ws, detail) {
+  const policy = detail.token_policy;
+  const limit = policy.max_lifetime_days;
+  const facts = el("dl", { class: "facts", id: "policy-facts" },
+    el("dt", {}, "Maximum lifetime"), el("dd", { id: "policy-shown-lifetime" }, limit === null ? "No limit" : days(limit)),
+    el("dt", {}, "Tokens must expire"),
+    el("dd", { id: "policy-shown-expiry" }, policy.require_expiry ? "Yes" : limit !== null ? "Yes (they have a maximum lifetime)" : "No"),
+    el("dt", {}, "Allowed networks"),
+    el("dd", { id: "policy-shown-networks" }, policy.allowed_cidrs.length ? codes(policy.allowed_cidrs) : "Anywhere"));
+  const parts = [
+    el("h2", { id: "token-policy-title" }, "Token policy"),
+    el("p", {}, "Every token made or rolled in this workspace must follow it. Tokens made before keep working; the list marks those that exceed it."),
+    facts,
+  ];
+  if (detail.role !== "owner") {
+    parts.push(el("p", { class: "hint" }, "Only an owner of this workspace can change it."));
+  } else {
+    const max = el("input", {
+      id: "policy-max-days", type: "number", min: "1", max: "1825", step: "1", inputmode: "numeric",
+      value: limit ?? "", "aria-describedby": "policy-max-days-error",
+    });
+    const expire = el("input", { type: "checkbox", id: "policy-require-expiry", checked: policy.require_expiry, "aria-describedby": "policy-require-expiry-error" });
+    const cidrs = el("input", {
+      id: "policy-cidrs", autocomplete: "off", spellcheck: "false",
+      value: policy.allowed_cidrs.join(", "), "aria-describedby": "policy-cidrs-error",
+    });
+    parts.push(el("form", {
+      class: "inline",
+      "aria-label": "Change the token policy",
+      onsubmit: (event) => {
+        event.preventDefault();
+        clearFieldErrors(POLICY_FIELDS);
+        const token_policy = {
+          max_lifetime_days: max.value === "" ? null : Number(max.value),
+          require_expiry: expire.checked,
+          allowed_cidrs: networks(cidrs.value),
+        };
+        guarded(() => sensitive("setTokenPolicy", { workspace: ws.id, token_policy }));
+      },
+    },
+    el("div", { class: "field" }, el("label", { for: "policy-max-days" }, "Maximum lifetime in days (empty: no limit)", max), errorNote("policy-max-days")),
+    el("div", { class: "field" }, el("label", { for: "policy-require-expiry", class: "check" }, expire, " Tokens must expire"), errorNote("policy-require-expiry")),
+    el("div", { class: "field wide" }, el("label", { for: "policy-cidrs" }, NETWORKS_LABEL, cidrs), errorNote("policy-cidrs")),
+    el("button", { type: "submit" }, "Save policy")));
+  }
+  return el("section", { id: "token-policy", "aria-labelledby": "token-policy-title" }, parts);
+}
+
+async function tokensPage() {
+  const ws = currentWorkspace();
+  if (!ws) return noWorkspace();
+  const manage = canManage(ws);
+  const [tokens, detail, catalog] = await Promise.all([
+    allPages("/api_tokens", ws.id),
+    api("GET", `/workspaces/${encodeURIComponent(ws.id)}`),
+    manage ? api("GET", "/permissions").then((r) => r.data) : [],
+  ]);
+  const parts = [heading(`API tokens · ${ws.name}`)];
+  parts.push(
+    el("p", {}, manage
+      ? "Tokens act in this workspace with the role they are given, narrowed to the permissions and networks you choose. Revoking one makes its next request fail."
+      : "You can see this workspace's tokens. Creating and revoking them needs the owner or admin role."),
+  );
+  if (manage) parts.push(el("h2", {}, "Create a token"), tokenForm(ws, catalog, detail.token_policy));
+  parts.push(el("h2", {}, "Tokens"));
+  if (tokens.length === 0) {
+    parts.push(el("p", { class: "empty" }, "No API tokens yet."));
+  } else {
+    const exceeding = tokens.filter((t) => t.exceeds_policy).length;
+    if (exceeding) {
+      parts.push(el("p", { class: "warn", id: "tokens-exceeding" },
+        `${exceeding === 1 ? "One token exceeds" : `${exceeding} tokens exceed`} the token policy: made before it, ${exceeding === 1 ? "it keeps" : "they keep"} working until revoked or expired. Replace ${exceeding === 1 ? "it" : "them"} with tokens that follow it.`));
+    }
+    parts.push(tokensTable(tokens, ws, manage));
+  }
+  parts.push(policySection(ws, detail));
   return parts;
 }
 
@@ -536,6 +748,7 @@ const AUDIT_ACTIONS = [
   "token.created", "token.revoked", "token.rolled", "token.leaked",
   "multi_token.granted", "multi_token.revoked",
   "member.added", "member.role_changed", "member.removed", "workspace.created",
+  "workspace.token_policy_changed",
 ];
 
 async function auditPage() {

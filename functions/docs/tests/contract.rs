@@ -399,3 +399,33 @@ fn operations_in_sudo_mode_document_reauthentication() {
         );
     }
 }
+
+/// Each operation names in `x-akua-permission` exactly the permission its
+/// route declares (none where it declares none), so a reader of the
+/// document knows what a restricted token needs, and the document cannot
+/// drift from what the authorizer enforces.
+#[test]
+fn each_operation_names_the_permission_its_route_declares() {
+    let doc = served();
+    let by_id: BTreeMap<_, _> = operations(&doc)
+        .into_iter()
+        .map(|(_, _, op)| (op["operationId"].as_str().unwrap_or_default().to_owned(), op))
+        .collect();
+    for route in ROUTES {
+        let op = by_id[route.operation_id];
+        assert_eq!(
+            op["x-akua-permission"].as_str(),
+            route.permission().map(|p| p.as_str()),
+            "{}",
+            route.operation_id
+        );
+        if let Some(p) = route.permission() {
+            let refusal = op["responses"]["403"]["description"].as_str().unwrap_or_default();
+            assert!(
+                refusal.contains("insufficient_permission") && refusal.contains(p.as_str()),
+                "{}: {refusal}",
+                route.operation_id
+            );
+        }
+    }
+}
