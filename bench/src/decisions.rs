@@ -630,6 +630,92 @@ pub async fn engine_runs(sizes: &Sizes, targets: &mut Targets) -> Vec<(&'static 
     ]
 }
 
+/// What narrowing costs a decision (docs/DESIGN.md, "Restricted tokens"):
+/// the same request (`GET /v1/api_tokens` from `10.1.2.3`) with a token
+/// restricted to a permission and an allow list, and with one that is not.
+/// Both read the same one item; the difference is the route lookup, the
+/// permission check, the address check and the restrictions' parsing into
+/// the principal. Means of batches, the best of five rounds each,
+/// interleaved so that drift hits both alike.
+async fn restricted_overhead(sizes: &Sizes, now: i64, targets: &mut Targets) {
+    use akua_core::allow_list::AllowList;
+    use akua_core::decision::Request as Decide;
+    use akua_core::permission::Permissions;
+    use akua_core::restrictions::Restrictions;
+    use akua_core::route_map::Target;
+
+    let store = MemoryStore::default();
+    let plain = store.insert_api_token(
+        records::api_token(WORKSPACE, now - 86_400)
+            .name("ci")
+            .last_used_at(Some(now)),
+    );
+    let restricted = store.insert_api_token(
+        records::api_token(WORKSPACE, now - 86_400)
+            .name("ci")
+            .last_used_at(Some(now))
+            .restricted(Restrictions {
+                permissions: Some(
+                    Permissions::parse(["api_tokens:read", "members:read"]).expect("names"),
+                ),
+                allowed_cidrs: AllowList::parse(["10.0.0.0/8", "192.168.0.0/16", "2001:db8::/32"])
+                    .expect("networks"),
+            }),
+    );
+    let authorizer = Authorizer::new(store, None);
+    let (plain, restricted) = (bearer(plain.expose()), bearer(restricted.expose()));
+    fn request(header: &str) -> Decide<'_> {
+        Decide {
+            authorization: Some(header),
+            akua_context: None,
+            target: Some(Target {
+                method: "GET",
+                template: Some("/v1/api_tokens"),
+                path: Some("/v1/api_tokens"),
+            }),
+            source_ip: Some(std::net::IpAddr::from([10, 1, 2, 3])),
+        }
+    }
+    for header in [&plain, &restricted] {
+        let d = authorizer.decide_request(&request(header), now).await;
+        assert!(
+            matches!(d, Ok(akua_core::Decision::Allow(_))),
+            "both are allowed: {d:?}"
+        );
+    }
+    let batch = async |header: &str| {
+        let r = request(header);
+        let began = Instant::now();
+        for _ in 0..sizes.memory_iterations {
+            std::hint::black_box(authorizer.decide_request(&r, now).await.ok());
+        }
+        began.elapsed() / sizes.memory_iterations as u32
+    };
+    let (mut best_plain, mut best_restricted) = (Duration::MAX, Duration::MAX);
+    for _ in 0..5 {
+        best_plain = best_plain.min(batch(&plain).await);
+        best_restricted = best_restricted.min(batch(&restricted).await);
+    }
+    let overhead = best_restricted.saturating_sub(best_plain);
+    println!(
+        "restricted token (2 permissions, 3 networks) vs unrestricted, same request: {} vs {} (+{})",
+        fmt_duration(best_restricted),
+        fmt_duration(best_plain),
+        fmt_duration(overhead)
+    );
+    targets.check(
+        "restricted token: permission and allow-list checks per decision",
+        overhead <= Duration::from_nanos(100),
+        format!(
+            "+{} ({} vs {}, best of 5 batch means, in-memory double)",
+            fmt_duration(overhead),
+            fmt_duration(best_restricted),
+            fmt_duration(best_plain)
+        ),
+        "≤ 100 ns more",
+    );
+}
+
 /// The decision against the in-memory double: nothing but the decision's
 /// own work (parse, checksum, hash, record checks, principal) plus a
 /// `HashMap` lookup. Checks the latency targets; `engine_overhead` (from
@@ -740,6 +826,8 @@ pub async fn memory_runs(
             _ => {}
         }
     }
+
+    restricted_overhead(sizes, now, targets).await;
 
     // The whole invocation as the Lambda runtime drives it: the event's
     // bytes parsed, `handle` (typed event, decision, policy), the response

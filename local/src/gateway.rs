@@ -134,7 +134,7 @@ impl Gateway {
             .filter_map(|r| match_path(&r.path, &path).map(|p| (r, p)))
             .collect();
         if candidates.is_empty() {
-            return self.platform(&call).await;
+            return Box::pin(self.platform(&call)).await;
         }
         // RFC 9110 §15.5.6: a 405 lists the methods the resource has.
         let allow = candidates
@@ -156,7 +156,9 @@ impl Gateway {
         };
         let mut authorizer_context = Map::new();
         if route.protected {
-            match self.authorize(&call, &route.path, &params).await {
+            // Boxed: the authorizer's future is deep, and test crates that
+            // nest the gateway's would pass the compiler's type-depth limit.
+            match Box::pin(self.authorize(&call, &route.path, &params)).await {
                 Ok(context) => authorizer_context = context,
                 Err(refused) => return refused,
             }

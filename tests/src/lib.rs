@@ -206,7 +206,7 @@ impl Api {
         context: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
-        self.call_from(None, method, path, token, context, body)
+        self.send(request_for(None, method, path, token, context, body))
             .await
     }
 
@@ -221,26 +221,8 @@ impl Api {
         context: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
-        let mut builder = Request::builder().method(method).uri(path);
-        if let Some(ip) = source {
-            builder = builder.extension(axum::extract::ConnectInfo(std::net::SocketAddr::new(
-                ip, 49152,
-            )));
-        }
-        if let Some(t) = token {
-            builder = builder.header("authorization", format!("Bearer {t}"));
-        }
-        if let Some(c) = context {
-            builder = builder.header("akua-context", c);
-        }
-        let bytes = match body {
-            Some(b) => {
-                builder = builder.header("content-type", "application/json");
-                Bytes::from(b.to_string())
-            }
-            None => Bytes::new(),
-        };
-        self.send(builder.body(bytes).expect("request")).await
+        self.send(request_for(source, method, path, token, context, body))
+            .await
     }
 
     /// POSTs an `application/x-www-form-urlencoded` body (OAuth style).
@@ -364,6 +346,37 @@ impl std::fmt::Debug for Caller<'_> {
             .field("context", &self.context)
             .finish()
     }
+}
+
+/// The request [`Api::call_from`] sends.
+fn request_for(
+    source: Option<std::net::IpAddr>,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    context: Option<&str>,
+    body: Option<Value>,
+) -> Request<Bytes> {
+    let mut builder = Request::builder().method(method).uri(path);
+    if let Some(ip) = source {
+        builder = builder.extension(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+            ip, 49152,
+        )));
+    }
+    if let Some(t) = token {
+        builder = builder.header("authorization", format!("Bearer {t}"));
+    }
+    if let Some(c) = context {
+        builder = builder.header("akua-context", c);
+    }
+    let bytes = match body {
+        Some(b) => {
+            builder = builder.header("content-type", "application/json");
+            Bytes::from(b.to_string())
+        }
+        None => Bytes::new(),
+    };
+    builder.body(bytes).expect("request")
 }
 
 fn jsonwebtoken_alg() -> akua_testkit::issuer::Algorithm {

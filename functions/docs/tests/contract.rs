@@ -409,7 +409,12 @@ fn each_operation_names_the_permission_its_route_declares() {
     let doc = served();
     let by_id: BTreeMap<_, _> = operations(&doc)
         .into_iter()
-        .map(|(_, _, op)| (op["operationId"].as_str().unwrap_or_default().to_owned(), op))
+        .map(|(_, _, op)| {
+            (
+                op["operationId"].as_str().unwrap_or_default().to_owned(),
+                op,
+            )
+        })
         .collect();
     for route in ROUTES {
         let op = by_id[route.operation_id];
@@ -420,7 +425,9 @@ fn each_operation_names_the_permission_its_route_declares() {
             route.operation_id
         );
         if let Some(p) = route.permission() {
-            let refusal = op["responses"]["403"]["description"].as_str().unwrap_or_default();
+            let refusal = op["responses"]["403"]["description"]
+                .as_str()
+                .unwrap_or_default();
             assert!(
                 refusal.contains("insufficient_permission") && refusal.contains(p.as_str()),
                 "{}: {refusal}",

@@ -54,14 +54,19 @@ impl AllowList {
     /// A request's `allowed_cidrs`: `422` naming the first bad value, or
     /// the count when there are too many.
     pub fn requested(values: &[String]) -> Result<Self, ApiError> {
+        Self::requested_as(values, FIELD)
+    }
+
+    /// [`AllowList::requested`] for a list the request names `field`.
+    pub fn requested_as(values: &[String], field: &str) -> Result<Self, ApiError> {
         if values.len() > MAX_ALLOWED_CIDRS {
             return Err(ApiError::validation(
-                FIELD,
+                field,
                 format!("must list at most {MAX_ALLOWED_CIDRS} networks"),
             ));
         }
         Self::parse(values.iter().map(String::as_str))
-            .map_err(|e| ApiError::validation(FIELD, e.to_string()))
+            .map_err(|e| ApiError::validation(field, e.to_string()))
     }
 
     pub fn is_anywhere(&self) -> bool {

@@ -55,12 +55,8 @@ impl TokenPolicyBody {
                 format!("must be between 1 and {MAX_POLICY_DAYS} days, or null"),
             ));
         }
-        let allowed_cidrs = AllowList::requested(&self.allowed_cidrs).map_err(|e| match e {
-            ApiError::Validation { message, .. } => {
-                ApiError::validation("token_policy.allowed_cidrs", message)
-            }
-            other => other,
-        })?;
+        let allowed_cidrs =
+            AllowList::requested_as(&self.allowed_cidrs, "token_policy.allowed_cidrs")?;
         Ok(TokenPolicy {
             max_lifetime_days: self.max_lifetime_days,
             require_expiry: self.require_expiry,
