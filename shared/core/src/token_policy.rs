@@ -32,7 +32,7 @@ pub struct TokenPolicy {
 #[serde(deny_unknown_fields)]
 pub struct TokenPolicyBody {
     /// Days, 1–1825; `null` for no limit.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_days")]
     #[schema(required = true, minimum = 1, maximum = 1825)]
     pub max_lifetime_days: Option<u32>,
     #[serde(default)]
@@ -42,6 +42,24 @@ pub struct TokenPolicyBody {
     #[serde(default)]
     #[schema(max_items = 20, example = json!(["10.0.0.0/8"]))]
     pub allowed_cidrs: Vec<String>,
+}
+
+/// A number of days as JSON Schema's `integer` has it: `30` and `30.0`
+/// alike; a fraction, a negative or a huge number is refused.
+fn whole_days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    use serde::de::Error;
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    n.as_u64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= f64::from(u32::MAX))
+                .map(|f| f as u64)
+        })
+        .and_then(|v| u32::try_from(v).ok())
+        .map(Some)
+        .ok_or_else(|| D::Error::custom(format!("{n} is not a whole number of days")))
 }
 
 impl TokenPolicyBody {
@@ -226,6 +244,18 @@ mod tests {
         assert!(p.exceeded_by(None, &AllowList::ANYWHERE, NOW));
         assert!(p.exceeded_by(Some(NOW + 31 * DAY_SECS), &AllowList::ANYWHERE, NOW));
         assert!(!p.exceeded_by(Some(NOW + DAY_SECS), &AllowList::ANYWHERE, NOW));
+    }
+
+    #[test]
+    fn days_are_whole_numbers_written_either_way() {
+        let parse =
+            |json: &str| serde_json::from_str::<TokenPolicyBody>(json).map(|b| b.max_lifetime_days);
+        assert_eq!(parse(r#"{"max_lifetime_days": 30}"#).unwrap(), Some(30));
+        assert_eq!(parse(r#"{"max_lifetime_days": 30.0}"#).unwrap(), Some(30));
+        assert_eq!(parse(r#"{"max_lifetime_days": null}"#).unwrap(), None);
+        assert_eq!(parse(r#"{}"#).unwrap(), None);
+        assert!(parse(r#"{"max_lifetime_days": 1.5}"#).is_err());
+        assert!(parse(r#"{"max_lifetime_days": -1}"#).is_err());
     }
 
     #[test]
