@@ -121,7 +121,9 @@ async function newPage() {
 
 // axe-core is injected from a context that bypasses the page's CSP (the
 // page itself forbids injected scripts); the same URL and session.
-async function axe(page, name) {
+// `prepare(probe)` brings the probe to the state to check first (a
+// field's error, say).
+async function axe(page, name, prepare = null) {
   const session = await page.evaluate(() => JSON.stringify(Object.entries(sessionStorage)));
   const context = await browser.newContext({ bypassCSP: true });
   const probe = await context.newPage();
@@ -131,6 +133,7 @@ async function axe(page, name) {
   }, session);
   await probe.goto(page.url());
   await probe.waitForFunction(() => document.getElementById("status")?.textContent === "");
+  if (prepare) await prepare(probe);
   await probe.addScriptTag({ path: axeSource });
   const result = await probe.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ["violations"] });
@@ -200,6 +203,8 @@ try {
   check((await page.locator("#tokens tbody tr").count()) === 1, "the token was created more than once");
   check((await page.textContent("#tokens")).includes(secret.slice(0, 12)), "the prefix is not listed");
   check((await page.textContent("#tokens .last-used")).trim() === "never", "a new token was used");
+  check((await page.textContent("#tokens td.permissions")).trim() === "All (role)", "an unrestricted token's permissions are not All (role)");
+  check((await page.textContent("#tokens td.allowed-from")).trim() === "Anywhere", "an unrestricted token's networks are not Anywhere");
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
 
   step = "use the token";
@@ -235,6 +240,13 @@ try {
   check(await page.evaluate(() => document.activeElement?.id === "token-cidrs"), "focus did not move to the invalid input");
   check((await page.textContent("#alert")).includes("Allowed networks"), "the alert does not point to the field");
   check((await page.locator("#new-secret").count()) === 0, "a token was made with an invalid network");
+  await axe(page, "a field's error on the token form", async (probe) => {
+    await probe.check(readBox);
+    await probe.fill("#token-name", "reader");
+    await probe.fill("#token-cidrs", "127.0.0.0/33");
+    await probe.click("form[aria-label='Create a token'] button[type=submit]");
+    await probe.waitForSelector("#token-cidrs-error:not(:empty)");
+  });
   await page.fill("#token-cidrs", "127.0.0.0/8");
   await page.click("form[aria-label='Create a token'] button[type=submit]");
   await page.waitForSelector("#secret-value");
@@ -258,8 +270,10 @@ try {
   await signIn(owner, "usr_owner", 180);
   await owner.waitForSelector("#policy-max-days");
   check((await owner.textContent("#policy-shown-lifetime")).trim() === "No limit", "a new workspace has a lifetime limit");
+  check((await owner.textContent("#policy-shown-networks")).trim() === "Anywhere", "a new workspace has a network limit");
   check((await owner.textContent("#tokens")).includes("Exceeds policy") === false, "a token exceeds no policy");
   await owner.fill("#policy-max-days", "30");
+  await owner.fill("#policy-cidrs", "127.0.0.0/8, ::1/128");
   await owner.click("form[aria-label='Change the token policy'] button[type=submit]");
   await owner.waitForSelector("#confirm[open]");
   check((await owner.textContent("#confirm-text")).includes("recent sign-in"), "no reason given for signing in again");
@@ -271,7 +285,9 @@ try {
   await owner.waitForFunction(() => document.getElementById("status")?.textContent === "Token policy saved.");
   check((await owner.textContent("#policy-shown-lifetime")).trim() === "30 days", "the new policy is not shown");
   check((await owner.textContent("#policy-shown-expiry")).startsWith("Yes"), "a lifetime limit does not show that tokens must expire");
+  check((await owner.textContent("#policy-shown-networks")).trim() === "127.0.0.0/8, ::1/128", "the policy's networks are not shown");
   check((await owner.inputValue("#policy-max-days")) === "30", "the policy form does not hold the policy");
+  check((await owner.textContent("#token-cidrs-hint")).includes("the token policy's networks (127.0.0.0/8, ::1/128)"), "the token form does not say the policy's networks");
   const older = owner.locator("#tokens tbody tr", { hasText: "reader" });
   check((await older.textContent()).includes("Exceeds policy"), "the older never-expiring token is not marked as exceeding the policy");
   check((await owner.locator("#tokens-exceeding").count()) === 1, "no note on the tokens that exceed the policy");
@@ -332,7 +348,8 @@ try {
   await member.waitForSelector(`#tokens tr[data-token-id="${ciId}"]`);
   check((await member.textContent(`#tokens tr[data-token-id="${ciId}"]`)).includes("Exceeds policy") === false, "a token within the policy is marked as exceeding it");
   check((await member.textContent(`#tokens tr[data-token-id="${ciId}"] td.permissions`)).trim() === "All (role)", "an unrestricted token's permissions are not All (role)");
-  check((await member.textContent(`#tokens tr[data-token-id="${ciId}"] td.allowed-from`)).trim() === "Anywhere", "an unrestricted token's networks are not Anywhere");
+  // Made without networks, it got the policy's.
+  check((await member.textContent(`#tokens tr[data-token-id="${ciId}"] td.allowed-from`)).trim() === "127.0.0.0/8, ::1/128", "a token made without networks does not show the policy's");
   check((await member.locator("#tokens button").count()) === 0, "a member sees revoke buttons");
 
   step = "cnap login approved on the device page";

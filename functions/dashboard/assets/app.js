@@ -545,12 +545,12 @@ function tokenForm(ws, catalog, policy) {
   const permissions = permissionsFieldset(catalog);
   const cidrs = el("input", { id: "token-cidrs", autocomplete: "off", spellcheck: "false", "aria-describedby": "token-cidrs-hint token-cidrs-error" });
   const cidrsHint = policy.allowed_cidrs.length
-    ? ["Empty: the token policy's networks (", codes(policy.allowed_cidrs), "); any you list must lie within them."]
+    ? ["Empty: the token policy's networks (", ...codes(policy.allowed_cidrs), "); any you list must lie within them."]
     : ["For example ", el("code", {}, "10.0.0.0/8, 2001:db8::/32"), "."];
   return el(
     "form",
     {
-      class: "inline",
+      class: "inline fields",
       "aria-label": "Create a token",
       onsubmit: (event) => {
         event.preventDefault();
@@ -638,7 +638,7 @@ function policySection(ws, detail) {
       value: policy.allowed_cidrs.join(", "), "aria-describedby": "policy-cidrs-error",
     });
     parts.push(el("form", {
-      class: "inline",
+      class: "inline fields",
       "aria-label": "Change the token policy",
       onsubmit: (event) => {
         event.preventDefault();
@@ -652,7 +652,7 @@ function policySection(ws, detail) {
       },
     },
     el("div", { class: "field" }, el("label", { for: "policy-max-days" }, "Maximum lifetime in days (empty: no limit)", max), errorNote("policy-max-days")),
-    el("div", { class: "field" }, el("label", { for: "policy-require-expiry", class: "check" }, expire, " Tokens must expire"), errorNote("policy-require-expiry")),
+    el("div", { class: "field check-field" }, el("label", { for: "policy-require-expiry", class: "check" }, expire, " Tokens must expire"), errorNote("policy-require-expiry")),
     el("div", { class: "field wide" }, el("label", { for: "policy-cidrs" }, NETWORKS_LABEL, cidrs), errorNote("policy-cidrs")),
     el("button", { type: "submit" }, "Save policy")));
   }
