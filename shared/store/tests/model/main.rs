@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-use spec::{Answer, Caller, Expiry, Model, Op, Presence};
+use spec::{Answer, Caller, Expiry, Model, Op, Policy, Presence};
 use system::System;
 
 /// Callers who can act more often than not: the owner and the admin
@@ -65,8 +65,10 @@ fn grace() -> impl Strategy<Value = i64> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => ((caller(), prop_oneof![3 => Just(0usize), 1 => Just(1usize)], any::<bool>(), expiry()), prop_oneof![2 => Just(0u8), 1 => 1u8..8])
-            .prop_map(|((by, ws, admin, expiry), perms)| Op::CreateToken { by, ws, admin, expiry, perms }),
+        6 => ((caller(), prop_oneof![3 => Just(0usize), 1 => Just(1usize)], any::<bool>(), expiry()), prop_oneof![2 => Just(0u8), 1 => 1u8..8], prop_oneof![3 => Just(0u8), 1 => 1u8..4])
+            .prop_map(|((by, ws, admin, expiry), perms, nets)| Op::CreateToken { by, ws, admin, expiry, perms, nets }),
+        1 => (0usize..2, 0usize..3, prop_oneof![Just(None), Just(Some(30u32)), Just(Some(400u32))], prop_oneof![2 => Just(0u8), 1 => 1u8..4])
+            .prop_map(|(ws, by, max_days, nets)| Op::SetPolicy { ws, by, policy: Policy { max_days, nets } }),
         4 => (0usize..8, prop_oneof![1 => caller(), 2 => (0usize..8).prop_map(Caller::Token)], grace())
             .prop_map(|(token, by, grace)| Op::Roll { token, by, grace }),
         3 => (0usize..8, caller()).prop_map(|(token, by)| Op::Revoke { token, by }),
@@ -168,7 +170,60 @@ fn regressions() -> Vec<(&'static str, Vec<Op>)> {
         admin: true,
         expiry: Expiry::Never,
         perms,
+        nets: 0,
     };
+    let fenced = |by, nets| Op::CreateToken {
+        by,
+        ws: 0,
+        admin: true,
+        expiry: Expiry::In(86_400),
+        perms: 0,
+        nets,
+    };
+    let policy = |max_days, nets| Op::SetPolicy {
+        ws: 0,
+        by: 0,
+        policy: Policy { max_days, nets },
+    };
+    let fenced_tokens = vec![
+        // Token 0 is fenced to loopback (where the model calls from),
+        // token 1 to the other network: it acts nowhere the model is.
+        fenced(Caller::Person(0), 0b01),
+        fenced(Caller::Person(0), 0b10),
+        fenced(Caller::Token(1), 0),
+        // Token 0 passes its list on, cannot widen it, cannot roll an
+        // unfenced token.
+        fenced(Caller::Token(0), 0),
+        fenced(Caller::Token(0), 0b11),
+        fenced(Caller::Person(0), 0),
+        Op::Roll {
+            token: 3,
+            by: Caller::Token(0),
+            grace: 0,
+        },
+        // A policy: 30 days, and the loopback network. A token asking for
+        // none gets the policy's; one outside it, or without an expiry, is
+        // refused; an admin cannot set it.
+        policy(Some(30), 0b01),
+        Op::SetPolicy {
+            ws: 0,
+            by: 1,
+            policy: Policy {
+                max_days: None,
+                nets: 0,
+            },
+        },
+        fenced(Caller::Person(0), 0),
+        fenced(Caller::Person(0), 0b10),
+        restricted(Caller::Person(0), 0),
+        // Rolling the unfenced token 3 gives it the policy's list.
+        Op::Roll {
+            token: 3,
+            by: Caller::Person(0),
+            grace: 0,
+        },
+        policy(None, 0),
+    ];
     let restricted_tokens = vec![
         // Token 0 may read and write tokens; token 1 only read them.
         restricted(Caller::Person(0), 0b011),
@@ -208,6 +263,7 @@ fn regressions() -> Vec<(&'static str, Vec<Op>)> {
         admin: true,
         expiry,
         perms: 0,
+        nets: 0,
     };
     // Token 1 expires in 10 minutes and rolls: token 0 (never expires) and
     // token 3 (tomorrow) are refused, token 2 (in 5 minutes) is rolled.
@@ -224,6 +280,10 @@ fn regressions() -> Vec<(&'static str, Vec<Op>)> {
         (
             "a restricted token makes and rolls only what it holds",
             restricted_tokens,
+        ),
+        (
+            "allow lists pass down and a workspace policy bounds tokens",
+            fenced_tokens,
         ),
         (
             "a token that expires in 10 minutes rolls only what it could create",
@@ -263,6 +323,7 @@ fn races() -> Vec<Race> {
         admin: true,
         expiry,
         perms: 0,
+        nets: 0,
     };
     let one_token = vec![token(Expiry::Never)];
     let rolled_in_grace = vec![
@@ -380,6 +441,7 @@ fn races() -> Vec<Race> {
             admin: true,
             expiry: Expiry::Never,
             perms: 0,
+            nets: 0,
         },
     });
     all.push(Race {
@@ -579,6 +641,7 @@ async fn hundred_pairs(b: fn(usize) -> Op) -> Result<(), String> {
             admin: true,
             expiry: Expiry::Never,
             perms: 0,
+            nets: 0,
         };
         let answer = system.run(&system.engine.store, &model, &op).await;
         model.step(&op, &answer)?;

@@ -46,6 +46,36 @@ pub fn perm_names(mask: u8) -> Vec<String> {
         .collect()
 }
 
+/// The networks the model's allow lists are made of, as bits of a mask:
+/// loopback (where the model's callers come from) and another. A mask of
+/// 0 is "anywhere" (no list).
+pub const NETS: [&str; 2] = ["127.0.0.0/8", "10.0.0.0/8"];
+/// The bit of the network the model's callers are in.
+pub const LOOPBACK: u8 = 0b01;
+
+/// Whether allow list `inner` lies within `outer` (anywhere is within
+/// only anywhere).
+pub fn nets_within(inner: u8, outer: u8) -> bool {
+    outer == 0 || (inner != 0 && inner & !outer == 0)
+}
+
+/// The CIDRs of a mask.
+pub fn net_names(mask: u8) -> Vec<String> {
+    NETS.iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << i) != 0)
+        .map(|(_, n)| (*n).to_owned())
+        .collect()
+}
+
+/// A workspace's token policy in the model: a maximum lifetime in days and
+/// an allow list (a mask of [`NETS`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub max_days: Option<u32>,
+    pub nets: u8,
+}
+
 /// Who calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Caller {
@@ -100,6 +130,14 @@ pub enum Op {
         expiry: Expiry,
         /// The permissions asked for (a mask of [`PERMS`]; 0: none asked).
         perms: u8,
+        /// The allow list asked for (a mask of [`NETS`]; 0: none asked).
+        nets: u8,
+    },
+    /// Person `by` sets workspace `ws`'s token policy.
+    SetPolicy {
+        ws: usize,
+        by: usize,
+        policy: Policy,
     },
     Roll {
         token: usize,
@@ -235,12 +273,14 @@ pub struct Cred {
     /// Deleted by the sweep after it expired.
     pub swept: bool,
     /// Every token that made or rolled it, with its ceiling at that moment
-    /// (role, expiry, permissions): none of them may be outranked,
-    /// outlived, or hold less.
-    pub makers: Vec<(Role, Option<i64>, Option<u8>)>,
+    /// (role, expiry, permissions, allow list): none of them may be
+    /// outranked, outlived, hold less, or be fenced in narrower.
+    pub makers: Vec<(Role, Option<i64>, Option<u8>, u8)>,
     /// The permissions it holds (a mask of [`PERMS`]); `None`: everything
     /// its role allows.
     pub perms: Option<u8>,
+    /// Its allow list (a mask of [`NETS`]); 0: anywhere.
+    pub nets: u8,
 }
 
 impl std::fmt::Debug for Cred {
@@ -255,6 +295,7 @@ impl std::fmt::Debug for Cred {
             .field("swept", &self.swept)
             .field("makers", &self.makers)
             .field("perms", &self.perms)
+            .field("nets", &self.nets)
             .finish()
     }
 }
@@ -292,6 +333,8 @@ pub struct Model {
     /// (workspace, user) → role.
     pub members: BTreeMap<(usize, usize), Role>,
     pub creds: Vec<Cred>,
+    /// Each workspace's token policy.
+    pub policies: [Policy; 2],
     /// Every event the changes so far must have written, with its time.
     pub events: Vec<(i64, Event)>,
 }
@@ -329,6 +372,7 @@ impl Model {
             now: T0,
             members: MEMBERS.iter().map(|&(w, u, r)| ((w, u), r)).collect(),
             creds: Vec::new(),
+            policies: [Policy::default(); 2],
             events: Vec::new(),
         }
     }
@@ -406,8 +450,11 @@ impl Model {
                 if !cred.secret_live(cred.secrets.len() - 1, self.now) {
                     return Err(UNAUTHORIZED);
                 }
-                // A restricted token holds the route's permission, or the
-                // authorizer refuses it.
+                // From outside its allow list, or without the route's
+                // permission, the authorizer refuses it.
+                if cred.nets != 0 && cred.nets & LOOPBACK == 0 {
+                    return Err(FORBIDDEN);
+                }
                 if cred.perms.is_some_and(|held| held & needs == 0) {
                     return Err(FORBIDDEN);
                 }
@@ -416,16 +463,54 @@ impl Model {
         }
     }
 
-    /// A token caller's role, expiry and permissions: what it makes or
-    /// rolls may not exceed them. `None` for a person.
-    fn token_ceiling(&self, by: Caller) -> Option<(Role, Option<i64>, Option<u8>)> {
+    /// A token caller's role, expiry, permissions and allow list: what it
+    /// makes or rolls may not exceed them. `None` for a person.
+    fn maker(&self, by: Caller) -> Option<(Role, Option<i64>, Option<u8>, u8)> {
         let Caller::Token(n) = by else {
             return None;
         };
         let maker = &self.creds[self.caller_token(n)?];
         match maker.kind {
-            Kind::Workspace { role, .. } => Some((role, maker.expires_at, maker.perms)),
+            Kind::Workspace { role, .. } => Some((role, maker.expires_at, maker.perms, maker.nets)),
             Kind::Multi { .. } | Kind::Session { .. } => None,
+        }
+    }
+
+    /// Whether the policy of `ws` admits a token expiring at `at` made or
+    /// rolled now (the rule it breaks is a 422).
+    fn policy_admits_expiry(&self, ws: usize, at: Option<i64>) -> bool {
+        match self.policies[ws].max_days {
+            None => true,
+            Some(days) => at.is_some_and(|at| at - self.now <= i64::from(days) * 86_400),
+        }
+    }
+
+    /// The allow list a multi-workspace token asking for none gets under
+    /// the policies of every workspace it covers, in order (the first with
+    /// a list gives it, the others bound it), or `None` when a policy
+    /// refuses it.
+    fn multi_nets(&self, listed: &[usize], at: Option<i64>) -> Option<u8> {
+        let mut nets = 0;
+        for &w in listed {
+            if !self.policy_admits_expiry(w, at) {
+                return None;
+            }
+            nets = self.policy_nets(w, nets)?;
+        }
+        Some(nets)
+    }
+
+    /// The allow list a token asking for `nets` gets under the policy of
+    /// `ws` (the policy's when none asked), or `None` when it lies outside
+    /// (a 422).
+    fn policy_nets(&self, ws: usize, nets: u8) -> Option<u8> {
+        let p = self.policies[ws].nets;
+        if nets == 0 {
+            Some(p)
+        } else if nets_within(nets, p) {
+            Some(nets)
+        } else {
+            None
         }
     }
 
@@ -455,27 +540,43 @@ impl Model {
                 admin,
                 expiry,
                 perms,
+                nets,
             } => {
-                let (role, cap, _) = match self.acting(*by, *ws, WRITE) {
+                let (role, cap, acting_ws) = match self.acting(*by, *ws, WRITE) {
                     Ok(a) => a,
                     Err(status) => return Some(status),
                 };
                 let wanted = if *admin { Role::Admin } else { Role::Member };
                 let at = expiry.at(now).or(cap);
-                let held = self.token_ceiling(*by).and_then(|(_, _, p)| p);
+                let maker = self.maker(*by);
+                let held = maker.and_then(|m| m.2);
+                let maker_nets = maker.map_or(0, |m| m.3);
+                let granted_nets = if *nets == 0 { maker_nets } else { *nets };
                 if !manages(role) || rank(wanted) > rank(role) {
                     FORBIDDEN
                 } else if cap.is_some_and(|cap| at.is_none_or(|at| at > cap)) || expiry.refused(now)
                 {
                     // Past the maker's expiry, in the past, or too far out.
                     INVALID
-                } else if *perms != 0 && !Self::grants(held, Some(*perms)) {
+                } else if (*perms != 0 && !Self::grants(held, Some(*perms)))
+                    || (*nets != 0 && !nets_within(*nets, maker_nets))
+                {
                     // A token grants only what it holds.
                     FORBIDDEN
+                } else if !self.policy_admits_expiry(acting_ws, at)
+                    || self.policy_nets(acting_ws, granted_nets).is_none()
+                {
+                    // The workspace's token policy.
+                    INVALID
                 } else {
                     201
                 }
             }
+            Op::SetPolicy { ws, by, .. } => match self.members.get(&(*ws, *by)) {
+                None => NOT_FOUND,
+                Some(Role::Owner) => OK,
+                Some(_) => FORBIDDEN,
+            },
             Op::Roll { token, by, .. } => {
                 let target = &self.creds[self.workspace_token(*token)?];
                 let Kind::Workspace { ws, role } = target.kind else {
@@ -485,7 +586,9 @@ impl Model {
                     Ok(a) => a,
                     Err(status) => return Some(status),
                 };
-                let held = self.token_ceiling(*by).and_then(|(_, _, p)| p);
+                let maker = self.maker(*by);
+                let held = maker.and_then(|m| m.2);
+                let maker_nets = maker.map_or(0, |m| m.3);
                 let grace_left = target.grace_until.is_some_and(|until| until > now);
                 if !manages(caller_role) {
                     FORBIDDEN
@@ -497,10 +600,17 @@ impl Model {
                     NOT_FOUND
                 } else if rank(role) > rank(caller_role)
                     || cap.is_some_and(|cap| target.expires_at.is_none_or(|at| at > cap))
-                    || (matches!(by, Caller::Token(_)) && !Self::grants(held, target.perms))
+                    || (matches!(by, Caller::Token(_))
+                        && (!Self::grants(held, target.perms)
+                            || !nets_within(target.nets, maker_nets)))
                 {
                     // Rolling is creating: never beyond the caller.
                     FORBIDDEN
+                } else if !self.policy_admits_expiry(ws, target.expires_at)
+                    || self.policy_nets(ws, target.nets).is_none()
+                {
+                    // The workspace's token policy, as at creation.
+                    INVALID
                 } else {
                     OK
                 }
@@ -583,6 +693,7 @@ impl Model {
                     || listed
                         .iter()
                         .any(|w| !self.members.contains_key(&(*w, *user)))
+                    || self.multi_nets(&listed, expiry.at(now)).is_none()
                 {
                     INVALID
                 } else {
@@ -654,15 +765,21 @@ impl Model {
                 admin,
                 expiry,
                 perms,
+                nets,
             } => {
                 let (_, cap, acting_ws) = self.acting(*by, *ws, WRITE).expect("expected success");
                 let made = answer.made.clone().ok_or("no token in a 201")?;
-                let makers: Vec<_> = self.token_ceiling(*by).into_iter().collect();
+                let maker_nets = self.maker(*by).map_or(0, |m| m.3);
+                let asked_nets = if *nets == 0 { maker_nets } else { *nets };
+                let nets = self
+                    .policy_nets(acting_ws, asked_nets)
+                    .expect("admitted by the policy");
+                let makers: Vec<_> = self.maker(*by).into_iter().collect();
                 // None asked: the maker's own (everything, from a person).
                 let held = if *perms != 0 {
                     Some(*perms)
                 } else {
-                    makers.first().and_then(|(_, _, p)| *p)
+                    makers.first().and_then(|(_, _, p, _)| *p)
                 };
                 self.event(ws_log(acting_ws), AuditAction::TokenCreated, &made.0);
                 self.creds.push(Cred {
@@ -678,6 +795,7 @@ impl Model {
                     swept: false,
                     makers,
                     perms: held,
+                    nets,
                 });
             }
             Op::Roll { token, by, grace } => {
@@ -685,13 +803,18 @@ impl Model {
                 let Kind::Workspace { ws, .. } = self.creds[c].kind else {
                     unreachable!()
                 };
-                let maker = self.token_ceiling(*by);
+                let maker = self.maker(*by);
                 let made = answer.made.clone().ok_or("no token in a roll")?;
                 if made.0 != self.creds[c].id {
                     return Err(format!("{op:?}: the roll changed the id"));
                 }
                 self.event(ws_log(ws), AuditAction::TokenRolled, &made.0);
+                let nets = self
+                    .policy_nets(ws, self.creds[c].nets)
+                    .expect("admitted by the policy");
                 let cred = &mut self.creds[c];
+                // A token with no allow list takes the policy's.
+                cred.nets = nets;
                 cred.secrets.push(made.1);
                 cred.grace_until = (*grace > 0).then(|| {
                     let end = now + grace;
@@ -738,6 +861,7 @@ impl Model {
                     swept: false,
                     makers: Vec::new(),
                     perms: None,
+                    nets: 0,
                 });
             }
             Op::DashboardSignIn { user } => {
@@ -757,6 +881,7 @@ impl Model {
                     swept: false,
                     makers: Vec::new(),
                     perms: None,
+                    nets: 0,
                 });
             }
             // Every session of theirs still in the store is ended, an
@@ -789,6 +914,9 @@ impl Model {
             } => {
                 let made = answer.made.clone().ok_or("no token in a 201")?;
                 let listed = covered(*workspaces);
+                let nets = self
+                    .multi_nets(&listed, expiry.at(now))
+                    .expect("admitted by the policies");
                 for &w in &listed {
                     self.event(ws_log(w), AuditAction::MultiTokenGranted, &made.0);
                 }
@@ -806,6 +934,7 @@ impl Model {
                     swept: false,
                     makers: Vec::new(),
                     perms: None,
+                    nets,
                 });
             }
             Op::RevokeMultiToken { token, .. } => {
@@ -815,6 +944,14 @@ impl Model {
             Op::RemoveMember { ws, user, .. } => {
                 self.members.remove(&(*ws, *user));
                 self.event(ws_log(*ws), AuditAction::MemberRemoved, USERS[*user]);
+            }
+            Op::SetPolicy { ws, policy, .. } => {
+                self.policies[*ws] = *policy;
+                self.event(
+                    ws_log(*ws),
+                    AuditAction::TokenPolicyChanged,
+                    WORKSPACES[*ws],
+                );
             }
             Op::Advance { secs } => self.now = (self.now + secs).min(T_MAX),
             Op::Sweep => {

@@ -21,6 +21,7 @@ use akua_core::records::{Creator, Membership, StoredCredential, WorkspaceRecord}
 use akua_core::route_map::Target;
 use akua_core::routes::{Op as RouteOp, SessionsOp, TokensOp};
 use akua_core::sudo::{self, SignIn, SudoWindow};
+use akua_core::token_policy::TokenPolicyBody;
 use akua_core::tokens::{self, CreateApiTokenRequest, RollApiTokenRequest};
 use akua_core::{
     Authorizer, Decision, Principal, Role, TokenName, TokenRole, UserId, WorkspaceId,
@@ -31,8 +32,8 @@ use akua_testkit::{Engine, FaultProxy, TestScanner};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::spec::{
-    Answer, Caller, Kind, MEMBERS, Model, Op, PERMS, Presence, USERS, WORKSPACES, covered,
-    perm_names, user_log, ws_log,
+    Answer, Caller, Kind, LOOPBACK, MEMBERS, Model, NETS, Op, PERMS, Presence, USERS, WORKSPACES,
+    covered, net_names, nets_within, perm_names, user_log, ws_log,
 };
 
 /// One fresh service: the engine, a second way in through a proxy that
@@ -45,6 +46,29 @@ pub struct System {
     scanner: TestScanner,
     keys: Arc<ScannerKeys>,
     device: DeviceConfig,
+}
+
+/// Where the model's callers connect from, and an address in the model's
+/// other network.
+const LOOPBACK_IP: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+const OTHER_NET_IP: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
+
+/// The mask of [`NETS`] a stored allow list holds (an unknown network sets
+/// a bit no mask has, so it never compares equal).
+fn net_mask(cidrs: &[String]) -> u8 {
+    cidrs
+        .iter()
+        .map(|c| NETS.iter().position(|n| n == c).map_or(0x80, |i| 1u8 << i))
+        .fold(0, |mask, bit| mask | bit)
+}
+
+/// An address the allow list `nets` admits.
+fn ip_for(nets: u8) -> std::net::IpAddr {
+    if nets == 0 || nets & LOOPBACK != 0 {
+        LOOPBACK_IP
+    } else {
+        OTHER_NET_IP
+    }
 }
 
 fn ws(n: usize) -> WorkspaceId {
@@ -151,6 +175,18 @@ impl System {
         route: RouteOp,
         now: i64,
     ) -> Decision {
+        Self::decide_from(store, secret, context, route, LOOPBACK_IP, now).await
+    }
+
+    /// [`System::decide_on`] from `ip`.
+    async fn decide_from(
+        store: &DynamoStore,
+        secret: &str,
+        context: Option<&str>,
+        route: RouteOp,
+        ip: std::net::IpAddr,
+        now: i64,
+    ) -> Decision {
         let route = route.route();
         let request = Request {
             authorization: Some(&format!("Bearer {secret}")),
@@ -160,7 +196,7 @@ impl System {
                 template: Some(route.path),
                 path: None,
             }),
-            source_ip: Some(std::net::Ipv4Addr::LOCALHOST.into()),
+            source_ip: Some(ip),
         };
         Authorizer::new(store.clone(), None)
             .decide_request(&request, now)
@@ -241,6 +277,7 @@ impl System {
                 admin,
                 expiry,
                 perms,
+                nets,
             } => {
                 let caller = call!(Self::caller(store, model, *by, *w, TokensOp::Create).await);
                 let request = CreateApiTokenRequest {
@@ -252,7 +289,7 @@ impl System {
                         TokenRole::Member
                     }),
                     permissions: (*perms != 0).then(|| perm_names(*perms)),
-                    allowed_cidrs: None,
+                    allowed_cidrs: (*nets != 0).then(|| net_names(*nets)),
                 };
                 match tokens::create(store, &caller, &origin, request, now).await {
                     Ok(t) => Answer {
@@ -462,6 +499,22 @@ impl System {
                     Err(e) => Answer::status(status(&e)),
                 }
             }
+            Op::SetPolicy { ws: w, by, policy } => {
+                let caller = call!(Self::person(store, *by, None).await);
+                let request = workspaces::UpdateWorkspaceRequest {
+                    token_policy: TokenPolicyBody {
+                        max_lifetime_days: policy.max_days,
+                        require_expiry: false,
+                        allowed_cidrs: net_names(policy.nets),
+                    },
+                };
+                match workspaces::update(store, &caller, &origin, WORKSPACES[*w], request, now)
+                    .await
+                {
+                    Ok(_) => Answer::status(200),
+                    Err(e) => Answer::status(status(&e)),
+                }
+            }
             Op::Advance { .. } => Answer::status(200),
             Op::Sweep => match sweep::run(store, now).await {
                 Ok(_) => Answer::status(200),
@@ -553,7 +606,9 @@ impl System {
             for s in 0..model.creds[c].secrets.len() {
                 let live = model.creds[c].secret_live(s, now);
                 let secret = model.creds[c].secrets[s].clone();
-                let decision = Self::decide(store, &secret, None, now).await;
+                let ip = ip_for(model.creds[c].nets);
+                let whoami = RouteOp::Sessions(SessionsOp::Whoami);
+                let decision = Self::decide_from(store, &secret, None, whoami, ip, now).await;
                 let allowed = matches!(decision, Decision::Allow(_));
                 if allowed != live {
                     return Err(format!(
@@ -571,8 +626,12 @@ impl System {
                 && model.creds[c].live(now)
             {
                 let secret = model.creds[c].secrets.last().expect("secret").clone();
+                let ip = ip_for(model.creds[c].nets);
                 for w in workspaces {
-                    let decision = Self::decide(store, &secret, Some(WORKSPACES[w]), now).await;
+                    let whoami = RouteOp::Sessions(SessionsOp::Whoami);
+                    let context = Some(WORKSPACES[w]);
+                    let decision =
+                        Self::decide_from(store, &secret, context, whoami, ip, now).await;
                     let role = match &decision {
                         Decision::Allow(p) => p.scope().map(|s| s.role),
                         _ => None,
@@ -590,6 +649,7 @@ impl System {
         }
         self.check_lists(model).await?;
         self.check_ceilings(model).await?;
+        self.check_fences(model).await?;
         self.check_audit(model).await
     }
 
@@ -671,6 +731,41 @@ impl System {
         Ok(())
     }
 
+    /// I5: a live token with an allow list is refused from outside it,
+    /// and each workspace's token policy reads back as the model set it.
+    async fn check_fences(&self, model: &Model) -> Result<(), String> {
+        let store = &self.engine.store;
+        for cred in model
+            .creds
+            .iter()
+            .filter(|c| c.live(model.now) && c.nets != 0)
+        {
+            let secret = cred.secrets.last().expect("secret");
+            let outside: std::net::IpAddr = [192, 0, 2, 1].into();
+            let whoami = RouteOp::Sessions(SessionsOp::Whoami);
+            let d = Self::decide_from(store, secret, None, whoami, outside, model.now).await;
+            if d != Decision::Forbidden(akua_core::DenyReason::IpNotAllowed) {
+                return Err(format!("I5: {} from {outside}: {d:?}", cred.id));
+            }
+        }
+        for (w, policy) in model.policies.iter().enumerate() {
+            let stored = akua_core::ports::CredentialStore::token_policy(store, &ws(w))
+                .await
+                .map_err(|e| e.to_string())?;
+            let read = (
+                stored.max_lifetime_days,
+                net_mask(&stored.allowed_cidrs.to_strings()),
+            );
+            if read != (policy.max_days, policy.nets) {
+                return Err(format!(
+                    "I5: {}'s token policy reads {read:?}, the model set {policy:?}",
+                    WORKSPACES[w]
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// I3: nothing made or rolled by a token outlives or outranks it, as
     /// stored.
     async fn check_ceilings(&self, model: &Model) -> Result<(), String> {
@@ -700,8 +795,19 @@ impl System {
                     t.id, t.restrictions.permissions, cred.perms
                 ));
             }
-            for (role, cap, perms) in &cred.makers {
+            let nets = net_mask(&t.restrictions.allowed_cidrs.to_strings());
+            if nets != cred.nets {
+                return Err(format!(
+                    "I3: {} may be used from {:?}, the model says {:?}",
+                    t.id,
+                    t.restrictions.allowed_cidrs.to_strings(),
+                    net_names(cred.nets)
+                ));
+            }
+            for (role, cap, perms, maker_nets) in &cred.makers {
                 let outranks = Model::rank(t.role.into()) > Model::rank(*role);
+                // Never usable from an address its maker is not.
+                let wider = !nets_within(nets, *maker_nets);
                 let outlives = cap.is_some_and(|cap| t.expires_at.is_none_or(|at| at > cap));
                 // A token never holds a permission its maker lacked.
                 let exceeds = match (perms, held) {
@@ -709,9 +815,9 @@ impl System {
                     (Some(_), None) => true,
                     (Some(m), Some(h)) => h & !m != 0,
                 };
-                if outranks || outlives || exceeds {
+                if outranks || outlives || exceeds || wider {
                     return Err(format!(
-                        "I3: {} ({:?}, expires {:?}, permissions {held:?}) exceeds a token that made or rolled it ({role:?}, {cap:?}, {perms:?}); created_by {:?}",
+                        "I3: {} ({:?}, expires {:?}, permissions {held:?}, nets {nets}) exceeds a token that made or rolled it ({role:?}, {cap:?}, {perms:?}, {maker_nets}); created_by {:?}",
                         t.id,
                         t.role,
                         t.expires_at,
