@@ -210,21 +210,6 @@ impl Api {
             .await
     }
 
-    /// [`Api::call`] from `source` (the connection's peer, which the gateway
-    /// reports as `sourceIp`); `None`: loopback.
-    pub async fn call_from(
-        &self,
-        source: Option<std::net::IpAddr>,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        context: Option<&str>,
-        body: Option<Value>,
-    ) -> Reply {
-        self.send(request_for(source, method, path, token, context, body))
-            .await
-    }
-
     /// POSTs an `application/x-www-form-urlencoded` body (OAuth style).
     pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let body = fields
@@ -324,14 +309,14 @@ impl<'a> Caller<'a> {
         let source = self.source;
         let path = path.to_owned();
         async move {
-            api.call_from(
+            api.send(request_for(
                 source,
                 method,
                 &path,
                 token.as_deref(),
                 context.as_deref(),
                 body,
-            )
+            ))
             .await
         }
     }
@@ -348,7 +333,8 @@ impl std::fmt::Debug for Caller<'_> {
     }
 }
 
-/// The request [`Api::call_from`] sends.
+/// A request as [`Api::call`] sends it, from `source` (the connection's
+/// peer, which the gateway reports as `sourceIp`; `None`: loopback).
 fn request_for(
     source: Option<std::net::IpAddr>,
     method: Method,

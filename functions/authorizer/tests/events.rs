@@ -152,6 +152,23 @@ async fn rest_forbidden_is_an_explicit_deny() {
     );
 }
 
+/// An engine, its authorizer and the `Authorization` header of a token of
+/// `ws_acme` that may only list tokens, from `networks`.
+async fn reader_from(networks: &[&str]) -> (Engine, Authorizer<DynamoStore>, String) {
+    let engine = Engine::start().await;
+    let auth = Authorizer::new(engine.store.clone(), None);
+    let reader = restricted_token(
+        &engine,
+        Restrictions {
+            permissions: permissions(&["api_tokens:read"]),
+            allowed_cidrs: AllowList::parse(networks.iter().copied()).unwrap(),
+        },
+    )
+    .await;
+    let header = bearer(reader.expose());
+    (engine, auth, header)
+}
+
 /// A restricted token of `ws_acme`: made with `restrictions`.
 async fn restricted_token(engine: &Engine, restrictions: Restrictions) -> ApiToken {
     let new = NewApiToken {
@@ -177,17 +194,7 @@ fn permissions(names: &[&str]) -> Option<Permissions> {
 /// the gateway's ACCESS_DENIED template reads.
 #[tokio::test]
 async fn rest_events_give_the_route_and_the_source_address() {
-    let engine = Engine::start().await;
-    let auth = Authorizer::new(engine.store.clone(), None);
-    let reader = restricted_token(
-        &engine,
-        Restrictions {
-            permissions: permissions(&["api_tokens:read"]),
-            allowed_cidrs: AllowList::parse(["198.51.100.0/24"]).unwrap(),
-        },
-    )
-    .await;
-    let auth_header = bearer(reader.expose());
+    let (_engine, auth, auth_header) = reader_from(&["198.51.100.0/24"]).await;
     // The fixture: GET /v1/api_tokens from 198.51.100.7.
     let allowed = handle(&auth, rest_event(&[("Authorization", &auth_header)]), NOW)
         .await
@@ -226,17 +233,7 @@ async fn rest_events_give_the_route_and_the_source_address() {
 /// `requestContext.http.sourceIp`.
 #[tokio::test]
 async fn http_api_events_give_the_route_and_the_source_address() {
-    let engine = Engine::start().await;
-    let auth = Authorizer::new(engine.store.clone(), None);
-    let reader = restricted_token(
-        &engine,
-        Restrictions {
-            permissions: permissions(&["api_tokens:read"]),
-            allowed_cidrs: AllowList::parse(["198.51.100.7"]).unwrap(),
-        },
-    )
-    .await;
-    let auth_header = bearer(reader.expose());
+    let (_engine, auth, auth_header) = reader_from(&["198.51.100.7"]).await;
     let allowed = handle(&auth, v2_event(&[("Authorization", &auth_header)]), NOW)
         .await
         .unwrap();

@@ -77,6 +77,19 @@ fn the_document_holds_exactly_the_declared_routes() {
     assert_eq!(documented, declared);
 }
 
+/// Each operation of the document by its id.
+fn by_operation_id(doc: &Value) -> BTreeMap<String, &Value> {
+    operations(doc)
+        .into_iter()
+        .map(|(_, _, op)| {
+            (
+                op["operationId"].as_str().unwrap_or_default().to_owned(),
+                op,
+            )
+        })
+        .collect()
+}
+
 fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -374,15 +387,7 @@ fn operations_in_sudo_mode_document_reauthentication() {
     use akua_core::routes::{Op, SessionsOp, WorkspacesOp};
     use akua_core::sudo::Requires;
     let doc = served();
-    let by_id: BTreeMap<_, _> = operations(&doc)
-        .into_iter()
-        .map(|(_, _, op)| {
-            (
-                op["operationId"].as_str().unwrap_or_default().to_owned(),
-                op,
-            )
-        })
-        .collect();
+    let by_id = by_operation_id(&doc);
     for route in ROUTES {
         // Two ask from their use case: raising a role (the role is in the
         // body) and renewing a session's sign-in (the JWT must be fresh).
@@ -407,15 +412,7 @@ fn operations_in_sudo_mode_document_reauthentication() {
 #[test]
 fn each_operation_names_the_permission_its_route_declares() {
     let doc = served();
-    let by_id: BTreeMap<_, _> = operations(&doc)
-        .into_iter()
-        .map(|(_, _, op)| {
-            (
-                op["operationId"].as_str().unwrap_or_default().to_owned(),
-                op,
-            )
-        })
-        .collect();
+    let by_id = by_operation_id(&doc);
     for route in ROUTES {
         let op = by_id[route.operation_id];
         assert_eq!(

@@ -108,13 +108,7 @@ impl AllowList {
 impl fmt::Display for AllowList {
     /// Space-separated (the authorizer context's encoding).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, net) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            write!(f, "{net}")?;
-        }
-        Ok(())
+        f.write_str(&self.to_strings().join(" "))
     }
 }
 

@@ -396,13 +396,7 @@ impl fmt::Display for Permissions {
     /// Space-separated, like an OAuth `scope` (the authorizer context's
     /// encoding).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            f.write_str(p.as_str())?;
-        }
-        Ok(())
+        f.write_str(&self.to_strings().join(" "))
     }
 }
 
