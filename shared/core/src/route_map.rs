@@ -201,6 +201,22 @@ mod tests {
         );
     }
 
+    /// The platform's route map never names one of the service's own
+    /// routes: the authorizer would not know whose permission applies.
+    #[test]
+    fn the_platform_s_routes_do_not_shadow_the_service_s() {
+        for r in &permission::platform().routes {
+            let shadows = ROUTES.iter().any(|own| {
+                own.path == r.path && (r.method == "ANY" || own.method.as_str() == r.method)
+            });
+            assert!(
+                !shadows,
+                "{} {} is one of the service's routes",
+                r.method, r.path
+            );
+        }
+    }
+
     #[test]
     fn greedy_and_literal_segments() {
         assert!(matches(&["a", "{x+}"], &["a", "b", "c"]));
