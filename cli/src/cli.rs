@@ -252,8 +252,17 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
     /// The token's id (tok_…), as shown by `cnap tokens list`
-    #[arg(value_name = "TOKEN_ID")]
-    pub id: String,
+    #[arg(
+        value_name = "TOKEN_ID",
+        required_unless_present = "secret",
+        conflicts_with = "secret"
+    )]
+    pub id: Option<String>,
+
+    /// Revoke by the secret itself, read from standard input (`-`): for a
+    /// token you found (a leak), with no login; any API token or session
+    #[arg(long, value_name = "-", value_parser = clap::builder::PossibleValuesParser::new(["-"]), conflicts_with = "mine")]
+    pub secret: Option<String>,
 
     /// It is one of your multi-workspace tokens (`cnap tokens list --mine`)
     #[arg(long)]

@@ -271,6 +271,16 @@ impl Client {
         self.json(request).await
     }
 
+    /// `POST /oauth/revoke` (RFC 7009): ends whatever `secret` is the
+    /// secret of, with no other credential. The answer is the same whether
+    /// or not it named a live credential.
+    pub async fn revoke_held(&self, secret: &str) -> Result<()> {
+        let request = self
+            .public(Endpoint::of(Op::Sessions(SessionsOp::HolderRevoke), &[]))
+            .form(&[("token", secret)]);
+        self.no_content(request).await
+    }
+
     /// `POST /auth/device/token`: one poll.
     pub async fn device_token(&self, device_code: &str) -> Result<Poll> {
         let request = self

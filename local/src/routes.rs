@@ -120,6 +120,7 @@ mod tests {
                 ("POST", "/v1/token_leaks"),
                 ("POST", "/v1/auth/device/code"),
                 ("POST", "/v1/auth/device/token"),
+                ("POST", "/v1/oauth/revoke"),
                 ("GET", "/v1/openapi.json"),
             ]
         );

@@ -298,7 +298,10 @@ struct Revoked<'a> {
 /// Revocation is immediate and cannot be undone (DESIGN §1), hence the
 /// confirmation.
 pub async fn revoke(settings: &Settings, args: &RevokeArgs) -> Result<()> {
-    let id = ids::token_id(&args.id).map_err(Error::Usage)?;
+    let Some(id) = &args.id else {
+        return revoke_held(settings).await;
+    };
+    let id = ids::token_id(id).map_err(Error::Usage)?;
     settings.require_credential()?;
     if !args.yes {
         terminal::confirm(&format!(
@@ -318,6 +321,31 @@ pub async fn revoke(settings: &Settings, args: &RevokeArgs) -> Result<()> {
         }),
         Format::Table => {
             eprintln!("Revoked {id}.");
+            Ok(())
+        }
+    }
+}
+
+/// `cnap tokens revoke --secret -`: the secret from standard input, ended
+/// with no login (RFC 7009). No confirmation: standard input is the secret,
+/// and whoever holds a leaked secret wants it dead. The server's answer is
+/// the same whether or not the secret was live, and so is this.
+async fn revoke_held(settings: &Settings) -> Result<()> {
+    let secret = terminal::read_stdin()?;
+    let secret = secret.trim();
+    if secret.is_empty() {
+        return Err(Error::Usage(
+            "no secret on standard input (e.g. `cnap tokens revoke --secret - < leaked.txt`)"
+                .into(),
+        ));
+    }
+    settings.client_with(None)?.revoke_held(secret).await?;
+    match settings.format {
+        Format::Json => output::json(&serde_json::json!({"revoked": true})),
+        Format::Table => {
+            eprintln!(
+                "Revoked: if that was a live API token or session, it no longer works (the service does not say whether it was)."
+            );
             Ok(())
         }
     }

@@ -389,3 +389,40 @@ async fn the_audit_log_shows_each_step_newest_first() {
         .await
         .expect(2);
 }
+
+/// `cnap tokens revoke --secret -`: whoever holds a leaked secret ends it
+/// with no login (RFC 7009); the answer is the same for a dead secret, and
+/// the secret is never echoed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_found_secret_is_revoked_from_standard_input_without_a_login() {
+    let api = Api::start().await;
+    let ws = api.workspace("Leaky").await;
+    let (_id, secret) = api.api_token(&ws, "found-in-a-log").await;
+    assert_eq!(api.whoami_status(&secret).await, 200);
+    let home = Home::new(&api.base);
+    home.run_with_stdin(
+        &["tokens", "revoke", "--secret", "-"],
+        &format!("{secret}\n"),
+    )
+    .await
+    .expect(0)
+    .stderr_has("Revoked")
+    .never_shows(&secret);
+    assert_eq!(api.whoami_status(&secret).await, 401);
+    // Again: the same answer, nothing to tell.
+    home.run_with_stdin(
+        &["tokens", "revoke", "--secret", "-", "-o", "json"],
+        &secret,
+    )
+    .await
+    .expect(0)
+    .stdout_has("\"revoked\": true");
+    // Nothing on standard input is a usage error; an id and --secret
+    // together are too.
+    home.run_with_stdin(&["tokens", "revoke", "--secret", "-"], "\n")
+        .await
+        .expect(2);
+    home.run(&["tokens", "revoke", "tok_x", "--secret", "-"])
+        .await
+        .expect(2);
+}

@@ -15,18 +15,22 @@
 //! | `DELETE /v1/auth/sessions` | person, recent sign-in | 200 `{revoked}`: all but the current one ended | 401 `reauthentication_required`, 403 API token |
 //! | `DELETE /v1/auth/sessions/{id}` | person, recent sign-in | 204 | 401 `reauthentication_required`, 403 API token, 404 unknown or another person's |
 //! | `GET /v1/auth/whoami` | any | 200 | — |
+//! | `POST /v1/oauth/revoke` | public: the secret itself (RFC 7009) | 200, whether or not it named a live credential | 400 `invalid_request` (no `token`), 413 over 16 KiB |
 //!
-//! The device endpoints speak OAuth (`{error, error_description}`, form or
-//! JSON bodies); the others use the API's error envelope.
+//! The device endpoints and holder revocation speak OAuth (`{error,
+//! error_description}`, form or JSON bodies); the others use the API's error
+//! envelope.
 
 #![cfg_attr(not(test), warn(clippy::wildcard_enum_match_arm))]
 
+use akua_core::ApiError;
 use akua_core::api_error::ErrorBody;
 use akua_core::clock;
 use akua_core::device::{
     self, AccessToken, DeviceAuthorization, DeviceCodeRequest, DeviceConfig, DeviceTokenRequest,
     OAuthError, Params, PendingLogin,
 };
+use akua_core::holder;
 use akua_core::paging::page_limit;
 use akua_core::routes::SessionsOp;
 use std::sync::Arc;
@@ -69,10 +73,17 @@ impl FromRef<AppState> for DynamoStore {
     }
 }
 
-/// The parameters the device endpoints read; in a JSON body each must be a
-/// string, and any other member is ignored like an unknown form parameter
-/// (RFC 6749 §3.1).
-const KNOWN_PARAMS: [&str; 4] = ["client_id", "scope", "grant_type", "device_code"];
+/// The parameters the device endpoints and holder revocation read; in a
+/// JSON body each must be a string, and any other member is ignored like an
+/// unknown form parameter (RFC 6749 §3.1).
+const KNOWN_PARAMS: [&str; 6] = [
+    "client_id",
+    "scope",
+    "grant_type",
+    "device_code",
+    "token",
+    "token_type_hint",
+];
 
 /// Reads OAuth parameters from a form (RFC 8628 §3.1) or a JSON object.
 /// Anything else, or a known parameter that is not a string, is
@@ -162,6 +173,74 @@ async fn device_token(
     match result {
         Ok(token) => Secret::ok(token).into_response(),
         Err(e) => OAuth(e).into_response(),
+    }
+}
+
+/// `POST /v1/oauth/revoke`'s form (RFC 7009 §2.1), as documented; the
+/// handler reads it with the device endpoints' parameter reader. Its
+/// `Debug` never shows the secret.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RevocationForm {
+    /// The secret to end: an API token (`sk_akua_…`) or a session token.
+    #[schema(value_type = String, min_length = 1)]
+    pub token: akua_core::Revealed,
+    /// Accepted and not needed: a secret's shape says what it is.
+    #[serde(default)]
+    #[schema(example = "access_token")]
+    pub token_type_hint: String,
+}
+
+/// Revoke a credential by its secret, with no other credential (RFC 7009):
+/// whoever holds a token may end it, as for a leaked token found in a log.
+/// Always `200` when the request is well formed, whether or not the secret
+/// named a live credential (no oracle). API tokens (either secret of a
+/// roll), multi-workspace tokens and sessions; audited with the actor
+/// `holder`.
+#[utoipa::path(post, path = "/v1/oauth/revoke", operation_id = "oauth.revoke", tag = "Sessions",
+    request_body(content((RevocationForm = "application/x-www-form-urlencoded"), (RevocationForm = "application/json"))),
+    responses((status = 200, description = "Revoked, or nothing live had that secret"),
+        (status = 400, description = "invalid_request: no `token`, or a body neither a form nor JSON", body = OAuthError),
+        (status = 413, description = "invalid_request: a body over 16 KiB", body = OAuthError),
+        (status = 503, description = "temporarily_unavailable: the store is unavailable; retry", body = OAuthError)))]
+async fn holder_revoke(
+    State(store): State<DynamoStore>,
+    RequestOrigin(origin): RequestOrigin,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Response {
+    let Ok(body) = body else {
+        return OAuth(too_large()).into_response();
+    };
+    let request = params(&headers, &body).and_then(|p| {
+        holder::RevocationRequest::from_params(p.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .ok_or(OAuthError::INVALID_REQUEST)
+    });
+    let request = match request {
+        Ok(r) => r,
+        Err(e) => return OAuth(e).into_response(),
+    };
+    match holder::revoke(&store, request.token.expose(), &origin, clock::now()).await {
+        Ok(_) => StatusCode::OK.into_response(),
+        // A store that failed, or a credential that kept changing while it
+        // was revoked: retrying helps.
+        Err(ApiError::Unavailable | ApiError::Conflict(_)) => {
+            OAuth(OAuthError::TEMPORARILY_UNAVAILABLE).into_response()
+        }
+        Err(
+            ApiError::BadRequest(_)
+            | ApiError::Unauthorized
+            | ApiError::ReauthenticationRequired { .. }
+            | ApiError::Forbidden(_)
+            | ApiError::InsufficientPermission(_)
+            | ApiError::UnmappedRoute
+            | ApiError::IpNotAllowed
+            | ApiError::NotFound(_)
+            | ApiError::MethodNotAllowed
+            | ApiError::PayloadTooLarge(_)
+            | ApiError::Validation { .. }
+            | ApiError::TooManyRequests(_)
+            | ApiError::Internal,
+        ) => OAuth(OAuthError::SERVER_ERROR).into_response(),
     }
 }
 
@@ -448,7 +527,8 @@ async fn whoami(Caller(caller): Caller) -> Json<Whoami> {
     start_session,
     end_other_sessions,
     end_session,
-    whoami
+    whoami,
+    holder_revoke
 ))]
 pub struct ApiDoc;
 
@@ -468,6 +548,7 @@ pub fn router(state: AppState) -> Router {
         SessionsOp::EndOtherSessions => on(method, end_other_sessions),
         SessionsOp::EndSession => on(method, end_session),
         SessionsOp::Whoami => on(method, whoami),
+        SessionsOp::HolderRevoke => on(method, holder_revoke),
     })
     .with_state(state)
 }

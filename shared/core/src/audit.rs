@@ -121,6 +121,9 @@ pub enum ActorKind {
     Jwt,
     MultiWorkspaceToken,
     SecretScanner,
+    /// Whoever held the credential's secret, revoking it without any other
+    /// credential (RFC 7009); the actor's id is the credential's.
+    Holder,
 }
 
 impl ActorKind {
@@ -131,6 +134,7 @@ impl ActorKind {
             Self::Jwt => "jwt",
             Self::MultiWorkspaceToken => "multi_workspace_token",
             Self::SecretScanner => "secret_scanner",
+            Self::Holder => "holder",
         }
     }
 
@@ -141,6 +145,7 @@ impl ActorKind {
             Self::Jwt,
             Self::MultiWorkspaceToken,
             Self::SecretScanner,
+            Self::Holder,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

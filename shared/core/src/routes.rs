@@ -135,6 +135,7 @@ pub enum SessionsOp {
     EndOtherSessions,
     EndSession,
     Whoami,
+    HolderRevoke,
 }
 
 /// The operations of the docs function.
@@ -205,7 +206,8 @@ impl Op {
                 | SessionsOp::Logout
                 | SessionsOp::ListSessions
                 | SessionsOp::StartSession
-                | SessionsOp::Whoami,
+                | SessionsOp::Whoami
+                | SessionsOp::HolderRevoke,
             )
             | Op::Docs(DocsOp::OpenApi) => Requires::Nothing,
         }
@@ -360,6 +362,9 @@ pub const ROUTES: &[Route] = &[
     route(Op::Sessions(SessionsOp::EndOtherSessions), Delete, "/v1/auth/sessions", Authenticated, "auth.sessions.revokeOthers"),
     route(Op::Sessions(SessionsOp::EndSession), Delete, "/v1/auth/sessions/{id}", Authenticated, "auth.sessions.revoke"),
     route(Op::Sessions(SessionsOp::Whoami), Get, "/v1/auth/whoami", Authenticated, "auth.whoami"),
+    // Whoever holds a secret may end it (RFC 7009): the secret is the
+    // credential.
+    route(Op::Sessions(SessionsOp::HolderRevoke), Post, "/v1/oauth/revoke", Public, "oauth.revoke"),
     // The API document.
     route(Op::Docs(DocsOp::OpenApi), Get, "/v1/openapi.json", Public, "meta.openapi"),
 ];
@@ -416,8 +421,11 @@ mod tests {
                 Access::Public => assert!(
                     matches!(
                         r.op,
-                        Op::Sessions(SessionsOp::DeviceCode | SessionsOp::DeviceToken)
-                            | Op::Tokens(TokensOp::ReportLeaks)
+                        Op::Sessions(
+                            SessionsOp::DeviceCode
+                                | SessionsOp::DeviceToken
+                                | SessionsOp::HolderRevoke
+                        ) | Op::Tokens(TokensOp::ReportLeaks)
                             | Op::Docs(DocsOp::OpenApi)
                     ),
                     "{} is public",

@@ -73,6 +73,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(token, by, grace)| Op::Roll { token, by, grace }),
         3 => (0usize..8, caller()).prop_map(|(token, by)| Op::Revoke { token, by }),
         2 => (0usize..8, 0usize..3).prop_map(|(token, secret)| Op::LeakReport { token, secret }),
+        2 => (0usize..12, 0usize..3).prop_map(|(cred, secret)| Op::HolderRevoke { cred, secret }),
         2 => (0usize..3, presence()).prop_map(|(user, approver)| Op::DeviceLogin { user, approver }),
         1 => (0usize..3).prop_map(|user| Op::DashboardSignIn { user }),
         1 => (0usize..3).prop_map(|by| Op::EndOtherSessions { by }),
@@ -406,6 +407,16 @@ fn races() -> Vec<Race> {
         ]);
     }
     all.push(Race {
+        name: "roll(grace) × holder revocation (old secret)",
+        setup: rolled_in_grace.clone(),
+        a: Op::Roll {
+            token: 0,
+            by: owner,
+            grace: 0,
+        },
+        b: Op::HolderRevoke { cred: 0, secret: 0 },
+    });
+    all.push(Race {
         name: "roll(grace) × leak report (old secret)",
         setup: rolled_in_grace.clone(),
         a: Op::Roll {
@@ -452,6 +463,15 @@ fn races() -> Vec<Race> {
         }],
         a: Op::Logout { session: 0 },
         b: Op::EndSession { session: 0, by: 0 },
+    });
+    all.push(Race {
+        name: "holder revocation × logout",
+        setup: vec![Op::DeviceLogin {
+            user: 0,
+            approver: Presence::Fresh,
+        }],
+        a: Op::HolderRevoke { cred: 0, secret: 0 },
+        b: Op::Logout { session: 0 },
     });
     all.push(Race {
         name: "signing in again × ending the session",

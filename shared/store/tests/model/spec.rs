@@ -154,6 +154,12 @@ pub enum Op {
         token: usize,
         secret: usize,
     },
+    /// Whoever holds the `secret`-th secret (modulo) of the `cred`-th
+    /// credential of any kind posts it to `/v1/oauth/revoke` (RFC 7009).
+    HolderRevoke {
+        cred: usize,
+        secret: usize,
+    },
     /// `cnap auth login`, approved by `user` signed in as `approver` says.
     DeviceLogin {
         user: usize,
@@ -417,6 +423,12 @@ impl Model {
         (!all.is_empty()).then(|| all[n % all.len()])
     }
 
+    /// The `s`-th secret (modulo) of the `n`-th credential of any kind.
+    pub fn any_secret(&self, n: usize, s: usize) -> Option<(usize, usize)> {
+        let c = (!self.creds.is_empty()).then(|| n % self.creds.len())?;
+        Some((c, s % self.creds[c].secrets.len()))
+    }
+
     pub fn session(&self, n: usize) -> Option<usize> {
         let all = self.of_kind(|k| matches!(k, Kind::Session { .. }));
         (!all.is_empty()).then(|| all[n % all.len()])
@@ -643,6 +655,12 @@ impl Model {
                 self.api_token(*token)?;
                 OK
             }
+            // Always 200: whether there was anything to end is no one's
+            // business (RFC 7009 §2.2).
+            Op::HolderRevoke { cred, secret } => {
+                self.any_secret(*cred, *secret)?;
+                OK
+            }
             // Sudo mode: only a person who signed in recently approves; a
             // stale sign-in is asked again, a machine is refused.
             Op::DeviceLogin { approver, .. } => match approver {
@@ -839,6 +857,22 @@ impl Model {
                 }
                 if expected {
                     self.revoke(c, true);
+                }
+            }
+            Op::HolderRevoke { cred, secret } => {
+                let Some((c, s)) = self.any_secret(*cred, *secret) else {
+                    return Ok(());
+                };
+                let expected = self.creds[c].secret_live(s, now);
+                if answer.revoked != Some(expected) {
+                    return Err(format!(
+                        "{op:?}: the revocation ended={:?}, the model expects {expected}",
+                        answer.revoked
+                    ));
+                }
+                if expected {
+                    // Each kind's own revocation event, by the holder.
+                    self.revoke(c, false);
                 }
             }
             Op::DeviceLogin { user, .. } => {

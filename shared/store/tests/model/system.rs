@@ -515,6 +515,20 @@ impl System {
                     Err(e) => Answer::status(status(&e)),
                 }
             }
+            Op::HolderRevoke { cred, secret } => {
+                let Some((c, s)) = model.any_secret(*cred, *secret) else {
+                    return Answer::status(0);
+                };
+                let token = &model.creds[c].secrets[s];
+                match akua_core::holder::revoke(store, token, &origin, now).await {
+                    Ok(ended) => Answer {
+                        status: 200,
+                        made: None,
+                        revoked: Some(ended),
+                    },
+                    Err(e) => Answer::status(status(&e)),
+                }
+            }
             Op::Advance { .. } => Answer::status(200),
             Op::Sweep => match sweep::run(store, now).await {
                 Ok(_) => Answer::status(200),
