@@ -158,6 +158,9 @@ pub enum TokensCommand {
     Roll(RollArgs),
     /// List the permissions a token can be restricted to (--permission of `tokens create`)
     Permissions,
+    /// Ask whether a secret read from standard input is a live credential in the workspace,
+    /// and what it may do there (RFC 7662 introspection; owner or admin)
+    Introspect,
 }
 
 #[derive(Debug, Args)]

@@ -281,6 +281,18 @@ impl Client {
         self.no_content(request).await
     }
 
+    /// `POST /oauth/introspect` (RFC 7662): `secret` as the workspace the
+    /// request acts in sees it.
+    pub async fn introspect(
+        &self,
+        secret: &str,
+    ) -> Result<akua_core::introspection::Introspection> {
+        let request = self
+            .authed(Endpoint::of(Op::Sessions(SessionsOp::Introspect), &[]))?
+            .form(&[("token", secret)]);
+        self.json(request).await
+    }
+
     /// `POST /auth/device/token`: one poll.
     pub async fn device_token(&self, device_code: &str) -> Result<Poll> {
         let request = self

@@ -877,7 +877,7 @@ async fn walk(s: &Stack) {
     // One left, for the sweep.
     let (d4, u4) = login(s.expect(start(), 200).await);
     s.expect(answer(approve, &u4).bearer(&owner), 200).await;
-    s.expect(poll(&d4), 200).await;
+    let last_session = s.expect(poll(&d4), 200).await.text("access_token");
 
     // Holder revocation (RFC 7009): the secret alone ends a dashboard
     // session, a workspace token by the secret a roll replaced, a
@@ -904,6 +904,24 @@ async fn walk(s: &Stack) {
         400,
     )
     .await;
+
+    // Introspection (RFC 7662): a workspace's token, a member's session, a
+    // multi-workspace token covering it, an ended session; a member may
+    // not ask.
+    let introspect = |token: &str| form("/v1/oauth/introspect", &[("token", token)]);
+    let (looked_at, _) = made(
+        s.expect(
+            multi("looked-at", json!([ws]), json!({})).bearer(&owner),
+            201,
+        )
+        .await,
+    );
+    for token in [&t1, &last_session, &looked_at, &held] {
+        s.expect(introspect(token).bearer(&owner).context(&ws), 200)
+            .await;
+    }
+    s.expect(introspect(&t1).bearer(&member).context(&ws), 403)
+        .await;
 
     // The audit logs, and members leaving.
     let audit = format!("/v1/workspaces/{ws}/audit_log");

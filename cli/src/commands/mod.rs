@@ -38,6 +38,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Tokens(TokensCommand::Revoke(args)) => tokens::revoke(&settings, &args).await,
         Command::Tokens(TokensCommand::Roll(args)) => tokens::roll(&settings, &args).await,
         Command::Tokens(TokensCommand::Permissions) => tokens::permissions_catalog(&settings).await,
+        Command::Tokens(TokensCommand::Introspect) => tokens::introspect(&settings).await,
         Command::Workspaces(WorkspacesCommand::List(args)) => {
             workspaces::list(&settings, &args).await
         }

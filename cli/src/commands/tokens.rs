@@ -326,6 +326,57 @@ pub async fn revoke(settings: &Settings, args: &RevokeArgs) -> Result<()> {
     }
 }
 
+/// `cnap tokens introspect < secret.txt`: whether the secret is a live
+/// credential in the workspace, as the API's introspection answers it.
+pub async fn introspect(settings: &Settings) -> Result<()> {
+    settings.require_credential()?;
+    let secret = terminal::read_stdin()?;
+    let secret = secret.trim();
+    if secret.is_empty() {
+        return Err(Error::Usage(
+            "no secret on standard input (e.g. `cnap tokens introspect < token.txt`)".into(),
+        ));
+    }
+    let answer = settings.client()?.introspect(secret).await?;
+    match settings.format {
+        Format::Json => output::json(&answer),
+        Format::Table if !answer.active => output::line(
+            "inactive: not a live credential in this workspace (or not one you may ask about)",
+        ),
+        Format::Table => {
+            let show = |v: Option<String>| v.unwrap_or_else(|| "—".to_owned());
+            let rows = [
+                ("active", "yes".to_owned()),
+                ("kind", show(answer.kind.clone())),
+                ("id", show(answer.jti.clone())),
+                ("acts for", show(answer.sub.clone())),
+                ("workspace", show(answer.workspace_id.clone())),
+                ("role", show(answer.role.map(|r| r.to_string()))),
+                (
+                    "permissions",
+                    answer
+                        .scope
+                        .clone()
+                        .unwrap_or_else(|| "all (role)".to_owned()),
+                ),
+                (
+                    "allowed from",
+                    answer
+                        .allowed_cidrs
+                        .clone()
+                        .unwrap_or_else(|| "anywhere".to_owned()),
+                ),
+                ("issued", show(answer.iat.map(output::timestamp))),
+                ("expires", output::maybe_timestamp(answer.exp, "never")),
+            ];
+            for (k, v) in rows {
+                output::line(&format!("{k:<13} {v}"))?;
+            }
+            Ok(())
+        }
+    }
+}
+
 /// `cnap tokens revoke --secret -`: the secret from standard input, ended
 /// with no login (RFC 7009). No confirmation: standard input is the secret,
 /// and whoever holds a leaked secret wants it dead. The server's answer is

@@ -399,6 +399,16 @@ async fn a_found_secret_is_revoked_from_standard_input_without_a_login() {
     let ws = api.workspace("Leaky").await;
     let (_id, secret) = api.api_token(&ws, "found-in-a-log").await;
     assert_eq!(api.whoami_status(&secret).await, 200);
+    // Its workspace's owner asks about it first (RFC 7662).
+    let owner = Home::new(&api.base);
+    owner.device_login(&api).await.expect(0);
+    owner
+        .run_with_stdin(&["--workspace", &ws, "tokens", "introspect"], &secret)
+        .await
+        .expect(0)
+        .stdout_has("api_token")
+        .stdout_has(&ws)
+        .never_shows(&secret);
     let home = Home::new(&api.base);
     home.run_with_stdin(
         &["tokens", "revoke", "--secret", "-"],
@@ -409,6 +419,14 @@ async fn a_found_secret_is_revoked_from_standard_input_without_a_login() {
     .stderr_has("Revoked")
     .never_shows(&secret);
     assert_eq!(api.whoami_status(&secret).await, 401);
+    owner
+        .run_with_stdin(
+            &["--workspace", &ws, "tokens", "introspect", "-o", "json"],
+            &secret,
+        )
+        .await
+        .expect(0)
+        .stdout_has("\"active\": false");
     // Again: the same answer, nothing to tell.
     home.run_with_stdin(
         &["tokens", "revoke", "--secret", "-", "-o", "json"],

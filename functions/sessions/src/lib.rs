@@ -16,6 +16,7 @@
 //! | `DELETE /v1/auth/sessions/{id}` | person, recent sign-in | 204 | 401 `reauthentication_required`, 403 API token, 404 unknown or another person's |
 //! | `GET /v1/auth/whoami` | any | 200 | — |
 //! | `POST /v1/oauth/revoke` | public: the secret itself (RFC 7009) | 200, whether or not it named a live credential | 400 `invalid_request` (no `token`), 413 over 16 KiB |
+//! | `POST /v1/oauth/introspect` | a manager of the workspace (RFC 7662) | 200 `{"active": false}` or the credential in that workspace | 400 `invalid_request`, 403 role, 413 |
 //!
 //! The device endpoints and holder revocation speak OAuth (`{error,
 //! error_description}`, form or JSON bodies); the others use the API's error
@@ -31,6 +32,7 @@ use akua_core::device::{
     OAuthError, Params, PendingLogin,
 };
 use akua_core::holder;
+use akua_core::introspection::{self, Introspection};
 use akua_core::paging::page_limit;
 use akua_core::routes::SessionsOp;
 use std::sync::Arc;
@@ -241,6 +243,57 @@ async fn holder_revoke(
             | ApiError::TooManyRequests(_)
             | ApiError::Internal,
         ) => OAuth(OAuthError::SERVER_ERROR).into_response(),
+    }
+}
+
+/// `POST /v1/oauth/introspect`'s form (RFC 7662 §2.1), as documented.
+/// Its `Debug` never shows the secret.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct IntrospectionForm {
+    /// The credential asked about: an API token (`sk_akua_…`) or a
+    /// session token.
+    #[schema(value_type = String, min_length = 1)]
+    pub token: akua_core::Revealed,
+    /// Accepted and not needed: a secret's shape says what it is.
+    #[serde(default)]
+    #[schema(example = "access_token")]
+    pub token_type_hint: String,
+}
+
+/// Is this credential good in my workspace (RFC 7662)? For services not
+/// behind API Gateway. The caller is a manager of its workspace (a person
+/// with `Akua-Context`, or a token holding `api_tokens:introspect`); the
+/// answer covers that workspace only, and anything else (unknown, revoked,
+/// expired, another workspace's, a JWT) is exactly `{"active": false}`.
+#[utoipa::path(post, path = "/v1/oauth/introspect", operation_id = "oauth.introspect", tag = "Sessions",
+    request_body(content((IntrospectionForm = "application/x-www-form-urlencoded"), (IntrospectionForm = "application/json"))),
+    params(("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); needed for a session or JWT, and a workspace token may only name its own")),
+    responses((status = 200, description = "The answer: `{\"active\": false}`, or the credential as it acts in the caller's workspace", body = Introspection),
+        (status = 400, description = "invalid_request: no `token`, or a body neither a form nor JSON", body = OAuthError),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 403, description = "No workspace, or not owner/admin", body = ErrorBody),
+        (status = 413, description = "invalid_request: a body over 16 KiB", body = OAuthError)),
+    security(("bearer" = [])))]
+async fn introspect(
+    State(store): State<DynamoStore>,
+    Caller(caller): Caller,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Response {
+    let Ok(body) = body else {
+        return OAuth(too_large()).into_response();
+    };
+    let request = params(&headers, &body).and_then(|p| {
+        holder::RevocationRequest::from_params(p.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .ok_or(OAuthError::INVALID_REQUEST)
+    });
+    let request = match request {
+        Ok(r) => r,
+        Err(e) => return OAuth(e).into_response(),
+    };
+    match introspection::introspect(&store, &caller, request.token.expose(), clock::now()).await {
+        Ok(answer) => Secret::ok(answer).into_response(),
+        Err(e) => akua_http::Error(e).into_response(),
     }
 }
 
@@ -528,7 +581,8 @@ async fn whoami(Caller(caller): Caller) -> Json<Whoami> {
     end_other_sessions,
     end_session,
     whoami,
-    holder_revoke
+    holder_revoke,
+    introspect
 ))]
 pub struct ApiDoc;
 
@@ -549,6 +603,7 @@ pub fn router(state: AppState) -> Router {
         SessionsOp::EndSession => on(method, end_session),
         SessionsOp::Whoami => on(method, whoami),
         SessionsOp::HolderRevoke => on(method, holder_revoke),
+        SessionsOp::Introspect => on(method, introspect),
     })
     .with_state(state)
 }

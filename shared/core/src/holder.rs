@@ -96,8 +96,9 @@ pub async fn revoke(
     }
 }
 
-/// `POST /v1/oauth/revoke`'s parameters (RFC 7009 §2.1), read from a form.
-/// Its `Debug` never shows the secret (R13).
+/// The `token` parameter of `POST /v1/oauth/revoke` (RFC 7009 §2.1) and
+/// `POST /v1/oauth/introspect` (RFC 7662 §2.1), read from a form. Its
+/// `Debug` never shows the secret (R13).
 #[derive(Debug)]
 pub struct RevocationRequest {
     pub token: Revealed,

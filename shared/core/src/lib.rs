@@ -39,6 +39,7 @@ pub mod decision;
 pub mod device;
 pub mod holder;
 pub mod ids;
+pub mod introspection;
 pub mod issue;
 pub mod jwt;
 pub mod leaks;

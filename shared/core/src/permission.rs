@@ -75,6 +75,7 @@ impl fmt::Display for Permission {
 pub enum ServicePermission {
     ApiTokensRead,
     ApiTokensWrite,
+    ApiTokensIntrospect,
     MembersRead,
     MembersWrite,
     AuditLogRead,
@@ -83,9 +84,10 @@ pub enum ServicePermission {
 }
 
 impl ServicePermission {
-    pub const ALL: [ServicePermission; 7] = [
+    pub const ALL: [ServicePermission; 8] = [
         Self::ApiTokensRead,
         Self::ApiTokensWrite,
+        Self::ApiTokensIntrospect,
         Self::MembersRead,
         Self::MembersWrite,
         Self::AuditLogRead,
@@ -97,6 +99,7 @@ impl ServicePermission {
         match self {
             Self::ApiTokensRead => "api_tokens:read",
             Self::ApiTokensWrite => "api_tokens:write",
+            Self::ApiTokensIntrospect => "api_tokens:introspect",
             Self::MembersRead => "members:read",
             Self::MembersWrite => "members:write",
             Self::AuditLogRead => "audit_log:read",
@@ -110,6 +113,9 @@ impl ServicePermission {
         match self {
             Self::ApiTokensRead => "List API tokens (a workspace's, or your multi-workspace ones).",
             Self::ApiTokensWrite => "Create, roll and revoke API tokens.",
+            Self::ApiTokensIntrospect => {
+                "Ask whether a credential is good in the workspace (RFC 7662 introspection)."
+            }
             Self::MembersRead => "List a workspace's members.",
             Self::MembersWrite => "Add and remove members, change their roles.",
             Self::AuditLogRead => "Read audit logs.",
@@ -493,7 +499,7 @@ mod tests {
         assert_eq!(all.first_missing(&p), None);
         assert_eq!(
             p.first_missing(&all).map(Permission::as_str),
-            Some("api_tokens:write")
+            Some("api_tokens:introspect")
         );
     }
 }

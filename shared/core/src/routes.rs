@@ -136,6 +136,7 @@ pub enum SessionsOp {
     EndSession,
     Whoami,
     HolderRevoke,
+    Introspect,
 }
 
 /// The operations of the docs function.
@@ -207,7 +208,8 @@ impl Op {
                 | SessionsOp::ListSessions
                 | SessionsOp::StartSession
                 | SessionsOp::Whoami
-                | SessionsOp::HolderRevoke,
+                | SessionsOp::HolderRevoke
+                | SessionsOp::Introspect,
             )
             | Op::Docs(DocsOp::OpenApi) => Requires::Nothing,
         }
@@ -313,8 +315,8 @@ const fn route(
 use Access::{Authenticated, Public};
 use Method::{Delete, Get, Patch, Post};
 use ServicePermission::{
-    ApiTokensRead, ApiTokensWrite, AuditLogRead, MembersRead, MembersWrite, WorkspacesRead,
-    WorkspacesWrite,
+    ApiTokensIntrospect, ApiTokensRead, ApiTokensWrite, AuditLogRead, MembersRead, MembersWrite,
+    WorkspacesRead, WorkspacesWrite,
 };
 
 /// A route a restricted token reaches only holding `p`.
@@ -365,6 +367,8 @@ pub const ROUTES: &[Route] = &[
     // Whoever holds a secret may end it (RFC 7009): the secret is the
     // credential.
     route(Op::Sessions(SessionsOp::HolderRevoke), Post, "/v1/oauth/revoke", Public, "oauth.revoke"),
+    // Is this credential good in my workspace (RFC 7662)?
+    route(Op::Sessions(SessionsOp::Introspect), Post, "/v1/oauth/introspect", needs(ApiTokensIntrospect), "oauth.introspect"),
     // The API document.
     route(Op::Docs(DocsOp::OpenApi), Get, "/v1/openapi.json", Public, "meta.openapi"),
 ];
@@ -415,8 +419,11 @@ mod tests {
             );
         }
         for r in ROUTES {
+            // Introspection is served with the sessions (it speaks OAuth)
+            // and is a workspace's question: it needs its permission.
             let person_only_or_about_the_caller =
-                matches!(r.op, Op::Sessions(_) | Op::Tokens(TokensOp::Permissions));
+                matches!(r.op, Op::Sessions(_) | Op::Tokens(TokensOp::Permissions))
+                    && r.op != Op::Sessions(SessionsOp::Introspect);
             match r.access {
                 Access::Public => assert!(
                     matches!(
