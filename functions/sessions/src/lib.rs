@@ -118,6 +118,18 @@ fn params(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Params, OAuth
     }
 }
 
+/// The `token` of an RFC 7009 or RFC 7662 request: `invalid_request`
+/// without one, `413` for a body over the limit.
+fn token_param(
+    headers: &HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> std::result::Result<holder::RevocationRequest, OAuthError> {
+    let body = body.map_err(|_| too_large())?;
+    let params = params(headers, &body)?;
+    holder::RevocationRequest::from_params(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .ok_or(OAuthError::INVALID_REQUEST)
+}
+
 /// A body over [`akua_http::MAX_BODY_BYTES`], as an OAuth error: `413`.
 fn too_large() -> OAuthError {
     OAuthError::body_too_large(akua_http::MAX_BODY_BYTES)
@@ -210,14 +222,7 @@ async fn holder_revoke(
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Ok(body) = body else {
-        return OAuth(too_large()).into_response();
-    };
-    let request = params(&headers, &body).and_then(|p| {
-        holder::RevocationRequest::from_params(p.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .ok_or(OAuthError::INVALID_REQUEST)
-    });
-    let request = match request {
+    let request = match token_param(&headers, body) {
         Ok(r) => r,
         Err(e) => return OAuth(e).into_response(),
     };
@@ -280,14 +285,7 @@ async fn introspect(
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Ok(body) = body else {
-        return OAuth(too_large()).into_response();
-    };
-    let request = params(&headers, &body).and_then(|p| {
-        holder::RevocationRequest::from_params(p.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .ok_or(OAuthError::INVALID_REQUEST)
-    });
-    let request = match request {
+    let request = match token_param(&headers, body) {
         Ok(r) => r,
         Err(e) => return OAuth(e).into_response(),
     };
