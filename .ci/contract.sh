@@ -84,7 +84,12 @@ schemathesis() {
     --warnings off \
     "$@")
 }
-schemathesis --exclude-operation-id apiTokens.revoke --exclude-operation-id apiTokens.roll
+# Platform introspection takes an AWS signature, which API Gateway verifies
+# and akua-local cannot (every call there is API Gateway's 404 for an
+# unsigned one): tests/tests/introspection.rs drives it with the event API
+# Gateway sends instead.
+schemathesis --exclude-operation-id apiTokens.revoke --exclude-operation-id apiTokens.roll \
+  --exclude-operation-id platform.introspect
 "$py" - "$base" "$token" <<'EOF'
 import sys, urllib.error, urllib.request
 

@@ -154,6 +154,13 @@ impl Gateway {
             }
             return response;
         };
+        // API Gateway answers a call without an AWS signature as one to no
+        // route (MISSING_AUTHENTICATION_TOKEN, a 404 in the API's
+        // envelope); this gateway verifies no signature, so every call
+        // to such a route is one.
+        if route.iam {
+            return error(ApiError::NotFound("route"));
+        }
         let mut authorizer_context = Map::new();
         if route.protected {
             // Boxed: the authorizer's future is deep, and test crates that

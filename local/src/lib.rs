@@ -9,6 +9,7 @@
 //! Lambda uses.
 
 pub mod dev_issuer;
+pub mod events;
 pub mod gateway;
 pub mod oidc;
 pub mod routes;

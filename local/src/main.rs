@@ -43,6 +43,11 @@ struct Cli {
     /// Gateway's 403 outside it).
     #[arg(long, env = "AKUA_STAGE")]
     stage: Option<String>,
+    /// Append every security event (what a deployed stack publishes on
+    /// EventBridge: source akua.auth, detail-type the audit action) to
+    /// FILE as JSON lines.
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -91,6 +96,7 @@ async fn main() -> std::process::ExitCode {
                 table: cli.table,
                 dev_user: cli.dev_user,
                 stage,
+                events: cli.events,
             })
             .await
         }

@@ -38,6 +38,10 @@ pub fn router(
         }),
         Function::Sessions => akua_sessions::router(akua_sessions::AppState {
             store: store.clone(),
+            // Served as configured; the local gateway, which verifies no
+            // AWS signature, never lets a call through to it.
+            platform_introspection: akua_edge::settings::platform_introspection()
+                .unwrap_or_default(),
             device: device.clone(),
             // Checked at start-up by the server; a bad value here is the
             // default's.
@@ -57,6 +61,8 @@ pub struct Route {
     pub function: Function,
     /// `true`: the authorizer decides first.
     pub protected: bool,
+    /// `true`: API Gateway checks an AWS signature instead (`AWS_IAM`).
+    pub iam: bool,
 }
 
 /// Every route, in the order they are declared.
@@ -70,7 +76,8 @@ pub fn routes() -> &'static [Route] {
                     .expect("a declared method is an HTTP method"),
                 path: r.path.to_owned(),
                 function: r.op.function(),
-                protected: !r.is_public(),
+                protected: r.behind_authorizer(),
+                iam: r.is_iam(),
             })
             .collect()
     })
@@ -111,7 +118,7 @@ mod tests {
         }
         let public: Vec<_> = routes()
             .iter()
-            .filter(|r| !r.protected)
+            .filter(|r| !r.protected && !r.iam)
             .map(|r| (r.method.as_str(), r.path.as_str()))
             .collect();
         assert_eq!(

@@ -34,6 +34,9 @@ pub struct Options {
     /// Serve under `/{stage}` as the execute-api URL does (`None`: at the
     /// root, as a custom domain does).
     pub stage: Stage,
+    /// Append every security event (what a deployed stack publishes on
+    /// EventBridge) to this file as JSON lines.
+    pub events: Option<PathBuf>,
 }
 
 /// Largest request body the local gateway accepts (API Gateway: 10 MB).
@@ -117,6 +120,9 @@ pub async fn start(
     table::ensure_table(&client, &options.table)
         .await
         .map_err(|e| format!("cannot create the table: {e}"))?;
+    if let Some(path) = &options.events {
+        crate::events::follow(&endpoint, &client, &options.table, path.clone()).await?;
+    }
     let store = DynamoStore::new(client, options.table.clone());
 
     let listener = TcpListener::bind(SocketAddr::new(options.bind, options.port))

@@ -45,12 +45,12 @@ fn routes_agree_with_the_local_route_table() {
                 assert_eq!(s(name), "DashboardFunction");
                 continue;
             }
-            deployed.insert((
-                s(&p["Method"]).to_uppercase(),
-                s(&p["Path"]),
-                s(name),
-                !public,
-            ));
+            // The authorizer (the default), none, or AWS_IAM.
+            let gate = match s(&p["Auth"]["Authorizer"]).as_str() {
+                "" => "authorizer".to_owned(),
+                other => other.to_owned(),
+            };
+            deployed.insert((s(&p["Method"]).to_uppercase(), s(&p["Path"]), s(name), gate));
         }
     }
     let local: BTreeSet<_> = routes()
@@ -60,7 +60,12 @@ fn routes_agree_with_the_local_route_table() {
                 r.method.to_string(),
                 r.path.clone(),
                 r.function.template_name().to_owned(),
-                r.protected,
+                match (r.protected, r.iam) {
+                    (true, _) => "authorizer",
+                    (false, true) => "AWS_IAM",
+                    (false, false) => "NONE",
+                }
+                .to_owned(),
             )
         })
         .collect();
@@ -82,6 +87,10 @@ fn the_table_is_the_one_shared_defines() {
         Value::Bool(true)
     );
     assert_eq!(p["SSESpecification"]["SSEEnabled"], Value::Bool(true));
+    assert_eq!(
+        s(&p["StreamSpecification"]["StreamViewType"]),
+        table::STREAM_VIEW.as_str()
+    );
 
     let kind = |k: KeyKind| if k == KeyKind::String { "S" } else { "N" };
     let mut expected_attrs =

@@ -130,6 +130,8 @@ struct Call {
     query: Vec<(String, String)>,
     headers: Vec<(String, String)>,
     body: Option<String>,
+    /// The AWS principal API Gateway verified the signature of (`AWS_IAM`).
+    signed_by: Option<String>,
 }
 
 fn call(method: Method, path: &str) -> Call {
@@ -139,6 +141,7 @@ fn call(method: Method, path: &str) -> Call {
         query: Vec::new(),
         headers: vec![("user-agent".into(), "akua-iam-walk".into())],
         body: None,
+        signed_by: None,
     }
 }
 
@@ -178,6 +181,12 @@ impl Call {
 
     fn header(mut self, name: &str, value: &str) -> Call {
         self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Signed with AWS Signature V4 by `arn`, as API Gateway verified it.
+    fn signed_by(mut self, arn: &str) -> Call {
+        self.signed_by = Some(arn.to_owned());
         self
     }
 
@@ -250,10 +259,20 @@ impl Stack {
             .into_iter()
             .map(|f| {
                 let store = &stores[f.template_name()];
-                (
-                    f,
-                    akua_local::routes::router(f, store, &device, &leaks, None),
-                )
+                let router = match f {
+                    // Platform introspection on, as the template can
+                    // deploy it: its reads must be granted too.
+                    Function::Sessions => akua_sessions::router(akua_sessions::AppState {
+                        store: store.clone(),
+                        device: device.clone(),
+                        sessions: Default::default(),
+                        sudo: Default::default(),
+                        id_tokens: None,
+                        platform_introspection: true,
+                    }),
+                    _ => akua_local::routes::router(f, store, &device, &leaks, None),
+                };
+                (f, router)
             })
             .collect();
         Stack {
@@ -324,6 +343,11 @@ impl Stack {
                 "requestId": format!("iam-{}", akua_core::base62::random(12)),
                 "identity": {"sourceIp": "198.51.100.7", "userAgent": "akua-iam-walk"},
             });
+            if let Some(arn) = &c.signed_by {
+                ctx["identity"]["userArn"] = json!(arn);
+                ctx["identity"]["accountId"] = json!(ACCOUNT);
+                ctx["identity"]["caller"] = json!("AROAXMPL:platform");
+            }
             if let Some(a) = authorizer {
                 ctx["authorizer"] = Value::Object(a);
             }
@@ -922,6 +946,17 @@ async fn walk(s: &Stack) {
     }
     s.expect(introspect(&t1).bearer(&member).context(&ws), 403)
         .await;
+    // The same from a platform backend signing with its AWS role.
+    let platform = "arn:aws:sts::123456789012:assumed-role/platform/worker";
+    for token in [&t1, &last_session, &looked_at] {
+        let asked = form("/v1/platform/introspect", &[("token", token)]).signed_by(platform);
+        s.expect(asked, 200).await;
+    }
+    let in_ws = form(
+        "/v1/platform/introspect",
+        &[("token", &looked_at), ("workspace_id", &ws)],
+    );
+    s.expect(in_ws.signed_by(platform), 200).await;
 
     // The audit logs, and members leaving.
     let audit = format!("/v1/workspaces/{ws}/audit_log");
@@ -949,6 +984,13 @@ async fn walk(s: &Stack) {
 
     // The API document.
     s.expect(get("/v1/openapi.json"), 200).await;
+
+    // The hourly sweep, now: the tokens that expire within the hour get
+    // their `token.expiring` notice.
+    let summary = akua_cleanup::handle(&s.cleanup, scheduled_event(), now)
+        .await
+        .expect("the sweep");
+    assert!(summary.notices >= 1, "{summary:?}");
 
     // The hourly sweep, run when everything that expires has.
     let later = now + 10 * 365 * 86_400;

@@ -579,8 +579,10 @@ async fn cleanup_deletes_exactly_the_expired_items_and_reads_only_them() {
     .unwrap();
     let before = api.engine.all_items().await.len();
 
+    // Deleting first, expiry notices off (their cost is measured below).
+    let deleting = store.clone().with_expiring_notice_days(0);
     api.engine.calls.reset();
-    let summary = akua_store::sweep::run(store, now).await.unwrap();
+    let summary = akua_store::sweep::run(&deleting, now).await.unwrap();
     assert_eq!(summary.deleted, 5 + 3 + 2, "{summary:?}");
     assert_eq!(summary.skipped, 0);
     // Reads: one query page per shard (no Scan); writes: one transaction per expired item.
@@ -608,10 +610,32 @@ async fn cleanup_deletes_exactly_the_expired_items_and_reads_only_them() {
     }
     // Running again finds nothing; running twice at once is harmless.
     let (a, b) = tokio::join!(
-        akua_store::sweep::run(store, now),
-        akua_store::sweep::run(store, now)
+        akua_store::sweep::run(&deleting, now),
+        akua_store::sweep::run(&deleting, now)
     );
     assert_eq!(a.unwrap().deleted + b.unwrap().deleted, 0);
+
+    // Expiry notices: the 30 tokens expiring within the hour get one each.
+    // Per token: its pointer, its credential and its notice record read,
+    // one transaction; one more query page per shard. The next run reads
+    // the same and writes nothing.
+    for (notices, writes) in [(30, 30), (0, 0)] {
+        api.engine.calls.reset();
+        let summary = akua_store::sweep::run(store, now).await.unwrap();
+        assert_eq!(summary.notices, notices, "{summary:?}");
+        let calls = api.engine.calls.snapshot();
+        assert_eq!(
+            api.engine.calls.count("Query"),
+            2 * u64::from(akua_store::table::EXPIRY_SHARDS),
+            "{calls:?}"
+        );
+        assert_eq!(api.engine.calls.count("GetItem"), 3 * 30, "{calls:?}");
+        assert_eq!(
+            api.engine.calls.count("TransactWriteItems"),
+            writes,
+            "{calls:?}"
+        );
+    }
 }
 
 #[tokio::test]

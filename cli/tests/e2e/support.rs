@@ -49,6 +49,7 @@ impl Api {
                 table: "akua".into(),
                 dev_user: DEV_USER.into(),
                 stage: akua_local::gateway::Stage::parse(Some("prod")).expect("a stage"),
+                events: None,
             },
             async {
                 let _ = rx.await;

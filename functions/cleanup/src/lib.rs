@@ -1,5 +1,6 @@
-//! The cleanup Lambda, run by an EventBridge schedule. The sweep itself is
-//! `akua_store::sweep`; this adapts the scheduled event and logs the
+//! The cleanup Lambda, run by an EventBridge schedule: deletes what has
+//! expired and writes the `token.expiring` notices owed. The sweep itself
+//! is `akua_store::sweep`; this adapts the scheduled event and logs the
 //! summary as one structured line.
 
 #![cfg_attr(not(test), warn(clippy::wildcard_enum_match_arm))]
@@ -21,6 +22,7 @@ pub async fn handle(
     tracing::info!(
         deleted = summary.deleted,
         skipped = summary.skipped,
+        notices = summary.notices,
         pages = summary.pages,
         duration_ms = summary.duration_ms,
         "cleanup finished"

@@ -153,6 +153,40 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
+/// The AWS principal of a route API Gateway authorizes with AWS
+/// Signature V4 (`AWS_IAM`): its ARN, as the gateway verified it.
+///
+/// No ARN means the request did not come through IAM authorization (the
+/// route was deployed without it): nobody gets in (403), and it is logged
+/// as the misconfiguration it is.
+#[derive(Debug, Clone)]
+pub struct IamCaller(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IamCaller {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        let arn = match parts.extensions.get::<RequestContext>() {
+            Some(RequestContext::ApiGatewayV1(ctx)) => ctx.identity.user_arn.clone(),
+            Some(RequestContext::ApiGatewayV2(ctx)) => ctx
+                .authorizer
+                .as_ref()
+                .and_then(|a| a.iam.as_ref())
+                .and_then(|iam| iam.user_arn.clone()),
+            _ => None,
+        };
+        match arn.filter(|a| a.starts_with("arn:")) {
+            Some(arn) => Ok(Self(arn)),
+            None => {
+                tracing::error!("an AWS_IAM route reached without a verified AWS principal");
+                Err(Error(ApiError::Forbidden(
+                    "this route takes AWS Signature V4 from an allowed AWS principal".into(),
+                )))
+            }
+        }
+    }
+}
+
 /// Where a request came from, as API Gateway saw it (source IP, user
 /// agent), for the audit events of the changes it makes. Never fails: an
 /// event without them is still written.

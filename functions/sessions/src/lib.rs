@@ -37,6 +37,7 @@ use akua_core::paging::page_limit;
 use akua_core::routes::SessionsOp;
 use std::sync::Arc;
 
+use akua_core::WorkspaceId;
 use akua_core::jwt::JwtVerifier;
 use akua_core::sessions::{
     self, CreatedSession, Ended, ReauthenticateRequest, SessionList, SessionSettings, SessionView,
@@ -44,7 +45,8 @@ use akua_core::sessions::{
 };
 use akua_core::sudo::SudoWindow;
 use akua_http::{
-    Caller, JsonBody, ListQuery, OAuth, OptionalJsonBody, PublicBase, RequestOrigin, Result, Secret,
+    Caller, IamCaller, JsonBody, ListQuery, OAuth, OptionalJsonBody, PublicBase, RequestOrigin,
+    Result, Secret,
 };
 use akua_store::DynamoStore;
 use axum::body::Bytes;
@@ -67,6 +69,9 @@ pub struct AppState {
     /// as audience), for a sign-in time the access token leaves out. `None`
     /// when the deployment names no dashboard client.
     pub id_tokens: Option<Arc<JwtVerifier>>,
+    /// Whether `POST /v1/platform/introspect` answers (the template's
+    /// `PlatformIntrospection`); otherwise it is a 404.
+    pub platform_introspection: bool,
 }
 
 impl FromRef<AppState> for DynamoStore {
@@ -78,13 +83,14 @@ impl FromRef<AppState> for DynamoStore {
 /// The parameters the device endpoints and holder revocation read; in a
 /// JSON body each must be a string, and any other member is ignored like an
 /// unknown form parameter (RFC 6749 §3.1).
-const KNOWN_PARAMS: [&str; 6] = [
+const KNOWN_PARAMS: [&str; 7] = [
     "client_id",
     "scope",
     "grant_type",
     "device_code",
     "token",
     "token_type_hint",
+    "workspace_id",
 ];
 
 /// Reads OAuth parameters from a form (RFC 8628 §3.1) or a JSON object.
@@ -290,6 +296,77 @@ async fn introspect(
         Err(e) => return OAuth(e).into_response(),
     };
     match introspection::introspect(&store, &caller, request.token.expose(), clock::now()).await {
+        Ok(answer) => Secret::ok(answer).into_response(),
+        Err(e) => akua_http::Error(e).into_response(),
+    }
+}
+
+/// `POST /v1/platform/introspect`'s form: RFC 7662's, and the workspace
+/// to answer for. Its `Debug` never shows the secret.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PlatformIntrospectionForm {
+    /// The credential asked about: an API token (`sk_akua_…`) or a
+    /// session token.
+    #[schema(value_type = String, min_length = 1)]
+    pub token: akua_core::Revealed,
+    /// Accepted and not needed: a secret's shape says what it is.
+    #[serde(default)]
+    #[schema(example = "access_token")]
+    pub token_type_hint: String,
+    /// Answer as a manager of this workspace (`ws_…`) would be answered;
+    /// absent: an API token in its own workspace, a session or a
+    /// multi-workspace token without a workspace.
+    #[serde(default)]
+    #[schema(max_length = 53)]
+    pub workspace_id: Option<String>,
+}
+
+/// Is this credential good, and for what (RFC 7662), asked by a platform
+/// backend signing with its AWS role (AWS Signature V4, API Gateway's
+/// `AWS_IAM`) instead of a bearer: about any workspace. Served only when
+/// the stack enables it (`PlatformIntrospection`).
+#[utoipa::path(post, path = "/v1/platform/introspect", operation_id = "platform.introspect", tag = "Sessions",
+    request_body(content((PlatformIntrospectionForm = "application/x-www-form-urlencoded"), (PlatformIntrospectionForm = "application/json"))),
+    responses((status = 200, description = "The answer: `{\"active\": false}`, or the credential", body = Introspection),
+        (status = 400, description = "invalid_request: no `token`, a bad `workspace_id`, or a body neither a form nor JSON", body = OAuthError),
+        (status = 403, description = "A signature API Gateway refuses, or a principal the account does not allow to invoke the route (API Gateway's answer)", body = ErrorBody),
+        (status = 404, description = "The stack does not enable platform introspection", body = ErrorBody),
+        (status = 413, description = "invalid_request: a body over 16 KiB", body = OAuthError)),
+    security(("sigv4" = [])))]
+async fn platform_introspect(
+    State(state): State<AppState>,
+    IamCaller(arn): IamCaller,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Response {
+    if !state.platform_introspection {
+        return akua_http::Error(ApiError::NotFound("route")).into_response();
+    }
+    let Ok(body) = body else {
+        return OAuth(too_large()).into_response();
+    };
+    let params = match params(&headers, &body) {
+        Ok(p) => p,
+        Err(e) => return OAuth(e).into_response(),
+    };
+    let Some(request) = holder::RevocationRequest::from_params(
+        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    ) else {
+        return OAuth(OAuthError::INVALID_REQUEST).into_response();
+    };
+    let workspace = match params
+        .get("workspace_id")
+        .map(|w| WorkspaceId::parse(w.as_str()))
+    {
+        None => None,
+        Some(Ok(ws)) => Some(ws),
+        Some(Err(_)) => return OAuth(OAuthError::INVALID_REQUEST).into_response(),
+    };
+    // Who asked, for the function's log: a role's ARN, never a secret.
+    tracing::info!(caller = %arn, "platform introspection");
+    let now = clock::now();
+    let token = request.token.expose();
+    match introspection::introspect_platform(&state.store, token, workspace.as_ref(), now).await {
         Ok(answer) => Secret::ok(answer).into_response(),
         Err(e) => akua_http::Error(e).into_response(),
     }
@@ -580,7 +657,8 @@ async fn whoami(Caller(caller): Caller) -> Json<Whoami> {
     end_session,
     whoami,
     holder_revoke,
-    introspect
+    introspect,
+    platform_introspect
 ))]
 pub struct ApiDoc;
 
@@ -602,6 +680,7 @@ pub fn router(state: AppState) -> Router {
         SessionsOp::Whoami => on(method, whoami),
         SessionsOp::HolderRevoke => on(method, holder_revoke),
         SessionsOp::Introspect => on(method, introspect),
+        SessionsOp::PlatformIntrospect => on(method, platform_introspect),
     })
     .with_state(state)
 }

@@ -20,6 +20,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         device,
         sessions,
         sudo: akua_edge::settings::sudo_window()?,
+        platform_introspection: akua_edge::settings::platform_introspection()?,
         id_tokens: akua_edge::settings::id_token_config()?
             .map(akua_edge::fetch::jwt_verifier)
             .transpose()?

@@ -32,6 +32,10 @@ pub enum AuditAction {
     /// A secret scanner reported the token public; it was revoked.
     #[serde(rename = "token.leaked")]
     TokenLeaked,
+    /// The token expires within the notice window (written once per token
+    /// and expiry by the hourly sweep; detail: `expires_at=<unix seconds>`).
+    #[serde(rename = "token.expiring")]
+    TokenExpiring,
     /// A multi-workspace token was created covering this workspace.
     #[serde(rename = "multi_token.granted")]
     MultiTokenGranted,
@@ -66,11 +70,12 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 17] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
         Self::TokenLeaked,
+        Self::TokenExpiring,
         Self::MultiTokenGranted,
         Self::MultiTokenRevoked,
         Self::MemberAdded,
@@ -91,6 +96,7 @@ impl AuditAction {
             Self::TokenRevoked => "token.revoked",
             Self::TokenRolled => "token.rolled",
             Self::TokenLeaked => "token.leaked",
+            Self::TokenExpiring => "token.expiring",
             Self::MultiTokenGranted => "multi_token.granted",
             Self::MultiTokenRevoked => "multi_token.revoked",
             Self::MemberAdded => "member.added",
@@ -124,6 +130,9 @@ pub enum ActorKind {
     /// Whoever held the credential's secret, revoking it without any other
     /// credential (RFC 7009); the actor's id is the credential's.
     Holder,
+    /// The service's own schedule (the hourly sweep); the actor's id is
+    /// the function's role, `cleanup`.
+    Schedule,
 }
 
 impl ActorKind {
@@ -135,6 +144,7 @@ impl ActorKind {
             Self::MultiWorkspaceToken => "multi_workspace_token",
             Self::SecretScanner => "secret_scanner",
             Self::Holder => "holder",
+            Self::Schedule => "schedule",
         }
     }
 
@@ -146,6 +156,7 @@ impl ActorKind {
             Self::MultiWorkspaceToken,
             Self::SecretScanner,
             Self::Holder,
+            Self::Schedule,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

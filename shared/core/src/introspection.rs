@@ -21,7 +21,7 @@ use crate::ids::{Role, UserId, WorkspaceId};
 use crate::policy::{self, Action, Resolved};
 use crate::ports::DecisionStore;
 use crate::principal::Principal;
-use crate::records::StoredCredential;
+use crate::records::{ApiTokenRecord, MultiTokenRecord, SessionRecord, StoredCredential};
 use crate::restrictions::Restrictions;
 
 /// The answer (RFC 7662 §2.2): `active`, and for an active credential the
@@ -82,8 +82,44 @@ struct Active<'a> {
     restrictions: Option<&'a Restrictions>,
 }
 
-impl Active<'_> {
-    fn answer(self, workspace: &WorkspaceId) -> Introspection {
+impl<'a> Active<'a> {
+    fn api_token(t: &'a ApiTokenRecord) -> Self {
+        Self {
+            kind: "api_token",
+            sub: t.id.to_string(),
+            jti: t.id.as_str(),
+            exp: t.expires_at,
+            iat: t.created_at,
+            role: t.role.into(),
+            restrictions: Some(&t.restrictions),
+        }
+    }
+
+    fn multi_token(t: &'a MultiTokenRecord, role: Role) -> Self {
+        Self {
+            kind: "multi_workspace_token",
+            sub: t.user_id.to_string(),
+            jti: t.id.as_str(),
+            exp: t.expires_at,
+            iat: t.created_at,
+            role,
+            restrictions: Some(&t.restrictions),
+        }
+    }
+
+    fn session(s: &'a SessionRecord, role: Role) -> Self {
+        Self {
+            kind: "session",
+            sub: s.user_id.to_string(),
+            jti: s.id.as_str(),
+            exp: Some(s.ends_at()),
+            iat: s.created_at,
+            role,
+            restrictions: None,
+        }
+    }
+
+    fn answer(self, workspace: Option<&WorkspaceId>) -> Introspection {
         let restrictions = self.restrictions;
         Introspection {
             active: true,
@@ -98,8 +134,8 @@ impl Active<'_> {
             allowed_cidrs: restrictions
                 .filter(|r| !r.allowed_cidrs.is_anywhere())
                 .map(|r| r.allowed_cidrs.to_string()),
-            workspace_id: Some(workspace.to_string()),
-            role: Some(self.role),
+            workspace_id: workspace.map(ToString::to_string),
+            role: workspace.map(|_| self.role),
             kind: Some(self.kind.to_owned()),
         }
     }
@@ -115,56 +151,85 @@ pub async fn introspect(
     now: i64,
 ) -> Result<Introspection, ApiError> {
     let workspace = policy::require_scope(caller, Action::Introspect)?.workspace_id;
+    match live(store, token, now).await? {
+        Some(stored) => in_workspace(store, &stored, &workspace).await,
+        None => Ok(Introspection::inactive()),
+    }
+}
+
+/// Introspects `token` for a platform backend (an AWS principal the
+/// deployment lets call `POST /v1/platform/introspect`): about any
+/// workspace. With `workspace`, the answer is the one a manager of that
+/// workspace gets; without, a workspace API token is answered in its own
+/// workspace, and a session or a multi-workspace token (no single
+/// workspace) with who it acts for, without a workspace or a role.
+pub async fn introspect_platform(
+    store: &impl DecisionStore,
+    token: &str,
+    workspace: Option<&WorkspaceId>,
+    now: i64,
+) -> Result<Introspection, ApiError> {
+    let Some(stored) = live(store, token, now).await? else {
+        return Ok(Introspection::inactive());
+    };
+    if let Some(workspace) = workspace {
+        return in_workspace(store, &stored, workspace).await;
+    }
+    Ok(match &stored {
+        StoredCredential::ApiToken(t) => Active::api_token(t).answer(Some(&t.workspace_id)),
+        // No single workspace, so no role: the answer leaves both out.
+        StoredCredential::MultiWorkspaceToken(t) => {
+            Active::multi_token(t, t.role.into()).answer(None)
+        }
+        StoredCredential::Session(s) => Active::session(s, Role::Member).answer(None),
+    })
+}
+
+/// The credential `token` is the secret of, if it is live at `now`; a JWT
+/// or anything else is not looked up.
+async fn live(
+    store: &impl DecisionStore,
+    token: &str,
+    now: i64,
+) -> Result<Option<StoredCredential>, ApiError> {
     let token = token.trim();
     let hash = match (ApiToken::parse(token), SessionToken::parse(token)) {
         (Ok(t), _) => t.hash(),
         (_, Ok(s)) => s.hash(),
-        (Err(_), Err(_)) => return Ok(Introspection::inactive()),
+        (Err(_), Err(_)) => return Ok(None),
     };
-    let stored = match store.credential(&hash).await? {
-        Some(c) if !c.is_expired(now) => c,
-        Some(_) | None => return Ok(Introspection::inactive()),
-    };
-    let active = match &stored {
-        StoredCredential::ApiToken(t) if t.workspace_id == workspace => Some(Active {
-            kind: "api_token",
-            sub: t.id.to_string(),
-            jti: t.id.as_str(),
-            exp: t.expires_at,
-            iat: t.created_at,
-            role: t.role.into(),
-            restrictions: Some(&t.restrictions),
-        }),
+    Ok(store
+        .credential(&hash)
+        .await?
+        .filter(|c| !c.is_expired(now)))
+}
+
+/// The answer about `stored` as far as `workspace` goes.
+async fn in_workspace(
+    store: &impl DecisionStore,
+    stored: &StoredCredential,
+    workspace: &WorkspaceId,
+) -> Result<Introspection, ApiError> {
+    let workspace = workspace.clone();
+    let active = match stored {
+        StoredCredential::ApiToken(t) if t.workspace_id == workspace => Some(Active::api_token(t)),
         StoredCredential::MultiWorkspaceToken(t) if t.workspace_ids.contains(&workspace) => {
             member_role(store, &t.user_id, &workspace)
                 .await?
-                .map(|role| Active {
-                    kind: "multi_workspace_token",
-                    sub: t.user_id.to_string(),
-                    jti: t.id.as_str(),
-                    exp: t.expires_at,
-                    iat: t.created_at,
-                    // Never above its cap.
-                    role: std::cmp::min_by_key(role, Role::from(t.role), |r| r.rank()),
-                    restrictions: Some(&t.restrictions),
+                // Never above its cap.
+                .map(|role| {
+                    Active::multi_token(
+                        t,
+                        std::cmp::min_by_key(role, Role::from(t.role), |r| r.rank()),
+                    )
                 })
         }
-        StoredCredential::Session(s) => {
-            member_role(store, &s.user_id, &workspace)
-                .await?
-                .map(|role| Active {
-                    kind: "session",
-                    sub: s.user_id.to_string(),
-                    jti: s.id.as_str(),
-                    exp: Some(s.ends_at()),
-                    iat: s.created_at,
-                    role,
-                    restrictions: None,
-                })
-        }
+        StoredCredential::Session(s) => member_role(store, &s.user_id, &workspace)
+            .await?
+            .map(|role| Active::session(s, role)),
         StoredCredential::ApiToken(_) | StoredCredential::MultiWorkspaceToken(_) => None,
     };
-    Ok(active.map_or_else(Introspection::inactive, |a| a.answer(&workspace)))
+    Ok(active.map_or_else(Introspection::inactive, |a| a.answer(Some(&workspace))))
 }
 
 /// `user`'s role in `workspace`, if they belong there (one consistent

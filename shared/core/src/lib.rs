@@ -37,6 +37,7 @@ pub mod credential;
 pub mod cursor;
 pub mod decision;
 pub mod device;
+pub mod expiry_notice;
 pub mod holder;
 pub mod ids;
 pub mod introspection;

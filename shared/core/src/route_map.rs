@@ -51,7 +51,7 @@ impl RouteMap {
     fn build() -> Self {
         let mut all: Vec<(&'static str, &'static str, Needed)> = ROUTES
             .iter()
-            .filter(|r| !r.is_public())
+            .filter(|r| r.behind_authorizer())
             .map(|r| {
                 let needed = r
                     .permission()

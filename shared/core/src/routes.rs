@@ -77,6 +77,11 @@ pub enum Access {
     /// The authorizer decides first, and a token restricted to permissions
     /// passes it only holding this one. Roles still govern what follows.
     Permission(ServicePermission),
+    /// No authorizer and no bearer: API Gateway verifies the caller's AWS
+    /// Signature V4 (`AWS_IAM`), so only AWS principals the account lets
+    /// invoke the route get through (a platform's own backends), and the
+    /// handler reads who they are from the request context.
+    Iam,
 }
 
 impl Access {
@@ -84,7 +89,7 @@ impl Access {
     pub fn permission(self) -> Option<ServicePermission> {
         match self {
             Self::Permission(p) => Some(p),
-            Self::Public | Self::Authenticated => None,
+            Self::Public | Self::Authenticated | Self::Iam => None,
         }
     }
 }
@@ -137,6 +142,7 @@ pub enum SessionsOp {
     Whoami,
     HolderRevoke,
     Introspect,
+    PlatformIntrospect,
 }
 
 /// The operations of the docs function.
@@ -209,7 +215,8 @@ impl Op {
                 | SessionsOp::StartSession
                 | SessionsOp::Whoami
                 | SessionsOp::HolderRevoke
-                | SessionsOp::Introspect,
+                | SessionsOp::Introspect
+                | SessionsOp::PlatformIntrospect,
             )
             | Op::Docs(DocsOp::OpenApi) => Requires::Nothing,
         }
@@ -267,6 +274,16 @@ impl Route {
         self.access == Access::Public
     }
 
+    /// Whether the authorizer decides first (a bearer credential).
+    pub fn behind_authorizer(&self) -> bool {
+        matches!(self.access, Access::Authenticated | Access::Permission(_))
+    }
+
+    /// Whether API Gateway checks an AWS signature instead.
+    pub fn is_iam(&self) -> bool {
+        self.access == Access::Iam
+    }
+
     /// The permission a restricted token needs here, if any.
     pub fn permission(&self) -> Option<ServicePermission> {
         self.access.permission()
@@ -312,7 +329,7 @@ const fn route(
     }
 }
 
-use Access::{Authenticated, Public};
+use Access::{Authenticated, Iam, Public};
 use Method::{Delete, Get, Patch, Post};
 use ServicePermission::{
     ApiTokensIntrospect, ApiTokensRead, ApiTokensWrite, AuditLogRead, MembersRead, MembersWrite,
@@ -369,6 +386,9 @@ pub const ROUTES: &[Route] = &[
     route(Op::Sessions(SessionsOp::HolderRevoke), Post, "/v1/oauth/revoke", Public, "oauth.revoke"),
     // Is this credential good in my workspace (RFC 7662)?
     route(Op::Sessions(SessionsOp::Introspect), Post, "/v1/oauth/introspect", needs(ApiTokensIntrospect), "oauth.introspect"),
+    // The same question from a platform backend signing with its AWS
+    // role, about any workspace (a template option).
+    route(Op::Sessions(SessionsOp::PlatformIntrospect), Post, "/v1/platform/introspect", Iam, "platform.introspect"),
     // The API document.
     route(Op::Docs(DocsOp::OpenApi), Get, "/v1/openapi.json", Public, "meta.openapi"),
 ];
@@ -423,7 +443,10 @@ mod tests {
             // and is a workspace's question: it needs its permission.
             let person_only_or_about_the_caller =
                 matches!(r.op, Op::Sessions(_) | Op::Tokens(TokensOp::Permissions))
-                    && r.op != Op::Sessions(SessionsOp::Introspect);
+                    && !matches!(
+                        r.op,
+                        Op::Sessions(SessionsOp::Introspect | SessionsOp::PlatformIntrospect)
+                    );
             match r.access {
                 Access::Public => assert!(
                     matches!(
@@ -444,6 +467,12 @@ mod tests {
                     r.operation_id
                 ),
                 Access::Permission(_) => assert!(!person_only_or_about_the_caller),
+                Access::Iam => assert_eq!(
+                    r.op,
+                    Op::Sessions(SessionsOp::PlatformIntrospect),
+                    "{} is for AWS principals",
+                    r.operation_id
+                ),
             }
         }
     }

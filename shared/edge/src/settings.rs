@@ -50,6 +50,18 @@ pub fn sudo_window() -> Result<SudoWindow, String> {
     SudoWindow::from_setting(setting("AKUA_SUDO_WINDOW_SECS").as_deref())
 }
 
+/// Whether AWS principals may introspect at `POST /v1/platform/introspect`
+/// (`AKUA_PLATFORM_INTROSPECTION`: `enabled`, or `disabled`, the default).
+pub fn platform_introspection() -> Result<bool, String> {
+    match setting("AKUA_PLATFORM_INTROSPECTION").as_deref() {
+        None | Some("disabled") => Ok(false),
+        Some("enabled") => Ok(true),
+        Some(other) => Err(format!(
+            "AKUA_PLATFORM_INTROSPECTION is {other:?}: enabled or disabled"
+        )),
+    }
+}
+
 /// The sessions' limits (`AKUA_DASHBOARD_ABSOLUTE_SECS`, default 7 days).
 pub fn session_settings() -> Result<SessionSettings, String> {
     SessionSettings::from_setting(setting("AKUA_DASHBOARD_ABSOLUTE_SECS").as_deref())

@@ -10,6 +10,7 @@
 //! | device grant | `DEVICE#<sha256(device_code)>` | `DEVICE` | `by_expiry` |
 //! | user code | `USERCODE#<code>` | `USERCODE` | `by_expiry` |
 //! | approval misses | `APPROVAL_MISSES#<user>` | `W#<window start>` | — (TTL only) |
+//! | a token's expiry notice, written | `NOTICE#<tok_…>` | `EXPIRING#<expires_at>` | — (TTL only) |
 //! | audit event | `AUDIT#WS#<ws_…>` or `AUDIT#USER#<user>` | `<time, 12 digits>#<evt_…>` | — (TTL only; read newest first from its log's partition) |
 
 use std::collections::HashMap;
@@ -52,19 +53,33 @@ const CREDENTIAL_PREFIX: &str = "CRED#";
 /// Every base-table partition key starts with one of these. IAM confines
 /// each function to the ones it uses (`dynamodb:LeadingKeys` in
 /// template.yaml; a test checks the template names only these).
-pub const PARTITION_PREFIXES: [&str; 8] = [
+pub const PARTITION_PREFIXES: [&str; 9] = [
     CREDENTIAL_PREFIX,
     "TOKEN#",
     "WS#",
     "DEVICE#",
     "USERCODE#",
     "APPROVAL_MISSES#",
+    NOTICE_PREFIX,
     AUDIT_WORKSPACE_PREFIX,
     AUDIT_USER_PREFIX,
 ];
 
+const NOTICE_PREFIX: &str = "NOTICE#";
+
+/// The record that token `id`'s `token.expiring` notice for the expiry
+/// `expires_at` was written: the key is what makes it once only, also
+/// across a roll (same id and expiry, new secret).
+pub fn expiring_notice(id: &str, expires_at: i64) -> Item {
+    key(
+        format!("{NOTICE_PREFIX}{id}"),
+        format!("EXPIRING#{expires_at}"),
+    )
+}
+
 /// A workspace's audit log, and a person's: apart, so IAM can let each
 /// function write only the logs it writes.
+pub(crate) const AUDIT_PREFIX: &str = "AUDIT#";
 const AUDIT_WORKSPACE_PREFIX: &str = "AUDIT#WS#";
 const AUDIT_USER_PREFIX: &str = "AUDIT#USER#";
 
@@ -272,6 +287,7 @@ mod tests {
             device(&hash),
             user_code(&UserCode::generate()),
             approval_misses(&user, 0),
+            expiring_notice("tok_a", 0),
         ];
         for item in items {
             let pk = item[PK].as_s().unwrap();

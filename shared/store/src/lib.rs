@@ -30,6 +30,7 @@ use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
+pub use audit::audit_event_of;
 pub use calls::CallCounter;
 pub use error::sdk_error;
 
@@ -78,6 +79,7 @@ pub struct DynamoStore {
     /// How long audit events are kept (their TTL, and the oldest a read
     /// returns).
     audit_retention_secs: i64,
+    expiring_notice_secs: i64,
     /// The index lists read their keys from: [`table::LISTS`], or during
     /// an upgrade the legacy `gsi1` (same keys) until `lists` has filled.
     list_index: &'static str,
@@ -98,6 +100,7 @@ impl DynamoStore {
             client,
             table: table.into(),
             audit_retention_secs: akua_core::audit::DEFAULT_RETENTION_DAYS * 86_400,
+            expiring_notice_secs: akua_core::expiry_notice::DEFAULT_NOTICE_DAYS * 86_400,
             list_index: table::LISTS.name,
         }
     }
@@ -121,6 +124,17 @@ impl DynamoStore {
 
     pub(crate) fn audit_retention_secs(&self) -> i64 {
         self.audit_retention_secs
+    }
+
+    /// Writes a token's `token.expiring` notice `days` days before it
+    /// expires (0: never).
+    pub fn with_expiring_notice_days(mut self, days: i64) -> Self {
+        self.expiring_notice_secs = days.max(0).saturating_mul(86_400);
+        self
+    }
+
+    pub(crate) fn expiring_notice_secs(&self) -> i64 {
+        self.expiring_notice_secs
     }
 
     /// The store a Lambda function uses: table from `AKUA_TABLE_NAME`, region
@@ -168,6 +182,12 @@ impl DynamoStore {
                 StoreError::Request("AKUA_AUDIT_RETENTION_DAYS is not a number of days".into())
             })?;
             store = store.with_audit_retention_days(days);
+        }
+        if let Some(days) = var("AKUA_EXPIRING_NOTICE_DAYS") {
+            let days = days.parse().map_err(|_| {
+                StoreError::Request("AKUA_EXPIRING_NOTICE_DAYS is not a number of days".into())
+            })?;
+            store = store.with_expiring_notice_days(days);
         }
         Ok(store)
     }

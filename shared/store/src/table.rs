@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction,
     DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndex, GlobalSecondaryIndexUpdate,
     KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
-    TimeToLiveSpecification,
+    StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 
 use akua_core::ports::StoreError;
@@ -233,6 +233,44 @@ async fn wait_until_active(client: &Client, table: &str, index: &str) -> Result<
     Err(StoreError::Unavailable(format!(
         "index {index} is still being created"
     )))
+}
+
+/// What the table's stream carries: each item as written, which is all the
+/// security-event pipe needs (template.yaml; a test keeps them equal).
+pub const STREAM_VIEW: StreamViewType = StreamViewType::NewImage;
+
+/// Turns the table's stream on ([`STREAM_VIEW`]) unless it is, and returns
+/// its ARN. The deployed table always has it (template.yaml); locally only
+/// `akua-local --events` follows it, so only it turns it on.
+pub async fn enable_stream(client: &Client, table: &str) -> Result<String, StoreError> {
+    let latest = |described: aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput| {
+        described
+            .table
+            .filter(|t| {
+                t.stream_specification().is_some_and(|s| {
+                    s.stream_enabled() && s.stream_view_type() == Some(&STREAM_VIEW)
+                })
+            })
+            .and_then(|t| t.latest_stream_arn)
+    };
+    let describe = || client.describe_table().table_name(table).send();
+    if let Some(arn) = latest(describe().await.map_err(sdk_error)?) {
+        return Ok(arn);
+    }
+    let spec = StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(STREAM_VIEW)
+        .build()
+        .map_err(request_error)?;
+    client
+        .update_table()
+        .table_name(table)
+        .stream_specification(spec)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    latest(describe().await.map_err(sdk_error)?)
+        .ok_or_else(|| StoreError::Unavailable("the table's stream did not start".into()))
 }
 
 /// Creates the table (on-demand, TTL on `ttl`) unless it already exists.

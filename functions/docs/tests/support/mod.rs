@@ -2,7 +2,7 @@
 //! paths and types, merged, under the one `/v1` server.
 
 use utoipa::OpenApi;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{self, InfoBuilder};
 
 /// The whole API's OpenAPI document, generated.
@@ -44,6 +44,15 @@ pub fn document() -> openapi::OpenApi {
         "bearer",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
     );
+    // API Gateway's AWS_IAM: the request is signed with AWS Signature
+    // Version 4 by an AWS principal (its `Authorization` header).
+    components.add_security_scheme(
+        "sigv4",
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "Authorization",
+            "AWS Signature Version 4 of an AWS principal allowed execute-api:Invoke on the route",
+        ))),
+    );
     doc
 }
 
@@ -57,7 +66,10 @@ fn restrictions(doc: &mut openapi::OpenApi) {
     use utoipa::openapi::path::Operation;
     use utoipa::openapi::response::ResponseBuilder;
 
-    for route in akua_core::routes::ROUTES.iter().filter(|r| !r.is_public()) {
+    for route in akua_core::routes::ROUTES
+        .iter()
+        .filter(|r| r.behind_authorizer())
+    {
         let path = route
             .path
             .strip_prefix(akua_docs::API_BASE)

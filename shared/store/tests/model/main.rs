@@ -302,6 +302,25 @@ fn regressions() -> Vec<(&'static str, Vec<Op>)> {
             "a dashboard session used every 11 hours ends a week after its sign-in",
             used_for_a_week,
         ),
+        (
+            "a token's expiry notice is written once, also across a roll",
+            vec![
+                token(Expiry::In(3 * 86_400)),
+                token(Expiry::In(30 * 86_400)),
+                Op::Sweep,
+                Op::Sweep,
+                Op::Roll {
+                    token: 0,
+                    by: Caller::Person(0),
+                    grace: 3_600,
+                },
+                Op::Sweep,
+                Op::Advance { secs: 86_400 },
+                Op::Sweep,
+                Op::Advance { secs: 25 * 86_400 },
+                Op::Sweep,
+            ],
+        ),
     ]
 }
 
@@ -436,6 +455,35 @@ fn races() -> Vec<Race> {
             token: 0,
             by: owner,
         },
+        b: Op::Sweep,
+    });
+    // A token a day from its expiry: the sweep owes it one notice, which a
+    // revoke may forestall and a roll (same id, same expiry) must not
+    // repeat.
+    let expiring = vec![token(Expiry::In(86_400))];
+    all.push(Race {
+        name: "revoke × sweep (expiry notice)",
+        setup: expiring.clone(),
+        a: Op::Revoke {
+            token: 0,
+            by: owner,
+        },
+        b: Op::Sweep,
+    });
+    all.push(Race {
+        name: "roll × sweep (expiry notice)",
+        setup: expiring.clone(),
+        a: Op::Roll {
+            token: 0,
+            by: owner,
+            grace: 3_600,
+        },
+        b: Op::Sweep,
+    });
+    all.push(Race {
+        name: "sweep × sweep (expiry notice)",
+        setup: expiring,
+        a: Op::Sweep,
         b: Op::Sweep,
     });
     all.push(Race {

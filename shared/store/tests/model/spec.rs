@@ -10,6 +10,7 @@ use akua_core::audit::AuditAction;
 use akua_core::decision::{
     DASHBOARD_SESSION_LIFETIME_SECS, SESSION_EXTENSION_INTERVAL_SECS, SESSION_LIFETIME_SECS,
 };
+use akua_core::expiry_notice;
 use akua_core::records::DASHBOARD_SESSION_ABSOLUTE_SECS;
 use akua_core::tokens::MAX_TOKEN_LIFETIME_SECS;
 
@@ -278,6 +279,8 @@ pub struct Cred {
     pub revoked: bool,
     /// Deleted by the sweep after it expired.
     pub swept: bool,
+    /// The expiry its `token.expiring` notice was written for.
+    pub notified: Option<i64>,
     /// Every token that made or rolled it, with its ceiling at that moment
     /// (role, expiry, permissions, allow list): none of them may be
     /// outranked, outlived, hold less, or be fenced in narrower.
@@ -329,6 +332,10 @@ impl Cred {
                 || (n + 1 == current && self.grace_until.is_some_and(|until| until > now)))
     }
 }
+
+/// How long before its expiry a token's notice is written: the store's
+/// default, which the model's system keeps.
+const NOTICE_SECS: i64 = expiry_notice::DEFAULT_NOTICE_DAYS * 86_400;
 
 /// One expected audit event: its log, action and target.
 pub type Event = (String, AuditAction, String);
@@ -811,6 +818,7 @@ impl Model {
                     expires_at: expiry.at(now).or(cap),
                     revoked: false,
                     swept: false,
+                    notified: None,
                     makers,
                     perms: held,
                     nets,
@@ -893,6 +901,7 @@ impl Model {
                     expires_at: Some(now + SESSION_LIFETIME_SECS),
                     revoked: false,
                     swept: false,
+                    notified: None,
                     makers: Vec::new(),
                     perms: None,
                     nets: 0,
@@ -913,6 +922,7 @@ impl Model {
                     expires_at: Some(now + DASHBOARD_SESSION_LIFETIME_SECS),
                     revoked: false,
                     swept: false,
+                    notified: None,
                     makers: Vec::new(),
                     perms: None,
                     nets: 0,
@@ -966,6 +976,7 @@ impl Model {
                     expires_at: expiry.at(now),
                     revoked: false,
                     swept: false,
+                    notified: None,
                     makers: Vec::new(),
                     perms: None,
                     nets,
@@ -989,10 +1000,31 @@ impl Model {
             }
             Op::Advance { secs } => self.now = (self.now + secs).min(T_MAX),
             Op::Sweep => {
+                let mut notices = Vec::new();
                 for cred in &mut self.creds {
                     if cred.present() && cred.expired(now) {
                         cred.swept = true;
+                        continue;
                     }
+                    // A token expiring within the window gets one notice
+                    // per expiry, in every log its other events go to; a
+                    // roll keeps the id and the expiry, so no second one.
+                    let logs = match &cred.kind {
+                        Kind::Workspace { ws, .. } => vec![*ws],
+                        Kind::Multi { workspaces, .. } => workspaces.clone(),
+                        Kind::Session { .. } => continue,
+                    };
+                    let Some(at) = cred.expires_at else { continue };
+                    if cred.present()
+                        && expiry_notice::due(at, now, NOTICE_SECS)
+                        && cred.notified != Some(at)
+                    {
+                        cred.notified = Some(at);
+                        notices.extend(logs.into_iter().map(|w| (w, cred.id.clone())));
+                    }
+                }
+                for (w, id) in notices {
+                    self.event(ws_log(w), AuditAction::TokenExpiring, &id);
                 }
             }
         }
