@@ -274,3 +274,157 @@ fn every_production_crate_turns_the_wildcard_lint_on() {
         );
     }
 }
+
+/// What `docs/DESIGN.md` holds: its numbered sections, their titles (any
+/// heading level, number left out) and its rules (`| R7 |`).
+struct Design {
+    sections: BTreeSet<u32>,
+    titles: BTreeSet<String>,
+    rules: BTreeSet<u32>,
+}
+
+fn design() -> Design {
+    let text = std::fs::read_to_string(root().join("docs/DESIGN.md")).expect("docs/DESIGN.md");
+    let mut d = Design {
+        sections: BTreeSet::new(),
+        titles: BTreeSet::new(),
+        rules: BTreeSet::new(),
+    };
+    for line in text.lines() {
+        if let Some(heading) = line.strip_prefix("##") {
+            let heading = heading.trim_start_matches('#').trim();
+            let (number, title) = match heading.split_once(". ") {
+                Some((n, t)) if n.parse::<u32>().is_ok() => (n.parse::<u32>().ok(), t),
+                _ => (None, heading),
+            };
+            d.sections.extend(number);
+            d.titles.insert(title.to_owned());
+        } else if let Some(rule) = line.strip_prefix("| R") {
+            let digits: String = rule.chars().take_while(char::is_ascii_digit).collect();
+            d.rules.extend(digits.parse::<u32>().ok());
+        }
+    }
+    d
+}
+
+/// A citation of the design after the word `DESIGN` (`.md` optional): a
+/// section by number (`§4`), a rule (`R7`), or a section by title
+/// (`, "Sudo mode"`). `None`: the word cites nothing in particular.
+#[derive(Debug, PartialEq)]
+enum Citation {
+    Section(u32),
+    Rule(u32),
+    Title(String),
+}
+
+fn citation(after: &str) -> Option<Citation> {
+    let rest = after.strip_prefix(".md").unwrap_or(after);
+    let digits = |s: &str| -> Option<u32> {
+        let d: String = s.chars().take_while(char::is_ascii_digit).collect();
+        d.parse().ok()
+    };
+    if let Some(n) = rest.strip_prefix(" §") {
+        return digits(n).map(Citation::Section);
+    }
+    let rest = rest.strip_prefix(',').unwrap_or(rest);
+    if let Some(n) = rest.strip_prefix(" R") {
+        return digits(n).map(Citation::Rule);
+    }
+    let title = rest.strip_prefix(" \"")?;
+    title
+        .split_once('"')
+        .map(|(t, _)| Citation::Title(t.to_owned()))
+}
+
+/// Text files of the repository that may cite the design.
+fn citing_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let skip = ["target", "node_modules", ".git", ".aws-sam", ".akua"];
+    for entry in std::fs::read_dir(dir).expect("readable dir") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if path.is_dir() {
+            if !skip.contains(&name) {
+                citing_files(&path, out);
+            }
+        } else if ["rs", "md", "yaml", "toml", "js", "mjs", "py", "sh", "html"]
+            .iter()
+            .any(|e| path.extension().is_some_and(|x| x == *e))
+            && !path.ends_with("docs/DESIGN.md")
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// Every rule and section the code and the documents cite exists in
+/// `docs/DESIGN.md`, and nothing cites a design outside the repository.
+#[test]
+fn every_design_citation_resolves() {
+    let design = design();
+    let mut files = Vec::new();
+    citing_files(&root(), &mut files);
+    let mut broken = Vec::new();
+    let mut cited = 0;
+    // Spelled apart, so this file does not cite it.
+    let outside = ["shared", "DESIGN"].join("/");
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        // A citation may wrap across comment lines: join them first.
+        let joined = text
+            .lines()
+            .map(|l| {
+                l.trim()
+                    .trim_start_matches("//!")
+                    .trim_start_matches("///")
+                    .trim_start_matches("//")
+                    .trim_start_matches('#')
+                    .trim()
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let shown = file
+            .strip_prefix(root())
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        assert!(
+            !joined.contains(&outside),
+            "{shown} cites a design outside the repository"
+        );
+        for (at, _) in joined.match_indices("DESIGN") {
+            let Some(c) = citation(&joined[at + "DESIGN".len()..]) else {
+                continue;
+            };
+            cited += 1;
+            let found = match &c {
+                Citation::Section(n) => design.sections.contains(n),
+                Citation::Rule(n) => design.rules.contains(n),
+                Citation::Title(t) => design.titles.contains(t),
+            };
+            if !found {
+                broken.push(format!("{shown}: {c:?}"));
+            }
+        }
+    }
+    assert!(
+        cited > 100,
+        "only {cited} citations found: is the scan right?"
+    );
+    assert!(
+        broken.is_empty(),
+        "citations docs/DESIGN.md does not resolve:\n{}",
+        broken.join("\n")
+    );
+}
+
+#[test]
+fn a_citation_is_read_as_written() {
+    assert_eq!(citation(" §4, the table"), Some(Citation::Section(4)));
+    assert_eq!(citation(".md R19)"), Some(Citation::Rule(19)));
+    assert_eq!(citation(".md, R23"), Some(Citation::Rule(23)));
+    assert_eq!(
+        citation(".md, \"Sudo mode\")"),
+        Some(Citation::Title("Sudo mode".into()))
+    );
+    assert_eq!(citation(".md in your own words"), None);
+}

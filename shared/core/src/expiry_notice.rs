@@ -1,6 +1,6 @@
 //! `token.expiring`: the audit event (and so the EventBridge event) an API
 //! token or a multi-workspace token gets a few days before it expires, so
-//! that its owners can roll it in time (docs/DESIGN.md, R23).
+//! that its owners can roll it in time (docs/DESIGN.md R24).
 //!
 //! The hourly sweep finds the tokens and writes each notice at most once
 //! per token id and expiry; this module decides which credentials are

@@ -173,8 +173,8 @@ pub trait CredentialStore: DecisionStore {
     /// Deletes a credential, every secret of it and its pointer together,
     /// only while the pointer still says what `read` found (the same secret
     /// and the same rolled-away one). `false`: the pointer is gone or has
-    /// changed since (a roll); the caller reads it again (DESIGN.md,
-    /// "revocation always wins").
+    /// changed since (a roll); the caller reads it again (DESIGN.md
+    /// R7, revocation always wins).
     fn delete_credential(
         &self,
         id: &str,

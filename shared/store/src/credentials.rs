@@ -109,8 +109,8 @@ impl DynamoStore {
     /// Deletes an id pointer only while it says exactly what `read` found:
     /// the same secret, and the same secret a roll replaced (or none). A
     /// roll between the read and this delete makes it fail, so a revoke can
-    /// never delete the pointer and leave the newer secret behind (DESIGN.md,
-    /// "revocation always wins").
+    /// never delete the pointer and leave the newer secret behind (DESIGN.md
+    /// R7, revocation always wins).
     fn delete_pointer_as_read(
         &self,
         id: &str,
