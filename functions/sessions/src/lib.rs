@@ -421,16 +421,28 @@ async fn approve(
     RequestOrigin(origin): RequestOrigin,
     JsonBody(body): JsonBody<AnswerBody>,
 ) -> Result<Json<Answered>> {
+    answer(&store, &caller, &origin, &body, true).await
+}
+
+/// Approving and denying are one answer to a pending device login.
+async fn answer(
+    store: &DynamoStore,
+    caller: &akua_core::Principal,
+    origin: &akua_core::audit::Origin,
+    body: &AnswerBody,
+    approved: bool,
+) -> Result<Json<Answered>> {
     device::answer(
-        &store,
-        &caller,
-        &origin,
+        store,
+        caller,
+        origin,
         &body.user_code,
-        true,
+        approved,
         clock::now(),
     )
     .await?;
-    Ok(Json(Answered { status: "approved" }))
+    let status = if approved { "approved" } else { "denied" };
+    Ok(Json(Answered { status }))
 }
 
 /// Deny a device login as the signed-in user (session or JWT).
@@ -444,16 +456,7 @@ async fn deny(
     RequestOrigin(origin): RequestOrigin,
     JsonBody(body): JsonBody<AnswerBody>,
 ) -> Result<Json<Answered>> {
-    device::answer(
-        &store,
-        &caller,
-        &origin,
-        &body.user_code,
-        false,
-        clock::now(),
-    )
-    .await?;
-    Ok(Json(Answered { status: "denied" }))
+    answer(&store, &caller, &origin, &body, false).await
 }
 
 /// The calling session.
