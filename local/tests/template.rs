@@ -345,3 +345,31 @@ fn leading_keys_name_the_store_s_partition_prefixes() {
         "every prefix is granted somewhere: {seen:?}"
     );
 }
+
+/// The event pipe passes exactly the INSERTs of audit items, named as the
+/// store writes them (`tests/events/test_pipe_filter.py` holds the pattern
+/// to stream records of every item kind).
+#[test]
+fn the_event_pipe_filters_on_the_store_s_audit_items() {
+    let t = template();
+    let pipe = resources(&t)
+        .values()
+        .find(|r| s(&r["Type"]) == "AWS::Pipes::Pipe")
+        .expect("the security events pipe");
+    let filters = pipe["Properties"]["SourceParameters"]["FilterCriteria"]["Filters"]
+        .as_sequence()
+        .expect("filters");
+    assert_eq!(filters.len(), 1);
+    let pattern: serde_json::Value =
+        serde_json::from_str(&s(&filters[0]["Pattern"])).expect("a JSON pattern");
+    assert_eq!(
+        pattern,
+        serde_json::json!({
+            "eventName": ["INSERT"],
+            "dynamodb": {"NewImage": {
+                "pk": {"S": [{"prefix": akua_store::keys::AUDIT_PREFIX}]},
+                "kind": {"S": [akua_store::keys::kind::AUDIT_EVENT]},
+            }},
+        })
+    );
+}

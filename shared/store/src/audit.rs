@@ -41,7 +41,7 @@ pub(crate) fn event_item(event: &AuditEvent, retention_secs: i64) -> Item {
         table::SK.to_owned(),
         s(keys::audit_sort_key(event.at, &event.id)),
     );
-    item.insert(attr::KIND.to_owned(), s(AUDIT_KIND));
+    item.insert(attr::KIND.to_owned(), s(keys::kind::AUDIT_EVENT));
     item.insert(attr::ID.to_owned(), s(event.id.as_str()));
     item.insert(attr::AT.to_owned(), n(event.at));
     item.insert(attr::ACTION.to_owned(), s(event.action.as_str()));
@@ -117,12 +117,9 @@ pub fn audit_event_of(item: &Item) -> Option<Result<AuditEvent, StoreError>> {
             .get(attr::KIND)
             .and_then(|k| k.as_s().ok())
             .map(String::as_str)
-            == Some(AUDIT_KIND);
+            == Some(keys::kind::AUDIT_EVENT);
     audit.then(|| AuditEvent::from_item(item))
 }
-
-/// The `kind` of every audit item.
-const AUDIT_KIND: &str = "audit_event";
 
 impl DynamoStore {
     /// `steps` and a step writing each event of `audit`: one transaction,

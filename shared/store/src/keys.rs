@@ -29,8 +29,10 @@ use crate::table::{EXPIRY_SHARDS, PK, SK};
 pub type Item = HashMap<String, AttributeValue>;
 
 /// The `kind` attribute of every item that expires, so the cleanup knows
-/// what it deletes.
+/// what it deletes, and of audit events, which the event pipe's filter
+/// names (template.yaml; a test keeps them equal).
 pub mod kind {
+    pub const AUDIT_EVENT: &str = "audit_event";
     pub const API_TOKEN: &str = "api_token";
     pub const SESSION: &str = "session";
     pub const MULTI_TOKEN: &str = "multi_workspace_token";
@@ -79,7 +81,9 @@ pub fn expiring_notice(id: &str, expires_at: i64) -> Item {
 
 /// A workspace's audit log, and a person's: apart, so IAM can let each
 /// function write only the logs it writes.
-pub(crate) const AUDIT_PREFIX: &str = "AUDIT#";
+/// What every audit log's partition key starts with (the event pipe's
+/// filter names it too).
+pub const AUDIT_PREFIX: &str = "AUDIT#";
 const AUDIT_WORKSPACE_PREFIX: &str = "AUDIT#WS#";
 const AUDIT_USER_PREFIX: &str = "AUDIT#USER#";
 
