@@ -385,10 +385,24 @@ try {
   check((await exited) === 0, "cnap auth login did not complete");
 
   step = "sign out";
+  // Signing out while the page still loads: the token list, fetched while
+  // signed in, arrives after the sign-in page is drawn and must not cover it.
+  let listed;
+  const listAnswered = new Promise((resolve) => (listed = resolve));
+  await page.route(/\/v1\/api_tokens\?/, async (route) => {
+    const response = await route.fetch();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.fulfill({ response }).catch(() => {});
+    setTimeout(listed, 300);
+  });
   await page.goto(`${base}/dashboard/tokens`);
   await page.waitForSelector("#sign-out");
   await page.click("#sign-out");
   await page.waitForSelector("#sign-in");
+  await listAnswered;
+  await page.unroute(/\/v1\/api_tokens\?/);
+  check(await page.isVisible("#sign-in"), "a page that finished loading after sign-out covered the sign-in page");
+  check(await page.isHidden("#account"), "the account bar shows after sign-out");
   check((await api("/auth/whoami", session)).status === 401, "the dashboard session works after sign-out");
   check(await page.evaluate(() => sessionStorage.getItem("akua.session") === null), "the session is still stored");
 
@@ -399,7 +413,7 @@ try {
   check(redirectUris.length > 0 && redirectUris.every((u) => u === `${base}/dashboard/callback`), `sign-in redirect_uri: ${redirectUris.join(", ")}`);
   console.log(`ok: the dashboard under ${prefix || "/"} signs in, signs in again for sudo mode, manages tokens (restricted ones too), the token policy, members and sessions, approves a cnap login, and signs out, in a real browser`);
 } catch (e) {
-  console.error(`FAIL: ${e.message}`);
+  console.error(`FAIL (${step}): ${e.message}`);
   process.exitCode = 1;
 } finally {
   await browser.close();

@@ -6,8 +6,8 @@
 
 import { api, DASHBOARD, SESSION, store, whenSessionLost } from "./api.js";
 import { $, guarded, showError } from "./dom.js";
-import { render } from "./router.js";
-import { finishSignIn, SIGN_IN, signInPage } from "./signin.js";
+import { render, showSignIn } from "./router.js";
+import { finishSignIn, SIGN_IN } from "./signin.js";
 import { loadConfig, WORKSPACE } from "./state.js";
 import { retryAfterSignIn } from "./sudo.js";
 
@@ -30,9 +30,7 @@ async function start() {
     store.removeItem(WORKSPACE);
     store.removeItem(SIGN_IN);
     history.pushState(null, "", DASHBOARD);
-    $("view").replaceChildren(signInPage("You are signed out."));
-    $("account").hidden = true;
-    $("nav").hidden = true;
+    showSignIn("You are signed out.");
   }));
   document.querySelector("nav").addEventListener("click", (event) => {
     const link = event.target.closest("a[data-page]");
@@ -48,7 +46,7 @@ async function start() {
       retry = await finishSignIn();
     } catch (error) {
       history.replaceState(null, "", DASHBOARD);
-      $("view").replaceChildren(signInPage(error.message));
+      showSignIn(error.message);
       return;
     }
   }

@@ -12,15 +12,27 @@ function pageName() {
   return vocabulary.pages.includes(name) ? name : vocabulary.pages[0];
 }
 
+// Each drawing takes a number; one that finishes after a newer one began
+// (another click, a sign-out while the page still loads) draws nothing,
+// so an old page never covers the newer one.
+let drawing = 0;
+
+// The sign-in page, in place of whatever is drawn or still loading.
+export function showSignIn(message) {
+  drawing += 1;
+  $("account").hidden = true;
+  $("nav").hidden = true;
+  status("");
+  $("view").replaceChildren(signInPage(message));
+}
+
 export async function render() {
-  const view = $("view");
   if (!store.getItem(SESSION)) {
-    $("account").hidden = true;
-    $("nav").hidden = true;
     if (location.pathname !== `${DASHBOARD}/callback`) rememberReturn();
-    view.replaceChildren(signInPage("Sign in with your organisation's identity provider to manage API tokens, members and logins."));
+    showSignIn("Sign in with your organisation's identity provider to manage API tokens, members and logins.");
     return;
   }
+  const mine = ++drawing;
   const name = pageName();
   for (const link of document.querySelectorAll("nav a")) {
     if (link.dataset.page === name) link.setAttribute("aria-current", "page");
@@ -32,9 +44,12 @@ export async function render() {
     // a retry after signing in again needs even if the account fails to load.
     const { default: draw } = await import(`./page-${name}.js`);
     await loadAccount();
-    view.replaceChildren(...[await draw()].flat());
+    const nodes = [await draw()].flat();
+    if (mine !== drawing) return;
+    $("view").replaceChildren(...nodes);
     status("");
   } catch (error) {
+    if (mine !== drawing) return;
     status("");
     showError(error.message);
   }
