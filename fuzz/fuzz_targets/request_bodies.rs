@@ -19,6 +19,6 @@ fuzz_target!(|data: &[u8]| {
     check::<akua_core::workspaces::CreateWorkspaceRequest>(data);
     check::<akua_core::workspaces::AddMemberRequest>(data);
     check::<akua_core::workspaces::ChangeRoleRequest>(data);
-    check::<akua_sessions::AnswerBody>(data);
+    check::<akua_core::device::DeviceAnswerRequest>(data);
     check::<serde_json::Map<String, serde_json::Value>>(data);
 });

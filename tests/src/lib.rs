@@ -2,7 +2,10 @@
 //! local gateway in front of the real function routers, the real
 //! authorizer, and helpers to seed identities the API cannot create itself.
 
+pub mod calls;
 pub mod process;
+
+pub use calls::{Body, Call, Query};
 
 use std::time::Duration;
 
@@ -29,6 +32,19 @@ impl Reply {
     /// The error code of an envelope, if any.
     pub fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// The body as the core's response type `T`, after checking the
+    /// status is `expected`; a mismatch fails the test with the body.
+    pub fn expect<T: serde::de::DeserializeOwned>(&self, expected: StatusCode) -> T {
+        assert_eq!(self.status, expected, "{}", self.body);
+        serde_json::from_value(self.body.clone())
+            .unwrap_or_else(|e| panic!("not the documented shape ({e}): {}", self.body))
+    }
+
+    /// [`Reply::expect`] for `200 OK`.
+    pub fn ok<T: serde::de::DeserializeOwned>(&self) -> T {
+        self.expect(StatusCode::OK)
     }
 }
 
@@ -168,6 +184,16 @@ impl Api {
             .expect("put membership");
     }
 
+    /// A caller presenting `token`, if any, in `workspace`, if any: for
+    /// tests whose credential and workspace are themselves variables.
+    pub fn caller(&self, token: Option<&str>, workspace: Option<&str>) -> Caller<'_> {
+        Caller {
+            token: token.map(str::to_owned),
+            context: workspace.map(str::to_owned),
+            ..self.anonymous()
+        }
+    }
+
     /// A caller without credentials.
     pub fn anonymous(&self) -> Caller<'_> {
         Caller {
@@ -214,7 +240,7 @@ impl Api {
     pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let body = fields
             .iter()
-            .map(|(k, v)| format!("{k}={}", url_encode(v)))
+            .map(|(k, v)| format!("{k}={}", calls::encode(v)))
             .collect::<Vec<_>>()
             .join("&");
         let request = Request::builder()
@@ -272,6 +298,51 @@ impl<'a> Caller<'a> {
             source: Some(ip.parse().expect("an IP address")),
             ..self.clone()
         }
+    }
+
+    /// Sends `call` (see [`Call`]) with this caller's credential,
+    /// workspace and address.
+    pub fn send(&self, call: Call) -> impl Future<Output = Reply> + use<'a> {
+        let api = self.api;
+        let (json, form, raw) = match call.body {
+            Body::None => (None, None, None),
+            Body::Json(body) => (Some(body), None, None),
+            Body::Form(fields) => (None, Some(fields), None),
+            Body::Raw(bytes) => (None, None, Some(bytes)),
+        };
+        let mut request = request_for(
+            self.source,
+            call.method,
+            &call.path,
+            self.token.as_deref(),
+            self.context.as_deref(),
+            json,
+        );
+        if let Some(fields) = form {
+            let encoded = fields
+                .iter()
+                .map(|(k, v)| format!("{k}={}", calls::encode(v)))
+                .collect::<Vec<_>>()
+                .join("&");
+            request.headers_mut().insert(
+                "content-type",
+                "application/x-www-form-urlencoded".parse().expect("header"),
+            );
+            *request.body_mut() = Bytes::from(encoded);
+        }
+        if let Some(bytes) = raw {
+            request
+                .headers_mut()
+                .insert("content-type", "application/json".parse().expect("header"));
+            *request.body_mut() = Bytes::from(bytes);
+        }
+        for (name, value) in &call.headers {
+            request.headers_mut().insert(
+                axum::http::HeaderName::try_from(name.as_str()).expect("a header name"),
+                value.parse().expect("a header value"),
+            );
+        }
+        async move { api.send(request).await }
     }
 
     pub fn get(&self, path: &str) -> impl Future<Output = Reply> + use<'a> {
@@ -367,15 +438,4 @@ fn request_for(
 
 fn jsonwebtoken_alg() -> akua_testkit::issuer::Algorithm {
     akua_testkit::issuer::Algorithm::RS256
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -28,8 +28,8 @@ use akua_core::ApiError;
 use akua_core::api_error::ErrorBody;
 use akua_core::clock;
 use akua_core::device::{
-    self, AccessToken, DeviceAuthorization, DeviceCodeRequest, DeviceConfig, DeviceTokenRequest,
-    OAuthError, Params, PendingLogin,
+    self, AccessToken, DeviceAnswerRequest, DeviceAuthorization, DeviceCodeRequest, DeviceConfig,
+    DeviceTokenRequest, OAuthError, Params, PendingLogin,
 };
 use akua_core::holder;
 use akua_core::introspection::{self, Introspection};
@@ -372,13 +372,6 @@ async fn platform_introspect(
     }
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AnswerBody {
-    /// As shown to the user, `XXXX-XXXX`; any case, dash optional.
-    user_code: String,
-}
-
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Answered {
     /// `approved` or `denied`.
@@ -411,7 +404,7 @@ async fn pending(
 }
 
 /// Approve a device login as the signed-in user (session or JWT).
-#[utoipa::path(post, path = "/v1/auth/device/approve", operation_id = "auth.device.approve", tag = "Sessions", request_body = AnswerBody,
+#[utoipa::path(post, path = "/v1/auth/device/approve", operation_id = "auth.device.approve", tag = "Sessions", request_body = DeviceAnswerRequest,
     responses((status = 200, description = "Approved", body = Answered), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential, or `reauthentication_required`: approving needs a recent sign-in at a browser (sudo mode; `WWW-Authenticate` says `max_age`)", body = ErrorBody), (status = 403, description = "Not a person at a browser: an API token, a CLI session or a JWT without `auth_time`", body = ErrorBody),
         (status = 404, description = "Unknown or expired code", body = ErrorBody), (status = 409, description = "Already used", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody), (status = 429, description = "Too many unknown codes", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -419,7 +412,7 @@ async fn approve(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
     RequestOrigin(origin): RequestOrigin,
-    JsonBody(body): JsonBody<AnswerBody>,
+    JsonBody(body): JsonBody<DeviceAnswerRequest>,
 ) -> Result<Json<Answered>> {
     answer(&store, &caller, &origin, &body, true).await
 }
@@ -429,7 +422,7 @@ async fn answer(
     store: &DynamoStore,
     caller: &akua_core::Principal,
     origin: &akua_core::audit::Origin,
-    body: &AnswerBody,
+    body: &DeviceAnswerRequest,
     approved: bool,
 ) -> Result<Json<Answered>> {
     device::answer(
@@ -446,7 +439,7 @@ async fn answer(
 }
 
 /// Deny a device login as the signed-in user (session or JWT).
-#[utoipa::path(post, path = "/v1/auth/device/deny", operation_id = "auth.device.deny", tag = "Sessions", request_body = AnswerBody,
+#[utoipa::path(post, path = "/v1/auth/device/deny", operation_id = "auth.device.deny", tag = "Sessions", request_body = DeviceAnswerRequest,
     responses((status = 200, description = "Denied", body = Answered), (status = 400, description = "Unreadable body: not JSON, or no `Content-Type: application/json`", body = ErrorBody), (status = 413, description = "payload_too_large: a body over 16 KiB", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a user credential", body = ErrorBody),
         (status = 404, description = "Unknown or expired code", body = ErrorBody), (status = 409, description = "Already used", body = ErrorBody), (status = 422, description = "Invalid field", body = ErrorBody), (status = 429, description = "Too many unknown codes", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -454,7 +447,7 @@ async fn deny(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
     RequestOrigin(origin): RequestOrigin,
-    JsonBody(body): JsonBody<AnswerBody>,
+    JsonBody(body): JsonBody<DeviceAnswerRequest>,
 ) -> Result<Json<Answered>> {
     answer(&store, &caller, &origin, &body, false).await
 }

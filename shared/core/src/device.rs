@@ -208,6 +208,15 @@ pub struct DeviceCodeRequest {
     pub scope: Option<String>,
 }
 
+/// The body of `POST /v1/auth/device/approve` and `…/deny`.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = AnswerBody)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceAnswerRequest {
+    /// As shown to the user, `XXXX-XXXX`; any case, dash optional.
+    pub user_code: String,
+}
+
 /// The body of `POST /v1/auth/device/token` (RFC 8628 §3.4), as a form or
 /// a JSON object whose parameters are strings; other parameters are ignored.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

@@ -64,7 +64,8 @@ impl LeakConfig {
 
 /// One match a scanner reports. `LeakedToken` in the API document. Its
 /// `Debug` leaves the token out: it may be a live secret.
-#[derive(Clone, Deserialize, utoipa::ToSchema)]
+// `Serialize`: for clients that send reports, as the tests do.
+#[derive(Clone, serde::Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = LeakedToken)]
 pub struct ReportedToken {
     /// The matched secret.

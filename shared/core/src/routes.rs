@@ -238,12 +238,19 @@ pub trait FunctionOp: Copy + 'static {
     fn of(op: Op) -> Option<Self>;
 }
 
-/// `FunctionOp` for the operations of one `Op` variant.
+/// `FunctionOp` for the operations of one `Op` variant, and the way back
+/// into `Op`.
 macro_rules! function_op {
     ($($ops:ident => $variant:ident),* $(,)?) => {$(
         impl FunctionOp for $ops {
             fn of(op: Op) -> Option<Self> {
                 if let Op::$variant(op) = op { Some(op) } else { None }
+            }
+        }
+
+        impl From<$ops> for Op {
+            fn from(op: $ops) -> Op {
+                Op::$variant(op)
             }
         }
     )*};

@@ -53,7 +53,7 @@ impl From<SessionRecord> for SessionView {
 /// the same sign-in and the nonce its request carried. Read only where the
 /// identity provider leaves `auth_time` out of access tokens; an ID token
 /// has it whenever `max_age` was asked (OIDC Core §3.1.2.1).
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignInEvidence {
     /// The ID token, issued to this deployment's dashboard (`OidcClientId`).
@@ -118,7 +118,7 @@ pub async fn sign_in_of(
 }
 
 /// `POST /v1/auth/sessions`' body: all of it optional.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartSessionRequest {
     /// The sign-in's ID token and nonce, where its access token has no `auth_time`.
@@ -127,7 +127,7 @@ pub struct StartSessionRequest {
 }
 
 /// `POST /v1/auth/session/reauthenticate`'s body.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReauthenticateRequest {
     /// The dashboard session to renew: its token, as `POST /v1/auth/sessions` gave it.
