@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
+use crate::calls::{self, Body, Call};
+
 /// The `akua-local` binary next to this test's own.
 pub fn binary() -> PathBuf {
     static BUILD: std::sync::Once = std::sync::Once::new();
@@ -102,6 +104,55 @@ pub fn mint_jwt(data_dir: &Path, sub: &str) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
+/// `call` as a request to the server at `base` (its URL: under
+/// `--stage`, the stage's), with an optional bearer token and
+/// `Akua-Context`; the caller sends it, on whichever client it keeps
+/// (e.g. one that follows no redirects).
+pub fn request(
+    client: &reqwest::Client,
+    base: &str,
+    call: &Call,
+    token: Option<&str>,
+    context: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let mut req = client.request(call.method.clone(), format!("{base}{}", call.path));
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    if let Some(c) = context {
+        req = req.header("akua-context", c);
+    }
+    req = match &call.body {
+        Body::None => req,
+        Body::Json(body) => req
+            .header("content-type", "application/json")
+            .body(body.to_string()),
+        Body::Form(fields) => req
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(
+                fields
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", calls::encode(v)))
+                    .collect::<Vec<_>>()
+                    .join("&"),
+            ),
+        Body::Raw(bytes) => req
+            .header("content-type", "application/json")
+            .body(bytes.clone()),
+    };
+    for (name, value) in &call.headers {
+        req = req.header(name.as_str(), value.as_str());
+    }
+    req
+}
+
+/// The status and the JSON body (`Null` when not JSON) of `response`.
+pub async fn answer(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
 pub struct Http {
     pub client: reqwest::Client,
     pub base: String,
@@ -135,6 +186,24 @@ impl Http {
             token: Some(token.to_owned()),
             ..self.anonymous()
         }
+    }
+
+    /// Sends `call` (see [`Call`]) with an optional bearer token and
+    /// `Akua-Context`; returns the status and the JSON body (`Null` when
+    /// not JSON). The long form of [`HttpCaller::send`].
+    pub async fn send(
+        &self,
+        call: &Call,
+        token: Option<&str>,
+        context: Option<&str>,
+    ) -> (u16, Value) {
+        answer(
+            request(&self.client, &self.base, call, token, context)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
     }
 
     /// A request with an optional bearer token, `Akua-Context` and JSON body;
@@ -197,6 +266,15 @@ impl<'a> HttpCaller<'a> {
             context: Some(workspace.to_owned()),
             ..self.clone()
         }
+    }
+
+    /// Sends `call` (see [`Call`]) with this caller's credential and
+    /// workspace.
+    pub fn send(&self, call: Call) -> impl Future<Output = (u16, Value)> + use<'a> {
+        let http = self.http;
+        let token = self.token.clone();
+        let context = self.context.clone();
+        async move { http.send(&call, token.as_deref(), context.as_deref()).await }
     }
 
     pub fn get(&self, path: &str) -> impl Future<Output = (u16, Value)> + use<'a> {

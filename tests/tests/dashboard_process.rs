@@ -4,8 +4,11 @@
 //! headers, and a sign-in code is redeemed only once, only with its PKCE
 //! verifier, only for its redirect URI.
 
-use akua_tests::process::{start, temp_data_dir};
+use akua_core::sessions::StartSessionRequest;
+use akua_tests::Call;
+use akua_tests::process::{request, start, temp_data_dir};
 use base64::Engine as _;
+use serde::Serialize;
 use serde_json::Value;
 
 fn client() -> reqwest::Client {
@@ -15,10 +18,23 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-async fn post_json(http: &reqwest::Client, url: String, body: Value) -> reqwest::Response {
+/// `POST /dashboard/token`'s body: the page's code exchange (the
+/// dashboard's own `CodeExchange`, which is private to it).
+#[derive(Serialize)]
+struct CodeExchange<'a> {
+    code: &'a str,
+    code_verifier: &'a str,
+    redirect_uri: &'a str,
+}
+
+async fn exchange(
+    http: &reqwest::Client,
+    url: String,
+    body: &CodeExchange<'_>,
+) -> reqwest::Response {
     http.post(url)
         .header("content-type", "application/json")
-        .body(body.to_string())
+        .body(serde_json::to_string(body).unwrap())
         .send()
         .await
         .unwrap()
@@ -79,10 +95,14 @@ async fn every_dashboard_answer_carries_the_security_headers() {
     );
     // A code exchange with a bad body is a 400 in the envelope, not a call
     // to the provider.
-    let r = post_json(
+    let r = exchange(
         &http,
         format!("{}/dashboard/token", server.base),
-        serde_json::json!({"code": "x", "code_verifier": "y", "redirect_uri": "https://evil.test/steal"}),
+        &CodeExchange {
+            code: "x",
+            code_verifier: "y",
+            redirect_uri: "https://evil.test/steal",
+        },
     )
     .await;
     assert_eq!(r.status(), 400);
@@ -162,12 +182,13 @@ async fn a_sign_in_code_is_redeemed_once_with_its_verifier_for_a_dashboard_sessi
     assert_eq!(params["state"], "the-state");
     let code = params["code"].clone();
 
-    let redeem = |code: &str, verifier: &str| {
-        post_json(
-            &http,
-            format!("{base}/dashboard/token"),
-            serde_json::json!({"code": code, "code_verifier": verifier, "redirect_uri": redirect_uri}),
-        )
+    let redeem = async |code: &str, verifier: &str| {
+        let body = CodeExchange {
+            code,
+            code_verifier: verifier,
+            redirect_uri: &redirect_uri,
+        };
+        exchange(&http, format!("{base}/dashboard/token"), &body).await
     };
     // The wrong verifier spends the code: a stolen code is useless.
     let r = redeem(&code, "not-the-verifier-not-the-verifier-not-the-verif").await;
@@ -199,9 +220,9 @@ async fn a_sign_in_code_is_redeemed_once_with_its_verifier_for_a_dashboard_sessi
     assert_eq!(claims["sub"], "usr_ada");
     // The access token is a JWT the authorizer trusts: it starts a
     // dashboard session.
-    let r = http
-        .post(format!("{base}/v1/auth/sessions"))
-        .bearer_auth(tokens["access_token"].as_str().unwrap())
+    let start_session = Call::start_session(&StartSessionRequest::default());
+    let access_token = Some(tokens["access_token"].as_str().unwrap());
+    let r = request(&http, base, &start_session, access_token, None)
         .send()
         .await
         .unwrap();

@@ -5,11 +5,14 @@
 
 use std::time::{Duration, Instant};
 
-use akua_core::{Role, UserId, clock, issue};
+use akua_core::device::DeviceAuthorization;
+use akua_core::tokens::CreatedApiToken;
+use akua_core::workspaces::WorkspaceView;
+use akua_core::{Role, TokenRole, UserId, clock, issue};
 use akua_testkit::Fault;
-use akua_tests::Api;
+use akua_tests::calls::token_named;
+use akua_tests::{Api, Call, Query};
 use axum::http::StatusCode;
-use serde_json::json;
 
 const WS: &str = "ws_acme";
 
@@ -43,7 +46,7 @@ async fn the_authorizer_never_allows_when_the_store_is_sick() {
         proxy.set(Some("GetItem"), fault);
         for caller in [api.as_token(session.expose()), owner.in_ws(WS)] {
             let started = Instant::now();
-            let r = caller.get("/v1/api_tokens").await;
+            let r = caller.send(Call::list_tokens(Query::new())).await;
             assert_eq!(
                 (r.status, r.code()),
                 (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),
@@ -58,12 +61,12 @@ async fn the_authorizer_never_allows_when_the_store_is_sick() {
     }
     // A failed guarded write (the item vanished meanwhile) is a refusal too.
     proxy.set(Some("UpdateItem"), Fault::ConditionFailed);
-    let r = api.as_token(session.expose()).get("/v1/auth/whoami").await;
+    let r = api.as_token(session.expose()).send(Call::whoami()).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     proxy.heal();
     assert_eq!(
         api.as_token(session.expose())
-            .get("/v1/auth/whoami")
+            .send(Call::whoami())
             .await
             .status,
         StatusCode::OK
@@ -77,12 +80,10 @@ async fn token_writes_fail_cleanly_and_leave_nothing_half_done() {
     let owner = api.as_user("usr_owner");
     let r = owner
         .in_ws(WS)
-        .post("/v1/api_tokens", json!({"name": "keep"}))
+        .send(Call::create_token(&token_named("keep")))
         .await;
-    let (token, id) = (
-        r.body["token"].as_str().unwrap().to_owned(),
-        r.body["id"].as_str().unwrap().to_owned(),
-    );
+    let created: CreatedApiToken = r.expect(StatusCode::CREATED);
+    let (token, id) = (created.token.expose().to_owned(), created.id);
 
     for (fault, status) in [
         (Fault::Throttle, StatusCode::SERVICE_UNAVAILABLE),
@@ -96,7 +97,7 @@ async fn token_writes_fail_cleanly_and_leave_nothing_half_done() {
         proxy.set(Some("TransactWriteItems"), fault);
         let r = owner
             .in_ws(WS)
-            .post("/v1/api_tokens", json!({"name": "x"}))
+            .send(Call::create_token(&token_named("x")))
             .await;
         assert_eq!(r.status, status, "create under {fault:?}: {:?}", r.body);
         assert!(r.body["error"]["code"].is_string());
@@ -104,10 +105,7 @@ async fn token_writes_fail_cleanly_and_leave_nothing_half_done() {
             !r.body.to_string().contains("sk_akua_"),
             "no token handed out for a failed create"
         );
-        let r = owner
-            .in_ws(WS)
-            .delete(&format!("/v1/api_tokens/{id}"))
-            .await;
+        let r = owner.in_ws(WS).send(Call::revoke_token(&id)).await;
         assert!(
             r.status.is_server_error() || r.status == StatusCode::NOT_FOUND,
             "revoke under {fault:?}: {}",
@@ -118,7 +116,7 @@ async fn token_writes_fail_cleanly_and_leave_nothing_half_done() {
         assert_eq!(count(&api, "TOKEN#").await, 1, "{fault:?}");
     }
     proxy.set(Some("Query"), Fault::Throttle);
-    let r = owner.in_ws(WS).get("/v1/api_tokens").await;
+    let r = owner.in_ws(WS).send(Call::list_tokens(Query::new())).await;
     assert_eq!(
         (r.status, r.code()),
         (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
@@ -126,13 +124,13 @@ async fn token_writes_fail_cleanly_and_leave_nothing_half_done() {
     proxy.heal();
     // The surviving token still works and still revokes normally.
     assert_eq!(
-        api.as_token(&token).get("/v1/api_tokens").await.status,
+        api.as_token(&token)
+            .send(Call::list_tokens(Query::new()))
+            .await
+            .status,
         StatusCode::OK
     );
-    let r = owner
-        .in_ws(WS)
-        .delete(&format!("/v1/api_tokens/{id}"))
-        .await;
+    let r = owner.in_ws(WS).send(Call::revoke_token(&id)).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(count(&api, "CRED#").await + count(&api, "TOKEN#").await, 0);
 }
@@ -142,7 +140,7 @@ async fn workspace_and_member_writes_fail_cleanly() {
     let (api, proxy) = Api::start_faulty().await;
     let owner = api.as_user("usr_owner");
     proxy.set(Some("TransactWriteItems"), Fault::ServerError);
-    let r = owner.post("/v1/workspaces", json!({"name": "W"})).await;
+    let r = owner.send(Call::create_workspace("W")).await;
     assert_eq!(
         (r.status, r.code()),
         (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
@@ -153,21 +151,18 @@ async fn workspace_and_member_writes_fail_cleanly() {
         "no workspace without its owner, nor the other way round"
     );
     proxy.heal();
-    let r = owner.post("/v1/workspaces", json!({"name": "W"})).await;
-    let ws = r.body["id"].as_str().unwrap().to_owned();
+    let r = owner.send(Call::create_workspace("W")).await;
+    let ws = r.expect::<WorkspaceView>(StatusCode::CREATED).id;
     // Adding a member is one transaction with its audit event.
     for op in ["TransactWriteItems", "Query", "BatchGetItem", "GetItem"] {
         proxy.set(Some(op), Fault::Throttle);
         let r = match op {
             "TransactWriteItems" => {
                 owner
-                    .post(
-                        &format!("/v1/workspaces/{ws}/members"),
-                        json!({"user_id": "u2", "role": "member"}),
-                    )
+                    .send(Call::add_member(&ws, "u2", TokenRole::Member))
                     .await
             }
-            _ => owner.get("/v1/workspaces").await,
+            _ => owner.send(Call::list_workspaces(Query::new())).await,
         };
         // GetItem is the authorizer's membership read only with a header; the
         // list itself reads an index and the workspace items.
@@ -191,9 +186,8 @@ async fn workspace_and_member_writes_fail_cleanly() {
 async fn device_login_under_faults_answers_oauth_errors_and_issues_at_most_one_session() {
     let (api, proxy) = Api::start_faulty().await;
     proxy.set(Some("TransactWriteItems"), Fault::Throttle);
-    let r = api
-        .form("/v1/auth/device/code", &[("client_id", "cnap")])
-        .await;
+    let device = api.anonymous();
+    let r = device.send(Call::device_code("cnap")).await;
     assert_eq!(
         (r.status, r.body["error"].as_str()),
         (
@@ -206,31 +200,21 @@ async fn device_login_under_faults_answers_oauth_errors_and_issues_at_most_one_s
         0
     );
     proxy.heal();
-    let r = api
-        .form("/v1/auth/device/code", &[("client_id", "cnap")])
-        .await;
-    let (device_code, user_code) = (
-        r.body["device_code"].as_str().unwrap().to_owned(),
-        r.body["user_code"].as_str().unwrap().to_owned(),
-    );
+    let r = device.send(Call::device_code("cnap")).await;
+    let started: DeviceAuthorization = r.ok();
+    let device_code = started.device_code.expose().to_owned();
     let ada = api.as_user("usr_ada");
-    let r = ada
-        .post("/v1/auth/device/approve", json!({"user_code": user_code}))
-        .await;
+    let r = ada.send(Call::approve_device(&started.user_code)).await;
     assert_eq!(r.status, StatusCode::OK);
     // Redemption fails in the store: no session is half-created, and the
     // grant can still be redeemed once the store recovers.
     proxy.set(Some("TransactWriteItems"), Fault::ServerError);
-    let poll = [
-        ("grant_type", akua_core::device::DEVICE_GRANT_TYPE),
-        ("device_code", device_code.as_str()),
-        ("client_id", "cnap"),
-    ];
-    let r = api.form("/v1/auth/device/token", &poll).await;
+    let poll = || device.send(Call::device_token(&device_code, "cnap"));
+    let r = poll().await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(count(&api, "CRED#").await + count(&api, "TOKEN#").await, 0);
     proxy.heal();
-    let r = api.form("/v1/auth/device/token", &poll).await;
+    let r = poll().await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(count(&api, "CRED#").await, 1);
     assert_eq!(count(&api, "TOKEN#").await, 1);

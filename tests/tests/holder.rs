@@ -3,9 +3,13 @@
 //! credential, and the answer never tells whether there was one.
 
 use akua_core::Role;
-use akua_tests::{Api, Reply};
+use akua_core::multi_tokens::{CreatedMultiToken, MultiTokenSummary};
+use akua_core::paging::Page;
+use akua_core::sessions::{CreatedSession, StartSessionRequest};
+use akua_core::tokens::CreatedApiToken;
+use akua_tests::calls::{multi_token_named, roll_with_grace, token_named};
+use akua_tests::{Api, Body, Call, Query, Reply};
 use axum::http::StatusCode;
-use serde_json::json;
 
 /// `usr_owner` owns `ws_a`.
 async fn setup() -> Api {
@@ -15,22 +19,20 @@ async fn setup() -> Api {
     api
 }
 
+/// Revokes `token` as its holder would, with RFC 7009's optional hint.
 async fn revoke(api: &Api, token: &str) -> Reply {
-    api.form(
-        "/v1/oauth/revoke",
-        &[("token", token), ("token_type_hint", "access_token")],
-    )
-    .await
+    let mut call = Call::revoke_held(token);
+    match &mut call.body {
+        Body::Form(fields) => fields.push(("token_type_hint".into(), "access_token".into())),
+        other => panic!("not a form: {other:?}"),
+    }
+    api.anonymous().send(call).await
 }
 
-/// The events of `log` (`/v1/workspaces/{id}/audit_log` or
-/// `/v1/me/audit_log`) with `action`, as (actor id, actor credential,
-/// target id).
-async fn events(api: &Api, log: &str, action: &str) -> Vec<(String, String, String)> {
-    let r = api
-        .as_user("usr_owner")
-        .get(&format!("{log}?action={action}"))
-        .await;
+/// The events `log` (a workspace's audit log or the caller's own, filtered
+/// by action) lists to `usr_owner`, as (actor id, actor credential, target id).
+async fn events(api: &Api, log: Call) -> Vec<(String, String, String)> {
+    let r = api.as_user("usr_owner").send(log).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     r.body["data"]
         .as_array()
@@ -46,29 +48,32 @@ async fn events(api: &Api, log: &str, action: &str) -> Vec<(String, String, Stri
         .collect()
 }
 
+/// Only the events of `action`.
+fn of(action: &str) -> Query {
+    Query::new().action(action)
+}
+
 #[tokio::test]
 async fn a_token_posted_by_anyone_is_revoked_and_audited_as_by_its_holder() {
     let api = setup().await;
     let r = api
         .as_user("usr_owner")
         .in_ws("ws_a")
-        .post("/v1/api_tokens", json!({"name": "leaked"}))
+        .send(Call::create_token(&token_named("leaked")))
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let (token, id) = (
-        r.body["token"].as_str().unwrap().to_owned(),
-        r.body["id"].as_str().unwrap().to_owned(),
-    );
+    let created: CreatedApiToken = r.expect(StatusCode::CREATED);
+    let (token, id) = (created.token.expose().to_owned(), created.id);
+    let list = || Call::list_tokens(Query::new());
     assert_eq!(
-        api.as_token(&token).get("/v1/api_tokens").await.status,
+        api.as_token(&token).send(list()).await.status,
         StatusCode::OK
     );
     let r = revoke(&api, &token).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let r = api.as_token(&token).get("/v1/api_tokens").await;
+    let r = api.as_token(&token).send(list()).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        events(&api, "/v1/workspaces/ws_a/audit_log", "token.revoked").await,
+        events(&api, Call::audit_log("ws_a", of("token.revoked"))).await,
         [(id.clone(), "holder".to_owned(), id)]
     );
     // Again, and anything that is not a live secret: the same 200.
@@ -89,54 +94,50 @@ async fn a_session_and_a_multi_workspace_token_end_the_same_way() {
     let api = setup().await;
     let r = api
         .as_user("usr_owner")
-        .post("/v1/auth/sessions", json!({}))
+        .send(Call::start_session(&StartSessionRequest::default()))
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let (session, session_id) = (
-        r.body["token"].as_str().unwrap().to_owned(),
-        r.body["id"].as_str().unwrap().to_owned(),
-    );
+    let created: CreatedSession = r.expect(StatusCode::CREATED);
+    let (session, session_id) = (created.token.expose().to_owned(), created.id);
     assert_eq!(revoke(&api, &session).await.status, StatusCode::OK);
     assert_eq!(
-        api.as_token(&session).get("/v1/auth/whoami").await.status,
+        api.as_token(&session).send(Call::whoami()).await.status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        events(&api, "/v1/me/audit_log", "session.revoked").await,
+        events(&api, Call::my_audit_log(of("session.revoked"))).await,
         [(session_id.clone(), "holder".to_owned(), session_id)]
     );
 
     let r = api
         .as_user("usr_owner")
-        .post(
-            "/v1/me/api_tokens",
-            json!({"name": "laptop", "workspace_ids": ["ws_a", "ws_b"]}),
-        )
+        .send(Call::create_my_token(&multi_token_named(
+            "laptop",
+            &["ws_a", "ws_b"],
+        )))
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let (multi, multi_id) = (
-        r.body["token"].as_str().unwrap().to_owned(),
-        r.body["id"].as_str().unwrap().to_owned(),
-    );
+    let created: CreatedMultiToken = r.expect(StatusCode::CREATED);
+    let (multi, multi_id) = (created.token.expose().to_owned(), created.id);
     assert_eq!(revoke(&api, &multi).await.status, StatusCode::OK);
     let r = api
         .as_token(&multi)
         .in_ws("ws_a")
-        .get("/v1/api_tokens")
+        .send(Call::list_tokens(Query::new()))
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     for ws in ["ws_a", "ws_b"] {
-        let log = format!("/v1/workspaces/{ws}/audit_log");
         assert_eq!(
-            events(&api, &log, "multi_token.revoked").await,
+            events(&api, Call::audit_log(ws, of("multi_token.revoked"))).await,
             [(multi_id.clone(), "holder".to_owned(), multi_id.clone())],
             "{ws}"
         );
     }
     // Nothing of it is listed any more.
-    let r = api.as_user("usr_owner").get("/v1/me/api_tokens").await;
+    let r = api
+        .as_user("usr_owner")
+        .send(Call::list_my_tokens(Query::new()))
+        .await;
     assert!(
-        r.body["data"].as_array().unwrap().is_empty(),
+        r.ok::<Page<MultiTokenSummary>>().data.is_empty(),
         "{:?}",
         r.body
     );
@@ -146,51 +147,60 @@ async fn a_session_and_a_multi_workspace_token_end_the_same_way() {
 async fn the_secret_a_roll_replaced_ends_the_whole_token() {
     let api = setup().await;
     let owner = api.as_user("usr_owner").in_ws("ws_a");
-    let r = owner.post("/v1/api_tokens", json!({"name": "ci"})).await;
-    let (old, id) = (
-        r.body["token"].as_str().unwrap().to_owned(),
-        r.body["id"].as_str().unwrap().to_owned(),
-    );
+    let r = owner.send(Call::create_token(&token_named("ci"))).await;
+    let created: CreatedApiToken = r.expect(StatusCode::CREATED);
+    let (old, id) = (created.token.expose().to_owned(), created.id);
     let r = owner
-        .post(
-            &format!("/v1/api_tokens/{id}/roll"),
-            json!({"grace_period_secs": 3600}),
-        )
+        .send(Call::roll_token(&id, &roll_with_grace(3600)))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let new = r.body["token"].as_str().unwrap().to_owned();
+    let new = r.ok::<CreatedApiToken>().token.expose().to_owned();
     assert_eq!(revoke(&api, &old).await.status, StatusCode::OK);
     for secret in [&old, &new] {
-        let r = api.as_token(secret).get("/v1/api_tokens").await;
+        let r = api
+            .as_token(secret)
+            .send(Call::list_tokens(Query::new()))
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
 }
 
 #[tokio::test]
-async fn a_jwt_is_its_issuer_s_and_a_request_without_a_token_is_invalid() {
+async fn a_jwt_is_its_issuer_s() {
     let api = setup().await;
     let jwt = api.jwt("usr_owner");
     assert_eq!(revoke(&api, &jwt).await.status, StatusCode::OK);
-    let r = api.as_token(&jwt).get("/v1/auth/whoami").await;
+    let r = api.as_token(&jwt).send(Call::whoami()).await;
     assert_eq!(
         r.status,
         StatusCode::OK,
         "a JWT expires at its issuer's word"
     );
-    let r = api
-        .form("/v1/oauth/revoke", &[("token_type_hint", "access_token")])
-        .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(r.body["error"], "invalid_request");
-    // JSON works as well as a form.
-    let r = api
-        .call(
-            axum::http::Method::POST,
-            "/v1/oauth/revoke",
-            None,
-            None,
-            Some(json!({"token": "sk_akua_notatoken"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+}
+
+/// The form as RFC 7009 spells it: a request without a token, and JSON
+/// in place of the form.
+mod wire {
+    use super::*;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn a_request_without_a_token_is_invalid_and_json_works_as_well_as_a_form() {
+        let api = setup().await;
+        let r = api
+            .form("/v1/oauth/revoke", &[("token_type_hint", "access_token")])
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(r.body["error"], "invalid_request");
+        // JSON works as well as a form.
+        let r = api
+            .call(
+                axum::http::Method::POST,
+                "/v1/oauth/revoke",
+                None,
+                None,
+                Some(json!({"token": "sk_akua_notatoken"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
 }

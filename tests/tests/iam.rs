@@ -17,21 +17,33 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use akua_core::credential::Revealed;
 use akua_core::device::UserCode;
-use akua_core::leaks::LeakConfig;
+use akua_core::leaks::{LeakConfig, ReportedToken};
+use akua_core::multi_tokens::CreateMultiTokenRequest;
 use akua_core::routes::Function;
-use akua_core::{Authorizer, WorkspaceId, clock};
+use akua_core::sessions::{ReauthenticateRequest, StartSessionRequest};
+use akua_core::token_policy::TokenPolicyBody;
+use akua_core::tokens::CreateApiTokenRequest;
+use akua_core::workspaces::UpdateWorkspaceRequest;
+use akua_core::{Authorizer, TokenRole, WorkspaceId, clock};
 use akua_local::routes::{match_path, routes};
 use akua_store::{DynamoStore, WarmUp, endpoint_config, table};
 use akua_testkit::recorder::{KeyPatterns, UNRECOGNISED};
 use akua_testkit::{Access, Engine, FaultProxy, Recorder, TestIssuer, TestScanner};
+use akua_tests::calls::{at, multi_token_named, roll_with_grace, token_named};
+use akua_tests::{Body, Call, Query};
 use aws_lambda_events::apigw::{
-    ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayProxyRequest,
+    ApiGatewayCustomAuthorizerRequestTypeRequest,
+    ApiGatewayCustomAuthorizerRequestTypeRequestContext,
+    ApiGatewayCustomAuthorizerRequestTypeRequestIdentity, ApiGatewayProxyRequest,
+    ApiGatewayProxyRequestContext, ApiGatewayRequestIdentity,
 };
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use aws_lambda_events::query_map::QueryMap;
 use axum::Router;
-use axum::http::Method;
-use serde_json::{Map, Value, json};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::{Map, Value};
 use yaml_serde::Value as Yaml;
 
 /// Logical ids of the template's functions named below.
@@ -107,6 +119,16 @@ struct Reply {
 }
 
 impl Reply {
+    /// API Gateway's answer where the authorizer refuses: the function is
+    /// never called, and the walk reads only the code.
+    fn refused(status: u16, code: &str) -> Reply {
+        let error = Value::from_iter([("code", code)]);
+        Reply {
+            status,
+            body: Value::from_iter([("error", error)]),
+        }
+    }
+
     fn code(&self) -> &str {
         self.body["error"]["code"]
             .as_str()
@@ -122,87 +144,71 @@ impl Reply {
     }
 }
 
-/// One request, as a client sends it.
+/// One request of the walk, as a client sends it: a [`Call`] (its
+/// credential and workspace among its headers, see [`Walk`]), and the AWS
+/// principal API Gateway verified the signature of (`AWS_IAM`), if any.
 #[derive(Clone)]
-struct Call {
-    method: Method,
-    path: String,
-    query: Vec<(String, String)>,
-    headers: Vec<(String, String)>,
-    body: Option<String>,
-    /// The AWS principal API Gateway verified the signature of (`AWS_IAM`).
+struct Walked {
+    call: Call,
     signed_by: Option<String>,
 }
 
-fn call(method: Method, path: &str) -> Call {
-    Call {
-        method,
-        path: path.to_owned(),
-        query: Vec::new(),
-        headers: vec![("user-agent".into(), "akua-iam-walk".into())],
-        body: None,
-        signed_by: None,
+impl From<Call> for Walked {
+    fn from(call: Call) -> Walked {
+        Walked {
+            call,
+            signed_by: None,
+        }
     }
 }
 
-fn get(path: &str) -> Call {
-    call(Method::GET, path)
-}
-
-fn delete(path: &str) -> Call {
-    call(Method::DELETE, path)
-}
-
-fn post(path: &str, body: Value) -> Call {
-    call(Method::POST, path).json(body)
-}
-
-fn patch(path: &str, body: Value) -> Call {
-    call(Method::PATCH, path).json(body)
-}
-
-/// An OAuth-style form POST.
-fn form(path: &str, fields: &[(&str, &str)]) -> Call {
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish();
-    let mut c =
-        call(Method::POST, path).header("content-type", "application/x-www-form-urlencoded");
-    c.body = Some(body);
-    c
-}
-
-impl Call {
-    fn json(self, body: Value) -> Call {
-        let mut c = self.header("content-type", "application/json");
-        c.body = Some(body.to_string());
-        c
+/// Who sends a call of the walk: `Call::whoami().bearer(&jwt)`.
+trait Walk: Into<Walked> {
+    fn with_header(self, name: &str, value: &str) -> Walked {
+        let mut walked = self.into();
+        walked.call = walked.call.header(name, value);
+        walked
     }
 
-    fn header(mut self, name: &str, value: &str) -> Call {
-        self.headers.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    /// Signed with AWS Signature V4 by `arn`, as API Gateway verified it.
-    fn signed_by(mut self, arn: &str) -> Call {
-        self.signed_by = Some(arn.to_owned());
-        self
-    }
-
-    fn bearer(self, token: &str) -> Call {
-        self.header("authorization", &format!("Bearer {token}"))
+    fn bearer(self, token: &str) -> Walked {
+        self.with_header("authorization", &format!("Bearer {token}"))
     }
 
     /// `Akua-Context`: the workspace to act in.
-    fn context(self, workspace: &str) -> Call {
-        self.header("akua-context", workspace)
+    fn context(self, workspace: &str) -> Walked {
+        self.with_header("akua-context", workspace)
     }
 
-    fn query(mut self, name: &str, value: &str) -> Call {
-        self.query.push((name.to_owned(), value.to_owned()));
-        self
+    /// Signed with AWS Signature V4 by `arn`, as API Gateway verified it.
+    fn signed_by(self, arn: &str) -> Walked {
+        let mut walked = self.into();
+        walked.signed_by = Some(arn.to_owned());
+        walked
     }
+}
+
+impl Walk for Call {}
+impl Walk for Walked {}
+
+/// `call` with one more field in its form (`Call`'s forms carry only the
+/// fields every such request has).
+fn with_field(mut call: Call, name: &str, value: &str) -> Call {
+    let Body::Form(fields) = &mut call.body else {
+        panic!("{} takes no form", call.path)
+    };
+    fields.push((name.to_owned(), value.to_owned()));
+    call
+}
+
+/// A request's headers as API Gateway passes them on.
+fn header_map(headers: &[(String, String)]) -> HeaderMap {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            let name = HeaderName::try_from(k.as_str()).expect("a header name");
+            (name, HeaderValue::from_str(v).expect("a header value"))
+        })
+        .collect()
 }
 
 const ACCOUNT: &str = "123456789012";
@@ -297,119 +303,135 @@ impl Stack {
         )
     }
 
-    /// Serves `c` as API Gateway would: the authorizer first on a
+    /// Serves `w` as API Gateway would: the authorizer first on a
     /// protected route, then the function's router.
-    async fn send(&self, c: &Call) -> (String, Reply) {
+    async fn send(&self, w: &Walked) -> (String, Reply) {
+        let c = &w.call;
+        let (path, query) = c.path.split_once('?').unwrap_or((&c.path, ""));
         let (route, params) = routes()
             .iter()
             .find_map(|r| {
                 (r.method == c.method)
-                    .then(|| match_path(&r.path, &c.path).map(|p| (r, p)))
+                    .then(|| match_path(&r.path, path).map(|p| (r, p)))
                     .flatten()
             })
-            .unwrap_or_else(|| panic!("{} {} is no declared route", c.method, c.path));
+            .unwrap_or_else(|| panic!("{} {path} is no declared route", c.method));
         self.covered
             .lock()
             .unwrap()
             .insert((route.method.to_string(), route.path.clone()));
         let template = route.path.clone();
-        let headers: Map<String, Value> = c
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), json!(v)))
-            .collect();
-        let multi_headers: Map<String, Value> = c
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), json!([v])))
-            .collect();
-        let query: Map<String, Value> =
-            c.query.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-        let multi_query: Map<String, Value> = c
-            .query
-            .iter()
-            .map(|(k, v)| (k.clone(), json!([v])))
-            .collect();
-        let path_parameters: Map<String, Value> =
-            params.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-        let context = |authorizer: Option<Map<String, Value>>| {
-            let mut ctx = json!({
-                "accountId": ACCOUNT,
-                "apiId": API_ID,
-                "stage": STAGE,
-                "httpMethod": c.method.as_str(),
-                "path": format!("/{STAGE}{}", c.path),
-                "resourcePath": route.path,
-                "requestId": format!("iam-{}", akua_core::base62::random(12)),
-                "identity": {"sourceIp": "198.51.100.7", "userAgent": "akua-iam-walk"},
-            });
-            if let Some(arn) = &c.signed_by {
-                ctx["identity"]["userArn"] = json!(arn);
-                ctx["identity"]["accountId"] = json!(ACCOUNT);
-                ctx["identity"]["caller"] = json!("AROAXMPL:platform");
+        let mut headers = vec![("user-agent".to_owned(), "akua-iam-walk".to_owned())];
+        let body = match &c.body {
+            Body::None => None,
+            Body::Json(body) => {
+                headers.push(("content-type".into(), "application/json".into()));
+                Some(body.to_string())
             }
-            if let Some(a) = authorizer {
-                ctx["authorizer"] = Value::Object(a);
+            Body::Form(fields) => {
+                headers.push((
+                    "content-type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ));
+                Some(
+                    url::form_urlencoded::Serializer::new(String::new())
+                        .extend_pairs(fields)
+                        .finish(),
+                )
             }
-            ctx
+            Body::Raw(bytes) => {
+                headers.push(("content-type".into(), "application/json".into()));
+                Some(String::from_utf8(bytes.clone()).expect("a UTF-8 body"))
+            }
         };
-        let mut authorizer_context = None;
+        headers.extend(c.headers.iter().cloned());
+        let headers = header_map(&headers);
+        let mut pairs: HashMap<String, Vec<String>> = HashMap::new();
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()).into_owned() {
+            pairs.entry(k).or_default().push(v);
+        }
+        let query = QueryMap::from(pairs);
+        let path_parameters: HashMap<String, String> = params.into_iter().collect();
+        let request_id = format!("iam-{}", akua_core::base62::random(12));
+        let mut identity = ApiGatewayRequestIdentity::default();
+        identity.source_ip = Some("198.51.100.7".into());
+        identity.user_agent = Some("akua-iam-walk".into());
+        if let Some(arn) = &w.signed_by {
+            identity.user_arn = Some(arn.clone());
+            identity.account_id = Some(ACCOUNT.into());
+            identity.caller = Some("AROAXMPL:platform".into());
+        }
+        let mut context = ApiGatewayProxyRequestContext::default();
+        context.account_id = Some(ACCOUNT.into());
+        context.apiid = Some(API_ID.into());
+        context.stage = Some(STAGE.into());
+        context.http_method = c.method.clone();
+        context.path = Some(format!("/{STAGE}{path}"));
+        context.resource_path = Some(route.path.clone());
+        context.request_id = Some(request_id.clone());
+        context.identity = identity;
         if route.protected {
-            let event = json!({
-                "type": "REQUEST",
-                "methodArn": format!(
-                    "arn:aws:execute-api:us-east-1:{ACCOUNT}:{API_ID}/{STAGE}/{}{}",
-                    c.method, c.path
-                ),
-                "resource": route.path,
-                "path": c.path,
-                "httpMethod": c.method.as_str(),
-                "headers": headers,
-                "multiValueHeaders": multi_headers,
-                "queryStringParameters": query,
-                "multiValueQueryStringParameters": multi_query,
-                "pathParameters": path_parameters,
-                "stageVariables": {},
-                "requestContext": context(None),
-            });
-            let event: ApiGatewayCustomAuthorizerRequestTypeRequest =
-                serde_json::from_value(event).expect("a REST REQUEST authorizer event");
+            let mut asked = ApiGatewayCustomAuthorizerRequestTypeRequestContext::default();
+            asked.account_id = Some(ACCOUNT.into());
+            asked.apiid = Some(API_ID.into());
+            asked.stage = Some(STAGE.into());
+            asked.http_method = Some(c.method.clone());
+            asked.path = Some(format!("/{STAGE}{path}"));
+            asked.resource_path = Some(route.path.clone());
+            asked.request_id = Some(request_id);
+            let mut source = ApiGatewayCustomAuthorizerRequestTypeRequestIdentity::default();
+            source.source_ip = Some("198.51.100.7".into());
+            asked.identity = Some(source);
+            let mut event = ApiGatewayCustomAuthorizerRequestTypeRequest::default();
+            event.type_ = Some("REQUEST".into());
+            event.method_arn = Some(format!(
+                "arn:aws:execute-api:us-east-1:{ACCOUNT}:{API_ID}/{STAGE}/{}{path}",
+                c.method
+            ));
+            event.resource = Some(route.path.clone());
+            event.path = Some(path.to_owned());
+            event.http_method = Some(c.method.clone());
+            event.headers = headers.clone();
+            event.multi_value_headers = headers.clone();
+            event.query_string_parameters = query.clone();
+            event.multi_value_query_string_parameters = query.clone();
+            event.path_parameters = path_parameters.clone();
+            event.request_context = asked;
             let event = serde_json::to_value(event).expect("an event");
             match akua_authorizer::handle(&self.authorizer, event, clock::now()).await {
                 Ok(answer) => {
                     if answer["policyDocument"]["Statement"][0]["Effect"] != "Allow" {
-                        let body = json!({"error": {"code": "forbidden"}});
-                        return (template, Reply { status: 403, body });
+                        return (template, Reply::refused(403, "forbidden"));
                     }
-                    let mut fields = answer["context"].as_object().cloned().unwrap_or_default();
+                    let mut fields: HashMap<String, Value> = answer["context"]
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .collect();
                     fields.insert("principalId".into(), answer["principalId"].clone());
-                    authorizer_context = Some(fields);
+                    context.authorizer.fields = fields;
                 }
                 Err(akua_authorizer::AuthorizerError::Unauthorized) => {
-                    let body = json!({"error": {"code": "unauthorized"}});
-                    return (template, Reply { status: 401, body });
+                    return (template, Reply::refused(401, "unauthorized"));
                 }
                 Err(akua_authorizer::AuthorizerError::Failed) => {
                     panic!("the authorizer failed on {} {}", c.method, route.path)
                 }
             }
         }
-        let event = json!({
-            "resource": route.path,
-            "path": c.path,
-            "httpMethod": c.method.as_str(),
-            "headers": headers,
-            "multiValueHeaders": multi_headers,
-            "queryStringParameters": if query.is_empty() { Value::Null } else { Value::Object(query) },
-            "multiValueQueryStringParameters": if multi_query.is_empty() { Value::Null } else { Value::Object(multi_query) },
-            "pathParameters": if path_parameters.is_empty() { Value::Null } else { Value::Object(path_parameters) },
-            "stageVariables": Value::Null,
-            "requestContext": context(authorizer_context),
-            "body": c.body,
-            "isBase64Encoded": false,
-        });
-        let event: ApiGatewayProxyRequest =
-            serde_json::from_value(event).expect("a REST proxy event");
+        let mut event = ApiGatewayProxyRequest::default();
+        event.resource = Some(route.path.clone());
+        event.path = Some(path.to_owned());
+        event.http_method = c.method.clone();
+        event.headers = headers.clone();
+        event.multi_value_headers = headers;
+        event.query_string_parameters = query.clone();
+        event.multi_value_query_string_parameters = query;
+        event.path_parameters = path_parameters;
+        event.request_context = context;
+        event.body = body;
+        event.is_base64_encoded = false;
         let request: lambda_http::Request =
             lambda_http::request::LambdaRequest::ApiGatewayV1(event).into();
         let router = self.routers[&route.function].clone();
@@ -422,16 +444,17 @@ impl Stack {
         (template, Reply { status, body })
     }
 
-    /// Sends `c` and checks its status. A failure names the route and the
+    /// Sends `w` and checks its status. A failure names the route and the
     /// error code, never the body (it may hold a secret).
-    async fn expect(&self, c: Call, status: u16) -> Reply {
+    async fn expect(&self, w: impl Into<Walked>, status: u16) -> Reply {
+        let w = w.into();
         // Boxed: a walk of many requests would not fit the test's stack.
-        let (route, reply) = Box::pin(self.send(&c)).await;
+        let (route, reply) = Box::pin(self.send(&w)).await;
         assert_eq!(
             reply.status,
             status,
             "{} {route}: {} {}",
-            c.method,
+            w.call.method,
             reply.status,
             reply.code()
         );
@@ -489,18 +512,19 @@ async fn add_legacy_index(engine: &Engine) {
 
 /// An EventBridge scheduled event, as the hourly rule sends it.
 fn scheduled_event() -> EventBridgeEvent<Value> {
-    serde_json::from_value(json!({
-        "version": "0",
-        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": ACCOUNT,
-        "time": "2026-01-01T00:00:00Z",
-        "region": "us-east-1",
-        "resources": [format!("arn:aws:events:us-east-1:{ACCOUNT}:rule/cleanup-hourly")],
-        "detail": {}
-    }))
-    .expect("a scheduled event")
+    let mut event = EventBridgeEvent::<Value>::default();
+    event.version = Some("0".into());
+    event.id = Some("53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa".into());
+    event.detail_type = "Scheduled Event".into();
+    event.source = "aws.events".into();
+    event.account = Some(ACCOUNT.into());
+    event.time = Some("2026-01-01T00:00:00Z".parse().expect("a time"));
+    event.region = Some("us-east-1".into());
+    event.resources = Some(vec![format!(
+        "arn:aws:events:us-east-1:{ACCOUNT}:rule/cleanup-hourly"
+    )]);
+    event.detail = Value::Object(Map::new());
+    event
 }
 
 // ---------------------------------------------------------------------
@@ -518,71 +542,70 @@ async fn walk(s: &Stack) {
 
     // Workspaces and their members.
     let ws = s
-        .expect(
-            post("/v1/workspaces", json!({"name": "Acme"})).bearer(&owner),
-            201,
-        )
+        .expect(Call::create_workspace("Acme").bearer(&owner), 201)
         .await
         .text("id");
     let ws2 = s
-        .expect(
-            post("/v1/workspaces", json!({"name": "Beta"})).bearer(&owner),
-            201,
-        )
+        .expect(Call::create_workspace("Beta").bearer(&owner), 201)
         .await
         .text("id");
-    let members = format!("/v1/workspaces/{ws}/members");
-    let member_path = |user: &str| format!("{members}/{user}");
-    for (user, role) in [("usr_admin", "admin"), ("usr_member", "member")] {
-        let body = json!({"user_id": user, "role": role});
-        s.expect(post(&members, body).bearer(&owner), 201).await;
+    for (user, role) in [
+        ("usr_admin", TokenRole::Admin),
+        ("usr_member", TokenRole::Member),
+    ] {
+        s.expect(Call::add_member(&ws, user, role).bearer(&owner), 201)
+            .await;
     }
-    let again = json!({"user_id": "usr_member", "role": "member"});
-    s.expect(post(&members, again).bearer(&owner), 409).await;
-    let by_member = json!({"user_id": "usr_other", "role": "member"});
-    s.expect(post(&members, by_member).bearer(&member), 403)
-        .await;
+    let again = Call::add_member(&ws, "usr_member", TokenRole::Member);
+    s.expect(again.bearer(&owner), 409).await;
+    let by_member = Call::add_member(&ws, "usr_other", TokenRole::Member);
+    s.expect(by_member.bearer(&member), 403).await;
     let first = s
-        .expect(get(&members).bearer(&owner).query("limit", "1"), 200)
+        .expect(
+            Call::members(&ws, Query::new().limit(1)).bearer(&owner),
+            200,
+        )
         .await;
     let cursor = first.text("next_cursor");
-    s.expect(get(&members).bearer(&owner).query("cursor", &cursor), 200)
-        .await;
-    s.expect(get("/v1/workspaces").bearer(&owner), 200).await;
-    s.expect(get("/v1/workspaces").bearer(&owner).context(&ws), 200)
+    s.expect(
+        Call::members(&ws, Query::new().cursor(&cursor)).bearer(&owner),
+        200,
+    )
+    .await;
+    let workspaces = || Call::list_workspaces(Query::new());
+    s.expect(workspaces().bearer(&owner), 200).await;
+    s.expect(workspaces().bearer(&owner).context(&ws), 200)
         .await;
     // The workspace and its token policy: read by any member, set by an
     // owner (tokens below are made under it).
-    let workspace = format!("/v1/workspaces/{ws}");
-    s.expect(get(&workspace).bearer(&member), 200).await;
-    let policy = json!({"token_policy": {"max_lifetime_days": 3650, "require_expiry": false, "allowed_cidrs": []}});
-    s.expect(patch(&workspace, policy).bearer(&owner), 422)
+    s.expect(Call::workspace(&ws).bearer(&member), 200).await;
+    let policy = |max_lifetime_days: Option<u32>, allowed_cidrs: &[&str]| {
+        Call::update_workspace(
+            &ws,
+            &UpdateWorkspaceRequest {
+                token_policy: TokenPolicyBody {
+                    max_lifetime_days,
+                    require_expiry: false,
+                    allowed_cidrs: allowed_cidrs.iter().map(|c| (*c).to_owned()).collect(),
+                },
+            },
+        )
+    };
+    s.expect(policy(Some(3650), &[]).bearer(&owner), 422).await;
+    let anywhere = ["0.0.0.0/0", "::/0"];
+    s.expect(policy(None, &anywhere).bearer(&admin), 403).await;
+    s.expect(policy(None, &anywhere).bearer(&owner), 200).await;
+    s.expect(Call::permissions().bearer(&member), 200).await;
+    let to = |user: &str, role: TokenRole| Call::change_role(&ws, user, role);
+    s.expect(to("usr_nobody", TokenRole::Admin).bearer(&owner), 404)
         .await;
-    let policy = json!({"token_policy": {"max_lifetime_days": null, "require_expiry": false, "allowed_cidrs": ["0.0.0.0/0", "::/0"]}});
-    s.expect(patch(&workspace, policy.clone()).bearer(&admin), 403)
-        .await;
-    s.expect(patch(&workspace, policy).bearer(&owner), 200)
-        .await;
-    s.expect(get("/v1/permissions").bearer(&member), 200).await;
-    let to = |role: &str| json!({"role": role});
-    s.expect(
-        patch(&member_path("usr_nobody"), to("admin")).bearer(&owner),
-        404,
-    )
-    .await;
     // The last owner: the owner count is read and the demotion refused.
-    s.expect(
-        patch(&member_path("usr_owner"), to("admin")).bearer(&owner),
-        409,
-    )
-    .await;
+    s.expect(to("usr_owner", TokenRole::Admin).bearer(&owner), 409)
+        .await;
     // A workspace stored before the owner count (`owners` on its item)
     // existed: its owners are counted first.
     let ws3 = s
-        .expect(
-            post("/v1/workspaces", json!({"name": "Gamma"})).bearer(&owner),
-            201,
-        )
+        .expect(Call::create_workspace("Gamma").bearer(&owner), 201)
         .await
         .text("id");
     let ws3_id = WorkspaceId::parse(&ws3).expect("an id");
@@ -596,49 +619,38 @@ async fn walk(s: &Stack) {
         .send()
         .await
         .expect("an uncounted workspace");
-    let path = format!("/v1/workspaces/{ws3}/members/usr_owner");
-    s.expect(patch(&path, to("admin")).bearer(&owner), 409)
-        .await;
+    let demote = Call::change_role(&ws3, "usr_owner", TokenRole::Admin);
+    s.expect(demote.bearer(&owner), 409).await;
     let counted = s
         .engine
         .raw_item(&akua_store::keys::workspace_partition(&ws3_id), "META")
         .await;
     assert!(counted.is_some_and(|item| item.contains_key("owners")));
-    s.expect(
-        patch(&member_path("usr_admin"), to("member")).bearer(&owner),
-        200,
-    )
-    .await;
-    s.expect(
-        patch(&member_path("usr_admin"), to("admin")).bearer(&owner),
-        200,
-    )
-    .await;
-    s.expect(delete(&member_path("usr_nobody")).bearer(&owner), 404)
+    s.expect(to("usr_admin", TokenRole::Member).bearer(&owner), 200)
+        .await;
+    s.expect(to("usr_admin", TokenRole::Admin).bearer(&owner), 200)
+        .await;
+    s.expect(Call::remove_member(&ws, "usr_nobody").bearer(&owner), 404)
         .await;
 
     // Workspace API tokens: a person and a token make them, list, roll,
     // revoke.
-    let tokens = "/v1/api_tokens";
-    let create = |name: &str, extra: Value| {
-        let mut body = json!({"name": name});
-        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-            b.extend(e.clone());
-        }
-        post(tokens, body)
+    let create = |body: CreateApiTokenRequest| Call::create_token(&body);
+    let within_the_hour = |name: &str| CreateApiTokenRequest {
+        expires_at: at(now + 3600),
+        ..token_named(name)
     };
     let made = |r: Reply| (r.text("token"), r.text("id"));
     let (t1, t1_id) = made(
-        s.expect(create("ci", json!({})).bearer(&owner).context(&ws), 201)
+        s.expect(create(token_named("ci")).bearer(&owner).context(&ws), 201)
             .await,
     );
-    let hour = json!({"expires_at": now + 3600});
     let (t2, t2_id) = made(
         s.expect(
-            create(
-                "deploy",
-                json!({"role": "member", "expires_at": now + 3600}),
-            )
+            create(CreateApiTokenRequest {
+                role: Some(TokenRole::Member),
+                ..within_the_hour("deploy")
+            })
             .bearer(&owner)
             .context(&ws),
             201,
@@ -647,22 +659,25 @@ async fn walk(s: &Stack) {
     );
     let (_t3, t3_id) = made(
         s.expect(
-            create("short", hour.clone()).bearer(&owner).context(&ws),
+            create(within_the_hour("short")).bearer(&owner).context(&ws),
             201,
         )
         .await,
     );
     let (_t5, t5_id) = made(
         s.expect(
-            create("beta", hour.clone()).bearer(&owner).context(&ws2),
+            create(within_the_hour("beta")).bearer(&owner).context(&ws2),
             201,
         )
         .await,
     );
-    s.expect(create("nope", json!({})).bearer(&member).context(&ws), 403)
-        .await;
     s.expect(
-        create("nope", json!({}))
+        create(token_named("nope")).bearer(&member).context(&ws),
+        403,
+    )
+    .await;
+    s.expect(
+        create(token_named("nope"))
             .bearer(&owner)
             .context("ws_nowhere"),
         403,
@@ -670,34 +685,31 @@ async fn walk(s: &Stack) {
     .await;
     // A token acts: creates a token, lists, reads its workspace.
     let (t4, t4_id) = made(
-        s.expect(create("by-token", hour.clone()).bearer(&t1), 201)
+        s.expect(create(within_the_hour("by-token")).bearer(&t1), 201)
             .await,
     );
-    s.expect(get(tokens).bearer(&t1), 200).await;
-    s.expect(get(tokens).bearer(&t1).context(&ws), 200).await;
-    s.expect(get(tokens).bearer(&t1).context(&ws2), 403).await;
-    s.expect(get("/v1/workspaces").bearer(&t1), 200).await;
+    let tokens = || Call::list_tokens(Query::new());
+    s.expect(tokens().bearer(&t1), 200).await;
+    s.expect(tokens().bearer(&t1).context(&ws), 200).await;
+    s.expect(tokens().bearer(&t1).context(&ws2), 403).await;
+    s.expect(workspaces().bearer(&t1), 200).await;
     let page = s
         .expect(
-            get(tokens).bearer(&owner).context(&ws).query("limit", "1"),
+            Call::list_tokens(Query::new().limit(1))
+                .bearer(&owner)
+                .context(&ws),
             200,
         )
         .await;
     let cursor = page.text("next_cursor");
     s.expect(
-        get(tokens)
+        Call::list_tokens(Query::new().cursor(&cursor))
             .bearer(&owner)
-            .context(&ws)
-            .query("cursor", &cursor),
+            .context(&ws),
         200,
     )
     .await;
-    let roll = |id: &str, grace: i64| {
-        post(
-            &format!("{tokens}/{id}/roll"),
-            json!({"grace_period_secs": grace}),
-        )
-    };
+    let roll = |id: &str, grace: i64| Call::roll_token(id, &roll_with_grace(grace));
     s.expect(roll(&t2_id, 3600).bearer(&owner).context(&ws), 200)
         .await;
     s.expect(roll(&t2_id, 3600).bearer(&owner).context(&ws), 409)
@@ -711,44 +723,51 @@ async fn walk(s: &Stack) {
     s.expect(roll(&t1_id, 0).bearer(&t4), 403).await;
 
     // Multi-workspace tokens.
-    let mine = "/v1/me/api_tokens";
-    let multi = |name: &str, workspaces: Value, extra: Value| {
-        let mut body = json!({"name": name, "workspace_ids": workspaces});
-        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-            b.extend(e.clone());
-        }
-        post(mine, body)
-    };
+    let multi = |body: CreateMultiTokenRequest| Call::create_my_token(&body);
     s.expect(
-        multi("laptop", json!([ws, ws2]), hour.clone()).bearer(&owner),
+        multi(CreateMultiTokenRequest {
+            expires_at: at(now + 3600),
+            ..multi_token_named("laptop", &[&ws, &ws2])
+        })
+        .bearer(&owner),
         201,
     )
     .await;
     let (m2, m2_id) = made(
-        s.expect(multi("desk", json!([ws]), json!({})).bearer(&owner), 201)
+        s.expect(multi(multi_token_named("desk", &[&ws])).bearer(&owner), 201)
             .await,
     );
     let (_m3, m3_id) = made(
-        s.expect(multi("spare", json!([ws2]), json!({})).bearer(&owner), 201)
-            .await,
+        s.expect(
+            multi(multi_token_named("spare", &[&ws2])).bearer(&owner),
+            201,
+        )
+        .await,
     );
     let (m4, _) = made(
-        s.expect(multi("leaky", json!([ws]), json!({})).bearer(&owner), 201)
-            .await,
+        s.expect(
+            multi(multi_token_named("leaky", &[&ws])).bearer(&owner),
+            201,
+        )
+        .await,
     );
     s.expect(
-        multi("elsewhere", json!(["ws_nowhere"]), json!({})).bearer(&owner),
+        multi(multi_token_named("elsewhere", &["ws_nowhere"])).bearer(&owner),
         422,
     )
     .await;
-    s.expect(multi("as-token", json!([ws]), json!({})).bearer(&t1), 403)
+    s.expect(
+        multi(multi_token_named("as-token", &[&ws])).bearer(&t1),
+        403,
+    )
+    .await;
+    s.expect(Call::list_my_tokens(Query::new()).bearer(&owner), 200)
         .await;
-    s.expect(get(mine).bearer(&owner), 200).await;
-    s.expect(get(tokens).bearer(&m2).context(&ws), 200).await;
-    s.expect(get(tokens).bearer(&owner).context(&ws), 200).await;
+    s.expect(tokens().bearer(&m2).context(&ws), 200).await;
+    s.expect(tokens().bearer(&owner).context(&ws), 200).await;
     // Revoking: one's own, a multi-workspace token from a covered
     // workspace, someone else's, an unknown one.
-    let revoke = |id: &str| delete(&format!("{tokens}/{id}"));
+    let revoke = Call::revoke_token;
     s.expect(revoke(&m2_id).bearer(&owner).context(&ws), 204)
         .await;
     s.expect(revoke(&t4_id).bearer(&owner).context(&ws), 204)
@@ -759,8 +778,8 @@ async fn walk(s: &Stack) {
         .await;
     s.expect(revoke(&t3_id).bearer(&admin).context(&ws), 204)
         .await;
-    s.expect(get(tokens).bearer(&t4), 401).await;
-    let revoke_mine = |id: &str| delete(&format!("{mine}/{id}"));
+    s.expect(tokens().bearer(&t4), 401).await;
+    let revoke_mine = Call::revoke_my_token;
     s.expect(revoke_mine(&m3_id).bearer(&owner), 204).await;
     s.expect(revoke_mine(&m3_id).bearer(&owner), 404).await;
     s.expect(revoke_mine(&t1_id).bearer(&owner), 404).await;
@@ -768,76 +787,61 @@ async fn walk(s: &Stack) {
     // A leak report: a workspace token and a multi-workspace token are
     // revoked, anything else is a false positive.
     let (t6, _) = made(
-        s.expect(create("leaked", json!({})).bearer(&owner).context(&ws), 201)
-            .await,
+        s.expect(
+            create(token_named("leaked")).bearer(&owner).context(&ws),
+            201,
+        )
+        .await,
     );
-    let matches: Vec<Value> = [t6.as_str(), m4.as_str(), "sk_akua_notatoken", t6.as_str()]
+    let matches: Vec<ReportedToken> = [t6.as_str(), m4.as_str(), "sk_akua_notatoken", t6.as_str()]
         .iter()
-        .map(|t| json!({"token": t, "type": "akua_api_token", "url": "https://example.com/x", "source": "content"}))
+        .map(|t| ReportedToken {
+            token: (*t).to_owned(),
+            token_type: "akua_api_token".into(),
+            url: Some("https://example.com/x".into()),
+            source: Some("content".into()),
+        })
         .collect();
     let report = serde_json::to_vec(&matches).unwrap();
     let signature = s.scanner.sign(&report);
-    let mut signed = call(Method::POST, "/v1/token_leaks")
-        .header("content-type", "application/json")
+    let signed = Call::report_leaks(&report)
         .header(
             "github-public-key-identifier",
             akua_testkit::scanner::KEY_ID,
         )
         .header("github-public-key-signature", &signature);
-    signed.body = Some(String::from_utf8(report.clone()).unwrap());
     let verdicts = s.expect(signed, 200).await;
     assert_eq!(verdicts.body[0]["label"], "true_positive");
     assert_eq!(verdicts.body[1]["label"], "true_positive");
-    let mut unsigned =
-        call(Method::POST, "/v1/token_leaks").header("content-type", "application/json");
-    unsigned.body = Some(String::from_utf8(report).unwrap());
-    s.expect(unsigned, 401).await;
-    s.expect(get(tokens).bearer(&t6), 401).await;
+    s.expect(Call::report_leaks(&report), 401).await;
+    s.expect(tokens().bearer(&t6), 401).await;
 
     // Device logins: start, poll, look up, approve, deny, redeem.
-    let start = || form("/v1/auth/device/code", &[("client_id", "cnap")]);
-    let poll = |device_code: &str| {
-        form(
-            "/v1/auth/device/token",
-            &[
-                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-                ("device_code", device_code),
-                ("client_id", "cnap"),
-            ],
-        )
-    };
+    let start = || Call::device_code("cnap");
+    let poll = |device_code: &str| Call::device_token(device_code, "cnap");
     let login = |r: Reply| (r.text("device_code"), r.text("user_code"));
     let (d1, u1) = login(s.expect(start(), 200).await);
-    s.expect(
-        form("/v1/auth/device/code", &[("client_id", "unknown")]),
-        400,
-    )
-    .await;
+    s.expect(Call::device_code("unknown"), 400).await;
     let r = s.expect(poll(&d1), 400).await;
     assert_eq!(r.code(), "authorization_pending");
     let r = s.expect(poll(&d1), 400).await;
     assert_eq!(r.code(), "slow_down");
     let r = s.expect(poll(&"0".repeat(d1.len())), 400).await;
     assert_eq!(r.code(), "invalid_grant");
-    let pending = "/v1/auth/device/pending";
-    s.expect(get(pending).bearer(&owner).query("user_code", &u1), 200)
+    s.expect(Call::device_pending(&u1).bearer(&owner), 200)
         .await;
     let unknown = UserCode::generate().display();
-    s.expect(
-        get(pending).bearer(&owner).query("user_code", &unknown),
-        404,
-    )
-    .await;
-    let answer = |path: &str, code: &str| post(path, json!({"user_code": code}));
-    let approve = "/v1/auth/device/approve";
-    let deny = "/v1/auth/device/deny";
-    s.expect(answer(approve, &u1).bearer(&owner), 200).await;
-    s.expect(answer(approve, &u1).bearer(&owner), 404).await;
+    s.expect(Call::device_pending(&unknown).bearer(&owner), 404)
+        .await;
+    let approve = Call::approve_device;
+    let deny = Call::deny_device;
+    s.expect(approve(&u1).bearer(&owner), 200).await;
+    s.expect(approve(&u1).bearer(&owner), 404).await;
     let cli = s.expect(poll(&d1), 200).await.text("access_token");
     let r = s.expect(poll(&d1), 400).await;
     assert_eq!(r.code(), "invalid_grant");
     let (d2, u2) = login(s.expect(start(), 200).await);
-    s.expect(answer(deny, &u2).bearer(&owner), 200).await;
+    s.expect(deny(&u2).bearer(&owner), 200).await;
     let r = s.expect(poll(&d2), 400).await;
     assert_eq!(r.code(), "access_denied");
     // One left pending, for the sweep.
@@ -846,96 +850,83 @@ async fn walk(s: &Stack) {
     // session never approves: sudo mode wants a person at a browser), whose
     // sign-in is then renewed from a fresh one.
     let (d3, u3) = login(s.expect(start(), 200).await);
-    s.expect(answer(approve, &u3).bearer(&cli), 403).await;
+    s.expect(approve(&u3).bearer(&cli), 403).await;
+    let start_session = || Call::start_session(&StartSessionRequest::default());
     let browser = s
-        .expect(post("/v1/auth/sessions", json!({})).bearer(&owner), 201)
+        .expect(start_session().bearer(&owner), 201)
         .await
         .text("token");
-    s.expect(answer(approve, &u3).bearer(&browser), 200).await;
+    s.expect(approve(&u3).bearer(&browser), 200).await;
     let cli2 = s.expect(poll(&d3), 200).await.text("access_token");
     let renew = |token: &str| {
-        post(
-            "/v1/auth/session/reauthenticate",
-            json!({"session_token": token}),
-        )
+        Call::reauthenticate(&ReauthenticateRequest {
+            session_token: Revealed::new(token),
+            oidc: None,
+        })
     };
     s.expect(renew(&browser).bearer(&owner), 200).await;
     s.expect(renew(&cli).bearer(&owner), 404).await;
 
     // Sessions: status, refresh, lists, a dashboard sign-in, ending them.
-    s.expect(get("/v1/auth/session").bearer(&cli), 200).await;
-    s.expect(get("/v1/auth/session").bearer(&owner), 400).await;
-    s.expect(
-        post("/v1/auth/session/refresh", json!({})).bearer(&cli),
-        200,
-    )
-    .await;
-    s.expect(get("/v1/auth/sessions").bearer(&cli), 200).await;
-    s.expect(get("/v1/auth/sessions").bearer(&cli).context(&ws), 200)
-        .await;
-    s.expect(get("/v1/auth/whoami").bearer(&cli2), 200).await;
-    let dashboard = s
-        .expect(post("/v1/auth/sessions", json!({})).bearer(&owner), 201)
-        .await;
+    s.expect(Call::session().bearer(&cli), 200).await;
+    s.expect(Call::session().bearer(&owner), 400).await;
+    s.expect(Call::refresh().bearer(&cli), 200).await;
+    let sessions = || Call::list_sessions(Query::new());
+    s.expect(sessions().bearer(&cli), 200).await;
+    s.expect(sessions().bearer(&cli).context(&ws), 200).await;
+    s.expect(Call::whoami().bearer(&cli2), 200).await;
+    let dashboard = s.expect(start_session().bearer(&owner), 201).await;
     let dashboard_id = dashboard.text("id");
-    s.expect(
-        get("/v1/auth/session").bearer(&dashboard.text("token")),
-        200,
-    )
-    .await;
-    s.expect(post("/v1/auth/sessions", json!({})).bearer(&cli), 403)
+    s.expect(Call::session().bearer(&dashboard.text("token")), 200)
         .await;
-    let end = |id: &str| delete(&format!("/v1/auth/sessions/{id}"));
+    s.expect(start_session().bearer(&cli), 403).await;
+    let end = Call::end_session;
     s.expect(end(&dashboard_id).bearer(&owner), 204).await;
     s.expect(end(&dashboard_id).bearer(&owner), 404).await;
     s.expect(end(&t1_id).bearer(&owner), 404).await;
-    s.expect(post("/v1/auth/sessions", json!({})).bearer(&owner), 201)
-        .await;
-    let ended = s
-        .expect(delete("/v1/auth/sessions").bearer(&cli), 200)
-        .await;
+    s.expect(start_session().bearer(&owner), 201).await;
+    let ended = s.expect(Call::end_other_sessions().bearer(&cli), 200).await;
     assert!(ended.body["revoked"].as_u64().unwrap_or(0) >= 2);
-    s.expect(get("/v1/auth/session").bearer(&cli2), 401).await;
-    s.expect(delete("/v1/auth/session").bearer(&cli), 204).await;
-    s.expect(get("/v1/auth/session").bearer(&cli), 401).await;
+    s.expect(Call::session().bearer(&cli2), 401).await;
+    s.expect(Call::logout().bearer(&cli), 204).await;
+    s.expect(Call::session().bearer(&cli), 401).await;
     // One left, for the sweep.
     let (d4, u4) = login(s.expect(start(), 200).await);
-    s.expect(answer(approve, &u4).bearer(&owner), 200).await;
+    s.expect(approve(&u4).bearer(&owner), 200).await;
     let last_session = s.expect(poll(&d4), 200).await.text("access_token");
 
     // Holder revocation (RFC 7009): the secret alone ends a dashboard
     // session, a workspace token by the secret a roll replaced, a
     // multi-workspace token; anything else is a 200 that changes nothing.
     let held = s
-        .expect(post("/v1/auth/sessions", json!({})).bearer(&owner), 201)
+        .expect(start_session().bearer(&owner), 201)
         .await
         .text("token");
-    let revoke_held = |token: &str| form("/v1/oauth/revoke", &[("token", token)]);
+    let revoke_held = Call::revoke_held;
     s.expect(revoke_held(&held), 200).await;
     s.expect(revoke_held(&held), 200).await;
     s.expect(revoke_held(&t2), 200).await;
     let (held_multi, _) = made(
         s.expect(
-            multi("held", json!([ws, ws2]), json!({})).bearer(&owner),
+            multi(multi_token_named("held", &[&ws, &ws2])).bearer(&owner),
             201,
         )
         .await,
     );
     s.expect(revoke_held(&held_multi), 200).await;
     s.expect(revoke_held("sk_akua_notatoken"), 200).await;
-    s.expect(
-        form("/v1/oauth/revoke", &[("token_type_hint", "access_token")]),
-        400,
-    )
-    .await;
+    // A hint without the token: refused before any read.
+    let mut no_token = revoke_held("");
+    no_token.body = Body::Form(vec![("token_type_hint".into(), "access_token".into())]);
+    s.expect(no_token, 400).await;
 
     // Introspection (RFC 7662): a workspace's token, a member's session, a
     // multi-workspace token covering it, an ended session; a member may
     // not ask.
-    let introspect = |token: &str| form("/v1/oauth/introspect", &[("token", token)]);
+    let introspect = Call::introspect;
     let (looked_at, _) = made(
         s.expect(
-            multi("looked-at", json!([ws]), json!({})).bearer(&owner),
+            multi(multi_token_named("looked-at", &[&ws])).bearer(&owner),
             201,
         )
         .await,
@@ -949,41 +940,33 @@ async fn walk(s: &Stack) {
     // The same from a platform backend signing with its AWS role.
     let platform = "arn:aws:sts::123456789012:assumed-role/platform/worker";
     for token in [&t1, &last_session, &looked_at] {
-        let asked = form("/v1/platform/introspect", &[("token", token)]).signed_by(platform);
+        let asked = Call::platform_introspect(token).signed_by(platform);
         s.expect(asked, 200).await;
     }
-    let in_ws = form(
-        "/v1/platform/introspect",
-        &[("token", &looked_at), ("workspace_id", &ws)],
-    );
+    let in_ws = with_field(Call::platform_introspect(&looked_at), "workspace_id", &ws);
     s.expect(in_ws.signed_by(platform), 200).await;
 
     // The audit logs, and members leaving.
-    let audit = format!("/v1/workspaces/{ws}/audit_log");
-    s.expect(get(&audit).bearer(&owner), 200).await;
+    let audit = |query: Query| Call::audit_log(&ws, query);
+    s.expect(audit(Query::new()).bearer(&owner), 200).await;
     s.expect(
-        get(&audit)
-            .bearer(&owner)
-            .query("action", "member.added")
-            .query("limit", "1"),
+        audit(Query::new().action("member.added").limit(1)).bearer(&owner),
         200,
     )
     .await;
-    s.expect(get(&audit).bearer(&t1), 200).await;
-    s.expect(get(&audit).bearer(&member), 403).await;
-    s.expect(get("/v1/me/audit_log").bearer(&owner), 200).await;
-    s.expect(get("/v1/me/audit_log").bearer(&t1), 403).await;
-    s.expect(delete(&member_path("usr_member")).bearer(&owner), 204)
-        .await;
-    s.expect(delete(&member_path("usr_owner")).bearer(&admin), 403)
-        .await;
-    s.expect(delete(&member_path("usr_admin")).bearer(&admin), 204)
-        .await;
-    s.expect(delete(&member_path("usr_owner")).bearer(&owner), 409)
-        .await;
+    s.expect(audit(Query::new()).bearer(&t1), 200).await;
+    s.expect(audit(Query::new()).bearer(&member), 403).await;
+    let my_audit = || Call::my_audit_log(Query::new());
+    s.expect(my_audit().bearer(&owner), 200).await;
+    s.expect(my_audit().bearer(&t1), 403).await;
+    let remove = |user: &str| Call::remove_member(&ws, user);
+    s.expect(remove("usr_member").bearer(&owner), 204).await;
+    s.expect(remove("usr_owner").bearer(&admin), 403).await;
+    s.expect(remove("usr_admin").bearer(&admin), 204).await;
+    s.expect(remove("usr_owner").bearer(&owner), 409).await;
 
     // The API document.
-    s.expect(get("/v1/openapi.json"), 200).await;
+    s.expect(Call::openapi(), 200).await;
 
     // The hourly sweep, now: the tokens that expire within the hour get
     // their `token.expiring` notice.

@@ -5,12 +5,15 @@
 
 use std::time::Duration;
 
-use akua_core::CredentialHash;
-use akua_core::Role;
-use akua_tests::{Api, Reply};
-use axum::body::Bytes;
-use axum::http::{Method, Request, StatusCode};
-use serde_json::{Value, json};
+use akua_core::audit::{ActorKind, AuditActor, AuditEntry, AuditTarget, TargetKind};
+use akua_core::leaks::{LeakLabel, LeakVerdict, ReportedToken};
+use akua_core::multi_tokens::CreatedMultiToken;
+use akua_core::paging::Page;
+use akua_core::tokens::CreatedApiToken;
+use akua_core::{CredentialHash, Role};
+use akua_tests::calls::{multi_token_named, roll_with_grace, token_named};
+use akua_tests::{Api, Call, Query, Reply};
+use axum::http::StatusCode;
 
 const WS: &str = "ws_acme";
 
@@ -25,30 +28,23 @@ async fn token(api: &Api, name: &str) -> (String, String) {
     let r = api
         .as_user("usr_owner")
         .in_ws(WS)
-        .post("/v1/api_tokens", json!({"name": name}))
+        .send(Call::create_token(&token_named(name)))
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    (
-        r.body["token"].as_str().unwrap().to_owned(),
-        r.body["id"].as_str().unwrap().to_owned(),
-    )
+    let created: CreatedApiToken = r.expect(StatusCode::CREATED);
+    (created.token.expose().to_owned(), created.id)
 }
 
-/// POSTs `body` with the given key id and signature headers.
+/// Sends `body`, exactly these bytes, as the scanner does, with the given
+/// key id and signature headers.
 async fn send(api: &Api, body: &[u8], key_id: Option<&str>, signature: Option<&str>) -> Reply {
-    let mut request = Request::builder()
-        .method(Method::POST)
-        .uri("/v1/token_leaks")
-        .header("content-type", "application/json")
-        .header("user-agent", "GitHub-Secret-Scanning");
+    let mut call = Call::report_leaks(body).header("user-agent", "GitHub-Secret-Scanning");
     if let Some(k) = key_id {
-        request = request.header("Github-Public-Key-Identifier", k);
+        call = call.header("Github-Public-Key-Identifier", k);
     }
     if let Some(s) = signature {
-        request = request.header("Github-Public-Key-Signature", s);
+        call = call.header("Github-Public-Key-Signature", s);
     }
-    api.send(request.body(Bytes::copy_from_slice(body)).unwrap())
-        .await
+    api.anonymous().send(call).await
 }
 
 /// A report of `tokens`, signed by the scanner.
@@ -64,32 +60,38 @@ async fn report(api: &Api, tokens: &[&str]) -> Reply {
     .await
 }
 
+/// The verdicts of a report's answer, after checking it is one.
+fn verdicts(r: &Reply) -> Vec<LeakVerdict> {
+    r.ok()
+}
+
 fn report_body(tokens: &[&str]) -> Vec<u8> {
-    let matches: Vec<Value> = tokens
+    let matches: Vec<ReportedToken> = tokens
         .iter()
-        .map(|t| {
-            json!({
-                "token": t,
-                "type": "akua_api_token",
-                "url": "https://github.com/octo/app/blob/abc/.env",
-                "source": "content",
-            })
+        .map(|t| ReportedToken {
+            token: (*t).to_owned(),
+            token_type: "akua_api_token".to_owned(),
+            url: Some("https://github.com/octo/app/blob/abc/.env".to_owned()),
+            source: Some("content".to_owned()),
         })
         .collect();
     serde_json::to_vec(&matches).unwrap()
 }
 
 async fn works(api: &Api, token: &str) -> bool {
-    api.as_token(token).get("/v1/api_tokens").await.status == StatusCode::OK
+    let r = api
+        .as_token(token)
+        .send(Call::list_tokens(Query::new()))
+        .await;
+    r.status == StatusCode::OK
 }
 
-async fn log_actions(api: &Api, ws: &str) -> Vec<Value> {
+async fn log_actions(api: &Api, ws: &str) -> Vec<AuditEntry> {
     let r = api
         .as_user("usr_owner")
-        .get(&format!("/v1/workspaces/{ws}/audit_log"))
+        .send(Call::audit_log(ws, Query::new()))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    r.body["data"].as_array().unwrap().clone()
+    r.ok::<Page<AuditEntry>>().data
 }
 
 #[tokio::test]
@@ -99,44 +101,45 @@ async fn a_signed_report_revokes_live_tokens_and_labels_the_rest() {
     let (other, _) = token(&api, "other").await;
     let unknown = akua_core::ApiToken::generate().expose().to_owned();
     let r = report(&api, &[&live, "not-an-akua-token", &unknown]).await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let labels: Vec<&str> = r
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["label"].as_str().unwrap())
-        .collect();
+    let answer = verdicts(&r);
+    let labels: Vec<LeakLabel> = answer.iter().map(|v| v.label).collect();
     assert_eq!(
         labels,
-        ["true_positive", "false_positive", "false_positive"]
+        [
+            LeakLabel::TruePositive,
+            LeakLabel::FalsePositive,
+            LeakLabel::FalsePositive
+        ]
     );
-    assert_eq!(r.body[0]["token_hash"], CredentialHash::of(&live).to_hex());
+    assert_eq!(answer[0].token_hash, CredentialHash::of(&live).to_hex());
     assert_eq!(
-        r.body[1]["token_hash"],
+        answer[1].token_hash,
         CredentialHash::of("not-an-akua-token").to_hex()
     );
-    assert_eq!(r.body[0]["token_type"], "akua_api_token");
+    assert_eq!(answer[0].token_type, "akua_api_token");
     // Revoked at once; the token not in the report still works.
     assert!(!works(&api, &live).await);
     assert!(works(&api, &other).await);
     // The same report again: nothing live any more.
     let again = report(&api, &[&live]).await;
-    assert_eq!(again.body[0]["label"], "false_positive");
+    assert_eq!(verdicts(&again)[0].label, LeakLabel::FalsePositive);
 
     let events = log_actions(&api, WS).await;
     let leaked = &events[0];
-    assert_eq!(leaked["action"], "token.leaked");
+    assert_eq!(leaked.action.as_str(), "token.leaked");
     assert_eq!(
-        leaked["actor"],
-        json!({"id": "github", "credential": "secret_scanner"})
+        leaked.actor,
+        AuditActor {
+            id: "github".into(),
+            credential: ActorKind::SecretScanner
+        }
     );
-    assert_eq!(leaked["target"], json!({"type": "api_token", "id": id}));
+    assert_eq!(leaked.target, AuditTarget::new(TargetKind::ApiToken, &id));
     assert_eq!(
-        leaked["detail"],
-        "url=https://github.com/octo/app/blob/abc/.env, source=content"
+        leaked.detail.as_deref(),
+        Some("url=https://github.com/octo/app/blob/abc/.env, source=content")
     );
-    assert_eq!(leaked["user_agent"], "GitHub-Secret-Scanning");
+    assert_eq!(leaked.user_agent.as_deref(), Some("GitHub-Secret-Scanning"));
 }
 
 #[tokio::test]
@@ -169,11 +172,7 @@ async fn a_report_without_a_valid_signature_changes_nothing() {
     }
     assert!(works(&api, &live).await);
     assert_eq!(log_actions(&api, WS).await.len(), 1, "only token.created");
-    // Signed, but not a report.
-    let junk = b"{\"token\": 1}";
-    let r = send(&api, junk, key, Some(&api.scanner.sign(junk))).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(works(&api, &live).await);
+    // (Signed, but not a report: in `wire`.)
 }
 
 #[tokio::test]
@@ -181,20 +180,24 @@ async fn a_leaked_multi_workspace_token_is_revoked_in_every_workspace() {
     let api = setup().await;
     let r = api
         .as_user("usr_owner")
-        .post(
-            "/v1/me/api_tokens",
-            json!({"name": "laptop", "workspace_ids": [WS, "ws_b"]}),
-        )
+        .send(Call::create_my_token(&multi_token_named(
+            "laptop",
+            &[WS, "ws_b"],
+        )))
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let multi = r.body["token"].as_str().unwrap().to_owned();
+    let created: CreatedMultiToken = r.expect(StatusCode::CREATED);
+    let multi = created.token.expose().to_owned();
     let r = report(&api, &[&multi]).await;
-    assert_eq!(r.body[0]["label"], "true_positive");
-    let r = api.as_token(&multi).in_ws(WS).get("/v1/api_tokens").await;
+    assert_eq!(verdicts(&r)[0].label, LeakLabel::TruePositive);
+    let r = api
+        .as_token(&multi)
+        .in_ws(WS)
+        .send(Call::list_tokens(Query::new()))
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     for ws in [WS, "ws_b"] {
         let events = log_actions(&api, ws).await;
-        assert_eq!(events[0]["action"], "token.leaked", "{ws}");
+        assert_eq!(events[0].action.as_str(), "token.leaked", "{ws}");
     }
 }
 
@@ -205,13 +208,9 @@ async fn create_roll_with_grace_then_a_leak_every_step_in_the_log() {
     let r = api
         .as_user("usr_owner")
         .in_ws(WS)
-        .post(
-            &format!("/v1/api_tokens/{id}/roll"),
-            json!({"grace_period_secs": 2}),
-        )
+        .send(Call::roll_token(&id, &roll_with_grace(2)))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let new = r.body["token"].as_str().unwrap().to_owned();
+    let new = r.ok::<CreatedApiToken>().token.expose().to_owned();
     // During the grace period both secrets work.
     assert!(works(&api, &old).await && works(&api, &new).await);
     // After it, only the new one.
@@ -220,18 +219,13 @@ async fn create_roll_with_grace_then_a_leak_every_step_in_the_log() {
     assert!(works(&api, &new).await);
     // The new secret leaks: revoked at once.
     let r = report(&api, &[&new]).await;
-    assert_eq!(r.body[0]["label"], "true_positive");
+    assert_eq!(verdicts(&r)[0].label, LeakLabel::TruePositive);
     assert!(!works(&api, &new).await);
 
     let events = log_actions(&api, WS).await;
     let steps: Vec<(&str, &str)> = events
         .iter()
-        .map(|e| {
-            (
-                e["action"].as_str().unwrap(),
-                e["target"]["id"].as_str().unwrap(),
-            )
-        })
+        .map(|e| (e.action.as_str(), e.target.id.as_str()))
         .collect();
     assert_eq!(
         steps,
@@ -241,4 +235,20 @@ async fn create_roll_with_grace_then_a_leak_every_step_in_the_log() {
             ("token.created", id.as_str()),
         ]
     );
+}
+
+/// A body no `ReportedToken` list can be: signed, but not a report.
+mod wire {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_signed_body_that_is_not_a_report_is_a_bad_request_and_changes_nothing() {
+        let api = setup().await;
+        let (live, _) = token(&api, "deploy").await;
+        let key = Some(akua_testkit::scanner::KEY_ID);
+        let junk = b"{\"token\": 1}";
+        let r = send(&api, junk, key, Some(&api.scanner.sign(junk))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(works(&api, &live).await);
+    }
 }

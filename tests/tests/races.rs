@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use akua_core::decision::SESSION_LIFETIME_SECS;
 use akua_core::ports::{DecisionStore, Touch, TouchOutcome};
 use akua_core::{Authorizer, Decision, Role, UserId, clock, issue};
-use akua_tests::Api;
+use akua_tests::calls::token_named;
+use akua_tests::{Api, Call, Query};
 use axum::http::StatusCode;
-use serde_json::json;
 
 const WS: &str = "ws_acme";
 
@@ -46,7 +46,7 @@ async fn no_request_that_starts_after_a_revoke_returns_succeeds() {
     let owner = api.as_user("usr_owner");
     let r = owner
         .in_ws(WS)
-        .post("/v1/api_tokens", json!({"name": "hot"}))
+        .send(Call::create_token(&token_named("hot")))
         .await;
     let token = r.body["token"].as_str().unwrap().to_owned();
     let id = r.body["id"].as_str().unwrap().to_owned();
@@ -71,10 +71,7 @@ async fn no_request_that_starts_after_a_revoke_returns_succeeds() {
         }));
     }
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let r = owner
-        .in_ws(WS)
-        .delete(&format!("/v1/api_tokens/{id}"))
-        .await;
+    let r = owner.in_ws(WS).send(Call::revoke_token(&id)).await;
     let revoked_at = Instant::now();
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     tokio::time::sleep(Duration::from_millis(150)).await;
@@ -112,10 +109,9 @@ async fn concurrent_refreshes_of_one_session_agree() {
     .await
     .unwrap();
     let token = session.expose().to_owned();
-    let replies = futures::future::join_all(
-        (0..20).map(|_| api.as_token(&token).post_empty("/v1/auth/session/refresh")),
-    )
-    .await;
+    let replies =
+        futures::future::join_all((0..20).map(|_| api.as_token(&token).send(Call::refresh())))
+            .await;
     let now = clock::now();
     for r in &replies {
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
@@ -146,15 +142,14 @@ async fn concurrent_create_revoke_and_list_keep_the_table_consistent() {
     let mut ids = Vec::new();
     for i in 0..10 {
         let r = owner
-            .post("/v1/api_tokens", json!({"name": format!("old{i}")}))
+            .send(Call::create_token(&token_named(&format!("old{i}"))))
             .await;
         ids.push(r.body["id"].as_str().unwrap().to_owned());
     }
-    let creates = (0..15).map(|i| owner.post("/v1/api_tokens", json!({"name": format!("new{i}")})));
-    let revokes = ids
-        .iter()
-        .map(|id| owner.delete(&format!("/v1/api_tokens/{id}")));
-    let lists = (0..10).map(|_| owner.get("/v1/api_tokens?limit=100"));
+    let creates = (0..15).map(|i| owner.send(Call::create_token(&token_named(&format!("new{i}")))));
+    let revokes = ids.iter().map(|id| owner.send(Call::revoke_token(id)));
+    let list = || owner.send(Call::list_tokens(Query::new().limit(100)));
+    let lists = (0..10).map(|_| list());
     let (created, revoked, listed) = tokio::join!(
         futures::future::join_all(creates),
         futures::future::join_all(revokes),
@@ -163,7 +158,7 @@ async fn concurrent_create_revoke_and_list_keep_the_table_consistent() {
     assert!(created.iter().all(|r| r.status == StatusCode::CREATED));
     assert!(revoked.iter().all(|r| r.status == StatusCode::NO_CONTENT));
     assert!(listed.iter().all(|r| r.status == StatusCode::OK));
-    let r = owner.get("/v1/api_tokens?limit=100").await;
+    let r = list().await;
     let remaining: HashSet<String> = r.body["data"]
         .as_array()
         .unwrap()

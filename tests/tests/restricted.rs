@@ -3,9 +3,17 @@
 //! lists, the workspace token policy, and the platform's routes.
 
 use akua_core::Role;
-use akua_tests::{Api, Reply};
+use akua_core::multi_tokens::{CreateMultiTokenRequest, CreatedMultiToken};
+use akua_core::paging::Page;
+use akua_core::records::TokenKind;
+use akua_core::token_policy::TokenPolicyBody;
+use akua_core::tokens::{
+    CreateApiTokenRequest, CreatedApiToken, RollApiTokenRequest, TokenSummary,
+};
+use akua_core::workspaces::UpdateWorkspaceRequest;
+use akua_tests::calls::{at, multi_token_named, names, roll_with_grace, token_named};
+use akua_tests::{Api, Call, Query, Reply};
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 
 const DAY: i64 = 24 * 3600;
 
@@ -17,18 +25,48 @@ async fn setup() -> Api {
     api
 }
 
-async fn create(api: &Api, bearer: &str, body: Value) -> Reply {
+/// `bearer` asks for a token of `ws_a` as `body` says.
+fn create<'a>(
+    api: &'a Api,
+    bearer: &str,
+    body: &CreateApiTokenRequest,
+) -> impl Future<Output = Reply> + use<'a> {
     api.as_token(bearer)
         .in_ws("ws_a")
-        .post("/v1/api_tokens", body)
-        .await
+        .send(Call::create_token(body))
 }
 
 /// A token of `ws_a` made by its owner with `body`'s restrictions.
-async fn token(api: &Api, body: Value) -> (String, Value) {
-    let r = create(api, &api.jwt("usr_owner"), body).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    (r.body["token"].as_str().unwrap().to_owned(), r.body)
+async fn token(api: &Api, body: &CreateApiTokenRequest) -> (String, CreatedApiToken) {
+    let made: CreatedApiToken = create(api, &api.jwt("usr_owner"), body)
+        .await
+        .expect(StatusCode::CREATED);
+    (made.token.expose().to_owned(), made)
+}
+
+/// A token request for `name` restricted to `permissions`.
+fn restricted(name: &str, permissions: &[&str]) -> CreateApiTokenRequest {
+    CreateApiTokenRequest {
+        permissions: names(permissions),
+        ..token_named(name)
+    }
+}
+
+/// A token request for `name` usable only from `networks`.
+fn fenced(name: &str, networks: &[&str]) -> CreateApiTokenRequest {
+    CreateApiTokenRequest {
+        allowed_cidrs: names(networks),
+        ..token_named(name)
+    }
+}
+
+/// `ws_a`'s token policy, whole, as an update.
+fn policy(token_policy: TokenPolicyBody) -> Call {
+    Call::update_workspace("ws_a", &UpdateWorkspaceRequest { token_policy })
+}
+
+fn list() -> Call {
+    Call::list_tokens(Query::new())
 }
 
 fn now() -> i64 {
@@ -38,22 +76,14 @@ fn now() -> i64 {
 #[tokio::test]
 async fn a_read_only_token_lists_but_cannot_create_nor_mint_a_writer() {
     let api = setup().await;
-    let (reader, made) = token(
-        &api,
-        json!({"name": "ci", "permissions": ["api_tokens:read"]}),
-    )
-    .await;
-    assert_eq!(made["permissions"], json!(["api_tokens:read"]));
-    let r = api.as_token(&reader).get("/v1/api_tokens").await;
+    let (reader, made) = token(&api, &restricted("ci", &["api_tokens:read"])).await;
+    assert_eq!(made.permissions, names(&["api_tokens:read"]));
+    let r = api.as_token(&reader).send(list()).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let listed = r.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == made["id"])
-        .unwrap();
-    assert_eq!(listed["permissions"], json!(["api_tokens:read"]));
-    let r = create(&api, &reader, json!({"name": "more"})).await;
+    let page: Page<TokenSummary> = r.ok();
+    let listed = page.data.iter().find(|t| t.id == made.id).unwrap();
+    assert_eq!(listed.permissions, names(&["api_tokens:read"]));
+    let r = create(&api, &reader, &token_named("more")).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.code(), "insufficient_permission");
     assert!(
@@ -62,12 +92,7 @@ async fn a_read_only_token_lists_but_cannot_create_nor_mint_a_writer() {
             .unwrap()
             .contains("api_tokens:write")
     );
-    let r = create(
-        &api,
-        &reader,
-        json!({"name": "more", "permissions": ["api_tokens:write"]}),
-    )
-    .await;
+    let r = create(&api, &reader, &restricted("more", &["api_tokens:write"])).await;
     assert_eq!(r.code(), "insufficient_permission");
 }
 
@@ -76,15 +101,10 @@ async fn a_token_grants_only_what_it_holds_and_by_default_its_own() {
     let api = setup().await;
     let (maker, _) = token(
         &api,
-        json!({"name": "maker", "permissions": ["api_tokens:read", "api_tokens:write"]}),
+        &restricted("maker", &["api_tokens:read", "api_tokens:write"]),
     )
     .await;
-    let r = create(
-        &api,
-        &maker,
-        json!({"name": "wider", "permissions": ["members:write"]}),
-    )
-    .await;
+    let r = create(&api, &maker, &restricted("wider", &["members:write"])).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
     assert_eq!(r.code(), "insufficient_permission");
     assert!(
@@ -93,27 +113,20 @@ async fn a_token_grants_only_what_it_holds_and_by_default_its_own() {
             .unwrap()
             .contains("members:write")
     );
-    let r = create(&api, &maker, json!({"name": "inherits"})).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let inherits: CreatedApiToken = create(&api, &maker, &token_named("inherits"))
+        .await
+        .expect(StatusCode::CREATED);
     assert_eq!(
-        r.body["permissions"],
-        json!(["api_tokens:read", "api_tokens:write"])
+        inherits.permissions,
+        names(&["api_tokens:read", "api_tokens:write"])
     );
-    let r = create(
-        &api,
-        &maker,
-        json!({"name": "narrower", "permissions": ["api_tokens:read"]}),
-    )
-    .await;
+    let r = create(&api, &maker, &restricted("narrower", &["api_tokens:read"])).await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     // An unrestricted token may not be rolled by a restricted one.
-    let (_, plain) = token(&api, json!({"name": "plain"})).await;
+    let (_, plain) = token(&api, &token_named("plain")).await;
     let r = api
         .as_token(&maker)
-        .post(
-            &format!("/v1/api_tokens/{}/roll", plain["id"].as_str().unwrap()),
-            json!({"grace_period_secs": 0}),
-        )
+        .send(Call::roll_token(&plain.id, &roll_with_grace(0)))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
     assert_eq!(r.code(), "insufficient_permission");
@@ -125,27 +138,23 @@ async fn unknown_permissions_and_bad_networks_are_named() {
     let owner = api.jwt("usr_owner");
     for (body, field, names) in [
         (
-            json!({"name": "x", "permissions": ["api_tokens:delete"]}),
+            restricted("x", &["api_tokens:delete"]),
             "permissions",
             "api_tokens:delete",
         ),
+        (restricted("x", &[]), "permissions", "1 to 50"),
         (
-            json!({"name": "x", "permissions": []}),
-            "permissions",
-            "1 to 50",
-        ),
-        (
-            json!({"name": "x", "allowed_cidrs": ["10.0.0.0/33"]}),
+            fenced("x", &["10.0.0.0/33"]),
             "allowed_cidrs",
             "10.0.0.0/33",
         ),
         (
-            json!({"name": "x", "allowed_cidrs": ["not-a-network"]}),
+            fenced("x", &["not-a-network"]),
             "allowed_cidrs",
             "not-a-network",
         ),
     ] {
-        let r = create(&api, &owner, body).await;
+        let r = create(&api, &owner, &body).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
         assert_eq!(r.body["error"]["field"], field);
         assert!(
@@ -154,7 +163,7 @@ async fn unknown_permissions_and_bad_networks_are_named() {
             r.body
         );
     }
-    let r = api.as_token(&owner).get("/v1/permissions").await;
+    let r = api.as_token(&owner).send(Call::permissions()).await;
     assert_eq!(r.status, StatusCode::OK);
     let names: Vec<&str> = r.body["data"]
         .as_array()
@@ -168,47 +177,34 @@ async fn unknown_permissions_and_bad_networks_are_named() {
 #[tokio::test]
 async fn an_allow_list_refuses_other_addresses() {
     let api = setup().await;
-    let (fenced, made) = token(
-        &api,
-        json!({"name": "vpc", "allowed_cidrs": ["10.0.0.0/8"]}),
-    )
-    .await;
-    assert_eq!(made["allowed_cidrs"], json!(["10.0.0.0/8"]));
-    let r = api.as_token(&fenced).get("/v1/api_tokens").await;
+    let (fenced_token, made) = token(&api, &fenced("vpc", &["10.0.0.0/8"])).await;
+    assert_eq!(made.allowed_cidrs, ["10.0.0.0/8"]);
+    let r = api.as_token(&fenced_token).send(list()).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
     assert_eq!(r.code(), "ip_not_allowed");
     let r = api
-        .as_token(&fenced)
+        .as_token(&fenced_token)
         .from_ip("10.20.30.40")
-        .get("/v1/api_tokens")
+        .send(list())
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let (local, _) = token(
-        &api,
-        json!({"name": "local", "allowed_cidrs": ["127.0.0.0/8", "::1/128"]}),
-    )
-    .await;
+    let (local, _) = token(&api, &fenced("local", &["127.0.0.0/8", "::1/128"])).await;
     for ip in ["127.0.0.1", "::1", "::ffff:127.0.0.1"] {
-        let r = api.as_token(&local).from_ip(ip).get("/v1/api_tokens").await;
+        let r = api.as_token(&local).from_ip(ip).send(list()).await;
         assert_eq!(r.status, StatusCode::OK, "{ip}: {:?}", r.body);
     }
     // A token made by a fenced token is fenced within it.
-    let r = api
-        .as_token(&fenced)
+    let inside = api
+        .as_token(&fenced_token)
         .from_ip("10.0.0.1")
-        .in_ws("ws_a")
-        .post("/v1/api_tokens", json!({"name": "child"}))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    assert_eq!(r.body["allowed_cidrs"], json!(["10.0.0.0/8"]));
-    let r = api
-        .as_token(&fenced)
-        .from_ip("10.0.0.1")
-        .in_ws("ws_a")
-        .post(
-            "/v1/api_tokens",
-            json!({"name": "escape", "allowed_cidrs": ["0.0.0.0/0"]}),
-        )
+        .in_ws("ws_a");
+    let child: CreatedApiToken = inside
+        .send(Call::create_token(&token_named("child")))
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(child.allowed_cidrs, ["10.0.0.0/8"]);
+    let r = inside
+        .send(Call::create_token(&fenced("escape", &["0.0.0.0/0"])))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
 }
@@ -217,38 +213,35 @@ async fn an_allow_list_refuses_other_addresses() {
 async fn a_token_policy_bounds_lifetimes_and_marks_older_tokens() {
     let api = setup().await;
     let owner = api.jwt("usr_owner");
-    let (old, old_made) = token(&api, json!({"name": "old, never expires"})).await;
-    let policy = json!({"token_policy": {"max_lifetime_days": 30, "require_expiry": true, "allowed_cidrs": []}});
+    let (old, old_made) = token(&api, &token_named("old, never expires")).await;
+    let thirty_days = TokenPolicyBody {
+        max_lifetime_days: Some(30),
+        require_expiry: true,
+        allowed_cidrs: vec![],
+    };
     let r = api
         .as_user("usr_admin")
-        .patch("/v1/workspaces/ws_a", policy.clone())
+        .send(policy(thirty_days.clone()))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "an admin: {:?}", r.body);
-    let r = api
-        .as_token(&old)
-        .patch("/v1/workspaces/ws_a", policy.clone())
-        .await;
+    let r = api.as_token(&old).send(policy(thirty_days.clone())).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "a token: {:?}", r.body);
-    let r = api
-        .as_token(&owner)
-        .patch("/v1/workspaces/ws_a", policy)
-        .await;
+    let r = api.as_token(&owner).send(policy(thirty_days)).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["token_policy"]["max_lifetime_days"], 30);
-    let r = api.as_user("usr_admin").get("/v1/workspaces/ws_a").await;
+    let r = api.as_user("usr_admin").send(Call::workspace("ws_a")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["token_policy"]["require_expiry"], true);
     assert_eq!(r.body["role"], "admin");
 
-    let r = create(&api, &owner, json!({"name": "forever"})).await;
+    let r = create(&api, &owner, &token_named("forever")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     assert_eq!(r.body["error"]["field"], "expires_at");
-    let r = create(
-        &api,
-        &owner,
-        json!({"name": "90d", "expires_at": now() + 90 * DAY}),
-    )
-    .await;
+    let expiring = |name: &str, expires_at: i64| CreateApiTokenRequest {
+        expires_at: at(expires_at),
+        ..token_named(name)
+    };
+    let r = create(&api, &owner, &expiring("90d", now() + 90 * DAY)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     assert!(
         r.body["error"]["message"]
@@ -256,27 +249,15 @@ async fn a_token_policy_bounds_lifetimes_and_marks_older_tokens() {
             .unwrap()
             .contains("30 days")
     );
-    let r = create(
-        &api,
-        &owner,
-        json!({"name": "7d", "expires_at": now() + 7 * DAY}),
-    )
-    .await;
+    let r = create(&api, &owner, &expiring("7d", now() + 7 * DAY)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
 
     // The older token keeps working and is listed as exceeding the policy.
-    let r = api.as_token(&old).get("/v1/api_tokens").await;
-    assert_eq!(r.status, StatusCode::OK);
-    let exceeds: Vec<(String, bool)> = r.body["data"]
-        .as_array()
-        .unwrap()
+    let r: Page<TokenSummary> = api.as_token(&old).send(list()).await.ok();
+    let exceeds: Vec<(String, bool)> = r
+        .data
         .iter()
-        .map(|t| {
-            (
-                t["name"].as_str().unwrap().to_owned(),
-                t["exceeds_policy"].as_bool().unwrap(),
-            )
-        })
+        .map(|t| (t.name.clone(), t.exceeds_policy))
         .collect();
     assert!(
         exceeds.contains(&("old, never expires".to_owned(), true)),
@@ -285,20 +266,20 @@ async fn a_token_policy_bounds_lifetimes_and_marks_older_tokens() {
     assert!(exceeds.contains(&("7d".to_owned(), false)), "{exceeds:?}");
 
     // Rolling it asks for a compliant expiry.
-    let roll = format!("/v1/api_tokens/{}/roll", old_made["id"].as_str().unwrap());
     let r = api
         .as_token(&owner)
         .in_ws("ws_a")
-        .post(&roll, json!({"grace_period_secs": 0}))
+        .send(Call::roll_token(&old_made.id, &roll_with_grace(0)))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let compliant = RollApiTokenRequest {
+        grace_period_secs: 0,
+        expires_at: at(now() + 14 * DAY),
+    };
     let r = api
         .as_token(&owner)
         .in_ws("ws_a")
-        .post(
-            &roll,
-            json!({"grace_period_secs": 0, "expires_at": now() + 14 * DAY}),
-        )
+        .send(Call::roll_token(&old_made.id, &compliant))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert!(r.body["expires_at"].as_i64().unwrap() > now());
@@ -306,7 +287,10 @@ async fn a_token_policy_bounds_lifetimes_and_marks_older_tokens() {
     // Audited, with the policy.
     let r = api
         .as_token(&owner)
-        .get("/v1/workspaces/ws_a/audit_log?action=workspace.token_policy_changed")
+        .send(Call::audit_log(
+            "ws_a",
+            Query::new().action("workspace.token_policy_changed"),
+        ))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let detail = r.body["data"][0]["detail"].as_str().unwrap().to_owned();
@@ -319,109 +303,105 @@ async fn a_policy_allow_list_is_the_default_and_the_bound() {
     let owner = api.jwt("usr_owner");
     let r = api
         .as_token(&owner)
-        .patch(
-            "/v1/workspaces/ws_a",
-            json!({"token_policy": {"max_lifetime_days": null, "require_expiry": false, "allowed_cidrs": ["10.0.0.0/8"]}}),
-        )
+        .send(policy(TokenPolicyBody {
+            max_lifetime_days: None,
+            require_expiry: false,
+            allowed_cidrs: vec!["10.0.0.0/8".into()],
+        }))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let (_, made) = token(&api, json!({"name": "defaulted"})).await;
-    assert_eq!(made["allowed_cidrs"], json!(["10.0.0.0/8"]));
-    let r = create(
-        &api,
-        &owner,
-        json!({"name": "outside", "allowed_cidrs": ["192.168.0.0/16"]}),
-    )
-    .await;
+    let (_, made) = token(&api, &token_named("defaulted")).await;
+    assert_eq!(made.allowed_cidrs, ["10.0.0.0/8"]);
+    let r = create(&api, &owner, &fenced("outside", &["192.168.0.0/16"])).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     assert_eq!(r.body["error"]["field"], "allowed_cidrs");
     let r = api
         .as_token(&owner)
-        .patch(
-            "/v1/workspaces/ws_a",
-            json!({"token_policy": {"allowed_cidrs": ["10.0.0.0/99"]}}),
-        )
+        .send(policy(TokenPolicyBody {
+            allowed_cidrs: vec!["10.0.0.0/99".into()],
+            ..TokenPolicyBody::default()
+        }))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     assert_eq!(r.body["error"]["field"], "token_policy.allowed_cidrs");
 }
 
 #[tokio::test]
-async fn platform_routes_are_enforced_as_deployed_and_see_the_permissions() {
-    let api = setup().await;
-    let (reader, _) = token(
-        &api,
-        json!({"name": "deploy-reader", "permissions": ["deployments:read"]}),
-    )
-    .await;
-    let r = api.as_token(&reader).get("/v1/deployments/d_1").await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert_eq!(r.body["platform_route"], "GET /v1/deployments/{id}");
-    assert_eq!(r.body["authorizer"]["permissions"], "deployments:read");
-    assert_eq!(r.body["authorizer"]["workspace_id"], "ws_a");
-    let r = api
-        .as_token(&reader)
-        .get("/v1/deployments/d_1/logs/2026/12")
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "greedy: {:?}", r.body);
-    let r = api.as_token(&reader).delete("/v1/deployments/d_1").await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(r.code(), "insufficient_permission");
-    assert!(
-        r.body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("deployments:write")
-    );
-    // The service's own routes need their own permissions.
-    let r = api.as_token(&reader).get("/v1/api_tokens").await;
-    assert_eq!(r.code(), "insufficient_permission");
-    // Who am I needs none; an unrestricted token carries no list.
-    let r = api.as_token(&reader).get("/v1/auth/whoami").await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let (plain, _) = token(&api, json!({"name": "plain"})).await;
-    let r = api.as_token(&plain).delete("/v1/deployments/d_1").await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert!(r.body["authorizer"].get("permissions").is_none());
-    let r = api.as_token(&plain).get("/v1/clusters").await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "not in the route map");
-}
-
-#[tokio::test]
 async fn a_multi_workspace_token_is_restricted_in_every_workspace() {
     let api = setup().await;
-    let r = api
+    let body = CreateMultiTokenRequest {
+        permissions: names(&["api_tokens:read"]),
+        allowed_cidrs: names(&["127.0.0.0/8"]),
+        ..multi_token_named("laptop", &["ws_a"])
+    };
+    let made: CreatedMultiToken = api
         .as_user("usr_owner")
-        .post(
-            "/v1/me/api_tokens",
-            json!({"name": "laptop", "workspace_ids": ["ws_a"], "permissions": ["api_tokens:read"], "allowed_cidrs": ["127.0.0.0/8"]}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    assert_eq!(r.body["permissions"], json!(["api_tokens:read"]));
-    let multi = r.body["token"].as_str().unwrap().to_owned();
-    let r = api
-        .as_token(&multi)
-        .in_ws("ws_a")
-        .get("/v1/api_tokens")
-        .await;
+        .send(Call::create_my_token(&body))
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(made.permissions, names(&["api_tokens:read"]));
+    let multi = made.token.expose().to_owned();
+    let r = api.as_token(&multi).in_ws("ws_a").send(list()).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let listed = r.body["data"]
-        .as_array()
-        .unwrap()
+    let page: Page<TokenSummary> = r.ok();
+    let listed = page
+        .data
         .iter()
-        .find(|t| t["kind"] == "multi_workspace")
-        .unwrap()
-        .clone();
-    assert_eq!(listed["permissions"], json!(["api_tokens:read"]));
-    assert_eq!(listed["allowed_cidrs"], json!(["127.0.0.0/8"]));
-    let r = create(&api, &multi, json!({"name": "x"})).await;
+        .find(|t| t.kind == TokenKind::MultiWorkspace)
+        .unwrap();
+    assert_eq!(listed.permissions, names(&["api_tokens:read"]));
+    assert_eq!(listed.allowed_cidrs, ["127.0.0.0/8"]);
+    let r = create(&api, &multi, &token_named("x")).await;
     assert_eq!(r.code(), "insufficient_permission");
     let r = api
         .as_token(&multi)
         .from_ip("192.0.2.1")
         .in_ws("ws_a")
-        .get("/v1/api_tokens")
+        .send(list())
         .await;
     assert_eq!(r.code(), "ip_not_allowed");
+}
+
+/// The wire itself: the platform's routes are not the service's (no
+/// [`Call`] names them); they are reached by the paths its route map
+/// declares, which only the wire spells.
+mod wire {
+    use super::*;
+
+    #[tokio::test]
+    async fn platform_routes_are_enforced_as_deployed_and_see_the_permissions() {
+        let api = setup().await;
+        let (reader, _) = token(&api, &restricted("deploy-reader", &["deployments:read"])).await;
+        let r = api.as_token(&reader).get("/v1/deployments/d_1").await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        assert_eq!(r.body["platform_route"], "GET /v1/deployments/{id}");
+        assert_eq!(r.body["authorizer"]["permissions"], "deployments:read");
+        assert_eq!(r.body["authorizer"]["workspace_id"], "ws_a");
+        let r = api
+            .as_token(&reader)
+            .get("/v1/deployments/d_1/logs/2026/12")
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "greedy: {:?}", r.body);
+        let r = api.as_token(&reader).delete("/v1/deployments/d_1").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert_eq!(r.code(), "insufficient_permission");
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("deployments:write")
+        );
+        // The service's own routes need their own permissions.
+        let r = api.as_token(&reader).send(list()).await;
+        assert_eq!(r.code(), "insufficient_permission");
+        // Who am I needs none; an unrestricted token carries no list.
+        let r = api.as_token(&reader).send(Call::whoami()).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        let (plain, _) = token(&api, &token_named("plain")).await;
+        let r = api.as_token(&plain).delete("/v1/deployments/d_1").await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        assert!(r.body["authorizer"].get("permissions").is_none());
+        let r = api.as_token(&plain).get("/v1/clusters").await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "not in the route map");
+    }
 }

@@ -2,46 +2,63 @@
 //! whoami, and the cleanup sweep.
 
 use akua_core::decision::SESSION_LIFETIME_SECS;
-use akua_core::device::{self, DEVICE_GRANT_TYPE, MAX_APPROVAL_MISSES, UserCode};
+use akua_core::device::{
+    self, AccessToken, DEVICE_GRANT_TYPE, DeviceAuthorization, MAX_APPROVAL_MISSES, PendingLogin,
+    UserCode,
+};
 use akua_core::issue::{self, NewApiToken};
 use akua_core::ports::CredentialStore as _;
-use akua_core::{CredentialHash, Name, Role, TokenRole, UserId, WorkspaceId, clock};
+use akua_core::sessions::{SessionView, Whoami};
+use akua_core::{
+    CredentialHash, CredentialKind, Name, Role, TokenRole, UserId, WorkspaceId, clock,
+};
 use akua_http::HttpStatus;
-use akua_tests::{Api, Reply};
-use axum::http::{Method, StatusCode};
-use serde_json::{Value, json};
+use akua_tests::{Api, Body, Call, Reply};
+use axum::http::StatusCode;
+use serde::Deserialize;
 
 async fn start_login(api: &Api) -> (String, String) {
-    let r = api
-        .form("/v1/auth/device/code", &[("client_id", "cnap")])
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    (
-        r.body["device_code"].as_str().unwrap().to_owned(),
-        r.body["user_code"].as_str().unwrap().to_owned(),
-    )
+    let r = api.anonymous().send(Call::device_code("cnap")).await;
+    let login: DeviceAuthorization = r.ok();
+    (login.device_code.expose().to_owned(), login.user_code)
 }
 
 async fn poll(api: &Api, device_code: &str) -> Reply {
-    api.form(
-        "/v1/auth/device/token",
-        &[
-            ("grant_type", DEVICE_GRANT_TYPE),
-            ("device_code", device_code),
-            ("client_id", "cnap"),
-        ],
-    )
-    .await
+    api.anonymous()
+        .send(Call::device_token(device_code, "cnap"))
+        .await
 }
 
 async fn answer(api: &Api, user: &str, code: &str, approve: bool) -> Reply {
-    let path = if approve {
-        "/v1/auth/device/approve"
+    let call = if approve {
+        Call::approve_device(code)
     } else {
-        "/v1/auth/device/deny"
+        Call::deny_device(code)
     };
-    let caller = api.as_user(user);
-    caller.post(path, json!({ "user_code": code })).await
+    api.as_user(user).send(call).await
+}
+
+/// The answer to approving or denying a device login: exactly its status.
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Answered {
+    status: String,
+}
+
+fn answered(status: &str) -> Answered {
+    Answered {
+        status: status.to_owned(),
+    }
+}
+
+/// `call` (a form) with one more field: an optional one the harness's
+/// constructors leave out.
+fn with_field(mut call: Call, key: &str, value: &str) -> Call {
+    match &mut call.body {
+        Body::Form(fields) => fields.push((key.to_owned(), value.to_owned())),
+        other => panic!("not a form: {other:?}"),
+    }
+    call
 }
 
 /// Moves a pending grant's last poll into the past, as if `secs` had passed.
@@ -66,30 +83,26 @@ async fn age_last_poll(api: &Api, device_code: &str, secs: i64) {
 async fn the_whole_device_flow() {
     let api = Api::start().await;
     let r = api
-        .form(
-            "/v1/auth/device/code",
-            &[("client_id", "cnap"), ("scope", "api")],
-        )
+        .anonymous()
+        .send(with_field(Call::device_code("cnap"), "scope", "api"))
         .await;
-    assert_eq!(r.status, StatusCode::OK);
-    let b = &r.body;
-    let user_code = b["user_code"].as_str().unwrap();
+    let b: DeviceAuthorization = r.ok();
+    let user_code = b.user_code.as_str();
     assert!(regex_like_user_code(user_code), "{user_code}");
-    assert_eq!(b["verification_uri"], "http://127.0.0.1:8787/device");
+    assert_eq!(b.verification_uri, "http://127.0.0.1:8787/device");
     assert_eq!(
-        b["verification_uri_complete"],
+        b.verification_uri_complete,
         format!("http://127.0.0.1:8787/device?user_code={user_code}")
     );
-    let expires_in = b["expires_in"].as_i64().unwrap();
-    assert!((600..=900).contains(&expires_in));
-    assert_eq!(b["interval"], 5);
-    let device_code = b["device_code"].as_str().unwrap().to_owned();
+    assert!((600..=900).contains(&b.expires_in));
+    assert_eq!(b.interval, 5);
+    let device_code = b.device_code.expose().to_owned();
 
     // Pending, then polling too fast: slow_down.
     let r = poll(&api, &device_code).await;
     assert_eq!(
-        (r.status, r.body["error"].clone()),
-        (StatusCode::BAD_REQUEST, json!("authorization_pending"))
+        (r.status, r.body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("authorization_pending"))
     );
     assert!(r.body["error_description"].is_string());
     let r = poll(&api, &device_code).await;
@@ -110,30 +123,27 @@ async fn the_whole_device_flow() {
     // The user approves in the browser (lowercase, no dash is fine).
     let typed = user_code.replace('-', "").to_lowercase();
     let r = answer(&api, "usr_ada", &typed, true).await;
-    assert_eq!(
-        (r.status, r.body.clone()),
-        (StatusCode::OK, json!({"status": "approved"}))
-    );
+    assert_eq!(r.ok::<Answered>(), answered("approved"));
 
     age_last_poll(&api, &device_code, 60).await;
     let r = poll(&api, &device_code).await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert_eq!(r.body["token_type"], "Bearer");
-    assert_eq!(r.body["expires_in"], SESSION_LIFETIME_SECS);
-    let session = r.body["access_token"].as_str().unwrap().to_owned();
+    let granted: AccessToken = r.ok();
+    assert_eq!(granted.token_type, "Bearer");
+    assert_eq!(granted.expires_in, SESSION_LIFETIME_SECS);
+    let session = granted.access_token.expose().to_owned();
     assert_eq!(session.len(), 32);
 
     // The session works and belongs to the approving user.
-    let r = api.as_token(&session).get("/v1/auth/whoami").await;
-    assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.body["credential"], "session");
-    assert_eq!(r.body["user_id"], "usr_ada");
+    let r = api.as_token(&session).send(Call::whoami()).await;
+    let me: Whoami = r.ok();
+    assert_eq!(me.credential, CredentialKind::Session);
+    assert_eq!(me.user_id.as_deref(), Some("usr_ada"));
 
     // A second redemption of the same device code fails.
     let r = poll(&api, &device_code).await;
     assert_eq!(
-        (r.status, r.body["error"].clone()),
-        (StatusCode::BAD_REQUEST, json!("invalid_grant"))
+        (r.status, r.body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
     );
     // The user code is single-use.
     assert_eq!(
@@ -153,77 +163,23 @@ fn regex_like_user_code(code: &str) -> bool {
 }
 
 #[tokio::test]
-async fn json_bodies_work_too_and_bad_input_gets_oauth_errors() {
+async fn an_unknown_client_or_device_code_gets_oauth_errors() {
     let api = Api::start().await;
-    let r = api
-        .anonymous()
-        .post("/v1/auth/device/code", json!({"client_id": "cnap"}))
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
-    let device_code = r.body["device_code"].as_str().unwrap().to_owned();
-    let r = api.anonymous().post("/v1/auth/device/token", json!({"grant_type": DEVICE_GRANT_TYPE, "device_code": device_code, "client_id": "cnap"}))
-        .await;
-    assert_eq!(r.body["error"], "authorization_pending");
-
-    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
-    let cases: Vec<Case> = vec![
-        ("/v1/auth/device/code", vec![], "invalid_request"),
-        (
-            "/v1/auth/device/code",
-            vec![("client_id", "someone-else")],
-            "invalid_client",
-        ),
-        (
-            "/v1/auth/device/token",
-            vec![("device_code", "x"), ("client_id", "cnap")],
-            "invalid_request",
-        ),
-        (
-            "/v1/auth/device/token",
-            vec![
-                ("grant_type", "password"),
-                ("device_code", "x"),
-                ("client_id", "cnap"),
-            ],
-            "unsupported_grant_type",
-        ),
-        (
-            "/v1/auth/device/token",
-            vec![("grant_type", DEVICE_GRANT_TYPE), ("client_id", "cnap")],
-            "invalid_request",
-        ),
-        (
-            "/v1/auth/device/token",
-            vec![
-                ("grant_type", DEVICE_GRANT_TYPE),
-                ("device_code", "nope"),
-                ("client_id", "cnap"),
-            ],
-            "invalid_grant",
-        ),
-        (
-            "/v1/auth/device/token",
-            vec![
-                ("grant_type", DEVICE_GRANT_TYPE),
-                ("device_code", &device_code),
-                ("client_id", "other"),
-            ],
-            "invalid_grant",
-        ),
+    let (device_code, _) = start_login(&api).await;
+    let cases = [
+        (Call::device_code("someone-else"), "invalid_client"),
+        (Call::device_token("nope", "cnap"), "invalid_grant"),
+        (Call::device_token(&device_code, "other"), "invalid_grant"),
     ];
-    for (path, fields, error) in cases {
-        let r = api.form(path, &fields).await;
+    for (call, error) in cases {
+        let what = format!("{} {:?}", call.path, call.body);
+        let r = api.anonymous().send(call).await;
         assert_eq!(
             (r.status, r.body["error"].as_str().unwrap_or("")),
             (StatusCode::BAD_REQUEST, error),
-            "{path} {fields:?}"
+            "{what}"
         );
     }
-    let r = api
-        .anonymous()
-        .post("/v1/auth/device/code", json!({"client_id": 5}))
-        .await;
-    assert_eq!(r.body["error"], "invalid_request");
 }
 
 #[tokio::test]
@@ -231,10 +187,7 @@ async fn deny_ends_in_access_denied() {
     let api = Api::start().await;
     let (device_code, user_code) = start_login(&api).await;
     let r = answer(&api, "usr_ada", &user_code, false).await;
-    assert_eq!(
-        (r.status, r.body.clone()),
-        (StatusCode::OK, json!({"status": "denied"}))
-    );
+    assert_eq!(r.ok::<Answered>(), answered("denied"));
     assert_eq!(
         poll(&api, &device_code).await.body["error"],
         "access_denied"
@@ -328,25 +281,22 @@ async fn user_code_guessing_is_throttled() {
 async fn a_pending_login_shows_when_where_and_what_asked_for_it() {
     let api = Api::start().await;
     let before = clock::now();
-    let request = axum::http::Request::builder()
-        .method(axum::http::Method::POST)
-        .uri("/v1/auth/device/code")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("user-agent", "cnap/0.1.0 (linux; x86_64)")
-        .body(axum::body::Bytes::from_static(b"client_id=cnap"))
-        .unwrap();
-    let r = api.send(request).await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let code = r.body["user_code"].as_str().unwrap().to_owned();
+    let r = api
+        .anonymous()
+        .send(Call::device_code("cnap").header("user-agent", "cnap/0.1.0 (linux; x86_64)"))
+        .await;
+    let code = r.ok::<DeviceAuthorization>().user_code;
     let r = api
         .as_user("usr_ada")
-        .get(&format!("/v1/auth/device/pending?user_code={code}"))
+        .send(Call::device_pending(&code))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let requested_at = r.body["requested_at"].as_i64().unwrap();
-    assert!((before..=clock::now()).contains(&requested_at));
-    assert_eq!(r.body["ip_address"], "127.0.0.1");
-    assert_eq!(r.body["user_agent"], "cnap/0.1.0 (linux; x86_64)");
+    let pending: PendingLogin = r.ok();
+    assert!((before..=clock::now()).contains(&pending.requested_at));
+    assert_eq!(pending.ip_address.as_deref(), Some("127.0.0.1"));
+    assert_eq!(
+        pending.user_agent.as_deref(),
+        Some("cnap/0.1.0 (linux; x86_64)")
+    );
 }
 
 #[tokio::test]
@@ -354,18 +304,13 @@ async fn a_pending_login_shows_its_client_and_lookups_share_the_guess_budget() {
     let api = Api::start().await;
     let (_, real) = start_login(&api).await;
     let ada = api.as_user("usr_ada");
-    let r = ada
-        .get(&format!("/v1/auth/device/pending?user_code={real}"))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert_eq!(r.body["client_id"], "cnap");
-    assert_eq!(r.body["user_code"], real.as_str());
+    let pending: PendingLogin = ada.send(Call::device_pending(&real)).await.ok();
+    assert_eq!(pending.client_id, "cnap");
+    assert_eq!(pending.user_code, real);
     // Looking up unknown codes spends the same budget as answering them.
     let mallory = api.as_user("usr_mallory");
     for _ in 0..MAX_APPROVAL_MISSES {
-        let r = mallory
-            .get("/v1/auth/device/pending?user_code=BBBB-BBBB")
-            .await;
+        let r = mallory.send(Call::device_pending("BBBB-BBBB")).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
     }
     let r = answer(&api, "usr_mallory", &real, true).await;
@@ -398,13 +343,10 @@ async fn only_user_credentials_can_approve() {
     .unwrap();
     let r = api
         .as_token(token.expose())
-        .post("/v1/auth/device/approve", json!({"user_code": code}))
+        .send(Call::approve_device(&code))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = api
-        .anonymous()
-        .post("/v1/auth/device/approve", json!({"user_code": code}))
-        .await;
+    let r = api.anonymous().send(Call::approve_device(&code)).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -423,10 +365,10 @@ async fn logged_in(api: &Api, user: &str) -> String {
 async fn session_status_refresh_and_logout() {
     let api = Api::start().await;
     let session = logged_in(&api, "usr_ada").await;
-    let r = api.as_token(&session).get("/v1/auth/session").await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert!(r.body["id"].as_str().unwrap().starts_with("ses_"));
-    assert_eq!(r.body["user_id"], "usr_ada");
+    let r = api.as_token(&session).send(Call::session()).await;
+    let view: SessionView = r.ok();
+    assert!(view.id.starts_with("ses_"));
+    assert_eq!(view.user_id, "usr_ada");
     let mut keys: Vec<_> = r.body.as_object().unwrap().keys().cloned().collect();
     keys.sort();
     assert_eq!(
@@ -441,25 +383,21 @@ async fn session_status_refresh_and_logout() {
         ]
     );
     assert!(
-        r.body["signed_in_at"].is_null(),
+        view.signed_in_at.is_none(),
         "a CLI session never signs in at a browser"
     );
     assert!(
-        r.body["last_used_at"].is_i64(),
+        view.last_used_at.is_some(),
         "the authorizer recorded the use"
     );
 
-    let r = api
-        .as_token(&session)
-        .post_empty("/v1/auth/session/refresh")
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
-    let expires = r.body["expires_at"].as_i64().unwrap();
+    let r = api.as_token(&session).send(Call::refresh()).await;
+    let expires = r.ok::<SessionView>().expires_at;
     assert!((expires - (clock::now() + SESSION_LIFETIME_SECS)).abs() <= 2);
 
-    let r = api.as_token(&session).delete("/v1/auth/session").await;
+    let r = api.as_token(&session).send(Call::logout()).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    let r = api.as_token(&session).get("/v1/auth/whoami").await;
+    let r = api.as_token(&session).send(Call::whoami()).await;
     assert_eq!(
         (r.status, r.code()),
         (StatusCode::UNAUTHORIZED, "unauthorized")
@@ -470,16 +408,13 @@ async fn session_status_refresh_and_logout() {
 async fn session_endpoints_refuse_other_credentials_with_400() {
     let api = Api::start().await;
     let ada = api.as_user("usr_ada");
-    for (method, path) in [
-        (Method::GET, "/v1/auth/session"),
-        (Method::POST, "/v1/auth/session/refresh"),
-        (Method::DELETE, "/v1/auth/session"),
-    ] {
-        let r = ada.request(method, path, None).await;
+    for call in [Call::session(), Call::refresh(), Call::logout()] {
+        let what = format!("{} {}", call.method, call.path);
+        let r = ada.send(call).await;
         assert_eq!(
             (r.status, r.code()),
             (StatusCode::BAD_REQUEST, "bad_request"),
-            "{path}"
+            "{what}"
         );
     }
 }
@@ -489,21 +424,18 @@ async fn whoami_reports_the_resolved_credential() {
     let api = Api::start().await;
     api.add_member("ws_acme", "usr_ada", Role::Admin).await;
     let ada = api.as_user("usr_ada");
-    let r = ada.in_ws("ws_acme").get("/v1/auth/whoami").await;
-    assert_eq!(r.body["credential"], "jwt");
+    let me: Whoami = ada.in_ws("ws_acme").send(Call::whoami()).await.ok();
+    assert_eq!(me.credential, CredentialKind::Jwt);
     assert_eq!(
-        (r.body["workspace_id"].clone(), r.body["role"].clone()),
-        (json!("ws_acme"), json!("admin"))
+        (me.workspace_id.as_deref(), me.role),
+        (Some("ws_acme"), Some(Role::Admin))
     );
-    assert_eq!(r.body["token_id"], Value::Null);
+    assert_eq!(me.token_id, None);
     let session = logged_in(&api, "usr_ada").await;
-    let r = api.as_token(&session).get("/v1/auth/whoami").await;
-    assert_eq!(
-        (r.body["workspace_id"].clone(), r.body["role"].clone()),
-        (Value::Null, Value::Null)
-    );
-    assert!(r.body["token_id"].as_str().unwrap().starts_with("ses_"));
-    assert!(r.body["expires_at"].is_i64());
+    let me: Whoami = api.as_token(&session).send(Call::whoami()).await.ok();
+    assert_eq!((me.workspace_id, me.role), (None, None));
+    assert!(me.token_id.unwrap().starts_with("ses_"));
+    assert!(me.expires_at.is_some());
 }
 
 #[tokio::test]
@@ -605,7 +537,7 @@ async fn cleanup_deletes_exactly_the_expired_items_and_reads_only_them() {
         );
     }
     for s in &live_sessions {
-        let r = api.as_token(s.expose()).get("/v1/auth/whoami").await;
+        let r = api.as_token(s.expose()).send(Call::whoami()).await;
         assert_eq!(r.status, StatusCode::OK);
     }
     // Running again finds nothing; running twice at once is harmless.
@@ -683,4 +615,68 @@ async fn cleanup_spares_a_session_refreshed_after_it_was_listed() {
         "pointer kept with its credential"
     );
     let _ = UserCode::generate();
+}
+
+/// The device endpoints' wire: JSON as well as forms, and bodies the
+/// harness's calls cannot even spell (a missing field, another grant
+/// type, a number for a string).
+mod wire {
+    use super::*;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn json_bodies_work_too_and_bad_input_gets_oauth_errors() {
+        let api = Api::start().await;
+        let r = api
+            .anonymous()
+            .post("/v1/auth/device/code", json!({"client_id": "cnap"}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        let device_code = r.body["device_code"].as_str().unwrap().to_owned();
+        let r = api
+            .anonymous()
+            .post(
+                "/v1/auth/device/token",
+                json!({"grant_type": DEVICE_GRANT_TYPE, "device_code": device_code, "client_id": "cnap"}),
+            )
+            .await;
+        assert_eq!(r.body["error"], "authorization_pending");
+
+        type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+        let cases: Vec<Case> = vec![
+            ("/v1/auth/device/code", vec![], "invalid_request"),
+            (
+                "/v1/auth/device/token",
+                vec![("device_code", "x"), ("client_id", "cnap")],
+                "invalid_request",
+            ),
+            (
+                "/v1/auth/device/token",
+                vec![
+                    ("grant_type", "password"),
+                    ("device_code", "x"),
+                    ("client_id", "cnap"),
+                ],
+                "unsupported_grant_type",
+            ),
+            (
+                "/v1/auth/device/token",
+                vec![("grant_type", DEVICE_GRANT_TYPE), ("client_id", "cnap")],
+                "invalid_request",
+            ),
+        ];
+        for (path, fields, error) in cases {
+            let r = api.form(path, &fields).await;
+            assert_eq!(
+                (r.status, r.body["error"].as_str().unwrap_or("")),
+                (StatusCode::BAD_REQUEST, error),
+                "{path} {fields:?}"
+            );
+        }
+        let r = api
+            .anonymous()
+            .post("/v1/auth/device/code", json!({"client_id": 5}))
+            .await;
+        assert_eq!(r.body["error"], "invalid_request");
+    }
 }

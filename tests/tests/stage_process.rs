@@ -3,8 +3,8 @@
 //! under the stage (docs/DESIGN.md, "Where it runs"). The browser walk (`.ci/run`) runs
 //! the whole dashboard this way; this checks the shape over plain HTTP.
 
-use akua_tests::process::{Http, mint_jwt, start_with, temp_data_dir};
-use serde_json::{Value, json};
+use akua_tests::Call;
+use akua_tests::process::{Http, answer, mint_jwt, request, start_with, temp_data_dir};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn everything_lives_under_the_stage_as_on_the_execute_api_domain() {
@@ -19,22 +19,24 @@ async fn everything_lives_under_the_stage_as_on_the_execute_api_domain() {
     let stage = Http::to(&server.base);
 
     // Outside the stage: API Gateway's own answer, not the service's.
-    for path in ["/v1/auth/whoami", "/dashboard", "/prod-not/v1/auth/whoami"] {
-        let (status, body) = root.anonymous().get(path).await;
-        assert_eq!(
-            (status, body),
-            (403, json!({"message": "Missing Authentication Token"})),
-            "{path}"
-        );
+    let whoami = Call::whoami();
+    for base in [origin.clone(), format!("{origin}/prod-not")] {
+        let sent = request(&root.client, &base, &whoami, None, None);
+        let (status, body) = answer(sent.send().await.unwrap()).await;
+        assert_eq!(status, 403, "{base}{}", whoami.path);
+        assert_gateway_refusal(&body);
     }
+    let (status, body) = root.anonymous().get("/dashboard").await;
+    assert_eq!(status, 403, "/dashboard");
+    assert_gateway_refusal(&body);
     // Under it: the service, in its envelope.
-    let (status, body) = stage.anonymous().get("/v1/auth/whoami").await;
+    let (status, body) = stage.anonymous().send(Call::whoami()).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (401, Some("unauthorized"))
     );
     let jwt = mint_jwt(&dir, "usr_stage");
-    let (status, whoami) = stage.as_token(&jwt).get("/v1/auth/whoami").await;
+    let (status, whoami) = stage.as_token(&jwt).send(Call::whoami()).await;
     assert_eq!(status, 200, "{whoami}");
 
     // The page asks for everything under the stage.
@@ -65,9 +67,8 @@ async fn everything_lives_under_the_stage_as_on_the_execute_api_domain() {
     }
 
     // A device login sends people to the dashboard under the stage.
-    let (status, code) = stage.form("/v1/auth/device/code", "client_id=cnap").await;
+    let (status, code) = stage.anonymous().send(Call::device_code("cnap")).await;
     assert_eq!(status, 200);
-    let code: Value = serde_json::from_str(&code).unwrap();
     assert_eq!(
         code["verification_uri"].as_str(),
         Some(format!("{}/dashboard/device", server.base).as_str())
@@ -80,4 +81,12 @@ async fn everything_lives_under_the_stage_as_on_the_execute_api_domain() {
         .get("/.well-known/openid-configuration")
         .await;
     assert_eq!(status, 200, "{discovery}");
+}
+
+/// API Gateway's own refusal of a path it has no route for: this body,
+/// exactly (one key), not the service's envelope.
+fn assert_gateway_refusal(body: &serde_json::Value) {
+    let keys: Vec<&String> = body.as_object().expect("an object").keys().collect();
+    assert_eq!(keys, ["message"], "{body}");
+    assert_eq!(body["message"], "Missing Authentication Token");
 }

@@ -428,3 +428,48 @@ fn a_citation_is_read_as_written() {
     );
     assert_eq!(citation(".md in your own words"), None);
 }
+
+/// The end-to-end tests whose subject is the wire itself (bad input,
+/// headers): they spell paths and bodies by hand, on purpose.
+const WIRE_FILES: [&str; 2] = ["bad_input.rs", "contract_headers.rs"];
+
+/// What a test outside the wire tests may not write: a route's path or a
+/// hand-made JSON body. Everything before a file's final `mod wire` block
+/// counts.
+fn spelled_wire(source: &str) -> Vec<(usize, String)> {
+    source
+        .lines()
+        .enumerate()
+        .take_while(|(_, line)| !line.starts_with("mod wire"))
+        .filter(|(_, line)| line.contains("\"/v1/") || line.contains("json!("))
+        .map(|(i, line)| (i + 1, line.trim().to_owned()))
+        .collect()
+}
+
+#[test]
+fn end_to_end_tests_speak_through_the_typed_harness() {
+    let dir = root().join("tests/tests");
+    let mut found = Vec::new();
+    for path in rust_files(&dir) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if WIRE_FILES.contains(&name.as_str()) || name == "structure.rs" {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap();
+        for (line, text) in spelled_wire(&source) {
+            found.push(format!("tests/tests/{name}:{line}: {text}"));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "routes and bodies go through akua_tests::Call (wire tests: a final `mod wire` block):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_harness_check_sees_a_path_or_a_body_before_the_wire_block_only() {
+    let source = "let r = caller.post(\"/v1/api_tokens\", body);\nlet b = json!({});\nmod wire {\n    let r = caller.get(\"/v1/nope\");\n}\n";
+    let found: Vec<usize> = spelled_wire(source).into_iter().map(|(l, _)| l).collect();
+    assert_eq!(found, [1, 2]);
+}
