@@ -40,6 +40,26 @@ pub enum Body {
     Raw(Vec<u8>),
 }
 
+impl Body {
+    /// The `Content-Type` and bytes this body is sent as; `None`: no body.
+    pub fn encoded(&self) -> Option<(&'static str, Vec<u8>)> {
+        match self {
+            Body::None => None,
+            Body::Json(value) => Some(("application/json", value.to_string().into_bytes())),
+            Body::Form(fields) => Some((
+                "application/x-www-form-urlencoded",
+                fields
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", encode(v)))
+                    .collect::<Vec<_>>()
+                    .join("&")
+                    .into_bytes(),
+            )),
+            Body::Raw(bytes) => Some(("application/json", bytes.clone())),
+        }
+    }
+}
+
 /// One request to one route, before anyone sends it.
 #[derive(Debug, Clone)]
 pub struct Call {
@@ -153,6 +173,16 @@ impl Call {
     /// The same call with one more header.
     pub fn header(mut self, name: &str, value: &str) -> Call {
         self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The same form call with one more field (an optional OAuth
+    /// parameter: `scope`, `token_type_hint`, `workspace_id`).
+    pub fn field(mut self, name: &str, value: &str) -> Call {
+        match &mut self.body {
+            Body::Form(fields) => fields.push((name.to_owned(), value.to_owned())),
+            other => panic!("{:?} is not a form call ({other:?})", self.op),
+        }
         self
     }
 

@@ -304,36 +304,18 @@ impl<'a> Caller<'a> {
     /// workspace and address.
     pub fn send(&self, call: Call) -> impl Future<Output = Reply> + use<'a> {
         let api = self.api;
-        let (json, form, raw) = match call.body {
-            Body::None => (None, None, None),
-            Body::Json(body) => (Some(body), None, None),
-            Body::Form(fields) => (None, Some(fields), None),
-            Body::Raw(bytes) => (None, None, Some(bytes)),
-        };
         let mut request = request_for(
             self.source,
             call.method,
             &call.path,
             self.token.as_deref(),
             self.context.as_deref(),
-            json,
+            None,
         );
-        if let Some(fields) = form {
-            let encoded = fields
-                .iter()
-                .map(|(k, v)| format!("{k}={}", calls::encode(v)))
-                .collect::<Vec<_>>()
-                .join("&");
-            request.headers_mut().insert(
-                "content-type",
-                "application/x-www-form-urlencoded".parse().expect("header"),
-            );
-            *request.body_mut() = Bytes::from(encoded);
-        }
-        if let Some(bytes) = raw {
+        if let Some((content_type, bytes)) = call.body.encoded() {
             request
                 .headers_mut()
-                .insert("content-type", "application/json".parse().expect("header"));
+                .insert("content-type", content_type.parse().expect("header"));
             *request.body_mut() = Bytes::from(bytes);
         }
         for (name, value) in &call.headers {
@@ -343,6 +325,17 @@ impl<'a> Caller<'a> {
             );
         }
         async move { api.send(request).await }
+    }
+
+    /// A workspace token this caller makes in its workspace with
+    /// `request`; anything but `201 Created` fails the test.
+    pub async fn new_token(
+        &self,
+        request: &akua_core::tokens::CreateApiTokenRequest,
+    ) -> akua_core::tokens::CreatedApiToken {
+        self.send(Call::create_token(request))
+            .await
+            .expect(StatusCode::CREATED)
     }
 
     pub fn get(&self, path: &str) -> impl Future<Output = Reply> + use<'a> {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::calls::{self, Body, Call};
+use crate::calls::Call;
 
 /// The `akua-local` binary next to this test's own.
 pub fn binary() -> PathBuf {
@@ -122,24 +122,9 @@ pub fn request(
     if let Some(c) = context {
         req = req.header("akua-context", c);
     }
-    req = match &call.body {
-        Body::None => req,
-        Body::Json(body) => req
-            .header("content-type", "application/json")
-            .body(body.to_string()),
-        Body::Form(fields) => req
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(
-                fields
-                    .iter()
-                    .map(|(k, v)| format!("{k}={}", calls::encode(v)))
-                    .collect::<Vec<_>>()
-                    .join("&"),
-            ),
-        Body::Raw(bytes) => req
-            .header("content-type", "application/json")
-            .body(bytes.clone()),
-    };
+    if let Some((content_type, bytes)) = call.body.encoded() {
+        req = req.header("content-type", content_type).body(bytes);
+    }
     for (name, value) in &call.headers {
         req = req.header(name.as_str(), value.as_str());
     }

@@ -54,12 +54,7 @@ async fn audit_items(api: &Api) -> usize {
 
 /// The secret of a token `usr_owner` creates in `ws` with `request`.
 async fn token_of(api: &Api, ws: &str, request: &CreateApiTokenRequest) -> String {
-    let r = api
-        .as_user("usr_owner")
-        .in_ws(ws)
-        .send(Call::create_token(request))
-        .await;
-    let created: CreatedApiToken = r.expect(StatusCode::CREATED);
+    let created = api.as_user("usr_owner").in_ws(ws).new_token(request).await;
     created.token.expose().to_owned()
 }
 

@@ -8,7 +8,7 @@ use akua_core::paging::Page;
 use akua_core::sessions::{CreatedSession, StartSessionRequest};
 use akua_core::tokens::CreatedApiToken;
 use akua_tests::calls::{multi_token_named, roll_with_grace, token_named};
-use akua_tests::{Api, Body, Call, Query, Reply};
+use akua_tests::{Api, Call, Query, Reply};
 use axum::http::StatusCode;
 
 /// `usr_owner` owns `ws_a`.
@@ -21,11 +21,7 @@ async fn setup() -> Api {
 
 /// Revokes `token` as its holder would, with RFC 7009's optional hint.
 async fn revoke(api: &Api, token: &str) -> Reply {
-    let mut call = Call::revoke_held(token);
-    match &mut call.body {
-        Body::Form(fields) => fields.push(("token_type_hint".into(), "access_token".into())),
-        other => panic!("not a form: {other:?}"),
-    }
+    let call = Call::revoke_held(token).field("token_type_hint", "access_token");
     api.anonymous().send(call).await
 }
 

@@ -190,16 +190,6 @@ trait Walk: Into<Walked> {
 impl Walk for Call {}
 impl Walk for Walked {}
 
-/// `call` with one more field in its form (`Call`'s forms carry only the
-/// fields every such request has).
-fn with_field(mut call: Call, name: &str, value: &str) -> Call {
-    let Body::Form(fields) = &mut call.body else {
-        panic!("{} takes no form", call.path)
-    };
-    fields.push((name.to_owned(), value.to_owned()));
-    call
-}
-
 /// A request's headers as API Gateway passes them on.
 fn header_map(headers: &[(String, String)]) -> HeaderMap {
     headers
@@ -322,28 +312,10 @@ impl Stack {
             .insert((route.method.to_string(), route.path.clone()));
         let template = route.path.clone();
         let mut headers = vec![("user-agent".to_owned(), "akua-iam-walk".to_owned())];
-        let body = match &c.body {
-            Body::None => None,
-            Body::Json(body) => {
-                headers.push(("content-type".into(), "application/json".into()));
-                Some(body.to_string())
-            }
-            Body::Form(fields) => {
-                headers.push((
-                    "content-type".into(),
-                    "application/x-www-form-urlencoded".into(),
-                ));
-                Some(
-                    url::form_urlencoded::Serializer::new(String::new())
-                        .extend_pairs(fields)
-                        .finish(),
-                )
-            }
-            Body::Raw(bytes) => {
-                headers.push(("content-type".into(), "application/json".into()));
-                Some(String::from_utf8(bytes.clone()).expect("a UTF-8 body"))
-            }
-        };
+        let body = c.body.encoded().map(|(content_type, bytes)| {
+            headers.push(("content-type".into(), content_type.into()));
+            String::from_utf8(bytes).expect("a UTF-8 body")
+        });
         headers.extend(c.headers.iter().cloned());
         let headers = header_map(&headers);
         let mut pairs: HashMap<String, Vec<String>> = HashMap::new();
@@ -943,7 +915,7 @@ async fn walk(s: &Stack) {
         let asked = Call::platform_introspect(token).signed_by(platform);
         s.expect(asked, 200).await;
     }
-    let in_ws = with_field(Call::platform_introspect(&looked_at), "workspace_id", &ws);
+    let in_ws = Call::platform_introspect(&looked_at).field("workspace_id", &ws);
     s.expect(in_ws.signed_by(platform), 200).await;
 
     // The audit logs, and members leaving.

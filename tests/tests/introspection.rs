@@ -5,7 +5,7 @@
 use akua_core::introspection::Introspection;
 use akua_core::multi_tokens::CreatedMultiToken;
 use akua_core::sessions::{CreatedSession, StartSessionRequest};
-use akua_core::tokens::{CreateApiTokenRequest, CreatedApiToken};
+use akua_core::tokens::CreateApiTokenRequest;
 use akua_core::{Role, TokenRole};
 use akua_tests::calls::{multi_token_named, names, token_named};
 use akua_tests::{Api, Body, Call, Reply};
@@ -27,12 +27,7 @@ async fn introspect(api: &Api, bearer: Option<&str>, ws: Option<&str>, token: &s
 
 /// A token of `ws` made by its owner with `request`: (secret, id).
 async fn token(api: &Api, ws: &str, request: &CreateApiTokenRequest) -> (String, String) {
-    let r = api
-        .as_user("usr_owner")
-        .in_ws(ws)
-        .send(Call::create_token(request))
-        .await;
-    let created: CreatedApiToken = r.expect(StatusCode::CREATED);
+    let created = api.as_user("usr_owner").in_ws(ws).new_token(request).await;
     (created.token.expose().to_owned(), created.id)
 }
 
@@ -185,16 +180,6 @@ async fn sessions_and_multi_workspace_tokens_are_active_where_their_person_belon
     assert!(inactive(&r.body), "{}", r.body);
 }
 
-/// `call` (a platform introspection) asking as a manager of `ws` would be
-/// answered: the form's `workspace_id`, which `Call` has no constructor for.
-fn for_workspace(mut call: Call, ws: &str) -> Call {
-    match &mut call.body {
-        Body::Form(fields) => fields.push(("workspace_id".to_owned(), ws.to_owned())),
-        other => panic!("not a form: {other:?}"),
-    }
-    call
-}
-
 const WORKER: &str = "arn:aws:sts::123456789012:assumed-role/worker/worker";
 
 #[tokio::test]
@@ -216,7 +201,7 @@ async fn a_platform_backend_signing_with_aws_introspects_any_workspace() {
     assert_eq!(body["workspace_id"], "ws_b");
 
     // Asked for another workspace: what a manager there would learn.
-    let other = for_workspace(Call::platform_introspect(&in_a), "ws_b");
+    let other = Call::platform_introspect(&in_a).field("workspace_id", "ws_b");
     let (status, body) = ask(other).await;
     assert_eq!(status, 200);
     assert!(inactive(&body), "{body}");
@@ -240,7 +225,7 @@ async fn a_platform_backend_signing_with_aws_introspects_any_workspace() {
     let unknown = format!("sk_akua_{}", "A".repeat(32));
     let (_, body) = ask(Call::platform_introspect(&unknown)).await;
     assert!(inactive(&body), "{body}");
-    let bad = for_workspace(Call::platform_introspect(&in_a), "not a workspace");
+    let bad = Call::platform_introspect(&in_a).field("workspace_id", "not a workspace");
     let (status, body) = ask(bad).await;
     assert_eq!(
         (status, body["error"].as_str()),

@@ -8,54 +8,10 @@ use akua_core::CredentialHash;
 use akua_core::device::{AccessToken, DeviceAuthorization};
 use akua_core::tokens::CreatedApiToken;
 use akua_core::workspaces::WorkspaceView;
-use akua_tests::calls::{encode, token_named};
+use akua_tests::calls::token_named;
 use akua_tests::process::{Http, mint_jwt, start_with, temp_data_dir};
-use akua_tests::{Body, Call, Query};
+use akua_tests::{Call, Query};
 use serde_json::Value;
-
-/// `call` sent to the process presenting `token` (if any) in `workspace`
-/// (if any): the status and the JSON body (`Null` when not JSON). The
-/// process client takes paths and JSON values; this is its [`Call`] form.
-async fn send(
-    http: &Http,
-    token: Option<&str>,
-    workspace: Option<&str>,
-    call: Call,
-) -> (u16, Value) {
-    let method = call.method.as_str().parse().expect("an HTTP method");
-    let mut req = http
-        .client
-        .request(method, format!("{}{}", http.base, call.path));
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    if let Some(w) = workspace {
-        req = req.header("akua-context", w);
-    }
-    for (name, value) in &call.headers {
-        req = req.header(name.as_str(), value.as_str());
-    }
-    req = match call.body {
-        Body::None => req,
-        Body::Json(body) => req
-            .header("content-type", "application/json")
-            .body(body.to_string()),
-        Body::Form(fields) => req
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(
-                fields
-                    .iter()
-                    .map(|(k, v)| format!("{k}={}", encode(v)))
-                    .collect::<Vec<_>>()
-                    .join("&"),
-            ),
-        Body::Raw(bytes) => req.header("content-type", "application/json").body(bytes),
-    };
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 /// The body as the core's response type `T`, after checking `status`.
 fn parsed<T: serde::de::DeserializeOwned>((status, body): (u16, Value), expected: u16) -> T {
@@ -88,49 +44,43 @@ async fn no_token_hash_or_jwt_reaches_the_logs_or_the_data_directory() {
     let jwt = mint_jwt(&dir, "usr_secret");
 
     let ws: WorkspaceView = parsed(
-        send(&http, Some(&jwt), None, Call::create_workspace("S")).await,
+        http.send(&Call::create_workspace("S"), Some(&jwt), None)
+            .await,
         201,
     );
     let created: CreatedApiToken = parsed(
-        send(
-            &http,
+        http.send(
+            &Call::create_token(&token_named("t")),
             Some(&jwt),
             Some(&ws.id),
-            Call::create_token(&token_named("t")),
         )
         .await,
         201,
     );
     let api_token = created.token.expose().to_owned();
     let list = || Call::list_tokens(Query::new());
-    assert_eq!(send(&http, Some(&api_token), None, list()).await.0, 200);
+    assert_eq!(http.send(&list(), Some(&api_token), None).await.0, 200);
     // A wrong token and a forged one are logged as refusals, never echoed.
     let forged = format!("{}AAAAAA", &api_token[..34]);
-    assert_eq!(send(&http, Some(&forged), None, list()).await.0, 401);
+    assert_eq!(http.send(&list(), Some(&forged), None).await.0, 401);
 
-    let code: DeviceAuthorization = parsed(
-        send(&http, None, None, Call::device_code("cnap")).await,
-        200,
-    );
+    let code: DeviceAuthorization =
+        parsed(http.send(&Call::device_code("cnap"), None, None).await, 200);
     let device_code = code.device_code.expose().to_owned();
-    send(
-        &http,
-        Some(&jwt),
-        None,
-        Call::approve_device(&code.user_code),
-    )
-    .await;
+    http.send(&Call::approve_device(&code.user_code), Some(&jwt), None)
+        .await;
     let granted: AccessToken = parsed(
-        send(&http, None, None, Call::device_token(&device_code, "cnap")).await,
+        http.send(&Call::device_token(&device_code, "cnap"), None, None)
+            .await,
         200,
     );
     let session = granted.access_token.expose().to_owned();
     assert_eq!(
-        send(&http, Some(&session), None, Call::session()).await.0,
+        http.send(&Call::session(), Some(&session), None).await.0,
         200
     );
     assert_eq!(
-        send(&http, Some(&session), None, Call::logout()).await.0,
+        http.send(&Call::logout(), Some(&session), None).await.0,
         204
     );
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -13,7 +13,7 @@ use akua_core::{
     CredentialHash, CredentialKind, Name, Role, TokenRole, UserId, WorkspaceId, clock,
 };
 use akua_http::HttpStatus;
-use akua_tests::{Api, Body, Call, Reply};
+use akua_tests::{Api, Call, Reply};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
@@ -51,16 +51,6 @@ fn answered(status: &str) -> Answered {
     }
 }
 
-/// `call` (a form) with one more field: an optional one the harness's
-/// constructors leave out.
-fn with_field(mut call: Call, key: &str, value: &str) -> Call {
-    match &mut call.body {
-        Body::Form(fields) => fields.push((key.to_owned(), value.to_owned())),
-        other => panic!("not a form: {other:?}"),
-    }
-    call
-}
-
 /// Moves a pending grant's last poll into the past, as if `secs` had passed.
 async fn age_last_poll(api: &Api, device_code: &str, secs: i64) {
     use aws_sdk_dynamodb::types::AttributeValue::{N, S};
@@ -84,7 +74,7 @@ async fn the_whole_device_flow() {
     let api = Api::start().await;
     let r = api
         .anonymous()
-        .send(with_field(Call::device_code("cnap"), "scope", "api"))
+        .send(Call::device_code("cnap").field("scope", "api"))
         .await;
     let b: DeviceAuthorization = r.ok();
     let user_code = b.user_code.as_str();
