@@ -32,7 +32,7 @@ pub use akua_core::ApiError;
 use akua_core::Principal;
 use akua_core::audit::Origin;
 use akua_core::device::OAuthError;
-use akua_core::paging::MAX_PAGE;
+use akua_core::paging::{MAX_PAGE, PageRequest};
 use akua_core::ports::StoreError;
 pub use status::HttpStatus;
 
@@ -404,19 +404,17 @@ async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<axum::bod
         })
 }
 
-/// `?limit=&cursor=` of a list endpoint (DESIGN §6). `limit` is checked by
-/// the caller against its range; here it only has to be an integer.
+/// `?limit=&cursor=` of a list endpoint (DESIGN §6): the page asked for,
+/// `limit` checked (`422` naming it); the cursor is checked by the list
+/// it belongs to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListQuery {
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
+pub struct ListQuery(pub PageRequest);
 
 impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
-        let mut query = ListQuery::default();
+        let (mut limit, mut cursor) = (None, None);
         for (key, value) in url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
         {
             match &*key {
@@ -427,14 +425,26 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
                             format!("must be an integer between 1 and {MAX_PAGE}"),
                         ))
                     })?;
-                    query.limit = Some(n);
+                    limit = Some(n);
                 }
-                "cursor" if !value.is_empty() => query.cursor = Some(value.into_owned()),
+                "cursor" if !value.is_empty() => cursor = Some(value.into_owned()),
                 _ => {}
             }
         }
-        Ok(query)
+        Ok(Self(PageRequest::asked(limit, cursor)?))
     }
+}
+
+/// `limit` and `cursor` as the API document lists them, for the
+/// `params(...)` of every list route.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1–100, default 50
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page
+    pub cursor: Option<String>,
 }
 
 /// Rewrites `/{stage}/v1/...` to `/v1/...`. `lambda_http` puts a REST API's

@@ -33,7 +33,6 @@ use akua_core::device::{
 };
 use akua_core::holder;
 use akua_core::introspection::{self, Introspection};
-use akua_core::paging::page_limit;
 use akua_core::routes::SessionsOp;
 use std::sync::Arc;
 
@@ -45,8 +44,8 @@ use akua_core::sessions::{
 };
 use akua_core::sudo::SudoWindow;
 use akua_http::{
-    Caller, IamCaller, JsonBody, ListQuery, OAuth, OptionalJsonBody, PublicBase, RequestOrigin,
-    Result, Secret,
+    Caller, IamCaller, JsonBody, ListQuery, OAuth, OptionalJsonBody, PageParams, PublicBase,
+    RequestOrigin, Result, Secret,
 };
 use akua_store::DynamoStore;
 use axum::body::Bytes;
@@ -524,8 +523,7 @@ async fn logout(
 /// The caller's sessions, newest first: where they are signed in.
 #[utoipa::path(get, path = "/v1/auth/sessions", operation_id = "auth.sessions.list", tag = "Sessions",
     params(
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 1–100, default 50"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        PageParams,
     ),
     responses(
         (status = 200, description = "A page of sessions", body = SessionList),
@@ -538,18 +536,10 @@ async fn logout(
 async fn list_sessions(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
-    query: ListQuery,
+    ListQuery(page): ListQuery,
 ) -> Result<Json<SessionList>> {
-    let limit = page_limit(query.limit)?;
-    let page = sessions::list(
-        &store,
-        &caller,
-        limit,
-        query.cursor.as_deref(),
-        clock::now(),
-    )
-    .await?;
-    Ok(Json(page.into()))
+    let listed = sessions::list(&store, &caller, &page, clock::now()).await?;
+    Ok(Json(listed.into()))
 }
 
 /// Start a dashboard session from a sign-in: the bearer is the identity

@@ -20,12 +20,11 @@
 use akua_core::api_error::ErrorBody;
 use akua_core::clock;
 use akua_core::multi_tokens::{self, CreateMultiTokenRequest, CreatedMultiToken, MultiTokenList};
-use akua_core::paging::page_limit;
 use akua_core::permission::PermissionCatalog;
 use akua_core::tokens::{
     self, ApiTokenList, CreateApiTokenRequest, CreatedApiToken, RollApiTokenRequest,
 };
-use akua_http::{Caller, JsonBody, ListQuery, RequestOrigin, Result, Secret};
+use akua_http::{Caller, JsonBody, ListQuery, PageParams, RequestOrigin, Result, Secret};
 use akua_store::DynamoStore;
 use std::sync::Arc;
 
@@ -66,8 +65,7 @@ async fn create(
 /// List the workspace's API tokens, newest first.
 #[utoipa::path(get, path = "/v1/api_tokens", operation_id = "apiTokens.list", tag = "API tokens",
     params(
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 1–100, default 50"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        PageParams,
         ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); needed for a session or JWT, and a workspace token may only name its own"),
     ),
     responses(
@@ -81,18 +79,10 @@ async fn create(
 async fn list(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
-    query: ListQuery,
+    ListQuery(page): ListQuery,
 ) -> Result<Json<ApiTokenList>> {
-    let limit = page_limit(query.limit)?;
-    let page = tokens::list(
-        &store,
-        &caller,
-        limit,
-        query.cursor.as_deref(),
-        clock::now(),
-    )
-    .await?;
-    Ok(Json(page.into()))
+    let listed = tokens::list(&store, &caller, &page, clock::now()).await?;
+    Ok(Json(listed.into()))
 }
 
 /// Revoke a token: it fails on the very next request and cannot be recovered.
@@ -174,8 +164,7 @@ async fn create_mine(
 /// List your multi-workspace API tokens, newest first.
 #[utoipa::path(get, path = "/v1/me/api_tokens", operation_id = "me.apiTokens.list", tag = "API tokens",
     params(
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 1–100, default 50"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        PageParams,
     ),
     responses(
         (status = 200, description = "A page of your tokens", body = MultiTokenList),
@@ -188,18 +177,10 @@ async fn create_mine(
 async fn list_mine(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
-    query: ListQuery,
+    ListQuery(page): ListQuery,
 ) -> Result<Json<MultiTokenList>> {
-    let limit = page_limit(query.limit)?;
-    let page = multi_tokens::list(
-        &store,
-        &caller,
-        limit,
-        query.cursor.as_deref(),
-        clock::now(),
-    )
-    .await?;
-    Ok(Json(page.into()))
+    let listed = multi_tokens::list(&store, &caller, &page, clock::now()).await?;
+    Ok(Json(listed.into()))
 }
 
 /// Revoke one of your multi-workspace API tokens: it fails on the very next request.

@@ -22,14 +22,14 @@ use akua_core::api_error::ErrorBody;
 use akua_core::audit::{AuditAction, AuditFilter};
 use akua_core::audit_log::{self, AuditEventList};
 use akua_core::clock;
-use akua_core::paging::page_limit;
+use akua_core::paging::PageRequest;
 use akua_core::routes::WorkspacesOp;
 use akua_core::sudo::SudoWindow;
 use akua_core::workspaces::{
     self, AddMemberRequest, ChangeRoleRequest, CreateWorkspaceRequest, MemberList, MemberView,
     UpdateWorkspaceRequest, WorkspaceDetail, WorkspaceList, WorkspaceView,
 };
-use akua_http::{Caller, JsonBody, ListQuery, RequestOrigin, Result};
+use akua_http::{Caller, JsonBody, ListQuery, PageParams, RequestOrigin, Result};
 use akua_store::DynamoStore;
 use axum::extract::{FromRef, FromRequestParts, Path, State};
 use axum::http::StatusCode;
@@ -54,17 +54,16 @@ async fn create(
 
 /// The caller's workspaces (only the request's workspace when it has one).
 #[utoipa::path(get, path = "/v1/workspaces", operation_id = "workspaces.list", tag = "Workspaces",
-    params(("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 1–100, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"), ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); list only that one")),
+    params(PageParams, ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); list only that one")),
     responses((status = 200, description = "A page of workspaces", body = WorkspaceList), (status = 400, description = "Invalid cursor", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 403, description = "Not a member of Akua-Context", body = ErrorBody), (status = 422, description = "Invalid limit", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn list(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
-    query: ListQuery,
+    ListQuery(page): ListQuery,
 ) -> Result<Json<WorkspaceList>> {
-    let limit = page_limit(query.limit)?;
-    let page = workspaces::list(&store, &caller, limit, query.cursor.as_deref()).await?;
-    Ok(Json(page.into()))
+    let listed = workspaces::list(&store, &caller, &page).await?;
+    Ok(Json(listed.into()))
 }
 
 /// A workspace you belong to, your role in it, and its token policy.
@@ -100,19 +99,17 @@ async fn update(
 
 /// A workspace's members (any member may list).
 #[utoipa::path(get, path = "/v1/workspaces/{id}/members", operation_id = "workspaces.members.list", tag = "Workspaces",
-    params(("id" = String, Path, max_length = 53, description = "`ws_…`"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 1–100, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"), ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); when given, it must be the path's")),
+    params(("id" = String, Path, max_length = 53, description = "`ws_…`"), PageParams, ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); when given, it must be the path's")),
     responses((status = 200, description = "A page of members", body = MemberList), (status = 400, description = "Invalid cursor", body = ErrorBody), (status = 401, description = "No valid credential", body = ErrorBody), (status = 422, description = "Invalid limit", body = ErrorBody), (status = 403, description = "Akua-Context differs from the path, or is not a workspace of the caller", body = ErrorBody), (status = 404, description = "Not a workspace of the caller", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn members(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
     Path(id): Path<String>,
-    query: ListQuery,
+    ListQuery(page): ListQuery,
 ) -> Result<Json<MemberList>> {
-    let limit = page_limit(query.limit)?;
-    let page =
-        workspaces::list_members(&store, &caller, &id, limit, query.cursor.as_deref()).await?;
-    Ok(Json(page.into()))
+    let listed = workspaces::list_members(&store, &caller, &id, &page).await?;
+    Ok(Json(listed.into()))
 }
 
 /// Add a member as `admin` or `member` (owner or admin).
@@ -176,7 +173,7 @@ async fn remove_member(
 /// The audit log filters of `?action=&actor=&since=&until=`, beside
 /// `limit` and `cursor`. A value of the wrong type is a 422 naming it.
 struct AuditQuery {
-    list: ListQuery,
+    page: PageRequest,
     filter: AuditFilter,
 }
 
@@ -184,7 +181,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
     type Rejection = akua_http::Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
-        let list = ListQuery::from_request_parts(parts, state).await?;
+        let ListQuery(page) = ListQuery::from_request_parts(parts, state).await?;
         let (mut action, mut actor, mut since, mut until) = (None, None, None, None);
         let query = parts.uri.query().unwrap_or("").as_bytes();
         for (key, value) in url::form_urlencoded::parse(query) {
@@ -202,7 +199,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
             }
         }
         let filter = AuditFilter::parse(action.as_deref(), actor.as_deref(), since, until)?;
-        Ok(Self { list, filter })
+        Ok(Self { page, filter })
     }
 }
 
@@ -210,8 +207,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
 #[utoipa::path(get, path = "/v1/workspaces/{id}/audit_log", operation_id = "workspaces.auditLog.list", tag = "Audit log",
     params(
         ("id" = String, Path, max_length = 53, description = "`ws_…`"),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 1–100, default 50"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        PageParams,
         ("action" = Option<AuditAction>, Query, description = "Only events of this action"),
         ("actor" = Option<String>, Query, max_length = 255, description = "Only events by this actor (`usr_…`, `tok_…`); empty counts as absent"),
         ("since" = Option<i64>, Query, minimum = 0, maximum = 99999999999_i64, description = "Only events at or after this time (Unix seconds)"),
@@ -233,27 +229,23 @@ async fn audit_log(
     Path(id): Path<String>,
     query: AuditQuery,
 ) -> Result<Json<AuditEventList>> {
-    let limit = page_limit(query.list.limit)?;
-    let cursor = query.list.cursor.as_deref();
-    let page = audit_log::list_workspace(
+    let listed = audit_log::list_workspace(
         &store,
         &caller,
         &id,
         &query.filter,
-        limit,
-        cursor,
+        &query.page,
         clock::now(),
     )
     .await?;
-    Ok(Json(page.into()))
+    Ok(Json(listed.into()))
 }
 
 /// Your own audit log: the device logins you answered and the sessions
 /// that were ended, newest first (a person only).
 #[utoipa::path(get, path = "/v1/me/audit_log", operation_id = "me.auditLog.list", tag = "Audit log",
     params(
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 1–100, default 50"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        PageParams,
         ("action" = Option<AuditAction>, Query, description = "Only events of this action"),
         ("actor" = Option<String>, Query, max_length = 255, description = "Only events by this actor; empty counts as absent"),
         ("since" = Option<i64>, Query, minimum = 0, maximum = 99999999999_i64, description = "Only events at or after this time (Unix seconds)"),
@@ -272,11 +264,9 @@ async fn my_audit_log(
     Caller(caller): Caller,
     query: AuditQuery,
 ) -> Result<Json<AuditEventList>> {
-    let limit = page_limit(query.list.limit)?;
-    let cursor = query.list.cursor.as_deref();
-    let page =
-        audit_log::list_mine(&store, &caller, &query.filter, limit, cursor, clock::now()).await?;
-    Ok(Json(page.into()))
+    let listed =
+        audit_log::list_mine(&store, &caller, &query.filter, &query.page, clock::now()).await?;
+    Ok(Json(listed.into()))
 }
 
 /// This function's part of the OpenAPI document.

@@ -14,7 +14,7 @@ use crate::clock::UnixTime;
 use crate::credential::Revealed;
 use crate::ids::{TokenId, TokenName, TokenRole, WorkspaceId};
 use crate::issue::{self, NewMultiToken};
-use crate::paging::{self, Page};
+use crate::paging::{Page, PageRequest};
 use crate::policy::{self, Action};
 use crate::ports::CredentialStore;
 use crate::principal::Principal;
@@ -194,19 +194,20 @@ pub async fn create(
 pub async fn list(
     store: &impl CredentialStore,
     caller: &Principal,
-    limit: usize,
-    cursor: Option<&str>,
+    page: &PageRequest,
     now: i64,
 ) -> Result<Page<MultiTokenSummary>, ApiError> {
     let user = policy::require_person(caller, Action::ManageOwnTokens)?;
     let scope = format!("tokens:{user}");
-    let after = paging::after(cursor, &scope)?;
+    let after = page.after(&scope)?;
     let listed = store
-        .list_user_tokens(user, limit, after.as_deref())
+        .list_user_tokens(user, page.limit, after.as_deref())
         .await?;
-    let mut page = listed.into_page(&scope, MultiTokenSummary::from);
-    page.data.retain(|t| t.expires_at.is_none_or(|at| at > now));
-    Ok(page)
+    let mut listed = listed.into_page(&scope, MultiTokenSummary::from);
+    listed
+        .data
+        .retain(|t| t.expires_at.is_none_or(|at| at > now));
+    Ok(listed)
 }
 
 /// Revokes one of the caller's multi-workspace tokens. Another person's

@@ -59,6 +59,45 @@ macro_rules! named_list {
     };
 }
 
+/// A page asked for: `limit` already within 1–[`MAX_PAGE`], the `cursor`
+/// as sent. The cursor is checked against its list only when the list is
+/// read ([`PageRequest::after`]), since only the list knows its scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+impl PageRequest {
+    /// The first page of `limit` rows (at most [`MAX_PAGE`]).
+    pub fn first(limit: usize) -> Self {
+        Self {
+            limit: limit.clamp(1, MAX_PAGE),
+            cursor: None,
+        }
+    }
+
+    /// `?limit=&cursor=` as sent: `limit` checked (a `422` naming it).
+    pub fn asked(limit: Option<i64>, cursor: Option<String>) -> Result<Self, ApiError> {
+        Ok(Self {
+            limit: page_limit(limit)?,
+            cursor,
+        })
+    }
+
+    /// The sort key this page continues after in the list `scope`; see
+    /// [`after`].
+    pub fn after(&self, scope: &str) -> Result<Option<String>, ApiError> {
+        after(self.cursor.as_deref(), scope)
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self::first(DEFAULT_PAGE)
+    }
+}
+
 /// `limit` checked against 1–[`MAX_PAGE`] (default [`DEFAULT_PAGE`]).
 pub fn page_limit(limit: Option<i64>) -> Result<usize, ApiError> {
     match limit {

@@ -11,7 +11,7 @@ use crate::audit::{AuditAction, AuditEvent, AuditLog, AuditTarget, Author, Origi
 use crate::credential::{Jwt, Revealed};
 use crate::ids::{Role, SessionId, UserId};
 use crate::jwt::{JwtError, JwtVerifier};
-use crate::paging::{self, MAX_PAGE, Page};
+use crate::paging::{MAX_PAGE, Page, PageRequest};
 use crate::policy::{self, Action};
 use crate::ports::{CredentialStore, Touch, TouchOutcome};
 use crate::principal::{CredentialKind, Person, PersonCredential, Principal};
@@ -486,18 +486,17 @@ fn list_scope(user: &UserId) -> String {
 pub async fn list(
     store: &impl CredentialStore,
     caller: &Principal,
-    limit: usize,
-    cursor: Option<&str>,
+    page: &PageRequest,
     now: i64,
 ) -> Result<Page<SessionSummary>, ApiError> {
     let user = policy::require_person(caller, Action::ListSessions)?;
     let scope = list_scope(user);
-    let after = paging::after(cursor, &scope)?;
+    let after = page.after(&scope)?;
     let listed = store
-        .list_user_sessions(user, limit, after.as_deref())
+        .list_user_sessions(user, page.limit, after.as_deref())
         .await?;
     let current = current_id(caller);
-    let mut page = listed.into_page(&scope, |s| SessionSummary {
+    let mut shown = listed.into_page(&scope, |s| SessionSummary {
         current: Some(&s.id) == current,
         expires_at: s.ends_at(),
         absolute_expires_at: s.absolute_expires_at,
@@ -506,8 +505,8 @@ pub async fn list(
         created_at: s.created_at,
         last_used_at: s.last_used_at,
     });
-    page.data.retain(|s| s.expires_at > now);
-    Ok(page)
+    shown.data.retain(|s| s.expires_at > now);
+    Ok(shown)
 }
 
 /// `DELETE /v1/auth/sessions/{id}`: ends one of the caller's sessions (the

@@ -10,7 +10,7 @@ use crate::clock::UnixTime;
 use crate::credential::{ApiToken, Revealed};
 use crate::ids::{TokenId, TokenName, TokenRole};
 use crate::issue::{self, NewApiToken};
-use crate::paging::{self, Page};
+use crate::paging::{Page, PageRequest};
 use crate::permission::Permissions;
 use crate::policy::{self, Action};
 use crate::ports::CredentialStore;
@@ -260,19 +260,20 @@ pub async fn create(
 pub async fn list(
     store: &impl CredentialStore,
     caller: &Principal,
-    limit: usize,
-    cursor: Option<&str>,
+    page: &PageRequest,
     now: i64,
 ) -> Result<Page<TokenSummary>, ApiError> {
     let ws = policy::require_scope(caller, Action::ListTokens)?.workspace_id;
-    let after = paging::after(cursor, ws.as_str())?;
+    let after = page.after(ws.as_str())?;
     let listed = store
-        .list_workspace_tokens(&ws, limit, after.as_deref())
+        .list_workspace_tokens(&ws, page.limit, after.as_deref())
         .await?;
     let token_policy = store.token_policy(&ws).await?;
-    let mut page = listed.into_page(ws.as_str(), |row| TokenSummary::of(row, &token_policy, now));
-    page.data.retain(|t| t.expires_at.is_none_or(|at| at > now));
-    Ok(page)
+    let mut listed = listed.into_page(ws.as_str(), |row| TokenSummary::of(row, &token_policy, now));
+    listed
+        .data
+        .retain(|t| t.expires_at.is_none_or(|at| at > now));
+    Ok(listed)
 }
 
 /// Revokes a token of the caller's workspace. An unknown id, a malformed

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::api_error::ApiError;
 use crate::audit::{AuditAction, AuditLog, AuditTarget, Author, Origin, TargetKind};
 use crate::ids::{Role, TokenRole, UserId, WorkspaceId, WorkspaceName};
-use crate::paging::{self, Page};
+use crate::paging::{Page, PageRequest};
 use crate::policy::{self, Action};
 use crate::ports::{Removal, RoleChange, WorkspaceStore};
 use crate::principal::Principal;
@@ -203,21 +203,20 @@ pub async fn create(
 pub async fn list(
     store: &impl WorkspaceStore,
     caller: &Principal,
-    limit: usize,
-    cursor: Option<&str>,
+    page: &PageRequest,
 ) -> Result<Page<WorkspaceView>, ApiError> {
     if let Some(scope) = policy::require(caller, Action::ListWorkspaces)? {
         let ws = &scope.workspace_id;
-        if paging::after(cursor, ws.as_str())?.is_some() {
+        if page.after(ws.as_str())?.is_some() {
             return Ok(Page::whole(Vec::new()));
         }
         let record = store.workspace(ws).await?.ok_or_else(not_found)?;
         return Ok(Page::whole(vec![view(record, scope.role)]));
     }
     let user = policy::require_person(caller, Action::ListWorkspaces)?;
-    let after = paging::after(cursor, user.as_str())?;
+    let after = page.after(user.as_str())?;
     let memberships = store
-        .list_user_memberships(user, limit, after.as_deref())
+        .list_user_memberships(user, page.limit, after.as_deref())
         .await?;
     let ids: Vec<WorkspaceId> = memberships
         .rows
@@ -225,14 +224,14 @@ pub async fn list(
         .map(|(m, _)| m.workspace_id.clone())
         .collect();
     let records = store.workspaces(&ids).await?;
-    let mut page = memberships.into_page(user.as_str(), |m| {
+    let mut found = memberships.into_page(user.as_str(), |m| {
         let record = records.iter().find(|r| r.id == m.workspace_id).cloned();
         record.map(|r| view(r, m.role))
     });
     Ok(Page {
-        data: page.data.drain(..).flatten().collect(),
-        has_more: page.has_more,
-        next_cursor: page.next_cursor,
+        data: found.data.drain(..).flatten().collect(),
+        has_more: found.has_more,
+        next_cursor: found.next_cursor,
     })
 }
 
@@ -240,14 +239,15 @@ pub async fn list_members(
     store: &impl WorkspaceStore,
     caller: &Principal,
     workspace: &str,
-    limit: usize,
-    cursor: Option<&str>,
+    page: &PageRequest,
 ) -> Result<Page<MemberView>, ApiError> {
     let ws = policy::require_in(store, caller, Action::ListMembers, workspace)
         .await?
         .workspace_id;
-    let after = paging::after(cursor, ws.as_str())?;
-    let members = store.list_members(&ws, limit, after.as_deref()).await?;
+    let after = page.after(ws.as_str())?;
+    let members = store
+        .list_members(&ws, page.limit, after.as_deref())
+        .await?;
     Ok(members.into_page(ws.as_str(), MemberView::from))
 }
 
