@@ -347,31 +347,25 @@ impl<S: DecisionStore> Authorizer<S> {
         token: &MultiTokenRecord,
         context: Option<&str>,
     ) -> Result<Result<Option<Scope>, DenyReason>, DecisionError> {
-        let Some(header) = context else {
-            return Ok(Ok(None));
-        };
-        let Ok(ws) = WorkspaceId::parse(header) else {
-            return Ok(Err(DenyReason::ContextMalformed));
+        let ws = match context_workspace(context) {
+            Ok(Some(ws)) => ws,
+            Ok(None) => return Ok(Ok(None)),
+            Err(deny) => return Ok(Err(deny)),
         };
         if !token.workspace_ids.contains(&ws) {
             return Ok(Err(DenyReason::NotCovered));
         }
-        Ok(
-            match policy::resolve(&self.store, None, Some(&token.user_id), &ws).await? {
-                Resolved::Granted(scope) => {
-                    let cap = Role::from(token.role);
-                    Ok(Some(Scope {
-                        role: if cap.rank() < scope.role.rank() {
-                            cap
-                        } else {
-                            scope.role
-                        },
-                        workspace_id: scope.workspace_id,
-                    }))
-                }
-                Resolved::NotMember | Resolved::OtherWorkspace => Err(DenyReason::NotMember),
-            },
-        )
+        let cap = Role::from(token.role);
+        Ok(self.member_scope(&token.user_id, ws).await?.map(|scope| {
+            Some(Scope {
+                role: if cap.rank() < scope.role.rank() {
+                    cap
+                } else {
+                    scope.role
+                },
+                workspace_id: scope.workspace_id,
+            })
+        }))
     }
 
     /// A workspace token acts on its own workspace; `Akua-Context` may only
@@ -385,11 +379,10 @@ impl<S: DecisionStore> Authorizer<S> {
             workspace_id: token.workspace_id.clone(),
             role: token.role.into(),
         };
-        let Some(header) = context else {
-            return Ok(Ok(Some(own)));
-        };
-        let Ok(ws) = WorkspaceId::parse(header) else {
-            return Ok(Err(DenyReason::ContextMalformed));
+        let ws = match context_workspace(context) {
+            Ok(Some(ws)) => ws,
+            Ok(None) => return Ok(Ok(Some(own))),
+            Err(deny) => return Ok(Err(deny)),
         };
         Ok(
             match policy::resolve(&self.store, Some(&own), None, &ws).await? {
@@ -438,19 +431,33 @@ impl<S: DecisionStore> Authorizer<S> {
         user: &UserId,
         context: Option<&str>,
     ) -> Result<Result<Option<Scope>, DenyReason>, DecisionError> {
-        let Some(header) = context else {
-            return Ok(Ok(None));
-        };
-        let Ok(ws) = WorkspaceId::parse(header) else {
-            return Ok(Err(DenyReason::ContextMalformed));
-        };
+        match context_workspace(context) {
+            Ok(Some(ws)) => Ok(self.member_scope(user, ws).await?.map(Some)),
+            Ok(None) => Ok(Ok(None)),
+            Err(deny) => Ok(Err(deny)),
+        }
+    }
+
+    /// `user`'s membership of `ws` (one consistent read), or a refusal.
+    async fn member_scope(
+        &self,
+        user: &UserId,
+        ws: WorkspaceId,
+    ) -> Result<Result<Scope, DenyReason>, DecisionError> {
         Ok(
             match policy::resolve(&self.store, None, Some(user), &ws).await? {
-                Resolved::Granted(scope) => Ok(Some(scope)),
+                Resolved::Granted(scope) => Ok(scope),
                 Resolved::NotMember | Resolved::OtherWorkspace => Err(DenyReason::NotMember),
             },
         )
     }
+}
+
+/// The workspace `Akua-Context` names, if any (no read).
+fn context_workspace(context: Option<&str>) -> Result<Option<WorkspaceId>, DenyReason> {
+    context
+        .map(|header| WorkspaceId::parse(header).map_err(|_| DenyReason::ContextMalformed))
+        .transpose()
 }
 
 /// A token's allow list, then its permissions, against the request: no
