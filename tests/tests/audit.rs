@@ -390,14 +390,27 @@ async fn events_expire_with_the_retention_period_and_are_never_read_after_it() {
     );
     // ...and until it does, no read returns it.
     let filter = AuditFilter::default();
-    let page = akua_core::audit_log::list_workspace(store, &person, &ws, &filter, 50, None, now)
-        .await
-        .unwrap();
+    let page = akua_core::audit_log::list_workspace(
+        store,
+        &person,
+        &ws,
+        &filter,
+        &Default::default(),
+        now,
+    )
+    .await
+    .unwrap();
     assert!(page.data.is_empty(), "{:?}", page.data);
-    let page =
-        akua_core::audit_log::list_workspace(store, &person, &ws, &filter, 50, None, old + day)
-            .await
-            .unwrap();
+    let page = akua_core::audit_log::list_workspace(
+        store,
+        &person,
+        &ws,
+        &filter,
+        &Default::default(),
+        old + day,
+    )
+    .await
+    .unwrap();
     assert_eq!(page.data.len(), 1);
 }
 

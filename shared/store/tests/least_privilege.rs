@@ -4,6 +4,7 @@
 
 use akua_core::cursor;
 use akua_core::ids::{Role, TokenName, TokenRole, UserId, WorkspaceId, WorkspaceName};
+use akua_core::paging::PageRequest;
 use akua_core::principal::{Person, PersonCredential, Principal, Scope, WorkspaceToken};
 use akua_core::records::Creator;
 use akua_core::tokens::{self, CreateApiTokenRequest};
@@ -11,6 +12,14 @@ use akua_core::workspaces::{self, AddMemberRequest, ChangeRoleRequest, CreateWor
 use akua_core::{ApiError, TokenId, device};
 use akua_http::HttpStatus;
 use akua_testkit::Engine;
+
+/// A page of 10 continuing after `cursor`.
+fn after(cursor: &str) -> PageRequest {
+    PageRequest {
+        limit: 10,
+        cursor: Some(cursor.to_owned()),
+    }
+}
 
 const NOW: i64 = 1_800_000_000;
 
@@ -270,7 +279,7 @@ async fn every_token_listing_says_who_made_it() {
     )
     .await
     .unwrap();
-    let page = tokens::list(&engine.store, &owner, 10, None, NOW)
+    let page = tokens::list(&engine.store, &owner, &PageRequest::first(10), NOW)
         .await
         .unwrap();
     let created_by = |id: &str| {
@@ -337,7 +346,7 @@ async fn a_hand_made_cursor_is_a_400_not_a_500() {
     let owner = person("usr_owner", None);
     for key in ["garbage", "USER#", "", "000000000001#tok_x", "\u{10FFFF}"] {
         let forged = cursor::encode(ws.as_str(), key);
-        let e = workspaces::list_members(&engine.store, &owner, ws.as_str(), 10, Some(&forged))
+        let e = workspaces::list_members(&engine.store, &owner, ws.as_str(), &after(&forged))
             .await
             .unwrap_err();
         assert_eq!(e.status(), 400, "{key:?}: {e}");
@@ -350,7 +359,7 @@ async fn a_hand_made_cursor_is_a_400_not_a_500() {
         }),
     );
     let forged = cursor::encode(ws.as_str(), "USER#usr_a");
-    let e = tokens::list(&engine.store, &scoped, 10, Some(&forged), NOW)
+    let e = tokens::list(&engine.store, &scoped, &after(&forged), NOW)
         .await
         .unwrap_err();
     assert_eq!(
@@ -359,7 +368,7 @@ async fn a_hand_made_cursor_is_a_400_not_a_500() {
         "a member key is no position in a token list"
     );
     let forged = cursor::encode("usr_owner", "not-a-workspace");
-    let e = workspaces::list(&engine.store, &owner, 10, Some(&forged))
+    let e = workspaces::list(&engine.store, &owner, &after(&forged))
         .await
         .unwrap_err();
     assert_eq!(e.status(), 400);

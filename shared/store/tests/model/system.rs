@@ -13,6 +13,7 @@ use akua_core::decision::Request;
 use akua_core::device::{self, DeviceConfig};
 use akua_core::leaks::{KEYS_FRESHNESS, LeakConfig, ScannerKeys};
 use akua_core::multi_tokens::{self, CreateMultiTokenRequest};
+use akua_core::paging::PageRequest;
 use akua_core::policy::{self, Resolved};
 use akua_core::ports::{AuditStore as _, WorkspaceStore as _};
 use akua_core::principal::{Person, PersonCredential};
@@ -686,7 +687,7 @@ impl System {
                 expires_at: None,
                 sign_in: SignIn::Machine,
             });
-            let page = tokens::list(store, &manager, 100, None, now)
+            let page = tokens::list(store, &manager, &PageRequest::first(100), now)
                 .await
                 .map_err(|e| format!("list: {e}"))?;
             let listed = sorted(page.data.into_iter().map(|t| t.id).collect());
@@ -721,7 +722,7 @@ impl System {
                         .collect(),
                 )
             };
-            let page = multi_tokens::list(store, &person, 100, None, now)
+            let page = multi_tokens::list(store, &person, &PageRequest::first(100), now)
                 .await
                 .map_err(|e| format!("list: {e}"))?;
             let listed = sorted(page.data.into_iter().map(|t| t.id).collect());
@@ -731,7 +732,7 @@ impl System {
                     "I2: {name}'s tokens are {listed:?}, model says {expected:?}"
                 ));
             }
-            let page = sessions::list(store, &person, 100, None, now)
+            let page = sessions::list(store, &person, &PageRequest::first(100), now)
                 .await
                 .map_err(|e| format!("list: {e}"))?;
             let listed = sorted(page.data.into_iter().map(|s| s.id).collect());
