@@ -29,7 +29,7 @@ use akua_core::api_error::ErrorBody;
 use akua_core::clock;
 use akua_core::device::{
     self, AccessToken, DeviceAnswerRequest, DeviceAuthorization, DeviceCodeRequest, DeviceConfig,
-    DeviceTokenRequest, OAuthError, Params, PendingLogin,
+    DeviceTokenRequest, OAuthError, PendingLogin,
 };
 use akua_core::holder;
 use akua_core::introspection::{self, Introspection};
@@ -48,14 +48,15 @@ use akua_http::{
     RequestOrigin, Result, Secret,
 };
 use akua_store::DynamoStore;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRef, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::on;
 use axum::{Json, Router};
 use serde::Deserialize;
+
+mod oauth_params;
+use oauth_params::{OAuthParams, TokenParam};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -79,67 +80,6 @@ impl FromRef<AppState> for DynamoStore {
     }
 }
 
-/// The parameters the device endpoints and holder revocation read; in a
-/// JSON body each must be a string, and any other member is ignored like an
-/// unknown form parameter (RFC 6749 §3.1).
-const KNOWN_PARAMS: [&str; 7] = [
-    "client_id",
-    "scope",
-    "grant_type",
-    "device_code",
-    "token",
-    "token_type_hint",
-    "workspace_id",
-];
-
-/// Reads OAuth parameters from a form (RFC 8628 §3.1) or a JSON object.
-/// Anything else, or a known parameter that is not a string, is
-/// `invalid_request`.
-fn params(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Params, OAuthError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    match content_type.as_str() {
-        "application/x-www-form-urlencoded" => {
-            Ok(url::form_urlencoded::parse(body).into_owned().collect())
-        }
-        "application/json" => {
-            let value: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_slice(body).map_err(|_| OAuthError::INVALID_REQUEST)?;
-            let mut params = Params::new();
-            for (k, v) in value {
-                if let serde_json::Value::String(s) = v {
-                    params.insert(k, s);
-                } else if KNOWN_PARAMS.contains(&k.as_str()) {
-                    return Err(OAuthError::INVALID_REQUEST);
-                }
-            }
-            Ok(params)
-        }
-        _ => Err(OAuthError::INVALID_REQUEST),
-    }
-}
-
-/// The `token` of an RFC 7009 or RFC 7662 request: `invalid_request`
-/// without one, `413` for a body over the limit.
-fn token_param(
-    headers: &HeaderMap,
-    body: std::result::Result<Bytes, BytesRejection>,
-) -> std::result::Result<holder::RevocationRequest, OAuthError> {
-    let body = body.map_err(|_| too_large())?;
-    let params = params(headers, &body)?;
-    holder::RevocationRequest::from_params(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .ok_or(OAuthError::INVALID_REQUEST)
-}
-
-/// A body over [`akua_http::MAX_BODY_BYTES`], as an OAuth error: `413`.
-fn too_large() -> OAuthError {
-    OAuthError::body_too_large(akua_http::MAX_BODY_BYTES)
-}
-
 /// Start a device login (RFC 8628 §3.1). Form or JSON body: `client_id`, optional `scope`.
 #[utoipa::path(post, path = "/v1/auth/device/code", operation_id = "auth.device.code", tag = "Sessions",
     request_body(content((DeviceCodeRequest = "application/x-www-form-urlencoded"), (DeviceCodeRequest = "application/json"))),
@@ -148,12 +88,8 @@ async fn device_code(
     State(state): State<AppState>,
     PublicBase(base): PublicBase,
     RequestOrigin(origin): RequestOrigin,
-    headers: HeaderMap,
-    body: std::result::Result<Bytes, BytesRejection>,
+    OAuthParams(params): OAuthParams,
 ) -> Response {
-    let Ok(body) = body else {
-        return OAuth(too_large()).into_response();
-    };
     // Unset: the stack's own dashboard, on the domain this request used.
     let mut config = state.device.clone();
     if config.verification_uri.is_empty()
@@ -161,11 +97,7 @@ async fn device_code(
     {
         config.verification_uri = format!("{base}/dashboard/device");
     }
-    let result = match params(&headers, &body) {
-        Ok(p) => device::authorize(&state.store, &config, &p, &origin, clock::now()).await,
-        Err(e) => Err(e),
-    };
-    match result {
+    match device::authorize(&state.store, &config, &params, &origin, clock::now()).await {
         Ok(authorization) => Secret::ok(authorization).into_response(),
         Err(e) => OAuth(e).into_response(),
     }
@@ -179,17 +111,9 @@ async fn device_code(
         (status = 413, description = "invalid_request: a body over 16 KiB", body = OAuthError)))]
 async fn device_token(
     State(store): State<DynamoStore>,
-    headers: HeaderMap,
-    body: std::result::Result<Bytes, BytesRejection>,
+    OAuthParams(params): OAuthParams,
 ) -> Response {
-    let Ok(body) = body else {
-        return OAuth(too_large()).into_response();
-    };
-    let result = match params(&headers, &body) {
-        Ok(p) => device::token(&store, &p, clock::now()).await,
-        Err(e) => Err(e),
-    };
-    match result {
+    match device::token(&store, &params, clock::now()).await {
         Ok(token) => Secret::ok(token).into_response(),
         Err(e) => OAuth(e).into_response(),
     }
@@ -224,13 +148,8 @@ pub struct RevocationForm {
 async fn holder_revoke(
     State(store): State<DynamoStore>,
     RequestOrigin(origin): RequestOrigin,
-    headers: HeaderMap,
-    body: std::result::Result<Bytes, BytesRejection>,
+    TokenParam(request, _): TokenParam,
 ) -> Response {
-    let request = match token_param(&headers, body) {
-        Ok(r) => r,
-        Err(e) => return OAuth(e).into_response(),
-    };
     match holder::revoke(&store, request.token.expose(), &origin, clock::now()).await {
         Ok(_) => StatusCode::OK.into_response(),
         // A store that failed, or a credential that kept changing while it
@@ -287,17 +206,9 @@ pub struct IntrospectionForm {
 async fn introspect(
     State(store): State<DynamoStore>,
     Caller(caller): Caller,
-    headers: HeaderMap,
-    body: std::result::Result<Bytes, BytesRejection>,
+    TokenParam(request, _): TokenParam,
 ) -> Response {
-    let request = match token_param(&headers, body) {
-        Ok(r) => r,
-        Err(e) => return OAuth(e).into_response(),
-    };
-    match introspection::introspect(&store, &caller, request.token.expose(), clock::now()).await {
-        Ok(answer) => Secret::ok(answer).into_response(),
-        Err(e) => akua_http::Error(e).into_response(),
-    }
+    answered(introspection::introspect(&store, &caller, request.token.expose(), clock::now()).await)
 }
 
 /// `POST /v1/platform/introspect`'s form: RFC 7662's, and the workspace
@@ -335,23 +246,15 @@ pub struct PlatformIntrospectionForm {
 async fn platform_introspect(
     State(state): State<AppState>,
     IamCaller(arn): IamCaller,
-    headers: HeaderMap,
-    body: std::result::Result<Bytes, BytesRejection>,
+    asked: std::result::Result<TokenParam, Response>,
 ) -> Response {
+    // Not enabled is not there, whatever the body.
     if !state.platform_introspection {
         return akua_http::Error(ApiError::NotFound("route")).into_response();
     }
-    let Ok(body) = body else {
-        return OAuth(too_large()).into_response();
-    };
-    let params = match params(&headers, &body) {
-        Ok(p) => p,
-        Err(e) => return OAuth(e).into_response(),
-    };
-    let Some(request) = holder::RevocationRequest::from_params(
-        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    ) else {
-        return OAuth(OAuthError::INVALID_REQUEST).into_response();
+    let TokenParam(request, params) = match asked {
+        Ok(asked) => asked,
+        Err(refused) => return refused,
     };
     let workspace = match params
         .get("workspace_id")
@@ -365,7 +268,13 @@ async fn platform_introspect(
     tracing::info!(caller = %arn, "platform introspection");
     let now = clock::now();
     let token = request.token.expose();
-    match introspection::introspect_platform(&state.store, token, workspace.as_ref(), now).await {
+    answered(introspection::introspect_platform(&state.store, token, workspace.as_ref(), now).await)
+}
+
+/// An introspection's answer: the credential (never cached, as a secret's
+/// answer is not), or the API's error envelope.
+fn answered(answer: std::result::Result<Introspection, ApiError>) -> Response {
+    match answer {
         Ok(answer) => Secret::ok(answer).into_response(),
         Err(e) => akua_http::Error(e).into_response(),
     }
