@@ -576,7 +576,7 @@ async fn cleanup_spares_a_session_refreshed_after_it_was_listed() {
     for shard in akua_store::keys::expiry_shards() {
         all.extend(
             store
-                .expired_page(&shard, now, 100, None)
+                .due_page(akua_store::sweep::Due::Expired, &shard, now, 100, None)
                 .await
                 .unwrap()
                 .items,

@@ -10,7 +10,9 @@ use akua_core::clock::UnixTime;
 use akua_core::ids::{Role, TokenName, TokenRole, WorkspaceId};
 use akua_core::multi_tokens::CreateMultiTokenRequest;
 use akua_core::records::Creator;
-use akua_core::tokens::{CreateApiTokenRequest, RollApiTokenRequest, TokenSummary};
+use akua_core::tokens::{
+    CreateApiTokenRequest, CreatedApiToken, RollApiTokenRequest, TokenSummary,
+};
 
 use crate::cli::{CreateTokenArgs, ListArgs, RevokeArgs, RollArgs, TokensListArgs};
 use crate::error::{Error, Result};
@@ -38,19 +40,7 @@ pub async fn create(settings: &Settings, args: CreateTokenArgs) -> Result<()> {
         allowed_cidrs: listed(&args.allowed_cidrs),
     };
     let created = settings.client()?.create_token(&body).await?;
-    let rows = vec![
-        ("id", created.id.clone()),
-        ("name", created.name.clone()),
-        ("workspace", created.workspace_id.clone()),
-        ("role", Role::from(created.role).to_string()),
-        ("created", output::timestamp(created.created_at)),
-        (
-            "expires",
-            output::maybe_timestamp(created.expires_at, "never"),
-        ),
-        ("permissions", permissions(created.permissions.as_deref())),
-        ("allowed from", allowed_from(&created.allowed_cidrs)),
-    ];
+    let rows = workspace_token_rows(&created);
     show_secret(
         settings,
         &created,
@@ -58,6 +48,38 @@ pub async fn create(settings: &Settings, args: CreateTokenArgs) -> Result<()> {
         created.token.expose(),
         "store this token now (e.g. in your CI's secret store): it will not be shown again.",
     )
+}
+
+/// A workspace token just made or rolled, in rows (its secret apart).
+fn workspace_token_rows(token: &CreatedApiToken) -> Vec<(&'static str, String)> {
+    let mut rows = vec![
+        ("id", token.id.clone()),
+        ("name", token.name.clone()),
+        ("workspace", token.workspace_id.clone()),
+        ("role", Role::from(token.role).to_string()),
+    ];
+    rows.extend(reach(
+        token.created_at,
+        token.expires_at,
+        token.permissions.as_deref(),
+        &token.allowed_cidrs,
+    ));
+    rows
+}
+
+/// A new token's reach, in rows: since and until when, what and from where.
+fn reach(
+    created_at: i64,
+    expires_at: Option<i64>,
+    granted: Option<&[String]>,
+    cidrs: &[String],
+) -> [(&'static str, String); 4] {
+    [
+        ("created", output::timestamp(created_at)),
+        ("expires", output::maybe_timestamp(expires_at, "never")),
+        ("permissions", permissions(granted)),
+        ("allowed from", allowed_from(cidrs)),
+    ]
 }
 
 /// Shows a new secret, the only time it can be seen: the whole answer with
@@ -105,19 +127,18 @@ async fn create_mine(
         allowed_cidrs: listed(&args.allowed_cidrs),
     };
     let created = settings.client()?.create_my_token(&body).await?;
-    let rows = vec![
+    let mut rows = vec![
         ("id", created.id.clone()),
         ("name", created.name.clone()),
         ("workspaces", created.workspace_ids.join(", ")),
         ("role (cap)", Role::from(created.role).to_string()),
-        ("created", output::timestamp(created.created_at)),
-        (
-            "expires",
-            output::maybe_timestamp(created.expires_at, "never"),
-        ),
-        ("permissions", permissions(created.permissions.as_deref())),
-        ("allowed from", allowed_from(&created.allowed_cidrs)),
     ];
+    rows.extend(reach(
+        created.created_at,
+        created.expires_at,
+        created.permissions.as_deref(),
+        &created.allowed_cidrs,
+    ));
     show_secret(
         settings,
         &created,
@@ -415,18 +436,7 @@ pub async fn roll(settings: &Settings, args: &RollArgs) -> Result<()> {
     let rolled = settings.client()?.roll_token(&id, &body).await?;
     // A roll can change more than the secret: a new expiry, and the
     // policy's allow list for a token that had none.
-    let rows = vec![
-        ("id", rolled.id.clone()),
-        ("name", rolled.name.clone()),
-        ("workspace", rolled.workspace_id.clone()),
-        ("role", Role::from(rolled.role).to_string()),
-        (
-            "expires",
-            output::maybe_timestamp(rolled.expires_at, "never"),
-        ),
-        ("permissions", permissions(rolled.permissions.as_deref())),
-        ("allowed from", allowed_from(&rolled.allowed_cidrs)),
-    ];
+    let rows = workspace_token_rows(&rolled);
     let old = if grace > 0 {
         format!(
             "The old one keeps working for {} (never past its own expiry).",

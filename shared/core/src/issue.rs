@@ -43,30 +43,39 @@ pub async fn api_token(
         last_used_at: None,
         restrictions: new.restrictions,
     };
-    let audit: Vec<_> = author
-        .map(|a| {
-            a.event(
-                AuditLog::Workspace(record.workspace_id.clone()),
-                AuditAction::TokenCreated,
-                AuditTarget::new(TargetKind::ApiToken, &record.id),
-                now,
-            )
-            .with_detail(created_detail(
-                &record.name,
-                record.role,
-                &record.restrictions,
-            ))
-        })
-        .into_iter()
-        .collect();
+    let audit = creation_events(
+        author,
+        [AuditLog::Workspace(record.workspace_id.clone())],
+        AuditAction::TokenCreated,
+        (&record.id, &record.name, record.role, &record.restrictions),
+        now,
+    );
+    let stored = StoredCredential::ApiToken(record.clone());
     store
-        .create_credential(
-            &token.hash(),
-            &StoredCredential::ApiToken(record.clone()),
-            &audit,
-        )
+        .create_credential(&token.hash(), &stored, &audit)
         .await?;
     Ok((token, record))
+}
+
+/// A new token's events, one in each of `logs`, by `author` (none
+/// without one); their `detail` says what the token may do.
+fn creation_events(
+    author: Option<&Author>,
+    logs: impl IntoIterator<Item = AuditLog>,
+    action: AuditAction,
+    (id, name, role, restrictions): (&TokenId, &TokenName, TokenRole, &Restrictions),
+    now: i64,
+) -> Vec<AuditEvent> {
+    let Some(author) = author else {
+        return Vec::new();
+    };
+    logs.into_iter()
+        .map(|log| {
+            author
+                .event(log, action, AuditTarget::new(TargetKind::ApiToken, id), now)
+                .with_detail(created_detail(name, role, restrictions))
+        })
+        .collect()
 }
 
 /// The `detail` of a token's creation event: what it may do, and from
@@ -116,30 +125,20 @@ pub async fn multi_token(
         last_used_at: None,
         restrictions: new.restrictions,
     };
-    let audit: Vec<_> = author
-        .into_iter()
-        .flat_map(|a| {
-            record.workspace_ids.iter().map(|ws| {
-                a.event(
-                    AuditLog::Workspace(ws.clone()),
-                    AuditAction::MultiTokenGranted,
-                    AuditTarget::new(TargetKind::ApiToken, &record.id),
-                    now,
-                )
-                .with_detail(created_detail(
-                    &record.name,
-                    record.role,
-                    &record.restrictions,
-                ))
-            })
-        })
-        .collect();
+    let audit = creation_events(
+        author,
+        record
+            .workspace_ids
+            .iter()
+            .cloned()
+            .map(AuditLog::Workspace),
+        AuditAction::MultiTokenGranted,
+        (&record.id, &record.name, record.role, &record.restrictions),
+        now,
+    );
+    let stored = StoredCredential::MultiWorkspaceToken(record.clone());
     store
-        .create_credential(
-            &token.hash(),
-            &StoredCredential::MultiWorkspaceToken(record.clone()),
-            &audit,
-        )
+        .create_credential(&token.hash(), &stored, &audit)
         .await?;
     Ok((token, record))
 }

@@ -203,11 +203,9 @@ pub async fn list(
     let listed = store
         .list_user_tokens(user, page.limit, after.as_deref())
         .await?;
-    let mut listed = listed.into_page(&scope, MultiTokenSummary::from);
-    listed
-        .data
-        .retain(|t| t.expires_at.is_none_or(|at| at > now));
-    Ok(listed)
+    Ok(listed
+        .into_page(&scope, MultiTokenSummary::from)
+        .live(|t| t.expires_at, now))
 }
 
 /// Revokes one of the caller's multi-workspace tokens. Another person's
@@ -223,23 +221,19 @@ pub async fn revoke(
     let user = policy::require_person(caller, Action::ManageOwnTokens)?;
     let not_found = || ApiError::NotFound("API token");
     let id = TokenId::parse(id).map_err(|_| not_found())?;
-    let pointer = store.pointer(id.as_str()).await?.ok_or_else(not_found)?;
-    match store.credential(&pointer.hash).await? {
-        Some(StoredCredential::MultiWorkspaceToken(t)) if t.user_id == *user => {
+    match revocation::named(store, id.as_str()).await? {
+        Some((read, StoredCredential::MultiWorkspaceToken(t))) if t.user_id == *user => {
             let audit = multi_token_revoked(&Author::of(caller, origin), &t, now);
             let kind = Kind::MultiToken(&t);
-            if revocation::revoke(store, id.as_str(), kind, pointer, |_| true, &audit).await? {
-                Ok(())
-            } else {
-                Err(not_found())
-            }
+            revocation::revoke_named(store, id.as_str(), kind, read, &audit, not_found()).await
         }
         // Someone else's token, or not a multi-workspace token at all.
-        Some(
+        Some((
+            _,
             StoredCredential::MultiWorkspaceToken(_)
             | StoredCredential::ApiToken(_)
             | StoredCredential::Session(_),
-        )
+        ))
         | None => Err(not_found()),
     }
 }

@@ -19,6 +19,15 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The page without rows that ended by `now`: the sweep deletes them
+    /// later, and only live credentials are listed (R14). A page may then
+    /// hold fewer rows than asked while `has_more` is true.
+    pub fn live(mut self, expires_at: impl Fn(&T) -> Option<i64>, now: i64) -> Self {
+        self.data
+            .retain(|row| expires_at(row).is_none_or(|at| at > now));
+        self
+    }
+
     /// A list that fits in one page.
     pub fn whole(data: Vec<T>) -> Self {
         Self {

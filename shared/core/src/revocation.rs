@@ -14,7 +14,7 @@
 use crate::api_error::ApiError;
 use crate::audit::AuditEvent;
 use crate::ports::{CredentialStore, StoreError};
-use crate::records::{CredentialPointer, MultiTokenRecord};
+use crate::records::{CredentialPointer, MultiTokenRecord, StoredCredential};
 
 /// How many times a revocation reads the pointer again after it changed.
 /// Rolls are one at a time per token, so a second change in the few
@@ -65,4 +65,36 @@ pub(crate) async fn revoke(
     Err(ApiError::Conflict(
         "the credential kept changing while it was being revoked; try again".into(),
     ))
+}
+
+/// What an id in a request names, read through its pointer: `None` for an
+/// unknown id or a pointer whose credential is already gone. (The id's
+/// own type parses it first: a malformed id never reads.)
+pub(crate) async fn named(
+    store: &impl CredentialStore,
+    id: &str,
+) -> Result<Option<(CredentialPointer, StoredCredential)>, ApiError> {
+    let Some(pointer) = store.pointer(id).await? else {
+        return Ok(None);
+    };
+    Ok(store
+        .credential(&pointer.hash)
+        .await?
+        .map(|stored| (pointer, stored)))
+}
+
+/// [`revoke`] of a credential its owner names: one that went away before
+/// the delete is `not_found`, like one that never was.
+pub(crate) async fn revoke_named(
+    store: &impl CredentialStore,
+    id: &str,
+    kind: Kind<'_>,
+    read: CredentialPointer,
+    audit: &[AuditEvent],
+    not_found: ApiError,
+) -> Result<(), ApiError> {
+    match revoke(store, id, kind, read, |_| true, audit).await? {
+        true => Ok(()),
+        false => Err(not_found),
+    }
 }

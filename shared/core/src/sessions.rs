@@ -496,7 +496,7 @@ pub async fn list(
         .list_user_sessions(user, page.limit, after.as_deref())
         .await?;
     let current = current_id(caller);
-    let mut shown = listed.into_page(&scope, |s| SessionSummary {
+    let shown = listed.into_page(&scope, |s| SessionSummary {
         current: Some(&s.id) == current,
         expires_at: s.ends_at(),
         absolute_expires_at: s.absolute_expires_at,
@@ -505,8 +505,7 @@ pub async fn list(
         created_at: s.created_at,
         last_used_at: s.last_used_at,
     });
-    shown.data.retain(|s| s.expires_at > now);
-    Ok(shown)
+    Ok(shown.live(|s| Some(s.expires_at), now))
 }
 
 /// `DELETE /v1/auth/sessions/{id}`: ends one of the caller's sessions (the
@@ -522,23 +521,19 @@ pub async fn revoke(
     let user = policy::require_person(caller, Action::EndSession)?;
     let not_found = || ApiError::NotFound("session");
     let id = SessionId::parse(id).map_err(|_| not_found())?;
-    let pointer = store.pointer(id.as_str()).await?.ok_or_else(not_found)?;
-    let session = match store.credential(&pointer.hash).await? {
-        Some(StoredCredential::Session(s)) if s.user_id == *user => s,
+    let (read, session) = match revocation::named(store, id.as_str()).await? {
+        Some((read, StoredCredential::Session(s))) if s.user_id == *user => (read, s),
         // Someone else's session is as unknown as no session.
-        Some(
+        Some((
+            _,
             StoredCredential::Session(_)
             | StoredCredential::ApiToken(_)
             | StoredCredential::MultiWorkspaceToken(_),
-        )
+        ))
         | None => return Err(not_found()),
     };
     let audit = [session_revoked(caller, origin, &session, now)];
-    if revocation::revoke(store, id.as_str(), Kind::Secret, pointer, |_| true, &audit).await? {
-        Ok(())
-    } else {
-        Err(not_found())
-    }
+    revocation::revoke_named(store, id.as_str(), Kind::Secret, read, &audit, not_found()).await
 }
 
 /// `DELETE /v1/auth/sessions`: ends every session of the caller but the

@@ -106,6 +106,26 @@ pub struct CreatedApiToken {
     pub allowed_cidrs: Vec<String>,
 }
 
+impl CreatedApiToken {
+    /// The answer for `record`, whose secret is `token`: the one place
+    /// the plaintext is put into a response.
+    pub(crate) fn of(token: &ApiToken, record: ApiTokenRecord) -> Self {
+        let (permissions, allowed_cidrs) = shown(&record.restrictions);
+        Self {
+            id: record.id.to_string(),
+            workspace_id: record.workspace_id.to_string(),
+            name: record.name.into(),
+            token: Revealed::new(token.expose()),
+            prefix: record.prefix,
+            role: record.role,
+            created_at: record.created_at,
+            expires_at: record.expires_at,
+            permissions,
+            allowed_cidrs,
+        }
+    }
+}
+
 /// A token as listed: never the secret. `ApiToken` in the API document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = ApiToken)]
@@ -239,24 +259,10 @@ pub async fn create(
     };
     let author = Author::of(caller, origin);
     let (token, record) = issue::api_token(store, new, Some(&author), now).await?;
-    Ok(CreatedApiToken {
-        id: record.id.to_string(),
-        workspace_id: record.workspace_id.to_string(),
-        name: record.name.into(),
-        token: Revealed::new(token.expose()),
-        prefix: record.prefix,
-        role: record.role,
-        created_at: record.created_at,
-        expires_at: record.expires_at,
-        permissions: shown(&record.restrictions).0,
-        allowed_cidrs: shown(&record.restrictions).1,
-    })
+    Ok(CreatedApiToken::of(&token, record))
 }
 
-/// A workspace's live tokens, newest first. An expired token the sweep has
-/// not deleted yet is left out, as a revoked one is (DESIGN.md: only
-/// live credentials are listed, R14); a page may then hold fewer rows than
-/// `limit` while `has_more` is true.
+/// A workspace's live tokens, newest first (see [`Page::live`]).
 pub async fn list(
     store: &impl CredentialStore,
     caller: &Principal,
@@ -269,11 +275,9 @@ pub async fn list(
         .list_workspace_tokens(&ws, page.limit, after.as_deref())
         .await?;
     let token_policy = store.token_policy(&ws).await?;
-    let mut listed = listed.into_page(ws.as_str(), |row| TokenSummary::of(row, &token_policy, now));
-    listed
-        .data
-        .retain(|t| t.expires_at.is_none_or(|at| at > now));
-    Ok(listed)
+    Ok(listed
+        .into_page(ws.as_str(), |row| TokenSummary::of(row, &token_policy, now))
+        .live(|t| t.expires_at, now))
 }
 
 /// Revokes a token of the caller's workspace. An unknown id, a malformed
@@ -446,18 +450,7 @@ pub async fn roll(
     {
         return Err(lost_race(store, &id, &pointer).await);
     }
-    Ok(CreatedApiToken {
-        id: rolled.id.to_string(),
-        workspace_id: rolled.workspace_id.to_string(),
-        name: rolled.name.into(),
-        token: Revealed::new(token.expose()),
-        prefix: rolled.prefix,
-        role: rolled.role,
-        created_at: rolled.created_at,
-        expires_at: rolled.expires_at,
-        permissions: shown(&rolled.restrictions).0,
-        allowed_cidrs: shown(&rolled.restrictions).1,
-    })
+    Ok(CreatedApiToken::of(&token, rolled))
 }
 
 /// Why a roll found the token changed under it since it read `read`: a

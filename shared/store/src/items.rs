@@ -228,19 +228,22 @@ impl FromItem for StoredCredential {
         let expires_at = opt_n(item, attr::EXPIRES_AT)?;
         let last_used_at = opt_n(item, attr::LAST_USED_AT)?;
         match get_s(item, attr::KIND)? {
-            kind::API_TOKEN => Ok(Self::ApiToken(ApiTokenRecord {
-                id: TokenId::parse(get_s(item, attr::ID)?).map_err(corrupt)?,
-                workspace_id: WorkspaceId::parse(get_s(item, attr::WORKSPACE_ID)?)
-                    .map_err(corrupt)?,
-                name: TokenName::parse(get_s(item, attr::NAME)?).map_err(corrupt)?,
-                prefix: get_s(item, attr::PREFIX)?.to_owned(),
-                role: TokenRole::parse(get_s(item, attr::ROLE)?).map_err(corrupt)?,
-                created_by: creator(item)?,
-                created_at,
-                expires_at,
-                last_used_at,
-                restrictions: restrictions(item)?,
-            })),
+            kind::API_TOKEN => {
+                let (id, name, prefix, role) = token_fields(item)?;
+                Ok(Self::ApiToken(ApiTokenRecord {
+                    workspace_id: WorkspaceId::parse(get_s(item, attr::WORKSPACE_ID)?)
+                        .map_err(corrupt)?,
+                    created_by: creator(item)?,
+                    restrictions: restrictions(item)?,
+                    id,
+                    name,
+                    prefix,
+                    role,
+                    created_at,
+                    expires_at,
+                    last_used_at,
+                }))
+            }
             kind::SESSION => {
                 // Sessions from before this was recorded were all the CLI's.
                 let client = match opt_s(item, attr::CLIENT)? {
@@ -268,21 +271,34 @@ impl FromItem for StoredCredential {
                     signed_in_at: opt_n(item, attr::SIGNED_IN_AT)?,
                 }))
             }
-            kind::MULTI_TOKEN => Ok(Self::MultiWorkspaceToken(MultiTokenRecord {
-                id: TokenId::parse(get_s(item, attr::ID)?).map_err(corrupt)?,
-                user_id: UserId::parse(get_s(item, attr::USER_ID)?).map_err(corrupt)?,
-                name: TokenName::parse(get_s(item, attr::NAME)?).map_err(corrupt)?,
-                prefix: get_s(item, attr::PREFIX)?.to_owned(),
-                role: TokenRole::parse(get_s(item, attr::ROLE)?).map_err(corrupt)?,
-                workspace_ids: workspace_ids(item)?,
-                created_at,
-                expires_at,
-                last_used_at,
-                restrictions: restrictions(item)?,
-            })),
+            kind::MULTI_TOKEN => {
+                let (id, name, prefix, role) = token_fields(item)?;
+                Ok(Self::MultiWorkspaceToken(MultiTokenRecord {
+                    user_id: UserId::parse(get_s(item, attr::USER_ID)?).map_err(corrupt)?,
+                    workspace_ids: workspace_ids(item)?,
+                    restrictions: restrictions(item)?,
+                    id,
+                    name,
+                    prefix,
+                    role,
+                    created_at,
+                    expires_at,
+                    last_used_at,
+                }))
+            }
             _ => Err(StoreError::Corrupt("unknown credential kind")),
         }
     }
+}
+
+/// What every token's item carries: its id, name, display prefix and role.
+fn token_fields(item: &Item) -> Result<(TokenId, TokenName, String, TokenRole), StoreError> {
+    Ok((
+        TokenId::parse(get_s(item, attr::ID)?).map_err(corrupt)?,
+        TokenName::parse(get_s(item, attr::NAME)?).map_err(corrupt)?,
+        get_s(item, attr::PREFIX)?.to_owned(),
+        TokenRole::parse(get_s(item, attr::ROLE)?).map_err(corrupt)?,
+    ))
 }
 
 fn workspace_ids(item: &Item) -> Result<Vec<WorkspaceId>, StoreError> {

@@ -17,7 +17,6 @@ use std::collections::HashMap;
 use akua_core::expiry_notice;
 use akua_core::ports::StoreError;
 use akua_core::records::{CredentialPointer, StoredCredential};
-use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, TransactWriteItem};
 
 use crate::DynamoStore;
@@ -32,6 +31,15 @@ const NOTICE_ATTEMPTS: usize = 3;
 
 /// Items read per query page.
 pub const PAGE_SIZE: i32 = 100;
+
+/// Which items of the expiry index the sweep reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// Expired: deleted.
+    Expired,
+    /// Tokens expiring within the notice window: sent their notice.
+    Expiring,
+}
 
 /// What one run did; logged as one structured line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -51,37 +59,31 @@ pub async fn run(store: &DynamoStore, now: i64) -> Result<Summary, StoreError> {
     let started = Instant::now();
     let mut summary = Summary::default();
     for shard in keys::expiry_shards() {
-        let mut start = None;
-        loop {
-            let page = store.expired_page(&shard, now, PAGE_SIZE, start).await?;
-            summary.pages += 1;
-            for item in &page.items {
-                if store.delete_expired(item, now).await? {
-                    summary.deleted += 1;
-                } else {
-                    summary.skipped += 1;
+        for due in [Due::Expired, Due::Expiring] {
+            if due == Due::Expiring && store.expiring_notice_secs() == 0 {
+                continue;
+            }
+            let mut start = None;
+            loop {
+                let page = store.due_page(due, &shard, now, PAGE_SIZE, start).await?;
+                summary.pages += 1;
+                for item in &page.items {
+                    match due {
+                        Due::Expired if store.delete_expired(item, now).await? => {
+                            summary.deleted += 1;
+                        }
+                        Due::Expired => summary.skipped += 1,
+                        Due::Expiring => {
+                            if store.write_expiring_notice(item, now).await? {
+                                summary.notices += 1;
+                            }
+                        }
+                    }
                 }
-            }
-            match page.next {
-                Some(next) => start = Some(next),
-                None => break,
-            }
-        }
-        if store.expiring_notice_secs() == 0 {
-            continue;
-        }
-        let mut start = None;
-        loop {
-            let page = store.expiring_page(&shard, now, PAGE_SIZE, start).await?;
-            summary.pages += 1;
-            for item in &page.items {
-                if store.write_expiring_notice(item, now).await? {
-                    summary.notices += 1;
+                match page.next {
+                    Some(next) => start = Some(next),
+                    None => break,
                 }
-            }
-            match page.next {
-                Some(next) => start = Some(next),
-                None => break,
             }
         }
     }
@@ -114,9 +116,14 @@ pub struct ExpiredPage {
 }
 
 impl DynamoStore {
-    /// Items of `shard` with `expires_at <= now`, up to `limit` per page.
-    pub async fn expired_page(
+    /// One page of `shard`'s items that are `due` at `now`, up to `limit`:
+    /// expired at or before `now`; or tokens (API tokens and multi-workspace
+    /// tokens, by the kind the index carries) expiring after `now` and
+    /// within the notice window, their list entries and every other kind
+    /// filtered out here, before a credential is read.
+    pub async fn due_page(
         &self,
+        due: Due,
         shard: &str,
         now: i64,
         limit: i32,
@@ -125,49 +132,28 @@ impl DynamoStore {
         let query = self
             .client()
             .query()
-            .key_condition_expression("exp_shard = :shard AND expires_at <= :now")
-            .expression_attribute_values(":shard", s(shard))
-            .expression_attribute_values(":now", n(now));
-        self.expiry_page(query, limit, start).await
-    }
-
-    /// Tokens of `shard` (API tokens and multi-workspace tokens, by the
-    /// kind the index carries) expiring after `now` and within the notice
-    /// window. Their list entries and every other kind are filtered out
-    /// here, before a credential is read.
-    pub async fn expiring_page(
-        &self,
-        shard: &str,
-        now: i64,
-        limit: i32,
-        start: Option<HashMap<String, AttributeValue>>,
-    ) -> Result<ExpiredPage, StoreError> {
-        let query = self
-            .client()
-            .query()
-            .key_condition_expression("exp_shard = :shard AND expires_at BETWEEN :from AND :to")
-            .filter_expression("#kind IN (:api, :multi) AND #sk = :cred")
-            .expression_attribute_names("#kind", attr::KIND)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(":shard", s(shard))
-            .expression_attribute_values(":from", n(now.saturating_add(1)))
-            .expression_attribute_values(":to", n(now.saturating_add(self.expiring_notice_secs())))
-            .expression_attribute_values(":api", s(keys::kind::API_TOKEN))
-            .expression_attribute_values(":multi", s(keys::kind::MULTI_TOKEN))
-            .expression_attribute_values(":cred", s("CRED"));
-        self.expiry_page(query, limit, start).await
-    }
-
-    /// One page of `query` on the `by_expiry` index.
-    async fn expiry_page(
-        &self,
-        query: QueryFluentBuilder,
-        limit: i32,
-        start: Option<HashMap<String, AttributeValue>>,
-    ) -> Result<ExpiredPage, StoreError> {
-        let out = query
             .table_name(self.table())
             .index_name(BY_EXPIRY.name)
+            .expression_attribute_values(":shard", s(shard));
+        let query = match due {
+            Due::Expired => query
+                .key_condition_expression("exp_shard = :shard AND expires_at <= :now")
+                .expression_attribute_values(":now", n(now)),
+            Due::Expiring => query
+                .key_condition_expression("exp_shard = :shard AND expires_at BETWEEN :from AND :to")
+                .filter_expression("#kind IN (:api, :multi) AND #sk = :cred")
+                .expression_attribute_names("#kind", attr::KIND)
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":from", n(now.saturating_add(1)))
+                .expression_attribute_values(
+                    ":to",
+                    n(now.saturating_add(self.expiring_notice_secs())),
+                )
+                .expression_attribute_values(":api", s(keys::kind::API_TOKEN))
+                .expression_attribute_values(":multi", s(keys::kind::MULTI_TOKEN))
+                .expression_attribute_values(":cred", s("CRED")),
+        };
+        let out = query
             .limit(limit)
             .set_exclusive_start_key(start)
             .send()
