@@ -67,17 +67,38 @@ const MODULES: [(&str, &str); 17] = [
 /// Where the provider sends the browser back; a page, not a view.
 const CALLBACK: &str = "callback";
 
-/// The views the page draws, the first where it opens, and the sign-in's
-/// callback; any other name under `/dashboard/` is a 404.
-const PAGES: [&str; 7] = [
-    "tokens",
-    "members",
-    "audit",
-    "sessions",
-    "workspaces",
-    "device",
-    CALLBACK,
+/// The views the page draws, the first where it opens, each with its
+/// label in the navigation (`None`: reached by a link, not the menu). The
+/// page's menu and the script's list of views are both made from this.
+const VIEWS: [(&str, Option<&str>); 6] = [
+    ("tokens", Some("API tokens")),
+    ("members", Some("Members")),
+    ("audit", Some("Audit log")),
+    ("sessions", Some("Your sessions")),
+    ("workspaces", Some("Create workspace")),
+    ("device", None),
 ];
+
+/// Whether `/dashboard/<name>` is the page (a view or the sign-in's
+/// callback); any other name is a 404.
+fn is_page(name: &str) -> bool {
+    name == CALLBACK || VIEWS.iter().any(|(view, _)| *view == name)
+}
+
+/// The navigation's links, on `base`.
+fn navigation(base: &str) -> String {
+    VIEWS
+        .iter()
+        .filter_map(|(name, label)| {
+            label.map(|label| {
+                format!(
+                    "<li><a href=\"{base}/dashboard/{name}\" data-page=\"{name}\">{label}</a></li>"
+                )
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("\n    ")
+}
 
 /// Nothing from another origin, nothing inline, never in a frame.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
@@ -196,7 +217,9 @@ async fn index(BasePath(base): BasePath) -> Response {
     secured(
         (
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            INDEX.replace("{{BASE}}", &base),
+            INDEX
+                .replace("{{NAV}}", &navigation(&base))
+                .replace("{{BASE}}", &base),
         )
             .into_response(),
         "no-cache",
@@ -209,7 +232,7 @@ async fn page(base: BasePath, Path(name): Path<String>) -> Response {
     }
     match name.as_str() {
         "app.css" => asset("text/css; charset=utf-8", APP_CSS),
-        name if PAGES.contains(&name) => index(base).await,
+        name if is_page(name) => index(base).await,
         _ => secured(
             Error(ApiError::NotFound("page")).into_response(),
             "no-store",
@@ -260,7 +283,7 @@ fn roles() -> Vec<Role> {
 
 fn vocabulary() -> Vocabulary {
     Vocabulary {
-        pages: PAGES.into_iter().filter(|p| *p != CALLBACK).collect(),
+        pages: VIEWS.map(|(name, _)| name).to_vec(),
         roles: roles().into_iter().map(Role::as_str).collect(),
         granted_roles: roles()
             .into_iter()
