@@ -179,6 +179,10 @@ pub struct RollArgs {
     /// policy be rotated into it (default: the token keeps its expiry)
     #[arg(long, value_name = "TIMESTAMP", value_parser = crate::time::parse_instant)]
     pub expires_at: Option<i64>,
+
+    /// Roll without a grace period and without asking (required when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -162,8 +162,31 @@ impl Settings {
         Client::new(self.api_url.clone(), credential, None)
     }
 
+    /// The credential for a workspace request: checked here, before any
+    /// request, that it has a workspace to act in (a usage error, exit 2,
+    /// naming the ways to choose one). An API token acts in its own
+    /// workspace without one; a person's session or JWT needs one.
+    /// `also`: the command's own way out (e.g. `--mine`), if any.
+    pub fn require_workspace(&self, also: Option<&str>) -> Result<&(Credential, Source)> {
+        let credential = self.require_credential()?;
+        let api_token = credential.0.kind() == Some(CredentialKind::ApiToken);
+        if self.context().is_some() || api_token {
+            return Ok(credential);
+        }
+        Err(no_workspace(also))
+    }
+
     /// The credential, or "not logged in".
     pub fn require_credential(&self) -> Result<&(Credential, Source)> {
         self.credential.as_ref().ok_or(Error::NotLoggedIn)
     }
+}
+
+/// A workspace request without a workspace: what to do, with the
+/// command's own way out (`also`), if any. Exit 2, before any request.
+pub fn no_workspace(also: Option<&str>) -> Error {
+    let also = also.map(|a| format!(" (or {a})")).unwrap_or_default();
+    Error::Usage(format!(
+        "no workspace: pass --workspace WS_ID, set AKUA_WORKSPACE, or run `cnap workspaces use WS_ID`{also}"
+    ))
 }

@@ -4,22 +4,18 @@
 use akua_core::audit::AuditEntry;
 
 use crate::cli::AuditListArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::output::{self, Format, Table};
-use crate::settings::Settings;
+use crate::settings::{Settings, no_workspace};
 
 pub async fn list(settings: &Settings, args: &AuditListArgs) -> Result<()> {
     let (credential, _) = settings.require_credential()?;
-    let workspace = if args.mine {
-        None
-    } else {
-        let (ws, _) = settings.workspace.as_ref().ok_or_else(|| {
-            Error::Usage(
-                "no workspace: pass --workspace WS_ID, set AKUA_WORKSPACE, or run `cnap workspaces use WS_ID` (or --mine for your own log)"
-                    .into(),
-            )
-        })?;
-        Some(ws.clone())
+    // The log's workspace is in the path: an API token's own is not known
+    // here, so every credential names one.
+    let workspace = match (&settings.workspace, args.mine) {
+        (_, true) => None,
+        (Some((ws, _)), false) => Some(ws.clone()),
+        (None, false) => return Err(no_workspace(Some("--mine for your own log"))),
     };
     let client = settings.client_with(Some(credential.clone()))?;
     let mut filter: Vec<(&str, String)> = Vec::new();

@@ -23,7 +23,10 @@ use crate::{ids, terminal};
 /// Prints the new token's secret, the only time it can be seen, with a
 /// warning on stderr so it is not lost in a pipe.
 pub async fn create(settings: &Settings, args: CreateTokenArgs) -> Result<()> {
-    settings.require_credential()?;
+    match args.workspaces.is_empty() {
+        true => settings.require_workspace(Some("--workspaces for a multi-workspace token"))?,
+        false => settings.require_credential()?,
+    };
     let expires_at = match (args.expires_in, args.expires_at) {
         (Some(lifetime), _) => Some(jiff::Timestamp::now().as_second() + lifetime),
         (None, at) => at,
@@ -152,6 +155,7 @@ pub async fn list(settings: &Settings, args: &TokensListArgs) -> Result<()> {
     if args.mine {
         return list_mine(settings, &args.list).await;
     }
+    settings.require_workspace(Some("--mine for your multi-workspace tokens"))?;
     let args = &args.list;
     let client = settings.client()?;
     let page = super::fetch_pages(args.all, async |cursor: Option<String>| {
@@ -323,7 +327,10 @@ pub async fn revoke(settings: &Settings, args: &RevokeArgs) -> Result<()> {
         return revoke_held(settings).await;
     };
     let id = ids::token_id(id).map_err(Error::Usage)?;
-    settings.require_credential()?;
+    match args.mine {
+        true => settings.require_credential()?,
+        false => settings.require_workspace(Some("--mine for a multi-workspace token"))?,
+    };
     if !args.yes {
         terminal::confirm(&format!(
             "Revoke API token {id}? Anything using it stops working at once."
@@ -427,7 +434,14 @@ async fn revoke_held(settings: &Settings) -> Result<()> {
 /// for the grace period, so a deploy can switch without an outage.
 pub async fn roll(settings: &Settings, args: &RollArgs) -> Result<()> {
     let id = ids::token_id(&args.id).map_err(Error::Usage)?;
-    settings.require_credential()?;
+    settings.require_workspace(None)?;
+    // Without a grace period the current secret stops at once: like a
+    // revoke, that is asked first.
+    if args.grace.is_none() && !args.yes {
+        terminal::confirm(&format!(
+            "Roll API token {id}? Its current secret stops working at once (pass --grace to keep it working a while)."
+        ))?;
+    }
     let grace = args.grace.unwrap_or(0);
     let body = RollApiTokenRequest {
         grace_period_secs: grace,

@@ -196,7 +196,7 @@ async fn the_owner_sets_a_token_policy_that_creation_and_rolls_meet() {
     );
 
     // Rolling it keeps its (missing) expiry unless given one within the policy.
-    home.run(&["tokens", "roll", &old_id])
+    home.run(&["tokens", "roll", &old_id, "--yes"])
         .await
         .expect(1)
         .stderr_has("token policy")
@@ -207,6 +207,7 @@ async fn the_owner_sets_a_token_policy_that_creation_and_rolls_meet() {
             "tokens",
             "roll",
             &old_id,
+            "--yes",
             "--expires-at",
             &expires_at.to_string(),
         ])

@@ -25,12 +25,20 @@ async fn workspaces_and_tokens_with_a_session() {
     let home = Home::new(&api.base);
     home.device_login(&api).await.expect(0);
 
-    // A session acts in no workspace until one is chosen: 403, exit 3.
-    home.run(&["tokens", "list"])
-        .await
-        .expect(3)
-        .stderr_has("forbidden")
-        .stderr_has("hint: check the workspace");
+    // A session acts in no workspace until one is chosen: said before any
+    // request, with the ways to choose one (a usage error, exit 2).
+    for args in [
+        &["tokens", "list"][..],
+        &["tokens", "create", "ci"],
+        &["tokens", "revoke", "tok_0123456789abcdefghijklmn", "--yes"],
+        &["tokens", "roll", "tok_0123456789abcdefghijklmn", "--yes"],
+    ] {
+        home.run(args)
+            .await
+            .expect(2)
+            .stderr_has("no workspace")
+            .stderr_has("cnap workspaces use");
+    }
 
     // Create a workspace and make it the default.
     let created = home
@@ -298,6 +306,14 @@ async fn rolling_a_token_keeps_the_old_secret_for_the_grace() {
     let ws = api.workspace("Roll").await;
     let (id, old) = api.api_token(&ws, "deploy").await;
 
+    // Without a grace period the old secret would stop at once: asked
+    // first, and refused where nobody can answer (exit 2, nothing rolled).
+    home.run(&["--workspace", &ws, "tokens", "roll", &id])
+        .await
+        .expect(2)
+        .stderr_has("--yes");
+    assert_eq!(api.whoami_status(&old).await, 200, "rolled without asking");
+
     let rolled = home
         .run(&[
             "--workspace",
@@ -319,7 +335,7 @@ async fn rolling_a_token_keeps_the_old_secret_for_the_grace() {
     assert_eq!(api.whoami_status(&old).await, 200, "within the grace");
 
     // Rolling again while the old secret works is refused (409, exit 1).
-    home.run(&["--workspace", &ws, "tokens", "roll", &id])
+    home.run(&["--workspace", &ws, "tokens", "roll", &id, "--yes"])
         .await
         .expect(1)
         .stderr_has("conflict");
