@@ -1,14 +1,23 @@
-//! `~/.cnap/config.yaml`: where `cnap` keeps the API URL, the active
-//! workspace, the credential and the default output format.
+//! `~/.cnap/config.yaml`: where `cnap` keeps the default API URL, each
+//! API's credential and active workspace, and the default output format.
 //!
 //! ```yaml
 //! api_url: https://api.example.com/v1
-//! active_workspace: ws_…
-//! auth:
-//!   token: …
+//! hosts:
+//!   https://api.example.com/v1:
+//!     token: …
+//!     active_workspace: ws_…
+//!   https://staging.example.com/v1:
+//!     token: …
 //! output:
 //!   format: table
 //! ```
+//!
+//! A credential is kept under the API URL it was stored for (scheme, host,
+//! port and path, so `/prod/v1` and `/staging/v1` differ) and is only ever
+//! sent there: pointing `cnap` at another URL never sends it along.
+//! A file from before (`auth.token` and `active_workspace` at the top) is
+//! moved under its `api_url`, or the default one, the first time it is read.
 //!
 //! The file is kept as a generic YAML mapping and only the known keys are
 //! edited, so keys written by a newer `cnap` (or by hand) survive a save.
@@ -29,8 +38,12 @@ const DIR: &str = ".cnap";
 const FILE: &str = "config.yaml";
 
 const API_URL: &[&str] = &["api_url"];
-const ACTIVE_WORKSPACE: &[&str] = &["active_workspace"];
-const TOKEN: &[&str] = &["auth", "token"];
+const HOSTS: &str = "hosts";
+const TOKEN: &str = "token";
+const ACTIVE_WORKSPACE: &str = "active_workspace";
+/// Where a file from before kept the credential and the workspace.
+const OLD_TOKEN: &[&str] = &["auth", "token"];
+const OLD_ACTIVE_WORKSPACE: &[&str] = &["active_workspace"];
 const OUTPUT_FORMAT: &[&str] = &["output", "format"];
 
 /// The config file's contents. Deliberately not `Debug`: it holds the token.
@@ -85,8 +98,19 @@ impl Config {
         };
         // Reject wrongly typed known keys now, not halfway through a command.
         config.api_url()?;
-        config.active_workspace()?;
-        config.token()?;
+        config.get(OLD_TOKEN)?;
+        config.get(OLD_ACTIVE_WORKSPACE)?;
+        match config.doc.get(HOSTS) {
+            None | Some(Value::Null) => {}
+            Some(Value::Mapping(hosts)) => {
+                for url in hosts.keys() {
+                    let url = url.as_str().ok_or_else(|| config.wrong_type(&[HOSTS]))?;
+                    config.token(url)?;
+                    config.active_workspace(url)?;
+                }
+            }
+            Some(_) => return Err(config.wrong_type(&[HOSTS])),
+        }
         config.output_format()?;
         Ok(config)
     }
@@ -103,28 +127,62 @@ impl Config {
         self.set(API_URL, url);
     }
 
-    pub fn active_workspace(&self) -> Result<Option<&str>> {
-        self.get(ACTIVE_WORKSPACE)
+    /// The active workspace at the API `url`.
+    pub fn active_workspace(&self, url: &str) -> Result<Option<&str>> {
+        self.get(&[HOSTS, url, ACTIVE_WORKSPACE])
     }
 
-    pub fn set_active_workspace(&mut self, workspace: Option<&str>) {
-        self.set(ACTIVE_WORKSPACE, workspace);
+    pub fn set_active_workspace(&mut self, url: &str, workspace: Option<&str>) {
+        self.set(&[HOSTS, url, ACTIVE_WORKSPACE], workspace);
     }
 
-    pub fn token(&self) -> Result<Option<Credential>> {
-        self.get(TOKEN)?
+    /// The credential stored for the API `url`, and only for it.
+    pub fn token(&self, url: &str) -> Result<Option<Credential>> {
+        self.get(&[HOSTS, url, TOKEN])?
             .map(Credential::parse)
             .transpose()
             .map_err(|_| {
                 Error::Config(format!(
-                    "auth.token in {} is not a token; run `cnap auth login`",
+                    "hosts.{url}.token in {} is not a token; run `cnap --api-url {url} auth login`",
                     self.path.display()
                 ))
             })
     }
 
-    pub fn set_token(&mut self, token: Option<&Credential>) {
-        self.set(TOKEN, token.map(Credential::expose));
+    pub fn set_token(&mut self, url: &str, token: Option<&Credential>) {
+        self.set(&[HOSTS, url, TOKEN], token.map(Credential::expose));
+    }
+
+    /// The API URLs a credential is stored for.
+    pub fn logged_in_hosts(&self) -> Vec<String> {
+        let Some(Value::Mapping(hosts)) = self.doc.get(HOSTS) else {
+            return Vec::new();
+        };
+        hosts
+            .iter()
+            .filter(|(_, host)| matches!(host.get(TOKEN), Some(Value::String(_))))
+            .filter_map(|(url, _)| url.as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// Moves a file from before under `url` (its `api_url`, or the
+    /// default one): `true` when there was something to move, and the
+    /// caller saves. Keys of its own under `auth` stay where they are.
+    pub fn migrate(&mut self, url: &str) -> Result<bool> {
+        let token = self.get(OLD_TOKEN)?.map(str::to_owned);
+        let workspace = self.get(OLD_ACTIVE_WORKSPACE)?.map(str::to_owned);
+        if token.is_none() && workspace.is_none() {
+            return Ok(false);
+        }
+        if let Some(token) = token {
+            self.set(&[HOSTS, url, TOKEN], Some(&token));
+            self.set(OLD_TOKEN, None);
+        }
+        if let Some(workspace) = workspace {
+            self.set(&[HOSTS, url, ACTIVE_WORKSPACE], Some(&workspace));
+            self.set(OLD_ACTIVE_WORKSPACE, None);
+        }
+        Ok(true)
     }
 
     pub fn output_format(&self) -> Result<Option<Format>> {
@@ -272,12 +330,49 @@ mod tests {
         (dir, config)
     }
 
+    const URL: &str = "http://127.0.0.1:8787/v1";
+
     #[test]
     fn a_missing_file_is_an_empty_config() {
         let dir = tempfile::tempdir().unwrap();
         let config = Config::load(&dir.path().join("nope.yaml")).unwrap();
         assert_eq!(config.api_url().unwrap(), None);
-        assert!(config.token().unwrap().is_none());
+        assert!(config.token(URL).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_credential_belongs_to_its_url_only() {
+        let (_dir, mut config) = config("");
+        let token = Credential::parse(&"s".repeat(32)).unwrap();
+        config.set_token(URL, Some(&token));
+        config.set_active_workspace(URL, Some("ws_1"));
+        assert!(config.token(URL).unwrap().is_some());
+        for other in [
+            "http://127.0.0.1:8788/v1",
+            "http://127.0.0.1:8787/staging/v1",
+            "https://127.0.0.1:8787/v1",
+            "http://localhost:8787/v1",
+        ] {
+            assert!(config.token(other).unwrap().is_none(), "{other}");
+            assert_eq!(config.active_workspace(other).unwrap(), None, "{other}");
+        }
+        assert_eq!(config.logged_in_hosts(), [URL]);
+    }
+
+    #[test]
+    fn a_file_from_before_moves_under_its_url() {
+        let (_dir, mut config) = config(&format!(
+            "api_url: {URL}\nactive_workspace: ws_1\nauth:\n  token: {}\n  helper: keychain\n",
+            "s".repeat(32)
+        ));
+        assert!(config.migrate(URL).unwrap());
+        assert!(config.token(URL).unwrap().is_some());
+        assert_eq!(config.active_workspace(URL).unwrap(), Some("ws_1"));
+        assert_eq!(config.get(OLD_TOKEN).unwrap(), None);
+        assert_eq!(config.get(OLD_ACTIVE_WORKSPACE).unwrap(), None);
+        assert_eq!(config.get(&["auth", "helper"]).unwrap(), Some("keychain"));
+        // Once moved, nothing is left to move.
+        assert!(!config.migrate(URL).unwrap());
     }
 
     #[test]
@@ -285,25 +380,27 @@ mod tests {
         let (_dir, mut config) = config(
             "colour: never\nauth:\n  token: abc\n  helper: keychain\noutput:\n  format: json\n",
         );
-        config.set_token(None);
+        config.set_token(URL, None);
         config.set_api_url(Some("http://x/v1"));
         config.save().unwrap();
         let saved: Value =
             yaml_serde::from_str(&std::fs::read_to_string(config.path()).unwrap()).unwrap();
         assert_eq!(saved["colour"], Value::from("never"));
         assert_eq!(saved["auth"]["helper"], Value::from("keychain"));
-        assert!(saved["auth"].get("token").is_none());
+        // The old place is not the credential's any more: left as it was
+        // until `Settings` moves it under its URL.
+        assert_eq!(saved["auth"]["token"], Value::from("abc"));
         assert_eq!(saved["output"]["format"], Value::from("json"));
         assert_eq!(saved["api_url"], Value::from("http://x/v1"));
     }
 
     #[test]
     fn removing_the_last_key_drops_the_empty_parent() {
-        let (_dir, mut config) = config("auth:\n  token: abc\n");
-        config.set_token(None);
+        let (_dir, mut config) = config(&format!("hosts:\n  {URL}:\n    token: abc\n"));
+        config.set_token(URL, None);
         assert!(config.doc.is_empty());
         // Removing what is not there creates nothing.
-        config.set_token(None);
+        config.set_token(URL, None);
         assert!(config.doc.is_empty());
     }
 
@@ -314,6 +411,8 @@ mod tests {
         for (text, key) in [
             ("api_url: 5\n", "api_url"),
             ("auth: yes\n", "auth"),
+            ("hosts: [a]\n", "hosts"),
+            ("hosts:\n  http://x/v1:\n    token: [1]\n", "token"),
             ("output:\n  format: xml\n", "output.format"),
         ] {
             std::fs::write(&path, text).unwrap();
@@ -335,7 +434,7 @@ mod tests {
         std::fs::create_dir(&cnap).unwrap();
         set_mode(&cnap, 0o755).unwrap();
         let mut config = Config::load(&cnap.join(FILE)).unwrap();
-        config.set_active_workspace(Some("ws_1"));
+        config.set_active_workspace(URL, Some("ws_1"));
         config.save().unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&cnap), 0o700);

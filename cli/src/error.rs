@@ -25,6 +25,13 @@ pub enum Error {
     /// No credential in the flags, the environment or the config file.
     #[error("not logged in")]
     NotLoggedIn,
+    /// A credential is stored, but for other API URLs: it is never sent
+    /// to this one.
+    #[error(
+        "not logged in to {url} (logged in to {}); a stored credential is only sent to the URL it was stored for: run `cnap --api-url {url} auth login`",
+        elsewhere.join(", ")
+    )]
+    NotLoggedInHere { url: String, elsewhere: Vec<String> },
     /// The API answered with an error envelope (or an OAuth error).
     #[error("{}", api_message(.code, .message, .field.as_deref(), *.status))]
     Api {
@@ -84,6 +91,7 @@ impl Error {
         match self {
             Error::Usage(_) => 2,
             Error::NotLoggedIn | Error::LoginDenied | Error::LoginExpired => 3,
+            Error::NotLoggedInHere { .. } => 2,
             Error::Api {
                 status: 401 | 403, ..
             } => 3,

@@ -74,7 +74,18 @@ fn env_first(names: [&'static str; 2]) -> Option<(&'static str, String)> {
 
 impl Settings {
     pub fn resolve(global: &GlobalArgs) -> Result<Self> {
-        let config = Config::load(&Config::default_path()?)?;
+        let mut config = Config::load(&Config::default_path()?)?;
+        // A file from before: its credential and workspace move under the
+        // URL they were used with, once.
+        let stored_for = match config.api_url()? {
+            Some(url) => parse_api_url(url).map_err(|e| {
+                Error::Config(format!("api_url in {}: {e}", config.path().display()))
+            })?,
+            None => parse_api_url(DEFAULT_API_URL).expect("a valid default"),
+        };
+        if config.migrate(stored_for.as_str())? {
+            config.save()?;
+        }
 
         let (api_url, api_url_source) = if let Some(url) = &global.api_url {
             (url.clone(), Source::Flag)
@@ -98,7 +109,7 @@ impl Settings {
                 .map_err(|_| Error::Usage(format!("{name} does not hold a token")))?;
             Some((credential, Source::Env(name)))
         } else {
-            config.token()?.map(|c| (c, Source::Config))
+            config.token(api_url.as_str())?.map(|c| (c, Source::Config))
         };
 
         let workspace = if let Some(ws) = &global.workspace {
@@ -111,7 +122,7 @@ impl Settings {
                 ids::workspace_id(&value).map_err(|e| Error::Usage(format!("{name}: {e}")))?,
                 Source::Env(name),
             ))
-        } else if let Some(ws) = config.active_workspace()? {
+        } else if let Some(ws) = config.active_workspace(api_url.as_str())? {
             Some((
                 ids::workspace_id(ws).map_err(|e| {
                     Error::Config(format!(
@@ -176,9 +187,24 @@ impl Settings {
         Err(no_workspace(also))
     }
 
-    /// The credential, or "not logged in".
+    /// The credential, or "not logged in" to this API URL: naming the
+    /// URLs a credential is stored for, since a stored credential never
+    /// goes to another one.
     pub fn require_credential(&self) -> Result<&(Credential, Source)> {
-        self.credential.as_ref().ok_or(Error::NotLoggedIn)
+        self.credential.as_ref().ok_or_else(|| self.not_logged_in())
+    }
+
+    /// Why there is no credential for this API URL.
+    pub fn not_logged_in(&self) -> Error {
+        let elsewhere = self.config.logged_in_hosts();
+        if elsewhere.is_empty() {
+            Error::NotLoggedIn
+        } else {
+            Error::NotLoggedInHere {
+                url: self.api_url.to_string(),
+                elsewhere,
+            }
+        }
     }
 }
 

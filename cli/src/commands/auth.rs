@@ -122,7 +122,7 @@ pub async fn logout(mut settings: Settings) -> Result<()> {
     }
     match source {
         Source::Config => {
-            settings.config.set_token(None);
+            settings.config.set_token(settings.api_url.as_str(), None);
             settings.config.save()?;
             eprintln!(
                 "Logged out: removed from {}.",

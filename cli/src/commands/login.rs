@@ -153,8 +153,9 @@ async fn store(mut settings: Settings, credential: Credential, origin: Origin) -
         Err(e) => return Err(e),
     };
 
-    let previous = settings.config.token().ok().flatten();
-    settings.config.set_token(Some(&credential));
+    let url = settings.api_url.as_str();
+    let previous = settings.config.token(url).ok().flatten();
+    settings.config.set_token(url, Some(&credential));
     if settings.api_url_source != Source::Default {
         settings.config.set_api_url(Some(settings.api_url.as_str()));
     }

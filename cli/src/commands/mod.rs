@@ -25,7 +25,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         return Ok(());
     }
     let settings = Settings::resolve(&cli.global)?;
-    match cli.command {
+    // Said by the client too, where a command needs a credential it does
+    // not have: the same answer, naming where one is stored.
+    let not_logged_in = settings.not_logged_in();
+    let done = match cli.command {
         Command::Auth(AuthCommand::Login(args)) => login::run(settings, args).await,
         Command::Auth(AuthCommand::Status) => auth::status(&settings).await,
         Command::Auth(AuthCommand::Logout) => auth::logout(settings).await,
@@ -51,7 +54,11 @@ pub async fn run(cli: Cli) -> Result<()> {
             Some(PolicyCommand::Set(set)) => workspaces::set_policy(&settings, &set).await,
         },
         Command::Completion { .. } => unreachable!("handled above"),
-    }
+    };
+    done.map_err(|e| match e {
+        Error::NotLoggedIn => not_logged_in,
+        other => other,
+    })
 }
 
 /// The first page, or with `all` every page joined by following

@@ -107,7 +107,9 @@ pub async fn use_(mut settings: Settings, id: &str) -> Result<()> {
         }
         None => eprintln!("note: not logged in, so {id} was not checked"),
     }
-    settings.config.set_active_workspace(Some(&id));
+    settings
+        .config
+        .set_active_workspace(settings.api_url.as_str(), Some(&id));
     settings.config.save()?;
     eprintln!("Active workspace: {id}.");
     Ok(())

@@ -280,10 +280,19 @@ impl Home {
         }
     }
 
-    pub fn stored_token(&self) -> Option<String> {
+    /// What the config keeps for this home's API URL (its credential,
+    /// its active workspace); `Null` when nothing.
+    pub fn host_config(&self) -> yaml_serde::Value {
         self.config()
-            .get("auth")
-            .and_then(|a| a.get("token"))
+            .get("hosts")
+            .and_then(|hosts| hosts.get(self.api_url.as_str()))
+            .cloned()
+            .unwrap_or(yaml_serde::Value::Null)
+    }
+
+    pub fn stored_token(&self) -> Option<String> {
+        self.host_config()
+            .get("token")
             .and_then(|t| t.as_str())
             .map(str::to_owned)
     }

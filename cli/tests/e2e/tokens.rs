@@ -55,7 +55,7 @@ async fn workspaces_and_tokens_with_a_session() {
         .expect(0)
         .stderr_has("You are owner");
     assert_eq!(
-        home.config()["active_workspace"].as_str(),
+        home.host_config()["active_workspace"].as_str(),
         Some(ws.as_str())
     );
     let list = home.run(&["workspaces", "list"]).await;
@@ -208,7 +208,7 @@ async fn workspaces_and_tokens_with_a_session() {
         .await
         .expect(3);
     assert_eq!(
-        home.config()["active_workspace"].as_str(),
+        home.host_config()["active_workspace"].as_str(),
         Some(ws.as_str())
     );
 }
