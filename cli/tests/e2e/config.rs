@@ -191,7 +191,7 @@ async fn a_stored_credential_never_goes_to_another_host() {
         &["--api-url", other.as_str(), "tokens", "list"][..],
         &["--api-url", &other, "--workspace", &ws, "tokens", "list"],
         &["--api-url", &other, "auth", "status"],
-        &["--api-url", &other, "api", "/auth/whoami"],
+        &["--api-url", &other, "api", "GET", "/auth/whoami"],
     ] {
         finish(home.bare(args))
             .await

@@ -29,7 +29,7 @@ async fn workspaces_and_tokens_with_a_session() {
     // request, with the ways to choose one (a usage error, exit 2).
     for args in [
         &["tokens", "list"][..],
-        &["tokens", "create", "ci"],
+        &["tokens", "create", "--name", "ci"],
         &["tokens", "revoke", "tok_0123456789abcdefghijklmn", "--yes"],
         &["tokens", "roll", "tok_0123456789abcdefghijklmn", "--yes"],
     ] {
