@@ -389,28 +389,12 @@ async fn events_expire_with_the_retention_period_and_are_never_read_after_it() {
         "the sweep never reads events"
     );
     // ...and until it does, no read returns it.
-    let filter = AuditFilter::default();
-    let page = akua_core::audit_log::list_workspace(
-        store,
-        &person,
-        &ws,
-        &filter,
-        &Default::default(),
-        now,
-    )
-    .await
-    .unwrap();
-    assert!(page.data.is_empty(), "{:?}", page.data);
-    let page = akua_core::audit_log::list_workspace(
-        store,
-        &person,
-        &ws,
-        &filter,
-        &Default::default(),
-        old + day,
-    )
-    .await
-    .unwrap();
+    let (filter, first) = (AuditFilter::default(), Default::default());
+    let read =
+        |at: i64| akua_core::audit_log::list_workspace(store, &person, &ws, &filter, &first, at);
+    let page_now = read(now).await.unwrap();
+    assert!(page_now.data.is_empty(), "{:?}", page_now.data);
+    let page = read(old + day).await.unwrap();
     assert_eq!(page.data.len(), 1);
 }
 
