@@ -203,15 +203,30 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
     }
 }
 
+/// The audit log's filters as the API document lists them (read by
+/// [`AuditQuery`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilterParams {
+    /// Only events of this action
+    pub action: Option<AuditAction>,
+    /// Only events by this actor (`usr_…`, `tok_…`); empty counts as absent
+    #[param(max_length = 255)]
+    pub actor: Option<String>,
+    /// Only events at or after this time (Unix seconds)
+    #[param(minimum = 0, maximum = 99_999_999_999_i64)]
+    pub since: Option<i64>,
+    /// Only events at or before this time (Unix seconds)
+    #[param(minimum = 0, maximum = 99_999_999_999_i64)]
+    pub until: Option<i64>,
+}
+
 /// A workspace's audit log, newest first (owner or admin).
 #[utoipa::path(get, path = "/v1/workspaces/{id}/audit_log", operation_id = "workspaces.auditLog.list", tag = "Audit log",
     params(
         ("id" = String, Path, max_length = 53, description = "`ws_…`"),
         PageParams,
-        ("action" = Option<AuditAction>, Query, description = "Only events of this action"),
-        ("actor" = Option<String>, Query, max_length = 255, description = "Only events by this actor (`usr_…`, `tok_…`); empty counts as absent"),
-        ("since" = Option<i64>, Query, minimum = 0, maximum = 99999999999_i64, description = "Only events at or after this time (Unix seconds)"),
-        ("until" = Option<i64>, Query, minimum = 0, maximum = 99999999999_i64, description = "Only events at or before this time (Unix seconds)"),
+        AuditFilterParams,
         ("Akua-Context" = Option<String>, Header, max_length = 53, description = "Workspace `ws_…`, 1–53 characters (empty counts as absent); when given, it must be the path's"),
     ),
     responses(
@@ -246,10 +261,7 @@ async fn audit_log(
 #[utoipa::path(get, path = "/v1/me/audit_log", operation_id = "me.auditLog.list", tag = "Audit log",
     params(
         PageParams,
-        ("action" = Option<AuditAction>, Query, description = "Only events of this action"),
-        ("actor" = Option<String>, Query, max_length = 255, description = "Only events by this actor; empty counts as absent"),
-        ("since" = Option<i64>, Query, minimum = 0, maximum = 99999999999_i64, description = "Only events at or after this time (Unix seconds)"),
-        ("until" = Option<i64>, Query, minimum = 0, maximum = 99999999999_i64, description = "Only events at or before this time (Unix seconds)"),
+        AuditFilterParams,
     ),
     responses(
         (status = 200, description = "A page of events, newest first", body = AuditEventList),

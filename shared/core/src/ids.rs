@@ -17,6 +17,25 @@ const RANDOM_ID_LEN: usize = 24;
 #[error("invalid {0}")]
 pub struct InvalidId(pub &'static str);
 
+/// A text newtype read from and written as a JSON string (serde's
+/// `try_from`/`into`), through its own `parse`.
+macro_rules! string_conversions {
+    ($name:ident) => {
+        impl TryFrom<String> for $name {
+            type Error = InvalidId;
+            fn try_from(s: String) -> Result<Self, InvalidId> {
+                Self::parse(&s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+    };
+}
+
 macro_rules! prefixed_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal, $what:literal, $max:expr) => {
         $(#[$doc])*
@@ -59,18 +78,7 @@ macro_rules! prefixed_id {
             }
         }
 
-        impl TryFrom<String> for $name {
-            type Error = InvalidId;
-            fn try_from(s: String) -> Result<Self, InvalidId> {
-                Self::parse(&s)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(id: $name) -> String {
-                id.0
-            }
-        }
+        string_conversions!($name);
     };
 }
 
@@ -154,18 +162,7 @@ impl fmt::Display for UserId {
     }
 }
 
-impl TryFrom<String> for UserId {
-    type Error = InvalidId;
-    fn try_from(s: String) -> Result<Self, InvalidId> {
-        Self::parse(&s)
-    }
-}
-
-impl From<UserId> for String {
-    fn from(id: UserId) -> String {
-        id.0
-    }
-}
+string_conversions!(UserId);
 
 /// A display name (of an API token or a workspace): 1–100 characters, not
 /// only whitespace, no control characters (they would corrupt a terminal
@@ -210,18 +207,7 @@ impl Name {
     }
 }
 
-impl TryFrom<String> for Name {
-    type Error = InvalidId;
-    fn try_from(s: String) -> Result<Self, InvalidId> {
-        Self::parse(&s)
-    }
-}
-
-impl From<Name> for String {
-    fn from(name: Name) -> String {
-        name.0
-    }
-}
+string_conversions!(Name);
 
 /// A member's role in a workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
