@@ -70,7 +70,7 @@ pub enum AuthCommand {
     /// Show the credential in use, whom it belongs to and when it expires
     Status,
     /// Log out: revoke the session on the server and forget it here
-    Logout,
+    Logout(LogoutArgs),
     /// List where you are signed in; end a session (--revoke) or all others (--all-others)
     Sessions(SessionsArgs),
     /// Print the credential in use to standard output, for scripts (e.g. `curl -H "Authorization: Bearer $(cnap auth token)"`)
@@ -461,4 +461,12 @@ mod tests {
             clap::error::ErrorKind::ArgumentConflict
         );
     }
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Only forget the credential here, without asking the server (a
+    /// session then stays valid until it expires or is ended elsewhere)
+    #[arg(long)]
+    pub local: bool,
 }

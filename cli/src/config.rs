@@ -64,8 +64,10 @@ impl Config {
         }
     }
 
-    /// Reads the file; a missing file is an empty config.
+    /// Reads the file; a missing file is an empty config. A file others
+    /// may read is refused: it holds credentials.
     pub fn load(path: &Path) -> Result<Self> {
+        refuse_shared(path)?;
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -292,6 +294,31 @@ impl Config {
     }
 }
 
+/// A config file that group or others may read (its credentials could
+/// already have been read): refused until it is made private.
+#[cfg(unix)]
+fn refuse_shared(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o044 == 0 {
+        return Ok(());
+    }
+    Err(Error::Config(format!(
+        "{} is readable by others (mode {mode:o}) and may hold credentials: run `chmod 600 {}` \
+         (and log in again if others could have read it)",
+        path.display(),
+        path.display()
+    )))
+}
+
+#[cfg(not(unix))]
+fn refuse_shared(_: &Path) -> Result<()> {
+    Ok(())
+}
+
 /// Creates `dir` (and parents) and makes it owner-only, tightening a
 /// directory that already exists with looser permissions.
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
@@ -325,9 +352,31 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DIR).join(FILE);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
+        write_private(&path, text);
         let config = Config::load(&path).unwrap();
         (dir, config)
+    }
+
+    /// Writes `text` to `path` as `cnap` keeps it: owner-only.
+    fn write_private(path: &Path, text: &str) {
+        std::fs::write(path, text).unwrap();
+        set_mode(path, 0o600).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_config_others_may_read_is_refused() {
+        let (dir, _) = config("api_url: http://127.0.0.1:8787/v1\n");
+        let path = dir.path().join(DIR).join(FILE);
+        for mode in [0o644, 0o640, 0o604] {
+            set_mode(&path, mode).unwrap();
+            let Err(e) = Config::load(&path) else {
+                panic!("mode {mode:o} accepted")
+            };
+            assert!(e.to_string().contains("chmod 600"), "{e}");
+        }
+        set_mode(&path, 0o600).unwrap();
+        assert!(Config::load(&path).is_ok());
     }
 
     const URL: &str = "http://127.0.0.1:8787/v1";
@@ -415,13 +464,13 @@ mod tests {
             ("hosts:\n  http://x/v1:\n    token: [1]\n", "token"),
             ("output:\n  format: xml\n", "output.format"),
         ] {
-            std::fs::write(&path, text).unwrap();
+            write_private(&path, text);
             let Err(e) = Config::load(&path) else {
                 panic!("{text} accepted")
             };
             assert!(e.to_string().contains(key), "{e}");
         }
-        std::fs::write(&path, "- a list\n").unwrap();
+        write_private(&path, "- a list\n");
         assert!(Config::load(&path).is_err());
     }
 

@@ -142,6 +142,9 @@ impl Error {
             Error::LoginDenied | Error::LoginExpired => {
                 Some("run `cnap auth login` to start again")
             }
+            Error::Config(_) => Some(
+                "fix the file named above, or move it aside (`cnap auth login` then writes a new one)",
+            ),
             _ => None,
         }
     }

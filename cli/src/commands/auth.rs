@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::cli::LogoutArgs;
 use crate::error::{Error, Result};
 use crate::output::{self, Format};
 use crate::settings::{Settings, Source};
@@ -92,9 +93,14 @@ pub async fn status(settings: &Settings) -> Result<()> {
 /// the very next request), then forgotten here. An API token or JWT is only
 /// forgotten here: revoking an API token is `cnap tokens revoke`, on purpose,
 /// since CI may share it.
-pub async fn logout(mut settings: Settings) -> Result<()> {
+pub async fn logout(mut settings: Settings, args: &LogoutArgs) -> Result<()> {
     let (credential, source) = settings.require_credential()?.clone();
     match credential.kind() {
+        Some(CredentialKind::Session) if args.local => eprintln!(
+            "Session {} is only forgotten here: it stays valid on the server until it expires \
+             (end it with `cnap auth sessions --revoke ses_…` from another login, or in the dashboard).",
+            credential.masked()
+        ),
         Some(CredentialKind::Session) => {
             // No Akua-Context: leaving must not depend on the workspace.
             match settings
@@ -107,6 +113,17 @@ pub async fn logout(mut settings: Settings) -> Result<()> {
                     "The session {} had already expired or been revoked.",
                     credential.masked()
                 ),
+                // The server could not be asked: the session lives on, so
+                // it is kept here too, unless the person says otherwise.
+                Err(
+                    e @ (Error::Connect { .. } | Error::Timeout { .. } | Error::Network { .. }),
+                ) => {
+                    eprintln!(
+                        "The session was kept: the server could not be reached to end it. \
+                         `cnap auth logout --local` forgets it here only."
+                    );
+                    return Err(e);
+                }
                 Err(e) => return Err(e),
             }
         }

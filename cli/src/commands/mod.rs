@@ -31,8 +31,8 @@ pub async fn run(cli: Cli) -> Result<()> {
     let done = match cli.command {
         Command::Auth(AuthCommand::Login(args)) => login::run(settings, args).await,
         Command::Auth(AuthCommand::Status) => auth::status(&settings).await,
-        Command::Auth(AuthCommand::Logout) => auth::logout(settings).await,
-        Command::Auth(AuthCommand::Sessions(args)) => sessions::run(&settings, &args).await,
+        Command::Auth(AuthCommand::Logout(args)) => auth::logout(settings, &args).await,
+        Command::Auth(AuthCommand::Sessions(args)) => sessions::run(settings, &args).await,
         Command::Auth(AuthCommand::Token) => auth::token(&settings),
         Command::Api(args) => api::run(&settings, args).await,
         Command::Audit(AuditCommand::List(args)) => audit::list(&settings, &args).await,

@@ -9,17 +9,18 @@ use akua_core::sessions::SessionSummary;
 use crate::cli::SessionsArgs;
 use crate::error::{Error, Result};
 use crate::output::{self, Format, Table};
-use crate::settings::Settings;
+use crate::settings::{Settings, Source};
 use crate::{ids, terminal};
+use akua_core::CredentialKind;
 
-pub async fn run(settings: &Settings, args: &SessionsArgs) -> Result<()> {
+pub async fn run(settings: Settings, args: &SessionsArgs) -> Result<()> {
     if let Some(id) = &args.revoke {
         return revoke(settings, id, args.yes).await;
     }
     if args.all_others {
-        return revoke_others(settings, args.yes).await;
+        return revoke_others(&settings, args.yes).await;
     }
-    list(settings, args).await
+    list(&settings, args).await
 }
 
 async fn list(settings: &Settings, args: &SessionsArgs) -> Result<()> {
@@ -72,15 +73,32 @@ struct Ended<'a> {
     revoked: bool,
 }
 
-async fn revoke(settings: &Settings, id: &str, yes: bool) -> Result<()> {
+/// Ending the session cnap itself uses logs this machine out too: said,
+/// and the dead token is not kept in the config.
+async fn revoke(mut settings: Settings, id: &str, yes: bool) -> Result<()> {
     let id = ids::session_id(id).map_err(Error::Usage)?;
-    settings.require_credential()?;
+    let (credential, source) = settings.require_credential()?.clone();
     if !yes {
         terminal::confirm(&format!(
             "End session {id}? Whoever uses it is signed out at once."
         ))?;
     }
-    settings.client()?.end_session(&id).await?;
+    let client = settings.client()?;
+    let own = match credential.kind() {
+        Some(CredentialKind::Session) => client.session().await.ok().is_some_and(|s| s.id == id),
+        Some(
+            CredentialKind::ApiToken | CredentialKind::MultiWorkspaceToken | CredentialKind::Jwt,
+        )
+        | None => false,
+    };
+    client.end_session(&id).await?;
+    if own {
+        eprintln!("That was the session cnap uses: this machine is logged out too.");
+        if source == Source::Config {
+            settings.config.set_token(settings.api_url.as_str(), None);
+            settings.config.save()?;
+        }
+    }
     match settings.format {
         Format::Json => output::json(&Ended {
             id: &id,

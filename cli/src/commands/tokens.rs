@@ -4,6 +4,8 @@
 //! `--mine`: the person's own multi-workspace tokens, which need a login.
 //! `permissions` lists the catalog `--permission` takes.
 
+use std::io::IsTerminal;
+
 use serde::Serialize;
 
 use akua_core::clock::UnixTime;
@@ -43,6 +45,11 @@ pub async fn create(settings: &Settings, args: CreateTokenArgs) -> Result<()> {
         allowed_cidrs: listed(&args.allowed_cidrs),
     };
     let created = settings.client()?.create_token(&body).await?;
+    if let Some(warning) = lasting_admin(created.role, created.expires_at)
+        && std::io::stderr().is_terminal()
+    {
+        eprintln!("warning: {warning}");
+    }
     let rows = workspace_token_rows(&created);
     show_secret(
         settings,
@@ -51,6 +58,19 @@ pub async fn create(settings: &Settings, args: CreateTokenArgs) -> Result<()> {
         created.token.expose(),
         "store this token now (e.g. in your CI's secret store): it will not be shown again.",
     )
+}
+
+/// What to say, at a terminal, of a new token that acts as an admin and
+/// never expires: the most a leak can cost. Scripts are not told (they
+/// asked for it, and their stderr is a log).
+fn lasting_admin(role: TokenRole, expires_at: Option<i64>) -> Option<&'static str> {
+    match (role, expires_at) {
+        (TokenRole::Admin, None) => Some(
+            "this admin token never expires: if it leaks it works until revoked. \
+             Prefer --expires-in (e.g. 90d) and --role member, or --permission for less.",
+        ),
+        (TokenRole::Admin | TokenRole::Member, _) => None,
+    }
 }
 
 /// A workspace token just made or rolled, in rows (its secret apart).
@@ -466,4 +486,16 @@ pub async fn roll(settings: &Settings, args: &RollArgs) -> Result<()> {
         rolled.token.expose(),
         &format!("store the new token now: it will not be shown again. {old}"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_admin_token_that_never_expires_is_warned_about() {
+        assert!(lasting_admin(TokenRole::Admin, None).is_some());
+        assert!(lasting_admin(TokenRole::Admin, Some(1_900_000_000)).is_none());
+        assert!(lasting_admin(TokenRole::Member, None).is_none());
+    }
 }

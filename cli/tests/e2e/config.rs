@@ -27,6 +27,18 @@ async fn saving_tightens_permissions_and_keeps_unknown_keys() {
         loose(&home.config_path(), 0o644);
     }
 
+    // A config others may read is refused, saying how to fix it.
+    home.run(&["auth", "login", "--token", &jwt])
+        .await
+        .expect(1)
+        .never_shows(&jwt)
+        .stderr_has("readable by others")
+        .stderr_has("chmod 600");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(home.config_path(), std::fs::Permissions::from_mode(0o600))
+            .unwrap();
+    }
     home.run(&["auth", "login", "--token", &jwt])
         .await
         .expect(0)
@@ -77,7 +89,8 @@ async fn a_broken_config_is_reported_not_overwritten() {
     let out = home.run(&["auth", "status"]).await;
     out.expect(1)
         .stderr_has("cannot parse")
-        .stderr_has("config.yaml");
+        .stderr_has("config.yaml")
+        .stderr_has("move it aside");
     assert_eq!(
         std::fs::read_to_string(home.config_path()).unwrap(),
         "api_url: [unclosed\n"

@@ -204,4 +204,54 @@ async fn sessions_are_listed_and_others_ended_without_showing_a_secret() {
         .stderr_has("Ended 1 other session");
     assert_eq!(api.whoami_status(&other).await, 401);
     assert_eq!(api.whoami_status(&mine).await, 200);
+
+    // Ending the session cnap itself uses logs this machine out: said, and
+    // the dead token is not kept.
+    let mine_id = json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == true)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    laptop
+        .run(&["auth", "sessions", "--revoke", &mine_id, "--yes"])
+        .await
+        .expect(0)
+        .stderr_has("this machine is logged out too");
+    assert_eq!(api.whoami_status(&mine).await, 401);
+    assert_eq!(laptop.stored_token(), None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logout_with_the_server_down_keeps_the_session_unless_told_local() {
+    let api = Api::start().await;
+    let home = Home::new(&api.base);
+    home.device_login(&api).await.expect(0);
+    let session = home.stored_token().unwrap();
+    // The same login, pointed at a server that is not there.
+    let dead = format!("http://127.0.0.1:{}/v1", crate::support::closed_port());
+    let config = std::fs::read_to_string(home.config_path()).unwrap();
+    let down = Home::new(&dead);
+    down.write_config(&config.replace(&api.base, &dead));
+
+    // The session lives on at the server, so it is kept, and the way out
+    // is named.
+    down.run(&["auth", "logout"])
+        .await
+        .expect(4)
+        .never_shows(&session)
+        .stderr_has("--local");
+    assert_eq!(down.stored_token().as_deref(), Some(session.as_str()));
+
+    // --local forgets it here only, and says that it still works.
+    down.run(&["auth", "logout", "--local"])
+        .await
+        .expect(0)
+        .never_shows(&session)
+        .stderr_has("stays valid on the server");
+    assert_eq!(down.stored_token(), None);
+    assert_eq!(api.whoami_status(&session).await, 200);
 }

@@ -297,9 +297,13 @@ impl Home {
             .map(str::to_owned)
     }
 
+    /// Writes the config as `cnap` keeps it: owner-only.
     pub fn write_config(&self, text: &str) {
+        use std::os::unix::fs::PermissionsExt;
         std::fs::create_dir_all(self.cnap_dir()).expect("mkdir");
         std::fs::write(self.config_path(), text).expect("write config");
+        std::fs::set_permissions(self.config_path(), std::fs::Permissions::from_mode(0o600))
+            .expect("chmod config");
     }
 
     /// `cnap ARGS` without `--api-url`, in a clean environment.
