@@ -564,20 +564,28 @@ fn api_error(status: StatusCode, body: &[u8]) -> Error {
     let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let text = |v: &Value| v.as_str().map(str::to_owned);
     let reason = status.canonical_reason().unwrap_or("error").to_lowercase();
-    let (code, message, field) = match &value["error"] {
+    let (code, message, field, why) = match &value["error"] {
         Value::Object(e) => (
             text(&e["code"]),
             text(&e["message"]),
             e.get("field").and_then(text),
+            e.get("reason").and_then(text).filter(|r| !r.is_empty()),
         ),
-        Value::String(code) => (Some(code.clone()), text(&value["error_description"]), None),
-        _ => (None, None, None),
+        Value::String(code) => (
+            Some(code.clone()),
+            text(&value["error_description"]),
+            None,
+            None,
+        ),
+        _ => (None, None, None, None),
     };
     Error::Api {
         status: status.as_u16(),
         code: code.unwrap_or_else(|| format!("http_{}", status.as_u16())),
         message: message.unwrap_or(reason),
         field,
+        reason: why,
+        credential: None,
     }
 }
 
@@ -592,6 +600,7 @@ mod tests {
                 code,
                 message,
                 field,
+                ..
             } => (status, code, message, field),
             other => panic!("{other:?}"),
         }

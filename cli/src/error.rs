@@ -8,7 +8,7 @@
 //! |---|---|
 //! | 0 | success |
 //! | 1 | the API refused the request (404, 409, 422, …) or a local problem |
-//! | 2 | usage error (clap's own code, reused for our usage checks) |
+//! | 2 | usage error (clap's own code, reused for our usage checks; also the server's `workspace_required`, which is the same mistake) |
 //! | 3 | authentication: not logged in, 401/403, login denied or expired |
 //! | 4 | server or network: 5xx, timeout, connection refused |
 //! | 130 | interrupted by Ctrl-C (the shell convention, 128 + SIGINT) |
@@ -17,6 +17,8 @@
 //! the server's error code and message, URLs and local paths.
 
 use std::fmt;
+
+use crate::source::Source;
 
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -33,12 +35,17 @@ pub enum Error {
     )]
     NotLoggedInHere { url: String, elsewhere: Vec<String> },
     /// The API answered with an error envelope (or an OAuth error).
-    #[error("{}", api_message(.code, .message, .field.as_deref(), *.status))]
+    #[error("{}", api_message(.code, .reason.as_deref(), .message, .field.as_deref(), *.status))]
     Api {
         status: u16,
         code: String,
         message: String,
         field: Option<String>,
+        /// A 403's `reason` (`workspace_required`, `role_too_low`, …).
+        reason: Option<String>,
+        /// Where the refused credential came from, for the hint: set by
+        /// the command dispatcher, which knows.
+        credential: Option<Source>,
     },
     /// The TCP connection could not be made (refused, unreachable, DNS).
     #[error("cannot connect to the Akua API at {url}: {reason}")]
@@ -76,13 +83,20 @@ pub enum Error {
     Io(String),
 }
 
-fn api_message(code: &str, message: &str, field: Option<&str>, status: u16) -> String {
+fn api_message(
+    code: &str,
+    reason: Option<&str>,
+    message: &str,
+    field: Option<&str>,
+    status: u16,
+) -> String {
     // The API's validation messages already start with the field name.
     let field = field
         .filter(|f| !message.starts_with(f))
         .map(|f| format!("{f}: "))
         .unwrap_or_default();
-    format!("{field}{message} ({code}, HTTP {status})")
+    let reason = reason.map(|r| format!(": {r}")).unwrap_or_default();
+    format!("{field}{message} ({code}{reason}, HTTP {status})")
 }
 
 impl Error {
@@ -92,6 +106,11 @@ impl Error {
             Error::Usage(_) => 2,
             Error::NotLoggedIn | Error::LoginDenied | Error::LoginExpired => 3,
             Error::NotLoggedInHere { .. } => 2,
+            Error::Api {
+                status: 403,
+                reason: Some(reason),
+                ..
+            } if reason == "workspace_required" => 2,
             Error::Api {
                 status: 401 | 403, ..
             } => 3,
@@ -106,47 +125,115 @@ impl Error {
     }
 
     /// What to do next, when there is something useful to say.
-    pub fn hint(&self) -> Option<&'static str> {
+    pub fn hint(&self) -> Option<String> {
         match self {
             Error::NotLoggedIn => {
-                Some("run `cnap auth login` (or set AKUA_API_TOKEN to an API token)")
+                Some("run `cnap auth login` (or set AKUA_API_TOKEN to an API token)".into())
             }
-            Error::Api { code, .. } if code == "reauthentication_required" => Some(
-                "this needs a recent sign-in (sudo mode): sign in again at your identity provider for a fresh JWT, or use the dashboard",
-            ),
-            Error::Api { code, .. } if code == "insufficient_permission" => Some(
-                "the API token in use is restricted to some permissions and lacks this one: use a credential that holds it (`cnap tokens list` shows each token's PERMISSIONS; `cnap tokens permissions` lists them)",
-            ),
-            Error::Api { code, .. } if code == "ip_not_allowed" => Some(
-                "the API token in use may be used only from its allowed networks (ALLOWED FROM in `cnap tokens list`)",
-            ),
+            Error::Api {
+                status: status @ (401 | 403),
+                code,
+                reason,
+                credential,
+                ..
+            } => refused_hint(*status, code, reason.as_deref(), *credential)
+                .map(|hint| format!("{hint}{}", credential_origin(*credential))),
             Error::Api {
                 status: 422,
                 message,
                 ..
             } if message.contains("token policy") => Some(
-                "`cnap workspaces policy` shows the workspace's token policy; give the token an expiry within it (--expires-in, --expires-at) or networks inside its list",
+                "`cnap workspaces policy` shows the workspace's token policy; give the token an expiry within it (--expires-in, --expires-at) or networks inside its list".into(),
             ),
-            Error::Api { status: 401, .. } => Some(
-                "the credential was refused (expired, revoked or mistyped): run `cnap auth login`",
+            Error::Connect { .. } => Some(
+                "is the API running? Check --api-url, AKUA_API_URL or api_url in the config".into(),
             ),
-            Error::Api { status: 403, .. } => Some(
-                "check the workspace (--workspace ws_… or `cnap workspaces use ws_…`) and your role in it",
-            ),
-            Error::Connect { .. } => {
-                Some("is the API running? Check --api-url, AKUA_API_URL or api_url in the config")
-            }
             Error::Timeout { .. } => {
-                Some("the server may be overloaded or unreachable; retry later")
+                Some("the server may be overloaded or unreachable; retry later".into())
             }
             Error::LoginDenied | Error::LoginExpired => {
-                Some("run `cnap auth login` to start again")
+                Some("run `cnap auth login` to start again".into())
             }
             Error::Config(_) => Some(
-                "fix the file named above, or move it aside (`cnap auth login` then writes a new one)",
+                "fix the file named above, or move it aside (`cnap auth login` then writes a new one)".into(),
             ),
             _ => None,
         }
+    }
+}
+
+/// What to do about a 401 or 403, chosen by its code and reason: each
+/// reason has its own fix, and a credential from the environment is fixed
+/// there (it wins over the stored login, so logging in again would not help).
+fn refused_hint(
+    status: u16,
+    code: &str,
+    reason: Option<&str>,
+    credential: Option<Source>,
+) -> Option<String> {
+    let env = match credential {
+        Some(Source::Env(name)) => Some(name),
+        _ => None,
+    };
+    if code == "reauthentication_required" {
+        return Some("this needs a recent sign-in (sudo mode): sign in again at your identity provider for a fresh JWT, or use the dashboard".into());
+    }
+    if status == 401 {
+        return Some(match env {
+            Some(name) => format!(
+                "the token in {name} was refused (expired, revoked or mistyped): set {name} to a valid token, or unset it to use your login"
+            ),
+            None => {
+                "the credential was refused (expired, revoked or mistyped): run `cnap auth login`"
+                    .into()
+            }
+        });
+    }
+    let hint = match reason {
+        Some("workspace_required") => {
+            "choose a workspace: pass --workspace WS_ID, set AKUA_WORKSPACE, or run `cnap workspaces use WS_ID` (a multi-workspace token always needs one)"
+        }
+        Some("not_member") => {
+            "you are not a member of that workspace: `cnap workspaces list` shows yours, and `cnap workspaces use WS_ID` picks one"
+        }
+        Some("wrong_workspace") => {
+            "the credential acts in another workspace than the one named: drop --workspace (or AKUA_WORKSPACE), or use a credential of that workspace"
+        }
+        Some("role_too_low") => {
+            "your role in this workspace does not allow this: ask an owner or admin of the workspace, or use a credential with a higher role"
+        }
+        Some("person_required") => {
+            return Some(match env {
+                Some(name) => format!("this needs a person, not an API token: unset {name} so that cnap uses your login (`cnap auth login`)"),
+                None => "this needs a person, not an API token: run `cnap auth login` to sign in as yourself".into(),
+            });
+        }
+        Some("exceeds_creator") => {
+            "a token never outranks, outlives or reaches beyond the credential making it: ask for a lower role, an earlier expiry, or networks inside its own"
+        }
+        Some("permission_missing") => {
+            "the API token in use is restricted to some permissions and lacks this one: use a credential that holds it (`cnap tokens list` shows each token's PERMISSIONS; `cnap tokens permissions` lists them)"
+        }
+        Some("ip_not_allowed") => {
+            "the API token in use may be used only from its allowed networks (ALLOWED FROM in `cnap tokens list`)"
+        }
+        // `wrong_credential` (and any reason newer than this cnap): the
+        // message says what is needed.
+        Some(_) => return None,
+        // A server from before reasons.
+        None => {
+            "check the workspace (--workspace WS_ID or `cnap workspaces use WS_ID`) and your role in it"
+        }
+    };
+    Some(hint.into())
+}
+
+/// Where the refused credential came from, said after the hint.
+fn credential_origin(credential: Option<Source>) -> String {
+    match credential {
+        Some(Source::Env(name)) => format!(" (credential from {name})"),
+        Some(Source::Config) => " (credential from the login stored for this API URL)".into(),
+        _ => String::new(),
     }
 }
 
@@ -167,12 +254,23 @@ impl fmt::Display for Report<'_> {
 mod tests {
     use super::*;
 
+    impl Error {
+        fn because(mut self, why: &str) -> Self {
+            if let Error::Api { reason, .. } = &mut self {
+                *reason = Some(why.into());
+            }
+            self
+        }
+    }
+
     fn api(status: u16) -> Error {
         Error::Api {
             status,
             code: "x".into(),
             message: "m".into(),
             field: None,
+            reason: None,
+            credential: None,
         }
     }
 
@@ -184,6 +282,8 @@ mod tests {
             code: "reauthentication_required".into(),
             message: "this action needs a recent sign-in".into(),
             field: None,
+            reason: None,
+            credential: None,
         };
         assert_eq!(stale.exit_code(), 3);
         assert!(stale.hint().is_some_and(|h| h.contains("recent sign-in")));
@@ -212,15 +312,18 @@ mod tests {
             code: code.into(),
             message: message.into(),
             field: None,
+            reason: None,
+            credential: None,
         };
         let lacking = refused(
             403,
             "insufficient_permission",
             "this token lacks the permission api_tokens:write",
-        );
+        )
+        .because("permission_missing");
         assert_eq!(lacking.exit_code(), 3);
         assert!(lacking.hint().is_some_and(|h| h.contains("restricted")));
-        let elsewhere = refused(403, "ip_not_allowed", "not from here");
+        let elsewhere = refused(403, "ip_not_allowed", "not from here").because("ip_not_allowed");
         assert!(elsewhere.hint().is_some_and(|h| h.contains("networks")));
         let policy = refused(
             422,
@@ -243,6 +346,8 @@ mod tests {
             code: "validation_error".into(),
             message: "too long".into(),
             field: Some("name".into()),
+            reason: None,
+            credential: None,
         };
         assert_eq!(e.to_string(), "name: too long (validation_error, HTTP 422)");
         let already_named = Error::Api {
@@ -250,10 +355,72 @@ mod tests {
             code: "validation_error".into(),
             message: "name: too long".into(),
             field: Some("name".into()),
+            reason: None,
+            credential: None,
         };
         assert_eq!(
             already_named.to_string(),
             "name: too long (validation_error, HTTP 422)"
+        );
+    }
+
+    fn forbidden(reason: &str, credential: Option<Source>) -> Error {
+        Error::Api {
+            status: 403,
+            code: "forbidden".into(),
+            message: "m".into(),
+            field: None,
+            reason: Some(reason.into()),
+            credential,
+        }
+    }
+
+    #[test]
+    fn each_refusal_reason_gets_its_own_fix() {
+        let hint = |e: Error| e.hint().unwrap_or_default();
+        let config = Some(Source::Config);
+        for (reason, says) in [
+            ("workspace_required", "--workspace"),
+            ("not_member", "cnap workspaces list"),
+            ("wrong_workspace", "drop --workspace"),
+            ("role_too_low", "owner or admin"),
+            ("person_required", "cnap auth login"),
+            ("exceeds_creator", "lower role"),
+        ] {
+            let shown = hint(forbidden(reason, config));
+            assert!(shown.contains(says), "{reason}: {shown}");
+            assert!(shown.ends_with("(credential from the login stored for this API URL)"));
+        }
+        // The message says what a wrong credential needs; nothing to add.
+        assert_eq!(forbidden("wrong_credential", config).hint(), None);
+        // A workspace the server found missing is the usage mistake cnap
+        // catches itself for sessions: the same exit code.
+        assert_eq!(forbidden("workspace_required", config).exit_code(), 2);
+        assert_eq!(forbidden("role_too_low", config).exit_code(), 3);
+    }
+
+    #[test]
+    fn a_token_from_the_environment_is_fixed_there_not_by_logging_in() {
+        let env = Some(Source::Env("AKUA_API_TOKEN"));
+        let person = forbidden("person_required", env).hint().unwrap();
+        assert!(person.contains("unset AKUA_API_TOKEN"), "{person}");
+        let expired = Error::Api {
+            status: 401,
+            code: "unauthorized".into(),
+            message: "a valid credential is required".into(),
+            field: None,
+            reason: None,
+            credential: env,
+        };
+        let shown = expired.hint().unwrap();
+        assert!(
+            shown.contains("set AKUA_API_TOKEN to a valid token"),
+            "{shown}"
+        );
+        assert!(!shown.contains("run `cnap auth login`"), "{shown}");
+        assert!(
+            shown.ends_with("(credential from AKUA_API_TOKEN)"),
+            "{shown}"
         );
     }
 }

@@ -11,6 +11,7 @@ mod error;
 mod ids;
 mod output;
 mod settings;
+mod source;
 mod terminal;
 mod time;
 

@@ -13,8 +13,6 @@
 //! sent with an API token; an explicit `--workspace` or `AKUA_WORKSPACE`
 //! still is (a multi-workspace token needs one).
 
-use std::fmt;
-
 use url::Url;
 
 use crate::cli::GlobalArgs;
@@ -26,31 +24,13 @@ use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::output::Format;
+use crate::source::Source;
 
 /// The local API that `akua-local` serves, until a URL is configured.
 pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8787/v1";
 pub const TOKEN_ENV: [&str; 2] = ["AKUA_API_TOKEN", "CNAP_API_TOKEN"];
 pub const URL_ENV: [&str; 2] = ["AKUA_API_URL", "CNAP_API_URL"];
 pub const WORKSPACE_ENV: [&str; 2] = ["AKUA_WORKSPACE", "CNAP_WORKSPACE"];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    Flag,
-    Env(&'static str),
-    Config,
-    Default,
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Source::Flag => f.write_str("flag"),
-            Source::Env(name) => f.write_str(name),
-            Source::Config => f.write_str("config"),
-            Source::Default => f.write_str("default"),
-        }
-    }
-}
 
 pub struct Settings {
     pub config: Config,

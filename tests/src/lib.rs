@@ -34,6 +34,11 @@ impl Reply {
         self.body["error"]["code"].as_str().unwrap_or("")
     }
 
+    /// Why a 403 was answered (the envelope's `reason`), if said.
+    pub fn reason(&self) -> &str {
+        self.body["error"]["reason"].as_str().unwrap_or("")
+    }
+
     /// The body as the core's response type `T`, after checking the
     /// status is `expected`; a mismatch fails the test with the body.
     pub fn expect<T: serde::de::DeserializeOwned>(&self, expected: StatusCode) -> T {

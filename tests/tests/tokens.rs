@@ -111,7 +111,10 @@ async fn role_defaults_to_admin_and_a_token_acts_on_its_workspace() {
     assert_eq!(r.body["workspace_id"], WS);
     // ...and is refused for another workspace.
     let r = api.as_token(token).in_ws("ws_other").send(list()).await;
-    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
+    assert_eq!(
+        (r.status, r.code(), r.reason()),
+        (StatusCode::FORBIDDEN, "forbidden", "wrong_workspace")
+    );
 }
 
 #[tokio::test]
@@ -123,7 +126,10 @@ async fn roles_gate_create_and_revoke_but_not_list() {
         .in_ws(WS)
         .send(Call::create_token(&token_named("x")))
         .await;
-    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
+    assert_eq!(
+        (r.status, r.code(), r.reason()),
+        (StatusCode::FORBIDDEN, "forbidden", "role_too_low")
+    );
     let r = member.in_ws(WS).send(Call::revoke_token(&id)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = member.in_ws(WS).send(list()).await;
@@ -144,7 +150,10 @@ async fn roles_gate_create_and_revoke_but_not_list() {
     // Not a member at all: the authorizer refuses with 403.
     let outsider = api.as_user("usr_other");
     let r = outsider.in_ws(WS).send(list()).await;
-    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
+    assert_eq!(
+        (r.status, r.code(), r.reason()),
+        (StatusCode::FORBIDDEN, "forbidden", "not_member")
+    );
 }
 
 #[tokio::test]
@@ -154,8 +163,8 @@ async fn a_user_credential_without_akua_context_gets_403() {
     for call in [Call::create_token(&token_named("x")), list()] {
         let r = owner.send(call).await;
         assert_eq!(
-            (r.status, r.code()),
-            (StatusCode::FORBIDDEN, "forbidden"),
+            (r.status, r.code(), r.reason()),
+            (StatusCode::FORBIDDEN, "forbidden", "workspace_required"),
             "{:?}",
             r.body
         );
@@ -487,8 +496,8 @@ async fn a_short_lived_token_rolls_only_what_it_could_create() {
     for id in [&never, &tomorrow] {
         let r = roll(id).await;
         assert_eq!(
-            (r.status, r.code()),
-            (StatusCode::FORBIDDEN, "forbidden"),
+            (r.status, r.code(), r.reason()),
+            (StatusCode::FORBIDDEN, "forbidden", "exceeds_creator"),
             "{:?}",
             r.body
         );

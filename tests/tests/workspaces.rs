@@ -63,7 +63,10 @@ async fn a_session_user_can_create_workspaces_but_an_api_token_cannot() {
         .expose()
         .to_owned();
     let r = api.as_token(&token).send(Call::create_workspace("T")).await;
-    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
+    assert_eq!(
+        (r.status, r.code(), r.reason()),
+        (StatusCode::FORBIDDEN, "forbidden", "person_required")
+    );
     // A workspace token lists only its own workspace.
     let r = api
         .as_token(&token)

@@ -5,7 +5,8 @@ use serde::Serialize;
 use crate::cli::LogoutArgs;
 use crate::error::{Error, Result};
 use crate::output::{self, Format};
-use crate::settings::{Settings, Source};
+use crate::settings::Settings;
+use crate::source::Source;
 use akua_core::CredentialKind;
 use akua_core::sessions::{SessionView, Whoami};
 

@@ -16,7 +16,8 @@ use akua_core::device::DeviceAuthorization;
 
 use crate::credential::Credential;
 use crate::error::{Error, Result};
-use crate::settings::{Settings, Source};
+use crate::settings::Settings;
+use crate::source::Source;
 use crate::terminal;
 
 /// RFC 8628 §3.5: on `slow_down` the interval grows by 5 s, for good.
@@ -142,12 +143,17 @@ async fn store(mut settings: Settings, credential: Credential, origin: Origin) -
             code,
             message,
             field,
+            reason,
+            ..
         }) if matches!(status, 401 | 403) => {
             return Err(Error::Api {
                 status,
                 code,
                 message: format!("{message}: the token was refused, nothing was stored"),
                 field,
+                reason,
+                // The token being logged in with, not one in effect.
+                credential: Some(Source::Flag),
             });
         }
         Err(e) => return Err(e),

@@ -28,6 +28,8 @@ pub async fn run(cli: Cli) -> Result<()> {
     // Said by the client too, where a command needs a credential it does
     // not have: the same answer, naming where one is stored.
     let not_logged_in = settings.not_logged_in();
+    // Said in a refusal's hint: a token from the environment is fixed there.
+    let credential_source = settings.credential.as_ref().map(|(_, source)| *source);
     let done = match cli.command {
         Command::Auth(AuthCommand::Login(args)) => login::run(settings, args).await,
         Command::Auth(AuthCommand::Status) => auth::status(&settings).await,
@@ -55,9 +57,18 @@ pub async fn run(cli: Cli) -> Result<()> {
         },
         Command::Completion { .. } => unreachable!("handled above"),
     };
-    done.map_err(|e| match e {
-        Error::NotLoggedIn => not_logged_in,
-        other => other,
+    done.map_err(|mut e| {
+        if let Error::NotLoggedIn = e {
+            return not_logged_in;
+        }
+        if let Error::Api {
+            credential: credential @ None,
+            ..
+        } = &mut e
+        {
+            *credential = credential_source;
+        }
+        e
     })
 }
 

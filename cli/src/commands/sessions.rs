@@ -9,7 +9,8 @@ use akua_core::sessions::SessionSummary;
 use crate::cli::SessionsArgs;
 use crate::error::{Error, Result};
 use crate::output::{self, Format, Table};
-use crate::settings::{Settings, Source};
+use crate::settings::Settings;
+use crate::source::Source;
 use crate::{ids, terminal};
 use akua_core::CredentialKind;
 

@@ -242,3 +242,72 @@ async fn completions_for_bash_zsh_and_fish() {
         assert!(out.stdout.contains("revoke"), "{shell}");
     }
 }
+
+/// Each 403 names its own fix (the server's `reason`), and every refusal
+/// says where the credential came from: a token in `AKUA_API_TOKEN` wins
+/// over the stored login, so "log in again" would not help.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_refusal_says_its_fix_and_where_the_credential_came_from() {
+    let api = Api::start().await;
+    let ws = api.workspace("Own").await;
+    let home = Home::new(&api.base);
+    let from_env = |args: &[&str], token: &str| {
+        let mut command = home.cnap(args);
+        command.env("AKUA_API_TOKEN", token);
+        finish(command)
+    };
+
+    // A multi-workspace token looks like any API token, so cnap cannot
+    // check its workspace before asking; the server's `workspace_required`
+    // is the same usage mistake as a session's: exit 2.
+    let (status, body) = api
+        .call(
+            reqwest::Method::POST,
+            "/me/api_tokens",
+            &api.jwt(),
+            None,
+            Some(serde_json::json!({ "name": "multi", "workspace_ids": [ws] })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let multi = body["token"].as_str().expect("token").to_owned();
+    from_env(&["tokens", "list"], &multi)
+        .await
+        .expect(2)
+        .stderr_has("workspace_required")
+        .stderr_has("hint: choose a workspace: pass --workspace")
+        .stderr_has("(credential from AKUA_API_TOKEN)")
+        .never_shows(&multi);
+    from_env(&["tokens", "list", "--workspace", &ws], &multi)
+        .await
+        .expect(0);
+
+    // An API token where a person is needed: fixed in the environment.
+    let (id, token) = api.api_token(&ws, "ci").await;
+    from_env(&["workspaces", "create", "Another"], &token)
+        .await
+        .expect(3)
+        .stderr_has("person_required")
+        .stderr_has("hint: this needs a person, not an API token: unset AKUA_API_TOKEN");
+    // The same token revoked: 401, and logging in would not help.
+    api.revoke(&ws, &id).await;
+    let refused = from_env(&["tokens", "list"], &token).await;
+    refused
+        .expect(3)
+        .stderr_has("HTTP 401")
+        .stderr_has("set AKUA_API_TOKEN to a valid token, or unset it")
+        .never_shows(&token);
+    assert!(
+        !refused.stderr.contains("run `cnap auth login`"),
+        "{refused:?}"
+    );
+
+    // A stored login in a workspace it is not a member of.
+    home.device_login(&api).await.expect(0);
+    home.run(&["tokens", "list", "--workspace", "ws_nobodyhasthisone"])
+        .await
+        .expect(3)
+        .stderr_has("not_member")
+        .stderr_has("hint: you are not a member of that workspace: `cnap workspaces list`")
+        .stderr_has("(credential from the login stored for this API URL)");
+}

@@ -290,7 +290,11 @@ async fn a_multi_workspace_token_is_made_listed_used_and_revoked() {
     ci.run(&["--workspace", &b, "tokens", "list"])
         .await
         .expect(0);
-    ci.run(&["tokens", "list"]).await.expect(3);
+    // Without one: the server's workspace_required, the usage mistake.
+    ci.run(&["tokens", "list"])
+        .await
+        .expect(2)
+        .stderr_has("hint: choose a workspace");
 
     home.run(&["tokens", "revoke", "--mine", &id, "--yes"])
         .await

@@ -21,7 +21,7 @@ use akua_core::decision::{Decision, DecisionError, DenyReason, Request};
 use akua_core::ports::DecisionStore;
 use akua_core::principal::keys;
 use akua_core::route_map::Target;
-use akua_core::{Authorizer, Principal};
+use akua_core::{Authorizer, Principal, Refusal};
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequestTypeRequest,
     ApiGatewayCustomAuthorizerResponse, ApiGatewayV2CustomAuthorizerSimpleResponse,
@@ -151,21 +151,21 @@ fn target_of(event: &Event) -> (Option<Target<'_>>, Option<IpAddr>) {
     }
 }
 
-/// A refusal's context: the error code and message the gateway's
+/// A refusal's context: the error code, message and reason the gateway's
 /// `ACCESS_DENIED` response puts in the API's envelope (template.yaml reads
-/// them as `$context.authorizer.code` and `$context.authorizer.message`).
+/// them as `$context.authorizer.code`, `.message` and `.reason`).
 fn deny_context(reason: DenyReason) -> Value {
     let error = reason.api_error();
     serde_json::json!({
         keys::CODE: error.code(),
         keys::MESSAGE: error.to_string(),
+        keys::REASON: error.refusal().map_or("", Refusal::as_str),
     })
 }
 
 /// `ACCESS_DENIED`'s response template in template.yaml, as akua-local
 /// renders it too (a test holds the two to each other).
-pub const ACCESS_DENIED_TEMPLATE: &str =
-    r#"{"error":{"code":"$context.authorizer.code","message":"$context.authorizer.message"}}"#;
+pub const ACCESS_DENIED_TEMPLATE: &str = r#"{"error":{"code":"$context.authorizer.code","message":"$context.authorizer.message","reason":"$context.authorizer.reason"}}"#;
 
 /// [`ACCESS_DENIED_TEMPLATE`] filled from a Deny's context, as API Gateway
 /// fills it.
@@ -174,6 +174,7 @@ pub fn render_access_denied(context: &Value) -> String {
     ACCESS_DENIED_TEMPLATE
         .replace("$context.authorizer.code", &get(keys::CODE))
         .replace("$context.authorizer.message", &get(keys::MESSAGE))
+        .replace("$context.authorizer.reason", &get(keys::REASON))
 }
 
 fn context_map(principal: &Principal) -> Value {

@@ -145,7 +145,8 @@ async fn rest_forbidden_is_an_explicit_deny() {
             },
             "context": {
                 "code": "forbidden",
-                "message": "an API token acts only on its own workspace; Akua-Context names another"
+                "message": "an API token acts only on its own workspace; Akua-Context names another",
+                "reason": "wrong_workspace"
             },
             "usageIdentifierKey": null
         })
@@ -216,6 +217,7 @@ async fn rest_events_give_the_route_and_the_source_address() {
     let body = akua_authorizer::render_access_denied(&denied["context"]);
     let envelope: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(envelope["error"]["code"], "insufficient_permission");
+    assert_eq!(envelope["error"]["reason"], "permission_missing");
     let mut elsewhere = rest_event(&[("Authorization", &auth_header)]);
     elsewhere["requestContext"]["identity"]["sourceIp"] = json!("203.0.113.9");
     let denied = handle(&auth, elsewhere, NOW).await.unwrap();

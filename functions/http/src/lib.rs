@@ -180,6 +180,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IamCaller {
             None => {
                 tracing::error!("an AWS_IAM route reached without a verified AWS principal");
                 Err(Error(ApiError::Forbidden(
+                    akua_core::Refusal::WrongCredential,
                     "this route takes AWS Signature V4 from an allowed AWS principal".into(),
                 )))
             }

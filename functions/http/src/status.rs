@@ -15,7 +15,7 @@ impl HttpStatus for ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized | Self::ReauthenticationRequired { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_)
+            Self::Forbidden(..)
             | Self::InsufficientPermission(_)
             | Self::UnmappedRoute
             | Self::IpNotAllowed => StatusCode::FORBIDDEN,
@@ -58,7 +58,11 @@ mod tests {
                 401,
                 "reauthentication_required",
             ),
-            (ApiError::Forbidden("x".into()), 403, "forbidden"),
+            (
+                ApiError::Forbidden(akua_core::Refusal::RoleTooLow, "x".into()),
+                403,
+                "forbidden",
+            ),
             (ApiError::NotFound("token"), 404, "not_found"),
             (ApiError::MethodNotAllowed, 405, "method_not_allowed"),
             (ApiError::Conflict("x".into()), 409, "conflict"),

@@ -161,7 +161,7 @@ async fn holder_revoke(
             ApiError::BadRequest(_)
             | ApiError::Unauthorized
             | ApiError::ReauthenticationRequired { .. }
-            | ApiError::Forbidden(_)
+            | ApiError::Forbidden(..)
             | ApiError::InsufficientPermission(_)
             | ApiError::UnmappedRoute
             | ApiError::IpNotAllowed

@@ -15,7 +15,7 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Machine-readable: `unauthorized`, `reauthentication_required`,
-    /// `forbidden`, `not_found`,
+    /// `forbidden`, `insufficient_permission`, `ip_not_allowed`, `not_found`,
     /// `validation_error`, `bad_request`, `conflict`, `payload_too_large`,
     /// `rate_limited`, `method_not_allowed`, `service_unavailable`,
     /// `internal_error`.
@@ -29,6 +29,56 @@ pub struct ErrorDetail {
     /// backend's `WWW-Authenticate`, so the body says it too).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_age: Option<i64>,
+    /// With every 403: why, so that a client can say what to do about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Refusal>,
+}
+
+/// Why a valid credential may not act here: the `reason` of every 403
+/// (DESIGN §6). `code` stays the coarse class (`forbidden`, or the two
+/// codes restricted tokens brought); `reason` tells a person's missing role
+/// from a missing workspace, which need different fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// Only a person (a session or a JWT) may do this, not an API token.
+    PersonRequired,
+    /// The request needs a workspace and names none (`Akua-Context`).
+    WorkspaceRequired,
+    /// The caller's role in the workspace is below what this needs.
+    RoleTooLow,
+    /// The request names another workspace than the credential's own (or
+    /// one a multi-workspace token does not cover, or no workspace id).
+    WrongWorkspace,
+    /// The person is not a member of the workspace `Akua-Context` names.
+    NotMember,
+    /// The token asked for would outrank, outlive or reach beyond the
+    /// credential making or rolling it.
+    ExceedsCreator,
+    /// This needs another kind of credential or sign-in than the one sent
+    /// (the message names it).
+    WrongCredential,
+    /// A restricted token lacks the permission (`insufficient_permission`).
+    PermissionMissing,
+    /// An allow-listed token from outside its networks (`ip_not_allowed`).
+    IpNotAllowed,
+}
+
+impl Refusal {
+    /// The wire spelling, for the authorizer's Deny context.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PersonRequired => "person_required",
+            Self::WorkspaceRequired => "workspace_required",
+            Self::RoleTooLow => "role_too_low",
+            Self::WrongWorkspace => "wrong_workspace",
+            Self::NotMember => "not_member",
+            Self::ExceedsCreator => "exceeds_creator",
+            Self::WrongCredential => "wrong_credential",
+            Self::PermissionMissing => "permission_missing",
+            Self::IpNotAllowed => "ip_not_allowed",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,9 +97,9 @@ pub enum ApiError {
         "this action needs a recent sign-in: sign in again (within {max_age} seconds) and retry"
     )]
     ReauthenticationRequired { max_age: i64 },
-    /// 403.
-    #[error("{0}")]
-    Forbidden(String),
+    /// 403, with why.
+    #[error("{1}")]
+    Forbidden(Refusal, String),
     /// A restricted token lacks the permission the request needs (the
     /// authorizer's refusal, or a grant beyond the maker's own).
     #[error("this needs the permission {0}, which the credential does not hold")]
@@ -103,7 +153,7 @@ impl ApiError {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthorized => "unauthorized",
             Self::ReauthenticationRequired { .. } => "reauthentication_required",
-            Self::Forbidden(_) => "forbidden",
+            Self::Forbidden(..) => "forbidden",
             Self::InsufficientPermission(_) | Self::UnmappedRoute => "insufficient_permission",
             Self::IpNotAllowed => "ip_not_allowed",
             Self::NotFound(_) => "not_found",
@@ -114,6 +164,18 @@ impl ApiError {
             Self::TooManyRequests(_) => "rate_limited",
             Self::Unavailable => "service_unavailable",
             Self::Internal => "internal_error",
+        }
+    }
+
+    /// Why a 403 was answered; `None` for every other status.
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self {
+            Self::Forbidden(why, _) => Some(*why),
+            Self::InsufficientPermission(_) | Self::UnmappedRoute => {
+                Some(Refusal::PermissionMissing)
+            }
+            Self::IpNotAllowed => Some(Refusal::IpNotAllowed),
+            _ => None,
         }
     }
 
@@ -133,6 +195,7 @@ impl ApiError {
                 } else {
                     None
                 },
+                reason: self.refusal(),
             },
         }
     }
@@ -158,7 +221,10 @@ mod tests {
                 ApiError::ReauthenticationRequired { max_age: 7200 },
                 "reauthentication_required",
             ),
-            (ApiError::Forbidden("x".into()), "forbidden"),
+            (
+                ApiError::Forbidden(Refusal::RoleTooLow, "x".into()),
+                "forbidden",
+            ),
             (
                 ApiError::InsufficientPermission("a:b".into()),
                 "insufficient_permission",
@@ -179,5 +245,32 @@ mod tests {
             ApiError::validation("name", "too long").envelope()["error"]["field"],
             "name"
         );
+    }
+
+    #[test]
+    fn every_403_says_why_and_no_other_status_does() {
+        let refused = [
+            (
+                ApiError::Forbidden(Refusal::WorkspaceRequired, "x".into()),
+                "workspace_required",
+            ),
+            (
+                ApiError::InsufficientPermission("a:b".into()),
+                "permission_missing",
+            ),
+            (ApiError::UnmappedRoute, "permission_missing"),
+            (ApiError::IpNotAllowed, "ip_not_allowed"),
+        ];
+        for (e, reason) in refused {
+            assert_eq!(e.envelope()["error"]["reason"], reason);
+            assert_eq!(e.refusal().map(Refusal::as_str), Some(reason));
+        }
+        for other in [
+            ApiError::Unauthorized,
+            ApiError::NotFound("token"),
+            ApiError::validation("name", "too long"),
+        ] {
+            assert!(other.envelope()["error"].get("reason").is_none());
+        }
     }
 }

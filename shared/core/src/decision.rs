@@ -16,7 +16,7 @@
 
 use std::net::IpAddr;
 
-use crate::api_error::ApiError;
+use crate::api_error::{ApiError, Refusal};
 use crate::clock;
 use crate::credential::{Credential, CredentialError, CredentialHash};
 use crate::ids::{Role, UserId, WorkspaceId};
@@ -86,16 +86,20 @@ impl DenyReason {
             Self::InsufficientPermission(p) => ApiError::InsufficientPermission(p.to_owned()),
             Self::UnmappedRoute => ApiError::UnmappedRoute,
             Self::IpNotAllowed => ApiError::IpNotAllowed,
-            Self::ContextMalformed => {
-                ApiError::Forbidden("Akua-Context is not a workspace id".into())
-            }
+            Self::ContextMalformed => ApiError::Forbidden(
+                Refusal::WrongWorkspace,
+                "Akua-Context is not a workspace id".into(),
+            ),
             Self::ContextMismatch => ApiError::Forbidden(
+                Refusal::WrongWorkspace,
                 "an API token acts only on its own workspace; Akua-Context names another".into(),
             ),
-            Self::NotMember => {
-                ApiError::Forbidden("you are not a member of the Akua-Context workspace".into())
-            }
+            Self::NotMember => ApiError::Forbidden(
+                Refusal::NotMember,
+                "you are not a member of the Akua-Context workspace".into(),
+            ),
             Self::NotCovered => ApiError::Forbidden(
+                Refusal::WrongWorkspace,
                 "this multi-workspace token does not cover the Akua-Context workspace".into(),
             ),
             Self::Credential(_)

@@ -63,7 +63,7 @@ pub mod token_policy;
 pub mod tokens;
 pub mod workspaces;
 
-pub use api_error::ApiError;
+pub use api_error::{ApiError, Refusal};
 pub use credential::{
     ApiToken, Credential, CredentialError, CredentialHash, Jwt, Revealed, SessionToken,
 };

@@ -6,7 +6,7 @@
 //! The table is printed into README.md's security model; a test fails when
 //! the two differ.
 
-use crate::api_error::ApiError;
+use crate::api_error::{ApiError, Refusal};
 use crate::ids::{Role, UserId, WorkspaceId};
 use crate::ports::{DecisionStore, StoreError};
 use crate::principal::{Principal, Scope};
@@ -269,7 +269,10 @@ fn may(principal: &Principal, rule: &Rule) -> May {
 }
 
 fn needs_a_person() -> ApiError {
-    ApiError::Forbidden("this needs a person (a session or a JWT), not an API token".into())
+    ApiError::Forbidden(
+        Refusal::PersonRequired,
+        "this needs a person (a session or a JWT), not an API token".into(),
+    )
 }
 
 /// Checks `action` against the table for a caller whose workspace, if the
@@ -338,9 +341,10 @@ pub async fn workspace_in(
         Resolved::NotMember => Err(not_found()),
         Resolved::OtherWorkspace => Err(match principal {
             Principal::WorkspaceToken(_) => not_found(),
-            Principal::Person(_) | Principal::MultiToken(_) => {
-                ApiError::Forbidden("Akua-Context names a different workspace than the path".into())
-            }
+            Principal::Person(_) | Principal::MultiToken(_) => ApiError::Forbidden(
+                Refusal::WrongWorkspace,
+                "Akua-Context names a different workspace than the path".into(),
+            ),
         }),
     }
 }
@@ -359,7 +363,10 @@ fn check_role(rule: &Rule, roles: &[Role], scope: &Scope) -> Result<(), ApiError
     if roles.contains(&scope.role) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(rule.refusal.into()))
+        Err(ApiError::Forbidden(
+            Refusal::RoleTooLow,
+            rule.refusal.into(),
+        ))
     }
 }
 
@@ -405,9 +412,10 @@ impl Ceiling {
     pub fn admit(&self, role: Role, expires_at: Option<i64>) -> Result<Option<i64>, ApiError> {
         let expires_at = expires_at.or(self.expires_at);
         self.check(role, expires_at).map_err(|e| match e {
-            Exceeds::Role => {
-                ApiError::Forbidden("a token cannot have more rights than its creator".into())
-            }
+            Exceeds::Role => ApiError::Forbidden(
+                Refusal::ExceedsCreator,
+                "a token cannot have more rights than its creator".into(),
+            ),
             Exceeds::Expiry => ApiError::validation(
                 "expires_at",
                 "must not be later than the expiry of the API token creating it",
@@ -423,6 +431,7 @@ impl Ceiling {
     pub fn admit_roll(&self, role: Role, expires_at: Option<i64>) -> Result<(), ApiError> {
         self.check(role, expires_at).map_err(|e| {
             ApiError::Forbidden(
+                Refusal::ExceedsCreator,
                 match e {
                     Exceeds::Role => "a token cannot roll a token with more rights than its own",
                     Exceeds::Expiry => {

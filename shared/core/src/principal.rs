@@ -40,10 +40,11 @@ pub mod keys {
     pub const PERMISSIONS: &str = "permissions";
     /// A token's IP allow list, space-separated CIDRs; absent: anywhere.
     pub const ALLOWED_CIDRS: &str = "allowed_cidrs";
-    /// On a refusal (403): the error code and message the gateway's
-    /// `ACCESS_DENIED` response shows.
+    /// On a refusal (403): the error code, message and reason the
+    /// gateway's `ACCESS_DENIED` response shows.
     pub const CODE: &str = "code";
     pub const MESSAGE: &str = "message";
+    pub const REASON: &str = "reason";
 }
 
 pub use crate::credential::CredentialKind;
@@ -115,7 +116,7 @@ pub struct NoWorkspace;
 
 impl From<NoWorkspace> for crate::api_error::ApiError {
     fn from(e: NoWorkspace) -> Self {
-        Self::Forbidden(e.to_string())
+        Self::Forbidden(crate::Refusal::WorkspaceRequired, e.to_string())
     }
 }
 

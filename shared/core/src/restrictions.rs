@@ -6,7 +6,7 @@
 use std::net::IpAddr;
 
 use crate::allow_list::AllowList;
-use crate::api_error::ApiError;
+use crate::api_error::{ApiError, Refusal};
 use crate::permission::Permissions;
 
 /// A token's restrictions. The default restricts nothing: every token made
@@ -89,9 +89,10 @@ impl Restrictions {
 }
 
 fn wider_network(outside: &str) -> ApiError {
-    ApiError::Forbidden(format!(
-        "allowed_cidrs: {outside} is outside the allow list of the token making this one"
-    ))
+    ApiError::Forbidden(
+        Refusal::ExceedsCreator,
+        format!("allowed_cidrs: {outside} is outside the allow list of the token making this one"),
+    )
 }
 
 #[cfg(test)]

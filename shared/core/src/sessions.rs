@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api_error::ApiError;
+use crate::api_error::{ApiError, Refusal};
 use crate::audit::{AuditAction, AuditEvent, AuditLog, AuditTarget, Author, Origin, TargetKind};
 use crate::credential::{Jwt, Revealed};
 use crate::ids::{Role, SessionId, UserId};
@@ -195,12 +195,14 @@ pub async fn reauthenticate(
             })
         }
         (CredentialKind::Jwt, SignIn::Machine) => Err(ApiError::Forbidden(
+            Refusal::WrongCredential,
             "the sign-in's token carries no auth_time: the identity provider must include it for sudo mode".into(),
         )),
         (
             CredentialKind::Session | CredentialKind::ApiToken | CredentialKind::MultiWorkspaceToken,
             _,
         ) => Err(ApiError::Forbidden(
+            Refusal::WrongCredential,
             "a session's sign-in is renewed by signing in again: send the identity provider's fresh JWT".into(),
         )),
     }
@@ -398,6 +400,7 @@ pub async fn start_dashboard(
     let user = policy::require_person(caller, Action::StartDashboardSession)?;
     if caller.kind() != CredentialKind::Jwt {
         return Err(ApiError::Forbidden(
+            Refusal::WrongCredential,
             "a dashboard session is started from a sign-in (an identity provider's JWT), not from a session"
                 .into(),
         ));

@@ -11,7 +11,7 @@
 //! single sign-on and refreshes mint a fresh `iat` with nobody at the
 //! keyboard.
 
-use crate::api_error::ApiError;
+use crate::api_error::{ApiError, Refusal};
 use crate::principal::Principal;
 pub use crate::sign_in::SignIn;
 
@@ -78,6 +78,7 @@ pub fn require(
     match (requires, sign_in) {
         (Requires::Nothing, _) | (Requires::RecentSignIn, SignIn::Machine) => Ok(()),
         (Requires::PersonAtBrowser, SignIn::Machine) => Err(ApiError::Forbidden(
+            Refusal::WrongCredential,
             "approving a device login needs a person signed in at a browser: sign in to the dashboard (an API token, a CLI session or a JWT without auth_time cannot approve)".into(),
         )),
         (Requires::RecentSignIn | Requires::PersonAtBrowser, SignIn::At(at))
@@ -162,7 +163,7 @@ mod tests {
             );
             assert!(matches!(
                 require(&machine, Requires::PersonAtBrowser, window, NOW),
-                Err(ApiError::Forbidden(_))
+                Err(ApiError::Forbidden(..))
             ));
         }
         assert_eq!(

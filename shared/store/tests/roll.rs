@@ -198,7 +198,10 @@ async fn the_grace_never_outlives_the_token_and_the_rules_hold() {
         NOW,
     )
     .await;
-    assert!(matches!(member, Err(ApiError::Forbidden(_))));
+    assert!(matches!(
+        member,
+        Err(ApiError::Forbidden(akua_core::Refusal::RoleTooLow, _))
+    ));
     let foreign = tokens::roll(
         &engine.store,
         &owner_in("ws_b", Role::Owner),
