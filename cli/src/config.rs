@@ -5,17 +5,19 @@
 //! api_url: https://api.example.com/v1
 //! hosts:
 //!   https://api.example.com/v1:
-//!     token: …
+//!     token_store: keychain   # the secret is in the OS keychain
 //!     active_workspace: ws_…
 //!   https://staging.example.com/v1:
-//!     token: …
+//!     token: …                # no keychain answered: kept here
 //! output:
 //!   format: table
 //! ```
 //!
 //! A credential is kept under the API URL it was stored for (scheme, host,
 //! port and path, so `/prod/v1` and `/staging/v1` differ) and is only ever
-//! sent there: pointing `cnap` at another URL never sends it along.
+//! sent there: pointing `cnap` at another URL never sends it along. Its
+//! secret goes to the OS keychain (`keychain`), or where none answers, to
+//! this file.
 //! A file from before (`auth.token` and `active_workspace` at the top) is
 //! moved under its `api_url`, or the default one, the first time it is read.
 //!
@@ -32,6 +34,7 @@ use yaml_serde::{Mapping, Value};
 
 use crate::credential::Credential;
 use crate::error::{Error, Result};
+use crate::keychain::{self, Vault};
 use crate::output::Format;
 
 const DIR: &str = ".cnap";
@@ -40,6 +43,9 @@ const FILE: &str = "config.yaml";
 const API_URL: &[&str] = &["api_url"];
 const HOSTS: &str = "hosts";
 const TOKEN: &str = "token";
+/// `keychain` when the host's secret is in the OS keychain.
+const TOKEN_STORE: &str = "token_store";
+const IN_KEYCHAIN: &str = "keychain";
 const ACTIVE_WORKSPACE: &str = "active_workspace";
 /// Where a file from before kept the credential and the workspace.
 const OLD_TOKEN: &[&str] = &["auth", "token"];
@@ -50,6 +56,8 @@ const OUTPUT_FORMAT: &[&str] = &["output", "format"];
 pub struct Config {
     path: PathBuf,
     doc: Mapping,
+    /// Whether new secrets may go to the OS keychain (see `keychain`).
+    keychain: bool,
 }
 
 impl Config {
@@ -97,6 +105,7 @@ impl Config {
         let config = Self {
             path: path.to_owned(),
             doc,
+            keychain: keychain::enabled(),
         };
         // Reject wrongly typed known keys now, not halfway through a command.
         config.api_url()?;
@@ -107,7 +116,8 @@ impl Config {
             Some(Value::Mapping(hosts)) => {
                 for url in hosts.keys() {
                     let url = url.as_str().ok_or_else(|| config.wrong_type(&[HOSTS]))?;
-                    config.token(url)?;
+                    config.file_token(url)?;
+                    config.vault(url)?;
                     config.active_workspace(url)?;
                 }
             }
@@ -138,8 +148,28 @@ impl Config {
         self.set(&[HOSTS, url, ACTIVE_WORKSPACE], workspace);
     }
 
-    /// The credential stored for the API `url`, and only for it.
+    /// The credential stored for the API `url`, and only for it: from
+    /// the keychain or the file, wherever it was kept.
     pub fn token(&self, url: &str) -> Result<Option<Credential>> {
+        match self.vault(url)? {
+            None => Ok(None),
+            Some(Vault::File) => self.file_token(url),
+            Some(Vault::Keychain) => match keychain::get(url) {
+                Ok(Some(credential)) => Ok(Some(credential)),
+                Ok(None) => Err(Error::Config(format!(
+                    "{} says the credential for {url} is in the OS keychain, which has none; run `cnap --api-url {url} auth login`",
+                    self.path.display()
+                ))),
+                Err(e) => Err(Error::Config(format!(
+                    "cannot read the credential for {url} from the OS keychain ({e}); unlock it, or log in again with CNAP_KEYCHAIN=off to keep the credential in {}",
+                    self.path.display()
+                ))),
+            },
+        }
+    }
+
+    /// A secret kept in the file itself.
+    fn file_token(&self, url: &str) -> Result<Option<Credential>> {
         self.get(&[HOSTS, url, TOKEN])?
             .map(Credential::parse)
             .transpose()
@@ -151,8 +181,48 @@ impl Config {
             })
     }
 
-    pub fn set_token(&mut self, url: &str, token: Option<&Credential>) {
-        self.set(&[HOSTS, url, TOKEN], token.map(Credential::expose));
+    /// Where the credential for `url` is kept, if one is.
+    pub fn vault(&self, url: &str) -> Result<Option<Vault>> {
+        if self.get(&[HOSTS, url, TOKEN])?.is_some() {
+            return Ok(Some(Vault::File));
+        }
+        match self.get(&[HOSTS, url, TOKEN_STORE])? {
+            None => Ok(None),
+            Some(IN_KEYCHAIN) => Ok(Some(Vault::Keychain)),
+            Some(other) => Err(Error::Config(format!(
+                "hosts.{url}.token_store in {} is {other:?}; expected keychain",
+                self.path.display()
+            ))),
+        }
+    }
+
+    /// Keeps `credential` for `url`: in the OS keychain when one answers,
+    /// else in this file. Says where.
+    pub fn store_token(&mut self, url: &str, credential: &Credential) -> Vault {
+        if self.keychain && keychain::put(url, credential).is_ok() {
+            self.set(&[HOSTS, url, TOKEN], None);
+            self.set(&[HOSTS, url, TOKEN_STORE], Some(IN_KEYCHAIN));
+            Vault::Keychain
+        } else {
+            self.set(&[HOSTS, url, TOKEN], Some(credential.expose()));
+            self.set(&[HOSTS, url, TOKEN_STORE], None);
+            Vault::File
+        }
+    }
+
+    /// Forgets the credential for `url`, wherever it was kept. A keychain
+    /// that will not let go is reported, not fatal: this machine no longer
+    /// uses the credential either way.
+    pub fn forget_token(&mut self, url: &str) {
+        if let Ok(Some(Vault::Keychain)) = self.vault(url)
+            && let Err(e) = keychain::delete(url)
+        {
+            eprintln!(
+                "warning: the OS keychain kept its entry for {url} ({e}); delete the entry of service \"cnap\" for {url} by hand"
+            );
+        }
+        self.set(&[HOSTS, url, TOKEN], None);
+        self.set(&[HOSTS, url, TOKEN_STORE], None);
     }
 
     /// The API URLs a credential is stored for.
@@ -162,7 +232,10 @@ impl Config {
         };
         hosts
             .iter()
-            .filter(|(_, host)| matches!(host.get(TOKEN), Some(Value::String(_))))
+            .filter(|(_, host)| {
+                matches!(host.get(TOKEN), Some(Value::String(_)))
+                    || host.get(TOKEN_STORE).and_then(Value::as_str) == Some(IN_KEYCHAIN)
+            })
             .filter_map(|(url, _)| url.as_str().map(str::to_owned))
             .collect()
     }
@@ -177,7 +250,13 @@ impl Config {
             return Ok(false);
         }
         if let Some(token) = token {
-            self.set(&[HOSTS, url, TOKEN], Some(&token));
+            // Kept where a new login would be: the keychain, if it answers.
+            match Credential::parse(&token) {
+                Ok(credential) => {
+                    self.store_token(url, &credential);
+                }
+                Err(_) => self.set(&[HOSTS, url, TOKEN], Some(&token)),
+            }
             self.set(OLD_TOKEN, None);
         }
         if let Some(workspace) = workspace {
@@ -353,7 +432,9 @@ mod tests {
         let path = dir.path().join(DIR).join(FILE);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         write_private(&path, text);
-        let config = Config::load(&path).unwrap();
+        let mut config = Config::load(&path).unwrap();
+        // The keychain of the person running the tests stays untouched.
+        config.keychain = false;
         (dir, config)
     }
 
@@ -393,7 +474,7 @@ mod tests {
     fn a_credential_belongs_to_its_url_only() {
         let (_dir, mut config) = config("");
         let token = Credential::parse(&"s".repeat(32)).unwrap();
-        config.set_token(URL, Some(&token));
+        assert_eq!(config.store_token(URL, &token), Vault::File);
         config.set_active_workspace(URL, Some("ws_1"));
         assert!(config.token(URL).unwrap().is_some());
         for other in [
@@ -429,7 +510,7 @@ mod tests {
         let (_dir, mut config) = config(
             "colour: never\nauth:\n  token: abc\n  helper: keychain\noutput:\n  format: json\n",
         );
-        config.set_token(URL, None);
+        config.forget_token(URL);
         config.set_api_url(Some("http://x/v1"));
         config.save().unwrap();
         let saved: Value =
@@ -446,10 +527,10 @@ mod tests {
     #[test]
     fn removing_the_last_key_drops_the_empty_parent() {
         let (_dir, mut config) = config(&format!("hosts:\n  {URL}:\n    token: abc\n"));
-        config.set_token(URL, None);
+        config.forget_token(URL);
         assert!(config.doc.is_empty());
         // Removing what is not there creates nothing.
-        config.set_token(URL, None);
+        config.forget_token(URL);
         assert!(config.doc.is_empty());
     }
 

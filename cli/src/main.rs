@@ -9,6 +9,7 @@ mod config;
 mod credential;
 mod error;
 mod ids;
+mod keychain;
 mod output;
 mod settings;
 mod source;

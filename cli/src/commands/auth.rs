@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::cli::LogoutArgs;
 use crate::error::{Error, Result};
+use crate::keychain::Vault;
 use crate::output::{self, Format};
 use crate::settings::Settings;
 use crate::source::Source;
@@ -15,6 +16,9 @@ use akua_core::sessions::{SessionView, Whoami};
 struct Status<'a> {
     credential: &'a str,
     credential_source: String,
+    /// Where a stored credential is kept: `keychain` or `file`; `null`
+    /// for one from the environment.
+    credential_store: Option<&'static str>,
     token: String,
     api_url: &'a str,
     api_url_source: String,
@@ -31,6 +35,10 @@ struct Status<'a> {
 /// the server's 401/403 (exit code 3), so scripts can test `cnap auth status`.
 pub async fn status(settings: &Settings) -> Result<()> {
     let (credential, source) = settings.require_credential()?;
+    let vault = match source {
+        Source::Config => settings.config.vault(settings.api_url.as_str())?,
+        _ => None,
+    };
     let client = settings.client()?;
     let who: Whoami = client.whoami().await?;
     let session = if who.credential == CredentialKind::Session {
@@ -41,6 +49,7 @@ pub async fn status(settings: &Settings) -> Result<()> {
     let status = Status {
         credential: who.credential.as_str(),
         credential_source: source.to_string(),
+        credential_store: vault.map(Vault::as_str),
         token: credential.masked(),
         api_url: settings.api_url.as_str(),
         api_url_source: settings.api_url_source.to_string(),
@@ -58,7 +67,14 @@ pub async fn status(settings: &Settings) -> Result<()> {
             let mut rows = vec![
                 (
                     "credential",
-                    format!("{} (from {})", status.credential, status.credential_source),
+                    match vault {
+                        Some(vault) => {
+                            format!("{} (from config, kept in {vault})", status.credential)
+                        }
+                        None => {
+                            format!("{} (from {})", status.credential, status.credential_source)
+                        }
+                    },
                 ),
                 ("token", status.token.clone()),
                 (
@@ -140,7 +156,7 @@ pub async fn logout(mut settings: Settings, args: &LogoutArgs) -> Result<()> {
     }
     match source {
         Source::Config => {
-            settings.config.set_token(settings.api_url.as_str(), None);
+            settings.config.forget_token(settings.api_url.as_str());
             settings.config.save()?;
             eprintln!(
                 "Logged out: removed from {}.",

@@ -16,6 +16,7 @@ use akua_core::device::DeviceAuthorization;
 
 use crate::credential::Credential;
 use crate::error::{Error, Result};
+use crate::keychain::{self, Vault};
 use crate::settings::Settings;
 use crate::source::Source;
 use crate::terminal;
@@ -161,7 +162,7 @@ async fn store(mut settings: Settings, credential: Credential, origin: Origin) -
 
     let url = settings.api_url.as_str();
     let previous = settings.config.token(url).ok().flatten();
-    settings.config.set_token(url, Some(&credential));
+    let vault = settings.config.store_token(url, &credential);
     if settings.api_url_source != Source::Default {
         settings.config.set_api_url(Some(settings.api_url.as_str()));
     }
@@ -180,7 +181,21 @@ async fn store(mut settings: Settings, credential: Credential, origin: Origin) -
         }
     }
     eprintln!("{line}.");
-    eprintln!("Saved to {}.", settings.config.path().display());
+    match vault {
+        Vault::Keychain => eprintln!(
+            "The token is kept in the OS keychain; settings in {}.",
+            settings.config.path().display()
+        ),
+        Vault::File => eprintln!(
+            "The token is kept in {} (owner-only): {}.",
+            settings.config.path().display(),
+            if keychain::enabled() {
+                "no OS keychain answered"
+            } else {
+                "CNAP_KEYCHAIN is off"
+            }
+        ),
+    }
     let replaced_session = previous
         .filter(|p| p.kind() == Some(CredentialKind::Session) && p.expose() != credential.expose());
     if let Some(previous) = replaced_session {

@@ -96,7 +96,7 @@ async fn revoke(mut settings: Settings, id: &str, yes: bool) -> Result<()> {
     if own {
         eprintln!("That was the session cnap uses: this machine is logged out too.");
         if source == Source::Config {
-            settings.config.set_token(settings.api_url.as_str(), None);
+            settings.config.forget_token(settings.api_url.as_str());
             settings.config.save()?;
         }
     }

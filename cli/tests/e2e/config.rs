@@ -71,7 +71,9 @@ async fn saving_tightens_permissions_and_keeps_unknown_keys() {
     assert_eq!(json["workspace_id"], ws.as_str());
     assert_eq!(json["role"], "owner");
     let table = home.run(&["auth", "status", "-o", "table"]).await;
-    table.expect(0).stdout_has("jwt (from config)");
+    table
+        .expect(0)
+        .stdout_has("jwt (from config, kept in the config file)");
     assert!(serde_json::from_str::<serde_json::Value>(&table.stdout).is_err());
 
     // Logout forgets only the token.

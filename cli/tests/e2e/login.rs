@@ -30,7 +30,7 @@ async fn device_login_stores_a_session_that_status_reports_and_logout_revokes() 
     status
         .expect(0)
         .never_shows(&token)
-        .stdout_has("session (from config)")
+        .stdout_has("session (from config, kept in the config file)")
         .stdout_has(&format!("…{last4}"))
         .stdout_has(&api.base)
         .stdout_has(DEV_USER)

@@ -5,6 +5,7 @@
 mod api;
 mod config;
 mod errors;
+mod keychain;
 mod login;
 mod restricted;
 mod support;

@@ -319,6 +319,9 @@ impl Home {
         for name in AMBIENT {
             command.env_remove(name);
         }
+        // The keychain of whoever runs the tests stays untouched; the
+        // keychain tests turn it back on, with a session bus of their own.
+        command.env("CNAP_KEYCHAIN", "off");
         command
     }
 

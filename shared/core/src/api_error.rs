@@ -175,7 +175,17 @@ impl ApiError {
                 Some(Refusal::PermissionMissing)
             }
             Self::IpNotAllowed => Some(Refusal::IpNotAllowed),
-            _ => None,
+            Self::BadRequest(_)
+            | Self::Unauthorized
+            | Self::ReauthenticationRequired { .. }
+            | Self::NotFound(_)
+            | Self::MethodNotAllowed
+            | Self::Conflict(_)
+            | Self::PayloadTooLarge(_)
+            | Self::Validation { .. }
+            | Self::TooManyRequests(_)
+            | Self::Unavailable
+            | Self::Internal => None,
         }
     }
 
