@@ -13,8 +13,8 @@ use crate::output::Format;
     name = "cnap",
     version,
     about = "The Akua command-line client: log in, manage API tokens and workspaces.",
-    after_help = "Configuration: ~/.cnap/config.yaml. Environment: AKUA_API_TOKEN, AKUA_API_URL \
-                  (or CNAP_API_TOKEN, CNAP_API_URL), CNAP_TIMEOUT.\n\
+    after_help = "Configuration: ~/.cnap/config.yaml (`cnap config`). Environment: AKUA_API_TOKEN, \
+                  AKUA_API_URL, AKUA_WORKSPACE (or CNAP_…), CNAP_TIMEOUT, CNAP_KEYCHAIN, CNAP_FORCE_TTY.\n\
                   Exit codes: 0 ok, 1 API error, 2 usage, 3 authentication, 4 server or network."
 )]
 pub struct Cli {
@@ -35,9 +35,24 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "ws_…")]
     pub workspace: Option<String>,
 
-    /// Output format for data (default: output.format in the config, else table)
+    /// Output format for data (default: output.format in the config, else table at a
+    /// terminal and tab-separated rows in a pipe)
     #[arg(long, short = 'o', global = true, value_enum, value_name = "FORMAT")]
     pub output: Option<Format>,
+
+    /// JSON with only these fields of each item (comma-separated), e.g. --json id,name
+    #[arg(
+        long,
+        global = true,
+        value_name = "FIELDS",
+        value_delimiter = ',',
+        conflicts_with = "output"
+    )]
+    pub json: Option<Vec<String>>,
+
+    /// Filter the JSON output with a jq expression (strings print raw), e.g. --jq '.[].id'
+    #[arg(long, global = true, value_name = "EXPR", conflicts_with = "output")]
+    pub jq: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,9 +66,15 @@ pub enum Command {
     /// List and create workspaces, choose the active one, show and set its token policy
     #[command(subcommand)]
     Workspaces(WorkspacesCommand),
+    /// List the workspace's members; add people, change their role, remove them
+    #[command(subcommand)]
+    Members(MembersCommand),
     /// Read the audit log: who created, revoked, rolled or leaked tokens, changed members, logged in
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Show and change cnap's settings (~/.cnap/config.yaml): api_url, output, workspace
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Send an authenticated request to any API path and print the JSON answer (like `gh api`)
     Api(ApiArgs),
     /// Print a shell completion script (e.g. `cnap completion bash > ~/.local/share/bash-completion/completions/cnap`)
@@ -61,6 +82,91 @@ pub enum Command {
         #[arg(value_enum)]
         shell: Shell,
     },
+    /// Write man pages for cnap and every command (roff, section 1) into a directory
+    Man {
+        /// Where to write them, e.g. ~/.local/share/man/man1
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        dir: std::path::PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MembersCommand {
+    /// List the workspace's members and their roles
+    List(ListArgs),
+    /// Add a person (by the identity provider's user id) as admin or member (owner or admin)
+    Add(AddMemberArgs),
+    /// Change a member's role to admin or member (owner or admin)
+    SetRole(SetRoleArgs),
+    /// Remove a member: they lose access to the workspace at once (owner or admin)
+    Remove(RemoveMemberArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddMemberArgs {
+    /// The person's user id at the identity provider (the JWT's sub)
+    #[arg(value_name = "USER_ID")]
+    pub user_id: String,
+
+    /// Their role in the workspace
+    #[arg(long, value_enum, default_value = "member")]
+    pub role: TokenRole,
+}
+
+#[derive(Debug, Args)]
+pub struct SetRoleArgs {
+    /// The member's user id, as `cnap members list` shows it
+    #[arg(value_name = "USER_ID")]
+    pub user_id: String,
+
+    /// The new role
+    #[arg(long, value_enum)]
+    pub role: TokenRole,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveMemberArgs {
+    /// The member's user id, as `cnap members list` shows it
+    #[arg(value_name = "USER_ID")]
+    pub user_id: String,
+
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print one setting's value (nothing when unset)
+    Get {
+        #[arg(value_enum)]
+        key: ConfigKey,
+    },
+    /// Change one setting (checked as the flag of the same name is)
+    Set {
+        #[arg(value_enum)]
+        key: ConfigKey,
+        value: String,
+    },
+    /// Remove one setting: its default applies again
+    Unset {
+        #[arg(value_enum)]
+        key: ConfigKey,
+    },
+    /// Every setting with its value and where it comes from
+    List,
+}
+
+/// The settings `cnap config` reads and writes. Credentials are not among
+/// them: `cnap auth login` and `logout` keep those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfigKey {
+    /// The default API URL (api_url)
+    ApiUrl,
+    /// The default output format, table or json (output.format)
+    Output,
+    /// The active workspace at the API URL in effect (hosts.<url>.active_workspace)
+    Workspace,
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,9 +189,14 @@ pub struct ApiArgs {
     #[arg(value_name = "METHOD")]
     pub method: String,
 
-    /// Path under the API URL, e.g. /api_tokens or /workspaces/ws_…/members?limit=10
+    /// Path under the API URL, with or without its /v1, e.g. /api_tokens or
+    /// /v1/workspaces/ws_…/members?limit=10
     #[arg(value_name = "PATH")]
     pub path: String,
+
+    /// For a list, follow next_cursor to the end and print every item as one list
+    #[arg(long)]
+    pub paginate: bool,
 
     /// A body field (or, for GET and DELETE, a query parameter): key=value. true, false,
     /// null and numbers become JSON values; anything else a string
@@ -151,6 +262,8 @@ pub enum TokensCommand {
     Create(CreateTokenArgs),
     /// List the workspace's API tokens, or with --mine your multi-workspace tokens (never their secrets)
     List(TokensListArgs),
+    /// Show one API token (never its secret)
+    View(ViewTokenArgs),
     /// Revoke an API token by id; it stops working at once
     Revoke(RevokeArgs),
     /// Roll an API token: a new secret (shown once), the old one kept working for --grace;
@@ -171,7 +284,7 @@ pub struct RollArgs {
 
     /// How long the old secret keeps working: a number and a unit (s, m, h, d, w), at most 7d
     /// (default: it stops at once)
-    #[arg(long, value_name = "DURATION", value_parser = crate::time::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::time::parse_grace)]
     pub grace: Option<i64>,
 
     /// A new expiry for the rolled token, in the future: Unix seconds, a date (2026-01-31) or
@@ -236,6 +349,17 @@ pub struct CreateTokenArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ViewTokenArgs {
+    /// The token's id (tok_…), as shown by `cnap tokens list`
+    #[arg(value_name = "TOKEN_ID")]
+    pub id: String,
+
+    /// It is one of your multi-workspace tokens (`cnap tokens list --mine`)
+    #[arg(long)]
+    pub mine: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct TokensListArgs {
     /// Your multi-workspace tokens instead of the workspace's tokens
     #[arg(long)]
@@ -247,13 +371,18 @@ pub struct TokensListArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Items per page (1–100; default: the server's, 50)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    /// How many items to list in all, fetched in pages as needed (default: one page of the
+    /// server's size, 50)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "all")]
     pub limit: Option<u32>,
 
-    /// Follow next_cursor and list everything
+    /// List everything, following next_cursor to the end
     #[arg(long)]
     pub all: bool,
+
+    /// Go on from where a listing stopped (its next_cursor)
+    #[arg(long, value_name = "CURSOR")]
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -28,7 +28,8 @@ use akua_core::tokens::{
     CreateApiTokenRequest, CreatedApiToken, RollApiTokenRequest, TokenSummary,
 };
 use akua_core::workspaces::{
-    CreateWorkspaceRequest, UpdateWorkspaceRequest, WorkspaceDetail, WorkspaceView,
+    AddMemberRequest, ChangeRoleRequest, CreateWorkspaceRequest, MemberView,
+    UpdateWorkspaceRequest, WorkspaceDetail, WorkspaceView,
 };
 
 use crate::credential::Credential;
@@ -484,6 +485,58 @@ impl Client {
             self.authed(Endpoint::of(Op::Workspaces(WorkspacesOp::Create), &[]))?
                 .json(body),
         )
+        .await
+    }
+
+    /// `GET /workspaces/{id}/members`: one page.
+    pub async fn list_members(
+        &self,
+        workspace: &str,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<MemberView>> {
+        let request = self.authed(Endpoint::of(
+            Op::Workspaces(WorkspacesOp::ListMembers),
+            &[workspace],
+        ))?;
+        self.json(paged(request, limit, cursor)).await
+    }
+
+    /// `POST /workspaces/{id}/members`.
+    pub async fn add_member(&self, workspace: &str, body: &AddMemberRequest) -> Result<MemberView> {
+        self.json(
+            self.authed(Endpoint::of(
+                Op::Workspaces(WorkspacesOp::AddMember),
+                &[workspace],
+            ))?
+            .json(body),
+        )
+        .await
+    }
+
+    /// `PATCH /workspaces/{id}/members/{user_id}`.
+    pub async fn change_role(
+        &self,
+        workspace: &str,
+        user: &str,
+        body: &ChangeRoleRequest,
+    ) -> Result<MemberView> {
+        self.json(
+            self.authed(Endpoint::of(
+                Op::Workspaces(WorkspacesOp::ChangeRole),
+                &[workspace, user],
+            ))?
+            .json(body),
+        )
+        .await
+    }
+
+    /// `DELETE /workspaces/{id}/members/{user_id}`.
+    pub async fn remove_member(&self, workspace: &str, user: &str) -> Result<()> {
+        self.no_content(self.authed(Endpoint::of(
+            Op::Workspaces(WorkspacesOp::RemoveMember),
+            &[workspace, user],
+        ))?)
         .await
     }
 

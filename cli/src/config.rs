@@ -266,6 +266,11 @@ impl Config {
         Ok(true)
     }
 
+    /// Sets (or with `None` removes) `output.format`; the caller checked it.
+    pub fn set_output_format(&mut self, format: Option<&str>) {
+        self.set(OUTPUT_FORMAT, format);
+    }
+
     pub fn output_format(&self) -> Result<Option<Format>> {
         match self.get(OUTPUT_FORMAT)? {
             None => Ok(None),

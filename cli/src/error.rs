@@ -6,7 +6,7 @@
 //!
 //! | code | meaning |
 //! |---|---|
-//! | 0 | success |
+//! | 0 | success (also when the reader of stdout stopped reading) |
 //! | 1 | the API refused the request (404, 409, 422, …) or a local problem |
 //! | 2 | usage error (clap's own code, reused for our usage checks; also the server's `workspace_required`, which is the same mistake) |
 //! | 3 | authentication: not logged in, 401/403, login denied or expired |
@@ -72,6 +72,9 @@ pub enum Error {
     /// The config file cannot be read, parsed or written.
     #[error("{0}")]
     Config(String),
+    /// What was asked for is not among what the caller can see.
+    #[error("{0}")]
+    NotFound(String),
     /// The user answered "no" to a confirmation.
     #[error("cancelled: nothing was changed")]
     Cancelled,
@@ -81,6 +84,10 @@ pub enum Error {
     /// Reading stdin or writing stdout failed.
     #[error("{0}")]
     Io(String),
+    /// Whoever read stdout stopped (`cnap … | head -1`): they have what they
+    /// wanted, so the command ends quietly, with success, as `gh` does.
+    #[error("standard output was closed")]
+    StdoutClosed,
 }
 
 fn api_message(
@@ -120,7 +127,12 @@ impl Error {
             | Error::Network { .. }
             | Error::BadResponse { .. } => 4,
             Error::Interrupted => 130,
-            Error::Api { .. } | Error::Config(_) | Error::Cancelled | Error::Io(_) => 1,
+            Error::StdoutClosed => 0,
+            Error::Api { .. }
+            | Error::NotFound(_)
+            | Error::Config(_)
+            | Error::Cancelled
+            | Error::Io(_) => 1,
         }
     }
 

@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         .map_err(|e| error::Error::Io(format!("cannot start the async runtime: {e}")))
         .and_then(|runtime| runtime.block_on(commands::run(cli)));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) | Err(error::Error::StdoutClosed) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{}", error::Report(&e));
             ExitCode::from(e.exit_code())

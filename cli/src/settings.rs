@@ -118,6 +118,7 @@ impl Settings {
 
         let format = match global.output {
             Some(format) => format,
+            None if global.json.is_some() || global.jq.is_some() => Format::Json,
             None => config.output_format()?.unwrap_or_default(),
         };
 

@@ -95,9 +95,32 @@ pub fn parse_instant(input: &str) -> Result<i64, String> {
         })
 }
 
+/// `--grace`: a duration within the server's bound for a roll's grace
+/// period, checked here so that `8d` is the same usage error as `1y`.
+pub fn parse_grace(input: &str) -> Result<i64, String> {
+    let secs = parse_duration(input)?;
+    let max = akua_core::tokens::MAX_ROLL_GRACE_SECS;
+    if secs > max {
+        return Err(format!(
+            "{input:?} is longer than a grace period may be: at most {}d",
+            max / 86_400
+        ));
+    }
+    Ok(secs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_grace_period_is_bounded_as_the_server_bounds_it() {
+        assert_eq!(parse_grace("7d"), Ok(7 * 86_400));
+        assert_eq!(parse_grace("90m"), Ok(5_400));
+        let too_long = parse_grace("8d").unwrap_err();
+        assert!(too_long.contains("at most 7d"), "{too_long}");
+        assert!(parse_grace("1y").is_err());
+    }
 
     #[test]
     fn durations() {

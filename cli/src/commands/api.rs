@@ -8,13 +8,15 @@ use std::io::Read;
 use reqwest::Method;
 use serde_json::{Map, Value};
 
-use crate::cli::ApiArgs;
+use akua_core::paging::Page;
+
+use crate::cli::{ApiArgs, ListArgs};
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::output;
+use crate::output::{self, Table};
 use crate::settings::Settings;
 
-pub async fn run(settings: &Settings, args: ApiArgs) -> Result<()> {
+pub async fn run(settings: &Settings, args: ApiArgs, table: bool) -> Result<()> {
     let method = Method::from_bytes(args.method.to_ascii_uppercase().as_bytes())
         .map_err(|_| Error::Usage(format!("not an HTTP method: {}", args.method)))?;
     let fields = fields(&args)?;
@@ -28,21 +30,127 @@ pub async fn run(settings: &Settings, args: ApiArgs) -> Result<()> {
             Some(serde_json::to_vec(&fields).expect("a JSON map")),
         ),
     };
-    settings.require_credential()?;
-    let (status, answer) = settings
-        .client()?
-        .raw(method, &args.path, &query, body)
-        .await?;
-    if !answer.is_empty() {
-        match serde_json::from_slice::<Value>(&answer) {
-            Ok(json) => output::json(&json)?,
-            Err(_) => output::line(&String::from_utf8_lossy(&answer))?,
-        }
+    if args.paginate && method != Method::GET {
+        return Err(Error::Usage("--paginate follows the pages of a GET".into()));
     }
-    if status.is_success() {
-        Ok(())
+    settings.require_credential()?;
+    let client = settings.client()?;
+    let path = under_api(settings.api_url.path(), &args.path);
+    let (status, answer) = client
+        .raw(method.clone(), path, &query, body.clone())
+        .await?;
+    if !status.is_success() {
+        if !answer.is_empty() {
+            print(&answer, false)?;
+        }
+        return Err(Client::error_of(status, &answer));
+    }
+    let answer = if args.paginate {
+        every_page(&client, path, &query, answer).await?
     } else {
-        Err(Client::error_of(status, &answer))
+        answer
+    };
+    if !answer.is_empty() {
+        print(&answer, table)?;
+    }
+    Ok(())
+}
+
+/// `path` relative to the API URL: a leading `/v1` (or the API URL's whole
+/// path, e.g. `/prod/v1`) is the URL's own and is dropped.
+fn under_api<'a>(api_path: &str, path: &'a str) -> &'a str {
+    let api_path = api_path.trim_end_matches('/');
+    let strip = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .filter(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
+    };
+    [api_path, "/v1"]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .find_map(strip)
+        .unwrap_or(path)
+}
+
+/// The first answer's list joined with every page after it, following
+/// `next_cursor`: one list, complete.
+async fn every_page(
+    client: &Client,
+    path: &str,
+    query: &[(String, String)],
+    first: Vec<u8>,
+) -> Result<Vec<u8>> {
+    let parse = |bytes: &[u8]| -> Result<Page<Value>> {
+        serde_json::from_slice(bytes).map_err(|_| {
+            Error::Usage(
+                "--paginate: the answer is not a list (data, has_more, next_cursor)".into(),
+            )
+        })
+    };
+    let list = ListArgs {
+        limit: None,
+        all: true,
+        cursor: None,
+    };
+    let mut first = Some(parse(&first)?);
+    let joined = super::fetch_pages(&list, async |_, cursor: Option<String>| {
+        if let Some(page) = first.take() {
+            return Ok(page);
+        }
+        let mut query = query.to_vec();
+        query.retain(|(k, _)| k != "cursor");
+        query.extend(cursor.map(|c| ("cursor".to_owned(), c)));
+        let (status, answer) = client.raw(Method::GET, path, &query, None).await?;
+        if !status.is_success() {
+            return Err(Client::error_of(status, &answer));
+        }
+        parse(&answer)
+    })
+    .await?;
+    serde_json::to_vec(&joined).map_err(|e| Error::Io(format!("cannot encode JSON: {e}")))
+}
+
+/// An answer as JSON (shaped by `--json`/`--jq`), or with `-o table` as
+/// rows: a list's items under their keys, one object as `key: value`.
+fn print(answer: &[u8], table: bool) -> Result<()> {
+    let Ok(json) = serde_json::from_slice::<Value>(answer) else {
+        return output::line(&String::from_utf8_lossy(answer));
+    };
+    if !table {
+        return output::json(&json);
+    }
+    let items = match &json {
+        Value::Object(page) => match page.get("data") {
+            Some(Value::Array(items)) => items.clone(),
+            _ => return output::details(&pairs(page)),
+        },
+        Value::Array(items) => items.clone(),
+        _ => return output::json(&json),
+    };
+    let Some(Value::Object(first)) = items.first() else {
+        return Ok(());
+    };
+    let keys: Vec<String> = first.keys().cloned().collect();
+    let headers: Vec<String> = keys.iter().map(|k| k.to_uppercase()).collect();
+    let mut rows = Table::new(&headers.iter().map(String::as_str).collect::<Vec<_>>());
+    for item in &items {
+        rows.row(keys.iter().map(|k| cell(item.get(k))).collect());
+    }
+    rows.print()
+}
+
+fn pairs(object: &Map<String, Value>) -> Vec<(&str, String)> {
+    object
+        .iter()
+        .map(|(k, v)| (k.as_str(), cell(Some(v))))
+        .collect()
+}
+
+/// A value in a cell: strings bare, null as `—`, the rest as compact JSON.
+fn cell(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => "—".to_owned(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
     }
 }
 
@@ -115,6 +223,20 @@ fn read_input(path: &std::path::Path) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_may_carry_the_api_urls_own_prefix() {
+        assert_eq!(under_api("/v1", "/v1/auth/whoami"), "/auth/whoami");
+        assert_eq!(under_api("/v1", "/auth/whoami"), "/auth/whoami");
+        assert_eq!(
+            under_api("/prod/v1", "/prod/v1/api_tokens?limit=1"),
+            "/api_tokens?limit=1"
+        );
+        assert_eq!(under_api("/prod/v1", "/v1/api_tokens"), "/api_tokens");
+        assert_eq!(under_api("/v1", "/v1"), "");
+        // Only whole segments: a path that merely starts with the letters stays.
+        assert_eq!(under_api("/v1", "/v1x/a"), "/v1x/a");
+    }
 
     #[test]
     fn typed_fields_become_json_values() {

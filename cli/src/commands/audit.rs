@@ -5,7 +5,7 @@ use akua_core::audit::AuditEntry;
 
 use crate::cli::AuditListArgs;
 use crate::error::Result;
-use crate::output::{self, Format, Table};
+use crate::output::{self, Table};
 use crate::settings::{Settings, no_workspace};
 
 pub async fn list(settings: &Settings, args: &AuditListArgs) -> Result<()> {
@@ -31,26 +31,13 @@ pub async fn list(settings: &Settings, args: &AuditListArgs) -> Result<()> {
     if let Some(until) = args.until {
         filter.push(("until", until.to_string()));
     }
-    let page = super::fetch_pages(args.list.all, async |cursor: Option<String>| {
+    let page = super::fetch_pages(&args.list, async |limit, cursor: Option<String>| {
         client
-            .audit_log(
-                workspace.as_deref(),
-                &filter,
-                args.list.limit,
-                cursor.as_deref(),
-            )
+            .audit_log(workspace.as_deref(), &filter, limit, cursor.as_deref())
             .await
     })
     .await?;
-    match settings.format {
-        Format::Json => output::json(&page)?,
-        Format::Table if page.data.is_empty() => eprintln!("No events."),
-        Format::Table => table(&page.data).print()?,
-    }
-    if page.has_more && settings.format == Format::Table {
-        eprintln!("More events exist: pass --all, or narrow with --since/--action.");
-    }
-    Ok(())
+    super::show_list(settings, &page, "No events.", "events", table)
 }
 
 fn table(events: &[AuditEntry]) -> Table {

@@ -26,21 +26,11 @@ pub async fn run(settings: Settings, args: &SessionsArgs) -> Result<()> {
 
 async fn list(settings: &Settings, args: &SessionsArgs) -> Result<()> {
     let client = settings.client()?;
-    let page = super::fetch_pages(args.list.all, async |cursor: Option<String>| {
-        client
-            .list_sessions(args.list.limit, cursor.as_deref())
-            .await
+    let page = super::fetch_pages(&args.list, async |limit, cursor: Option<String>| {
+        client.list_sessions(limit, cursor.as_deref()).await
     })
     .await?;
-    match settings.format {
-        Format::Json => output::json(&page)?,
-        Format::Table if page.data.is_empty() => eprintln!("No sessions."),
-        Format::Table => table(&page.data).print()?,
-    }
-    if page.has_more && settings.format == Format::Table {
-        eprintln!("More sessions exist: pass --all to list them all.");
-    }
-    Ok(())
+    super::show_list(settings, &page, "No sessions.", "sessions", table)
 }
 
 fn table(sessions: &[SessionSummary]) -> Table {

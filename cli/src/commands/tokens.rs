@@ -10,13 +10,13 @@ use serde::Serialize;
 
 use akua_core::clock::UnixTime;
 use akua_core::ids::{Role, TokenName, TokenRole, WorkspaceId};
-use akua_core::multi_tokens::CreateMultiTokenRequest;
+use akua_core::multi_tokens::{CreateMultiTokenRequest, MultiTokenSummary};
 use akua_core::records::Creator;
 use akua_core::tokens::{
     CreateApiTokenRequest, CreatedApiToken, RollApiTokenRequest, TokenSummary,
 };
 
-use crate::cli::{CreateTokenArgs, ListArgs, RevokeArgs, RollArgs, TokensListArgs};
+use crate::cli::{CreateTokenArgs, ListArgs, RevokeArgs, RollArgs, TokensListArgs, ViewTokenArgs};
 use crate::error::{Error, Result};
 use crate::output::{self, Format, Table};
 use crate::settings::Settings;
@@ -178,74 +178,81 @@ pub async fn list(settings: &Settings, args: &TokensListArgs) -> Result<()> {
     settings.require_workspace(Some("--mine for your multi-workspace tokens"))?;
     let args = &args.list;
     let client = settings.client()?;
-    let page = super::fetch_pages(args.all, async |cursor: Option<String>| {
-        client.list_tokens(args.limit, cursor.as_deref()).await
+    let page = super::fetch_pages(args, async |limit, cursor: Option<String>| {
+        client.list_tokens(limit, cursor.as_deref()).await
     })
     .await?;
-    match settings.format {
-        Format::Json => output::json(&page)?,
-        Format::Table if page.data.is_empty() => eprintln!("No API tokens."),
-        Format::Table => table(&page.data).print()?,
-    }
-    if settings.format == Format::Table {
-        let exceeding = page.data.iter().filter(|t| t.exceeds_policy).count();
-        if exceeding > 0 {
-            eprintln!(
-                "{exceeding} token(s) marked in POLICY exceed the workspace's token policy \
-                 (`cnap workspaces policy`): they keep working. Roll them into it \
-                 (`cnap tokens roll TOKEN_ID --expires-at …`) or revoke them."
-            );
-        }
-        if page.has_more {
-            eprintln!("More tokens exist: pass --all to list them all.");
-        }
+    super::show_list(settings, &page, "No API tokens.", "tokens", table)?;
+    let exceeding = page.data.iter().filter(|t| t.exceeds_policy).count();
+    if settings.format == Format::Table && exceeding > 0 {
+        eprintln!(
+            "{exceeding} token(s) marked in POLICY exceed the workspace's token policy \
+             (`cnap workspaces policy`): they keep working. Roll them into it \
+             (`cnap tokens roll TOKEN_ID --expires-at …`) or revoke them."
+        );
     }
     Ok(())
 }
 
+/// `cnap tokens view ID`: one token, found in the list the caller can
+/// see (the API has no single-token read; the list is what it shows).
+pub async fn view(settings: &Settings, args: &ViewTokenArgs) -> Result<()> {
+    let everything = ListArgs {
+        limit: None,
+        all: true,
+        cursor: None,
+    };
+    let client = settings.client()?;
+    let shown = if args.mine {
+        settings.require_credential()?;
+        let page = super::fetch_pages(&everything, async |limit, cursor: Option<String>| {
+            client.list_my_tokens(limit, cursor.as_deref()).await
+        })
+        .await?;
+        page.data
+            .into_iter()
+            .find(|t| t.id == args.id)
+            .map(|t| show_one(settings, &t, mine_table(std::slice::from_ref(&t))))
+    } else {
+        settings.require_workspace(Some("--mine for your multi-workspace tokens"))?;
+        let page = super::fetch_pages(&everything, async |limit, cursor: Option<String>| {
+            client.list_tokens(limit, cursor.as_deref()).await
+        })
+        .await?;
+        page.data
+            .into_iter()
+            .find(|t| t.id == args.id)
+            .map(|t| show_one(settings, &t, table(std::slice::from_ref(&t))))
+    };
+    shown.unwrap_or_else(|| {
+        Err(Error::NotFound(format!(
+            "no API token {} among those you can list (`cnap tokens list{}`)",
+            args.id,
+            if args.mine { " --mine" } else { "" }
+        )))
+    })
+}
+
+fn show_one<T: Serialize>(settings: &Settings, item: &T, rows: Table) -> Result<()> {
+    match settings.format {
+        Format::Json => output::json(item),
+        Format::Table => rows.print_record(),
+    }
+}
+
 async fn list_mine(settings: &Settings, args: &ListArgs) -> Result<()> {
     let client = settings.client()?;
-    let page = super::fetch_pages(args.all, async |cursor: Option<String>| {
-        client.list_my_tokens(args.limit, cursor.as_deref()).await
+    let page = super::fetch_pages(args, async |limit, cursor: Option<String>| {
+        client.list_my_tokens(limit, cursor.as_deref()).await
     })
     .await?;
-    match settings.format {
-        Format::Json => output::json(&page)?,
-        Format::Table if page.data.is_empty() => eprintln!("No multi-workspace tokens."),
-        Format::Table => {
-            let mut table = Table::new(&[
-                "ID",
-                "NAME",
-                "PREFIX",
-                "ROLE (CAP)",
-                "WORKSPACES",
-                "PERMISSIONS",
-                "ALLOWED FROM",
-                "CREATED",
-                "LAST USED",
-                "EXPIRES",
-            ]);
-            for t in &page.data {
-                table.row(vec![
-                    t.id.clone(),
-                    t.name.clone(),
-                    t.prefix.clone(),
-                    Role::from(t.role).to_string(),
-                    t.workspace_ids.join(","),
-                    permissions(t.permissions.as_deref()),
-                    allowed_from(&t.allowed_cidrs),
-                    output::timestamp(t.created_at),
-                    output::maybe_timestamp(t.last_used_at, "never"),
-                    output::maybe_timestamp(t.expires_at, "never"),
-                ]);
-            }
-            table.print()?;
-        }
-    }
-    if page.has_more && settings.format == Format::Table {
-        eprintln!("More tokens exist: pass --all to list them all.");
-    }
-    Ok(())
+    super::show_list(
+        settings,
+        &page,
+        "No multi-workspace tokens.",
+        "tokens",
+        mine_table,
+    )
 }
 
 /// A repeatable option's values, or `None` (the server's default) when
@@ -266,6 +273,37 @@ fn allowed_from(cidrs: &[String]) -> String {
     } else {
         cidrs.join(" ")
     }
+}
+
+/// The caller's multi-workspace tokens.
+fn mine_table(tokens: &[MultiTokenSummary]) -> Table {
+    let mut table = Table::new(&[
+        "ID",
+        "NAME",
+        "PREFIX",
+        "ROLE (CAP)",
+        "WORKSPACES",
+        "PERMISSIONS",
+        "ALLOWED FROM",
+        "CREATED",
+        "LAST USED",
+        "EXPIRES",
+    ]);
+    for t in tokens {
+        table.row(vec![
+            t.id.clone(),
+            t.name.clone(),
+            t.prefix.clone(),
+            Role::from(t.role).to_string(),
+            t.workspace_ids.join(","),
+            permissions(t.permissions.as_deref()),
+            allowed_from(&t.allowed_cidrs),
+            output::timestamp(t.created_at),
+            output::maybe_timestamp(t.last_used_at, "never"),
+            output::maybe_timestamp(t.expires_at, "never"),
+        ]);
+    }
+    table
 }
 
 /// The workspace's tokens. A last POLICY column marks those that exceed

@@ -24,24 +24,18 @@ fn user_client(settings: &Settings) -> Result<Client> {
 
 pub async fn list(settings: &Settings, args: &ListArgs) -> Result<()> {
     let client = user_client(settings)?;
-    let page = super::fetch_pages(args.all, async |cursor: Option<String>| {
-        client.list_workspaces(args.limit, cursor.as_deref()).await
+    let page = super::fetch_pages(args, async |limit, cursor: Option<String>| {
+        client.list_workspaces(limit, cursor.as_deref()).await
     })
     .await?;
-    match settings.format {
-        Format::Json => output::json(&page)?,
-        Format::Table if page.data.is_empty() => {
-            eprintln!("No workspaces: create one with `cnap workspaces create NAME`.");
-        }
-        Format::Table => {
-            let active = settings.workspace.as_ref().map(|(ws, _)| ws.as_str());
-            table(&page.data, active).print()?;
-        }
-    }
-    if page.has_more && settings.format == Format::Table {
-        eprintln!("More workspaces exist: pass --all to list them all.");
-    }
-    Ok(())
+    let active = settings.workspace.as_ref().map(|(ws, _)| ws.as_str());
+    super::show_list(
+        settings,
+        &page,
+        "No workspaces: create one with `cnap workspaces create NAME`.",
+        "workspaces",
+        |data| table(data, active),
+    )
 }
 
 fn table(workspaces: &[WorkspaceView], active: Option<&str>) -> Table {
@@ -115,38 +109,10 @@ pub async fn use_(mut settings: Settings, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// The workspace `policy` is about, and a client that acts in it: the
-/// selected workspace (`--workspace`, the environment, `active_workspace`),
-/// or for an API token, which ignores `active_workspace`, its own (asked of
-/// the server).
-async fn policy_workspace(settings: &Settings) -> Result<(Client, String)> {
-    let (credential, _) = settings.require_credential()?;
-    let client = settings.client()?;
-    if let Some(ws) = settings.context() {
-        return Ok((client, ws.to_owned()));
-    }
-    let no_workspace = || {
-        Error::Usage(
-            "no workspace: pass --workspace WS_ID, set AKUA_WORKSPACE, or run `cnap workspaces use WS_ID`"
-                .into(),
-        )
-    };
-    if credential.kind() != Some(CredentialKind::ApiToken) {
-        return Err(no_workspace());
-    }
-    // A multi-workspace token has no workspace of its own: whoami says none.
-    let ws = client
-        .whoami()
-        .await?
-        .workspace_id
-        .ok_or_else(no_workspace)?;
-    Ok((client, ws))
-}
-
 /// `cnap workspaces policy`: the token policy, with `-o json` the whole
 /// workspace as the API shows it.
 pub async fn policy(settings: &Settings) -> Result<()> {
-    let (client, ws) = policy_workspace(settings).await?;
+    let (client, ws) = super::workspace_in_effect(settings).await?;
     let workspace = client.workspace(&ws).await?;
     show_policy(settings, &workspace)
 }
@@ -155,7 +121,7 @@ pub async fn policy(settings: &Settings) -> Result<()> {
 /// and sends it back whole (`PATCH` takes the whole policy). Two owners
 /// changing it at once: the last write wins.
 pub async fn set_policy(settings: &Settings, args: &PolicySetArgs) -> Result<()> {
-    let (client, ws) = policy_workspace(settings).await?;
+    let (client, ws) = super::workspace_in_effect(settings).await?;
     let current = client.workspace(&ws).await?;
     let token_policy = changed(current.token_policy, args);
     let updated = client

@@ -34,7 +34,13 @@ async fn device_login_stores_a_session_that_status_reports_and_logout_revokes() 
         .stdout_has(&format!("…{last4}"))
         .stdout_has(&api.base)
         .stdout_has(DEV_USER)
-        .stdout_has(" UTC");
+        .stdout_has("expires:\t20");
+    // At a terminal, the same with the times relative to now.
+    home.run_tty(&["auth", "status"])
+        .await
+        .expect(0)
+        .stdout_has("expires:")
+        .stdout_has("in 1");
 
     // And for scripts: the expiry is the server's (a year, sliding).
     let status = home.run(&["auth", "status", "-o", "json"]).await;

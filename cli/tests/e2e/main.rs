@@ -8,5 +8,6 @@ mod errors;
 mod keychain;
 mod login;
 mod restricted;
+mod scripting;
 mod support;
 mod tokens;

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Api, Home, now};
+use crate::support::{Api, Home, now, owner_in_a_workspace};
 
 /// The table's row naming `id`.
 fn row_of<'a>(table: &'a str, id: &str) -> &'a str {
@@ -14,23 +14,13 @@ fn row_of<'a>(table: &'a str, id: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no row for {id} in\n{table}"))
 }
 
-/// A person logged in with the device flow, acting in a new workspace of
-/// theirs.
-async fn owner_in_a_workspace(api: &Api, name: &str) -> (Home, String) {
-    let home = Home::new(&api.base);
-    home.device_login(api).await.expect(0);
-    let ws = api.workspace(name).await;
-    home.run(&["workspaces", "use", &ws]).await.expect(0);
-    (home, ws)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_token_restricted_to_reading_cannot_create_a_token() {
     let api = Api::start().await;
     let (home, _) = owner_in_a_workspace(&api, "Restricted").await;
 
     // The catalog lists the service's own permissions, in both formats.
-    let catalog = home.run(&["tokens", "permissions"]).await;
+    let catalog = home.run_tty(&["tokens", "permissions"]).await;
     catalog.expect(0);
     let lines: Vec<&str> = catalog.stdout.lines().collect();
     assert!(
@@ -179,7 +169,7 @@ async fn the_owner_sets_a_token_policy_that_creation_and_rolls_meet() {
     let weekly_id = weekly["id"].as_str().expect("id").to_owned();
 
     // The list marks the older token in a POLICY column, with a note.
-    let list = home.run(&["tokens", "list"]).await;
+    let list = home.run_tty(&["tokens", "list"]).await;
     list.expect(0)
         .stderr_has("1 token(s) marked in POLICY exceed the workspace's token policy");
     assert!(

@@ -264,6 +264,10 @@ impl Home {
         }
     }
 
+    pub fn api_url(&self) -> &str {
+        &self.api_url
+    }
+
     pub fn cnap_dir(&self) -> PathBuf {
         self.dir.path().join(".cnap")
     }
@@ -335,6 +339,14 @@ impl Home {
     /// Runs `cnap --api-url URL ARGS` to the end.
     pub async fn run(&self, args: &[&str]) -> Out {
         finish(self.cnap(args)).await
+    }
+
+    /// Runs `cnap --api-url URL ARGS` as at a 200-column terminal: aligned
+    /// tables under a header, relative times.
+    pub async fn run_tty(&self, args: &[&str]) -> Out {
+        let mut command = self.cnap(args);
+        command.env("CNAP_FORCE_TTY", "200");
+        finish(command).await
     }
 
     /// Runs `cnap --api-url URL ARGS` with `input` on stdin.
@@ -464,4 +476,14 @@ pub fn mode(path: &std::path::Path) -> u32 {
 pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()
+}
+
+/// A person logged in with the device flow, acting in a new workspace of
+/// theirs.
+pub async fn owner_in_a_workspace(api: &Api, name: &str) -> (Home, String) {
+    let home = Home::new(&api.base);
+    home.device_login(api).await.expect(0);
+    let ws = api.workspace(name).await;
+    home.run(&["workspaces", "use", &ws]).await.expect(0);
+    (home, ws)
 }
