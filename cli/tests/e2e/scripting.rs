@@ -39,7 +39,7 @@ fn home_dir(home: &Home) -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread")]
 async fn lists_are_plain_rows_in_a_pipe_and_json_fields_for_scripts() {
     let api = Api::start().await;
-    let (home, _) = owner_in_a_workspace(&api, "Scripts").await;
+    let (home, ws) = owner_in_a_workspace(&api, "Scripts").await;
     for name in ["alpha", "beta", "gamma"] {
         home.run(&["tokens", "create", "--name", name])
             .await
@@ -107,6 +107,31 @@ async fn lists_are_plain_rows_in_a_pipe_and_json_fields_for_scripts() {
     assert_eq!(rest.expect(0).stdout.lines().count(), 1, "{rest:#?}");
     let many = home.run(&["tokens", "list", "--limit", "500"]).await;
     assert_eq!(many.expect(0).stdout.lines().count(), 3);
+
+    // The CI recipe of cli/README.md: an API token from the environment.
+    let (_, token) = api.api_token(&ws, "pipeline").await;
+    let ci = Home::new(&api.base);
+    let in_ci = |args: &[&str]| {
+        let mut command = ci.cnap(args);
+        command.env("AKUA_API_TOKEN", &token);
+        finish(command)
+    };
+    let who = in_ci(&["auth", "status", "--json", "workspace_id,role"]).await;
+    assert_eq!(
+        who.expect(0).json(),
+        serde_json::json!({"workspace_id": ws, "role": "admin"})
+    );
+    let soon = in_ci(&[
+        "tokens",
+        "list",
+        "--json",
+        "id,name,expires_at",
+        "--jq",
+        ".[] | select(.expires_at != null and .expires_at < (now + 7*86400)) | .id",
+    ])
+    .await;
+    assert_eq!(soon.expect(0).stdout, "");
+    assert!(!ci.config_path().exists(), "nothing is stored");
 
     // A reader that stops reading ends cnap quietly, with success.
     let (code, stderr) = into_a_closed_pipe(&home, &["tokens", "list", "-o", "json"]).await;
