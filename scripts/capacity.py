@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Capacity and cost model of the authorizer's hot path (SCALING.md).
 
-Usage: python3 scripts/capacity.py            # the three sizes, as Markdown
+Usage: python3 scripts/capacity.py            # the three sizes, as Markdown (both tables)
 
 Every number below is either an assumption (named, with its default) or a
 published AWS limit or price (with the page it comes from). The model counts,
 per second: DynamoDB read and write request units on the base table and on
 each index, the busiest partition of each, Lambda GB-seconds, and dollars per
-million authorizations at on-demand prices (us-east-1).
+million authorizations at on-demand prices (us-east-1), in front of either
+kind of API Gateway API (REST or HTTP), each at its tiered monthly price.
 """
 
 from dataclasses import dataclass
@@ -23,8 +24,11 @@ PRICE_PER_MILLION_WRU = 0.625
 # https://aws.amazon.com/lambda/pricing/ (arm64, us-east-1)
 PRICE_PER_GB_SECOND = 0.0000133334
 PRICE_PER_MILLION_INVOCATIONS = 0.20
-# https://aws.amazon.com/api-gateway/pricing/ (REST, first 333 million)
-PRICE_PER_MILLION_API_CALLS = 3.50
+# https://aws.amazon.com/api-gateway/pricing/ (us-east-1): per million
+# requests a month, by tier: (requests up to this many millions, price).
+REST_TIERS = [(333, 3.50), (1_000, 2.80), (20_000, 2.38), (math.inf, 1.51)]
+HTTP_TIERS = [(300, 1.00), (math.inf, 0.90)]
+SECONDS_PER_MONTH = 30 * 86_400
 
 # --- The design (shared/store/src/table.rs, shared/core/src/decision.rs) ---
 EXPIRY_SHARDS = 16
@@ -90,9 +94,11 @@ def model(size: Size) -> dict:
         "reads": reads * PRICE_PER_MILLION_RRU / 1e6,
         "writes": (base_writes + lists_writes + by_expiry_writes) * PRICE_PER_MILLION_WRU / 1e6,
         "lambda": rate * PRICE_PER_MILLION_INVOCATIONS / 1e6 + gb_seconds * PRICE_PER_GB_SECOND,
-        "api": rate * PRICE_PER_MILLION_API_CALLS / 1e6,
     }
     per_million = {k: v / rate * 1e6 for k, v in per_sec.items()}
+    monthly_millions = rate * SECONDS_PER_MONTH / 1e6
+    per_million["rest"] = tiered(monthly_millions, REST_TIERS) / monthly_millions
+    per_million["http"] = tiered(monthly_millions, HTTP_TIERS) / monthly_millions
     return {
         "size": size,
         "reads": reads,
@@ -109,12 +115,25 @@ def model(size: Size) -> dict:
         "saving_per_million": (all_projection_writes - lists_writes) * PRICE_PER_MILLION_WRU / rate,
         "gb_seconds": gb_seconds,
         "per_million": per_million,
+        "monthly_millions": monthly_millions,
     }
+
+
+def tiered(millions: float, tiers: list) -> float:
+    """Dollars for `millions` requests in a month at tiered prices."""
+    dollars, floor = 0.0, 0.0
+    for ceiling, price in tiers:
+        in_tier = max(0.0, min(millions, ceiling) - floor)
+        dollars += in_tier * price
+        floor = ceiling
+        if millions <= ceiling:
+            break
+    return dollars
 
 
 def main() -> None:
     rows = [model(s) for s in SIZES]
-    print("| size | auth/s | sessions | API tokens | RRU/s | base WRU/s | lists WRU/s | by_expiry WRU/s | per shard | worst hour by_expiry WRU/s | shards for ≤ 50 % | Lambda GB-s/s | $ per M auth (DynamoDB + Lambda) | + API Gateway | keys-only lists saves (vs ALL) |")
+    print("| size | auth/s | sessions | API tokens | RRU/s | base WRU/s | lists WRU/s | by_expiry WRU/s | per shard | worst hour by_expiry WRU/s | shards for ≤ 50 % | Lambda GB-s/s | $ per M auth (DynamoDB + Lambda) | + REST API | keys-only lists saves (vs ALL) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         s = r["size"]
@@ -124,11 +143,24 @@ def main() -> None:
             f"| {s.name} | {s.authorizations_per_sec:,.0f} | {s.sessions:,} | {s.api_tokens:,} "
             f"| {r['reads']:,.0f} | {r['base_writes']:,.0f} | {r['lists_writes']:,.0f} "
             f"| {r['by_expiry_writes']:,.0f} | {r['per_shard']:,.0f} | {r['worst_by_expiry']:,.0f} "
-            f"| {r['shards_needed']} | {r['gb_seconds']:.1f} | ${own:.3f} | ${own + m['api']:.2f} "
+            f"| {r['shards_needed']} | {r['gb_seconds']:.1f} | ${own:.3f} | ${own + m['rest']:.2f} "
             f"| ${r['saving_per_million']:.3f} per M |"
         )
     print()
     print(f"One credential's item takes at most {PARTITION_READS_PER_SEC:,} strongly consistent reads a second.")
+    print()
+    print("| size | authorizations a month | REST API $ per M | REST total $ per M | REST total $ a month | HTTP API $ per M | HTTP total $ per M | HTTP total $ a month | HTTP saves a month |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        s = r["size"]
+        m = r["per_million"]
+        own = m["reads"] + m["writes"] + m["lambda"]
+        months = r["monthly_millions"]
+        rest, http = own + m["rest"], own + m["http"]
+        print(
+            f"| {s.name} | {months / 1000:,.1f} billion | ${m['rest']:.2f} | ${rest:.2f} | ${rest * months:,.0f} "
+            f"| ${m['http']:.2f} | ${http:.2f} | ${http * months:,.0f} | ${(rest - http) * months:,.0f} |"
+        )
 
 
 if __name__ == "__main__":
