@@ -133,6 +133,20 @@ async fn fetch_pages<T>(
     Ok(page)
 }
 
+/// The first listed item that `wanted` picks, reading every page.
+async fn find_listed<T>(
+    fetch: impl AsyncFnMut(Option<u32>, Option<String>) -> Result<Page<T>>,
+    wanted: impl Fn(&T) -> bool,
+) -> Result<Option<T>> {
+    let everything = ListArgs {
+        limit: None,
+        all: true,
+        cursor: None,
+    };
+    let page = fetch_pages(&everything, fetch).await?;
+    Ok(page.data.into_iter().find(|item| wanted(item)))
+}
+
 /// The most items the API returns per page.
 const MAX_PAGE: u32 = 100;
 

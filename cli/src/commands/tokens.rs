@@ -197,31 +197,22 @@ pub async fn list(settings: &Settings, args: &TokensListArgs) -> Result<()> {
 /// `cnap tokens view ID`: one token, found in the list the caller can
 /// see (the API has no single-token read; the list is what it shows).
 pub async fn view(settings: &Settings, args: &ViewTokenArgs) -> Result<()> {
-    let everything = ListArgs {
-        limit: None,
-        all: true,
-        cursor: None,
-    };
     let client = settings.client()?;
     let shown = if args.mine {
         settings.require_credential()?;
-        let page = super::fetch_pages(&everything, async |limit, cursor: Option<String>| {
+        let mine = async |limit, cursor: Option<String>| {
             client.list_my_tokens(limit, cursor.as_deref()).await
-        })
-        .await?;
-        page.data
-            .into_iter()
-            .find(|t| t.id == args.id)
+        };
+        super::find_listed(mine, |t| t.id == args.id)
+            .await?
             .map(|t| show_one(settings, &t, mine_table(std::slice::from_ref(&t))))
     } else {
         settings.require_workspace(Some("--mine for your multi-workspace tokens"))?;
-        let page = super::fetch_pages(&everything, async |limit, cursor: Option<String>| {
+        let workspace = async |limit, cursor: Option<String>| {
             client.list_tokens(limit, cursor.as_deref()).await
-        })
-        .await?;
-        page.data
-            .into_iter()
-            .find(|t| t.id == args.id)
+        };
+        super::find_listed(workspace, |t| t.id == args.id)
+            .await?
             .map(|t| show_one(settings, &t, table(std::slice::from_ref(&t))))
     };
     shown.unwrap_or_else(|| {
