@@ -611,8 +611,10 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     current.to_string()
 }
 
-/// Reads an error answer in either of the API's shapes; anything else
-/// (a proxy's HTML page) keeps the status and its reason phrase.
+/// Reads an error answer in either of the API's shapes, or API Gateway's
+/// own `{"message": …}` (an HTTP API's refusals: no envelope, no reason);
+/// anything else (a proxy's HTML page) keeps the status and its reason
+/// phrase.
 fn api_error(status: StatusCode, body: &[u8]) -> Error {
     let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let text = |v: &Value| v.as_str().map(str::to_owned);
@@ -630,7 +632,17 @@ fn api_error(status: StatusCode, body: &[u8]) -> Error {
             None,
             None,
         ),
-        _ => (None, None, None, None),
+        _ => (
+            match status {
+                StatusCode::UNAUTHORIZED => Some("unauthorized".to_owned()),
+                StatusCode::FORBIDDEN => Some("forbidden".to_owned()),
+                _ => None,
+            }
+            .filter(|_| value["message"].is_string()),
+            text(&value["message"]),
+            None,
+            None,
+        ),
     };
     Error::Api {
         status: status.as_u16(),
@@ -725,6 +737,17 @@ mod tests {
         assert_eq!(
             parts(api_error(StatusCode::BAD_REQUEST, oauth)),
             (400, "slow_down".into(), "polling too fast".into(), None)
+        );
+        // An HTTP API's own refusals: its message, the class by status.
+        let gateway = br#"{"message":"Forbidden"}"#;
+        assert_eq!(
+            parts(api_error(StatusCode::FORBIDDEN, gateway)),
+            (403, "forbidden".into(), "Forbidden".into(), None)
+        );
+        let gateway = br#"{"message":"Not Found"}"#;
+        assert_eq!(
+            parts(api_error(StatusCode::NOT_FOUND, gateway)),
+            (404, "http_404".into(), "Not Found".into(), None)
         );
         let html = b"<html>bad gateway</html>";
         assert_eq!(

@@ -232,9 +232,11 @@ fn refused_hint(
         // `wrong_credential` (and any reason newer than this cnap): the
         // message says what is needed.
         Some(_) => return None,
-        // A server from before reasons.
+        // No reason given: a server from before reasons, or a gateway that
+        // answers refusals itself (an HTTP API says only "Forbidden", for
+        // a revoked credential too).
         None => {
-            "check the workspace (--workspace WS_ID or `cnap workspaces use WS_ID`) and your role in it"
+            "the answer says no more: `cnap auth status` shows whether the credential still works, and where and as what it acts"
         }
     };
     Some(hint.into())
@@ -409,6 +411,21 @@ mod tests {
         // catches itself for sessions: the same exit code.
         assert_eq!(forbidden("workspace_required", config).exit_code(), 2);
         assert_eq!(forbidden("role_too_low", config).exit_code(), 3);
+    }
+
+    #[test]
+    fn a_refusal_without_a_reason_points_to_auth_status() {
+        let bare = Error::Api {
+            status: 403,
+            code: "forbidden".into(),
+            message: "Forbidden".into(),
+            field: None,
+            reason: None,
+            credential: Some(Source::Config),
+        };
+        let hint = bare.hint().unwrap();
+        assert!(hint.contains("cnap auth status"), "{hint}");
+        assert_eq!(bare.exit_code(), 3);
     }
 
     #[test]

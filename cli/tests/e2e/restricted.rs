@@ -94,7 +94,7 @@ async fn a_token_restricted_to_reading_cannot_create_a_token() {
         .stderr_has("hint: the API token in use is restricted")
         .never_shows(&token);
     assert!(
-        !refused.stderr.contains("check the workspace"),
+        !refused.stderr.contains("the answer says no more"),
         "{refused:#?}"
     );
     // Nothing was made.
