@@ -1,8 +1,17 @@
-//! API Gateway's part, played locally and faithfully: route matching, the
-//! REQUEST authorizer in front of protected routes (401 for the error
-//! `Unauthorized`, 403 for an explicit Deny, 503 when the authorizer fails),
-//! the gateway responses in the JSON error envelope, and the proxy event
-//! with the authorizer context that the function receives.
+//! API Gateway's part, played locally and faithfully, as either kind of
+//! API the stack can sit behind ([`ApiType`]):
+//!
+//! - **REST** (the default, as `template.yaml` deploys): route matching, the
+//!   REQUEST authorizer in front of protected routes (401 for the error
+//!   `Unauthorized`, 403 for an explicit Deny, 503 when the authorizer
+//!   fails), the gateway responses in the JSON error envelope, and the
+//!   proxy event with the authorizer context the function receives.
+//! - **HTTP** (payload 2.0, simple responses, the `$default` stage at the
+//!   root): a request without `Authorization` is 401 before the authorizer
+//!   runs; any other refusal is 403; both, and a path no route has, get API
+//!   Gateway's own `{"message": …}` bodies (HTTP APIs cannot customise
+//!   them); an authorizer that fails is 500. Allowed requests reach the
+//!   function with the context under `requestContext.authorizer.lambda`.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -32,12 +41,59 @@ const API_ID: &str = "akualocal";
 /// in the path).
 const ROOT_STAGE: &str = "local";
 
+/// The stage HTTP APIs serve at the root.
+const HTTP_DEFAULT_STAGE: &str = "$default";
+
+/// Which kind of API Gateway API is played.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ApiType {
+    #[default]
+    Rest,
+    Http,
+}
+
+impl ApiType {
+    pub fn parse(name: &str) -> Result<Self, String> {
+        match name.to_ascii_lowercase().as_str() {
+            "rest" => Ok(Self::Rest),
+            "http" => Ok(Self::Http),
+            _ => Err(format!("{name:?} is not rest or http")),
+        }
+    }
+
+    /// The request context a function (the dashboard's, served beside the
+    /// gateway) receives for `path` under `stage`, as this kind of API
+    /// builds it.
+    pub fn lambda_context(
+        self,
+        stage: &Stage,
+        method: &Method,
+        path: &str,
+    ) -> Result<lambda_http::request::RequestContext, serde_json::Error> {
+        use lambda_http::request::RequestContext;
+        Ok(match self {
+            Self::Rest => RequestContext::ApiGatewayV1(serde_json::from_value(
+                stage.request_context(method, path),
+            )?),
+            Self::Http => RequestContext::ApiGatewayV2(serde_json::from_value(http_context(
+                method,
+                path,
+                "",
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+                None,
+                Map::new(),
+            ))?),
+        })
+    }
+}
+
 /// The routers of every function behind one authorizer.
 #[derive(Clone)]
 pub struct Gateway {
     authorizer: Arc<Authorizer<DynamoStore>>,
     routers: Arc<HashMap<Function, Router>>,
     stage: Stage,
+    api_type: ApiType,
 }
 
 /// Where the API is served: at the root, or under `/{stage}` as on the
@@ -107,7 +163,15 @@ impl Gateway {
             authorizer: Arc::new(authorizer),
             routers: Arc::new(routers),
             stage,
+            api_type: ApiType::Rest,
         }
+    }
+
+    /// The same gateway, played as `api_type`. An HTTP API serves its
+    /// `$default` stage at the root, so it takes no stage.
+    pub fn as_api(mut self, api_type: ApiType) -> Self {
+        self.api_type = api_type;
+        self
     }
 
     /// Serves one request as the deployed API would. The caller's address
@@ -136,6 +200,7 @@ impl Gateway {
         if candidates.is_empty() {
             return Box::pin(self.platform(&call)).await;
         }
+        let http = self.api_type == ApiType::Http;
         // RFC 9110 §15.5.6: a 405 lists the methods the resource has.
         let allow = candidates
             .iter()
@@ -146,6 +211,11 @@ impl Gateway {
             .into_iter()
             .find(|(r, _)| r.method == parts.method)
         else {
+            // An HTTP API has routes, not resources: another method is
+            // a route it does not have.
+            if http {
+                return gateway_message(StatusCode::NOT_FOUND, "Not Found");
+            }
             let mut response = error(ApiError::MethodNotAllowed);
             if let Ok(value) = axum::http::HeaderValue::from_str(&allow) {
                 response
@@ -159,7 +229,10 @@ impl Gateway {
         // envelope); this gateway verifies no signature, so every call
         // to such a route is one.
         if route.iam {
-            return error(ApiError::NotFound("route"));
+            return match http {
+                true => gateway_message(StatusCode::FORBIDDEN, "Forbidden"),
+                false => error(ApiError::NotFound("route")),
+            };
         }
         let mut authorizer_context = Map::new();
         if route.protected {
@@ -170,14 +243,17 @@ impl Gateway {
                 Err(refused) => return refused,
             }
         }
-        let event = proxy_event(
-            &self.stage,
-            route,
-            &call,
-            &params,
-            &body,
-            authorizer_context,
-        );
+        let event = match self.api_type {
+            ApiType::Rest => proxy_event(
+                &self.stage,
+                route,
+                &call,
+                &params,
+                &body,
+                authorizer_context,
+            ),
+            ApiType::Http => proxy_event_v2(route, &call, &params, &body, authorizer_context),
+        };
         let Ok(lambda_request) = lambda_http::request::from_str(&event.to_string()) else {
             return error(ApiError::BadRequest(
                 "the request could not be represented".into(),
@@ -201,6 +277,9 @@ impl Gateway {
         resource: &str,
         params: &[(String, String)],
     ) -> Result<Map<String, Value>, Response<Body>> {
+        if self.api_type == ApiType::Http {
+            return self.authorize_http(call, resource, params).await;
+        }
         let method_arn = format!(
             "arn:aws:execute-api:local:{ACCOUNT}:{API_ID}/{}/{}{}",
             self.stage.name(),
@@ -227,6 +306,39 @@ impl Gateway {
         }
     }
 
+    /// Runs the authorizer as an HTTP API does (payload 2.0, simple
+    /// responses, identity source `$request.header.Authorization`): no
+    /// header is 401 without asking it; `isAuthorized: false` is 403; a
+    /// failed authorizer is 500. The bodies are API Gateway's own.
+    async fn authorize_http(
+        &self,
+        call: &Call<'_>,
+        route: &str,
+        params: &[(String, String)],
+    ) -> Result<Map<String, Value>, Response<Body>> {
+        let Some(authorization) = call.headers.get(axum::http::header::AUTHORIZATION) else {
+            return Err(gateway_message(StatusCode::UNAUTHORIZED, "Unauthorized"));
+        };
+        let route_key = format!("{} {route}", call.method);
+        let mut event = http_event(&route_key, call, params);
+        event["type"] = json!("REQUEST");
+        event["routeArn"] = json!(format!(
+            "arn:aws:execute-api:local:{ACCOUNT}:{API_ID}/{HTTP_DEFAULT_STAGE}/{}{}",
+            call.method, call.path
+        ));
+        event["identitySource"] = json!([String::from_utf8_lossy(authorization.as_bytes())]);
+        match akua_authorizer::handle(&self.authorizer, event, clock::now()).await {
+            Ok(answer) if answer["isAuthorized"] == json!(true) => {
+                Ok(answer["context"].as_object().cloned().unwrap_or_default())
+            }
+            Ok(_) => Err(gateway_message(StatusCode::FORBIDDEN, "Forbidden")),
+            Err(_) => Err(gateway_message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal Server Error",
+            )),
+        }
+    }
+
     /// A route of the platform's route map (`platform/permissions.json`):
     /// authorized exactly as deployed, then answered by a stand-in for the
     /// platform's backend that shows the authorizer context it would
@@ -234,7 +346,10 @@ impl Gateway {
     async fn platform(&self, call: &Call<'_>) -> Response<Body> {
         let Some(route) = akua_core::route_map::platform_route(call.method.as_str(), call.path)
         else {
-            return error(ApiError::NotFound("route"));
+            return match self.api_type {
+                ApiType::Rest => error(ApiError::NotFound("route")),
+                ApiType::Http => gateway_message(StatusCode::NOT_FOUND, "Not Found"),
+            };
         };
         let params = match_path(&route.path, call.path).unwrap_or_default();
         match self.authorize(call, &route.path, &params).await {
@@ -261,6 +376,127 @@ struct Call<'a> {
 
 fn error(e: ApiError) -> Response<Body> {
     akua_http::Error(e).into_response()
+}
+
+/// An answer an HTTP API gives itself: `{"message": …}`, not the API's
+/// envelope (HTTP APIs cannot customise their gateway responses).
+fn gateway_message(status: StatusCode, message: &str) -> Response<Body> {
+    (status, axum::Json(json!({ "message": message }))).into_response()
+}
+
+/// Headers as payload 2.0 carries them: lower-case names, repeated values
+/// joined with commas, cookies apart.
+fn v2_headers(headers: &HeaderMap) -> Map<String, Value> {
+    let mut out = Map::new();
+    for name in headers.keys() {
+        if name == axum::http::header::COOKIE {
+            continue;
+        }
+        let joined = headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect::<Vec<_>>()
+            .join(",");
+        out.insert(name.as_str().to_owned(), json!(joined));
+    }
+    out
+}
+
+fn v2_cookies(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .flat_map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .split(';')
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// An HTTP API's request context (payload 2.0) at its `$default` stage.
+fn http_context(
+    method: &Method,
+    path: &str,
+    route_key: &str,
+    source_ip: IpAddr,
+    user_agent: Option<&str>,
+    authorizer: Map<String, Value>,
+) -> Value {
+    let now = clock::now();
+    let mut ctx = json!({
+        "accountId": ACCOUNT,
+        "apiId": API_ID,
+        "http": {
+            "method": method.as_str(),
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": source_ip.to_string(),
+            "userAgent": user_agent.unwrap_or(""),
+        },
+        "requestId": format!("local-{}", akua_core::base62::random(16)),
+        "routeKey": route_key,
+        "stage": HTTP_DEFAULT_STAGE,
+        "timeEpoch": now * 1000,
+    });
+    if !authorizer.is_empty() {
+        ctx["authorizer"] = json!({ "lambda": authorizer });
+    }
+    ctx
+}
+
+/// The parts of a payload 2.0 event the authorizer's and the function's
+/// share.
+fn http_event(route_key: &str, call: &Call<'_>, params: &[(String, String)]) -> Value {
+    let (single, _) = query_maps(call.query);
+    let user_agent = call
+        .headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": call.path,
+        "rawQueryString": call.query,
+        "headers": v2_headers(call.headers),
+        "requestContext": http_context(call.method, call.path, route_key, call.source_ip, user_agent, Map::new()),
+        "pathParameters": params.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<Map<_, _>>(),
+    });
+    let cookies = v2_cookies(call.headers);
+    if !cookies.is_empty() {
+        event["cookies"] = json!(cookies);
+    }
+    if !single.is_empty() {
+        event["queryStringParameters"] = Value::Object(single);
+    }
+    event
+}
+
+/// The payload 2.0 event an HTTP API's Lambda integration receives.
+fn proxy_event_v2(
+    route: &Route,
+    call: &Call<'_>,
+    params: &[(String, String)],
+    body: &Bytes,
+    authorizer: Map<String, Value>,
+) -> Value {
+    let route_key = format!("{} {}", route.method, route.path);
+    let mut event = http_event(&route_key, call, params);
+    if !authorizer.is_empty() {
+        event["requestContext"]["authorizer"] = json!({ "lambda": authorizer });
+    }
+    if !body.is_empty() {
+        let (text, is_base64) = match std::str::from_utf8(body) {
+            Ok(text) => (text.to_owned(), false),
+            Err(_) => (base64::engine::general_purpose::STANDARD.encode(body), true),
+        };
+        event["body"] = json!(text);
+        event["isBase64Encoded"] = json!(is_base64);
+    }
+    event
 }
 
 fn single_headers(headers: &HeaderMap) -> Map<String, Value> {

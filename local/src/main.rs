@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use akua_local::dev_issuer::DevIssuer;
-use akua_local::gateway::Stage;
+use akua_local::gateway::{ApiType, Stage};
 use akua_local::server::{self, Options};
 use clap::{Parser, Subcommand};
 
@@ -43,6 +43,11 @@ struct Cli {
     /// Gateway's 403 outside it).
     #[arg(long, env = "AKUA_STAGE")]
     stage: Option<String>,
+    /// Play an HTTP API (payload 2.0 events, its `$default` stage at the
+    /// root, its own 401/403/404 bodies) instead of the REST API the stack
+    /// deploys: `rest` or `http`.
+    #[arg(long, env = "AKUA_API_TYPE", value_parser = ApiType::parse, default_value = "rest")]
+    api_type: ApiType,
     /// Append every security event (what a deployed stack publishes on
     /// EventBridge: source akua.auth, detail-type the audit action) to
     /// FILE as JSON lines.
@@ -81,6 +86,12 @@ async fn main() -> std::process::ExitCode {
                         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
                 )
                 .init();
+            if cli.api_type == ApiType::Http && cli.stage.is_some() {
+                eprintln!(
+                    "akua-local: an HTTP API serves its $default stage at the root: --stage is for --api-type rest"
+                );
+                return std::process::ExitCode::FAILURE;
+            }
             let stage = match Stage::parse(cli.stage.as_deref()) {
                 Ok(stage) => stage,
                 Err(e) => {
@@ -96,6 +107,7 @@ async fn main() -> std::process::ExitCode {
                 table: cli.table,
                 dev_user: cli.dev_user,
                 stage,
+                api_type: cli.api_type,
                 events: cli.events,
             })
             .await

@@ -17,7 +17,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 
 use crate::dev_issuer::{self, DevIssuer};
-use crate::gateway::{Gateway, Stage};
+use crate::gateway::{ApiType, Gateway, Stage};
 use crate::oidc::{self, Provider};
 
 /// How `akua-local` runs.
@@ -34,6 +34,9 @@ pub struct Options {
     /// Serve under `/{stage}` as the execute-api URL does (`None`: at the
     /// root, as a custom domain does).
     pub stage: Stage,
+    /// Which kind of API Gateway API to play: REST (as deployed) or HTTP
+    /// (its `$default` stage, at the root).
+    pub api_type: ApiType,
     /// Append every security event (what a deployed stack publishes on
     /// EventBridge) to this file as JSON lines.
     pub events: Option<PathBuf>,
@@ -185,7 +188,8 @@ pub async fn start(
         leaks,
         id_tokens,
         options.stage.clone(),
-    );
+    )
+    .as_api(options.api_type);
     UserId::parse(&options.dev_user).map_err(|_| "invalid --dev-user".to_owned())?;
 
     // The dashboard signs in with the development provider, or with the
@@ -205,16 +209,14 @@ pub async fn start(
     // The dashboard function sees API Gateway's request context (its
     // stage and the path as sent), as it does deployed.
     let stage = options.stage.clone();
+    let api_type = options.api_type;
     let dashboard = akua_dashboard::router(dashboard).layer(axum::middleware::map_request(
         move |mut request: Request| {
             let stage = stage.clone();
             async move {
-                let context = stage.request_context(request.method(), request.uri().path());
-                match serde_json::from_value(context) {
+                match api_type.lambda_context(&stage, request.method(), request.uri().path()) {
                     Ok(ctx) => {
-                        request
-                            .extensions_mut()
-                            .insert(lambda_http::request::RequestContext::ApiGatewayV1(ctx));
+                        request.extensions_mut().insert(ctx);
                     }
                     Err(e) => tracing::error!(error = %e, "request context not representable"),
                 }

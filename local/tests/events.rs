@@ -72,6 +72,7 @@ async fn security_events_are_written_as_the_pipe_publishes_them() {
             table: "akua".into(),
             dev_user: "usr_dev".into(),
             stage: akua_local::gateway::Stage::parse(Some("prod")).unwrap(),
+            api_type: akua_local::gateway::ApiType::Rest,
             events: Some(events.clone()),
         },
         std::future::pending(),

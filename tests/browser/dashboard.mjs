@@ -23,7 +23,11 @@
 // does, and the walk checks that the page asks for nothing outside it and
 // that the sign-in's redirect_uri is under it.
 //
-// Usage: node dashboard.mjs <akua-local> <cnap> [--stage NAME] [--screenshot PATH]
+// With --api-type http, akua-local plays an HTTP API at its $default stage:
+// every refusal is API Gateway's own 403 (401 only without Authorization),
+// and the dashboard still tells an ended session from a refused action.
+//
+// Usage: node dashboard.mjs <akua-local> <cnap> [--stage NAME | --api-type http] [--screenshot PATH]
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -38,7 +42,12 @@ const option = (name) => {
 };
 const screenshot = option("--screenshot");
 const stage = option("--stage");
-const optionValues = new Set([screenshot, stage]);
+const apiType = option("--api-type") ?? "rest";
+const httpApi = apiType === "http";
+const optionValues = new Set([screenshot, stage, option("--api-type")]);
+// What a refused credential gets: REST's 401 in the API's envelope, or an
+// HTTP API's bare 403.
+const refusedStatus = httpApi ? 403 : 401;
 const [binary = "target/debug/akua-local", cnap = "target/debug/cnap"] = process.argv
   .slice(2)
   .filter((a) => !a.startsWith("--") && !optionValues.has(a));
@@ -53,7 +62,7 @@ const check = (ok, message) => {
 };
 
 async function startServer() {
-  const args = ["--port", "0", "--data-dir", dataDir, ...(stage ? ["--stage", stage] : [])];
+  const args = ["--port", "0", "--data-dir", dataDir, "--api-type", apiType, ...(stage ? ["--stage", stage] : [])];
   const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
   const lines = createInterface({ input: child.stderr });
   const base = await new Promise((resolve, reject) => {
@@ -220,7 +229,7 @@ try {
   check((await page.textContent("#confirm-text")).includes("deploy"), "the confirmation does not name the token");
   await page.click("#confirm-ok");
   await page.waitForSelector("text=No API tokens yet.");
-  check((await api("/api_tokens", secret)).status === 401, "a revoked token still works");
+  check((await api("/api_tokens", secret)).status === refusedStatus, "a revoked token still works");
 
   step = "create a token restricted to a permission and a network";
   const readBox = "#token-permissions input[value='api_tokens:read']";
@@ -261,7 +270,8 @@ try {
   // The API holds the token to both (this test runs on 127.0.0.1).
   check((await api("/api_tokens", restricted)).status === 200, "the restricted token cannot read tokens");
   const write = await api("/api_tokens", restricted, { method: "POST", headers: { "akua-context": ws, "content-type": "application/json" }, body: JSON.stringify({ name: "more" }) });
-  check(write.status === 403 && (await write.json()).error?.code === "insufficient_permission", `the restricted token could write: ${write.status}`);
+  const refusal = await write.json();
+  check(write.status === 403 && (httpApi ? refusal.message === "Forbidden" : refusal.error?.code === "insufficient_permission"), `the restricted token could write: ${write.status}`);
   await axe(page, "API tokens with a restricted token");
 
   step = "set a token policy, signing in again first (sudo mode)";
@@ -403,7 +413,7 @@ try {
   await page.unroute(/\/v1\/api_tokens\?/);
   check(await page.isVisible("#sign-in"), "a page that finished loading after sign-out covered the sign-in page");
   check(await page.isHidden("#account"), "the account bar shows after sign-out");
-  check((await api("/auth/whoami", session)).status === 401, "the dashboard session works after sign-out");
+  check((await api("/auth/whoami", session)).status === refusedStatus, "the dashboard session works after sign-out");
   check(await page.evaluate(() => sessionStorage.getItem("akua.session") === null), "the session is still stored");
 
   step = "security headers";
@@ -411,7 +421,7 @@ try {
   check(otherOrigins.length === 0, `requests to other origins: ${otherOrigins.join(", ")}`);
   check(outsideStage.length === 0, `requests outside ${prefix || "/"}: ${[...new Set(outsideStage)].join(", ")}`);
   check(redirectUris.length > 0 && redirectUris.every((u) => u === `${base}/dashboard/callback`), `sign-in redirect_uri: ${redirectUris.join(", ")}`);
-  console.log(`ok: the dashboard under ${prefix || "/"} signs in, signs in again for sudo mode, manages tokens (restricted ones too), the token policy, members and sessions, approves a cnap login, and signs out, in a real browser`);
+  console.log(`ok: the dashboard behind a ${apiType.toUpperCase()} API under ${prefix || "/"} signs in, signs in again for sudo mode, manages tokens (restricted ones too), the token policy, members and sessions, approves a cnap login, and signs out, in a real browser`);
 } catch (e) {
   console.error(`FAIL (${step}): ${e.message}`);
   process.exitCode = 1;

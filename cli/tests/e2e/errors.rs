@@ -314,3 +314,49 @@ async fn each_refusal_says_its_fix_and_where_the_credential_came_from() {
         .stderr_has("hint: you are not a member of that workspace: `cnap workspaces list`")
         .stderr_has("(credential from the login stored for this API URL)");
 }
+
+/// Behind an HTTP API, API Gateway answers refusals itself: 401 only
+/// without `Authorization`, a bare 403 for everything else (a revoked
+/// token too), its own 404. cnap still exits with the right code and
+/// points to what tells the cases apart.
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_an_http_api_the_gateways_own_refusals_still_say_what_to_do() {
+    let api = Api::start_as(akua_local::gateway::ApiType::Http).await;
+    assert!(!api.base.contains("/prod"), "{}", api.base);
+    let ws = api.workspace("Own").await;
+    let (id, token) = api.api_token(&ws, "ci").await;
+    let home = Home::new(&api.base);
+    let from_env = |args: &[&str]| {
+        let mut command = home.cnap(args);
+        command.env("AKUA_API_TOKEN", &token);
+        finish(command)
+    };
+    from_env(&["tokens", "list"]).await.expect(0);
+    api.revoke(&ws, &id).await;
+    from_env(&["tokens", "list"])
+        .await
+        .expect(3)
+        .stderr_has("Forbidden (forbidden, HTTP 403)")
+        .stderr_has("hint: the answer says no more: `cnap auth status`")
+        .stderr_has("(credential from AKUA_API_TOKEN)")
+        .never_shows(&token);
+    // The gateway's own 404 for a route it does not have.
+    let (status, body) = api
+        .call(reqwest::Method::GET, "/nothing", &token, None, None)
+        .await;
+    assert_eq!(
+        (status, body),
+        (404, serde_json::json!({"message": "Not Found"}))
+    );
+    // No Authorization at all is the one 401.
+    let missing = reqwest::get(format!("{}/api_tokens", api.base))
+        .await
+        .expect("request");
+    assert_eq!(missing.status().as_u16(), 401);
+    // The device flow, approved with the dashboard's base at the root.
+    home.device_login(&api).await.expect(0);
+    home.run(&["auth", "status"])
+        .await
+        .expect(0)
+        .stdout_has("session (from config");
+}

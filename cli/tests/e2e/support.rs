@@ -37,7 +37,22 @@ pub struct Api {
 }
 
 impl Api {
+    /// akua-local as deployed: a REST API under `/prod`, or with
+    /// `AKUA_TEST_API_TYPE=http` an HTTP API at its `$default` stage.
     pub async fn start() -> Api {
+        let api_type = match std::env::var("AKUA_TEST_API_TYPE").as_deref() {
+            Ok("http") => akua_local::gateway::ApiType::Http,
+            _ => akua_local::gateway::ApiType::Rest,
+        };
+        Self::start_as(api_type).await
+    }
+
+    /// akua-local playing `api_type`, whatever the environment says.
+    pub async fn start_as(api_type: akua_local::gateway::ApiType) -> Api {
+        let stage = match api_type {
+            akua_local::gateway::ApiType::Http => None,
+            akua_local::gateway::ApiType::Rest => Some("prod"),
+        };
         let data_dir = tempfile::tempdir().expect("data dir");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let running = server::start(
@@ -48,7 +63,8 @@ impl Api {
                 dynamodb_endpoint: None,
                 table: "akua".into(),
                 dev_user: DEV_USER.into(),
-                stage: akua_local::gateway::Stage::parse(Some("prod")).expect("a stage"),
+                stage: akua_local::gateway::Stage::parse(stage).expect("a stage"),
+                api_type,
                 events: None,
             },
             async {

@@ -54,13 +54,24 @@ export async function api(method, path, { body, workspace, bearer } = {}) {
       const maxAge = Number.isInteger(error.max_age) ? error.max_age : header ? Number(header) : null;
       throw new ApiError(401, error.code, error.message, maxAge);
     }
-    if (response.status === 401 && !bearer) {
+    if (!bearer && (response.status === 401 || (response.status === 403 && !data?.error && !(await sessionWorks())))) {
       store.removeItem(SESSION);
       sessionLost();
     }
     throw new ApiError(response.status, error.code ?? "error", error.message ?? `The API answered ${response.status}.`, null, error.field ?? null);
   }
   return data;
+}
+
+// Behind an HTTP API, every refusal is API Gateway's bare 403: an ended
+// session and a workspace the person left look the same. The session
+// alone, with no workspace, tells them apart.
+async function sessionWorks() {
+  const response = await fetch(`${BASE}/v1/auth/whoami`, {
+    headers: { authorization: `Bearer ${store.getItem(SESSION)}` },
+    cache: "no-store",
+  }).catch(() => null);
+  return response?.ok ?? true;
 }
 
 // Every row of a paged list, following its cursor.

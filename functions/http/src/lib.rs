@@ -244,18 +244,34 @@ impl<S: Send + Sync> FromRequestParts<S> for PublicBase {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
-        let Some(RequestContext::ApiGatewayV1(ctx)) = parts.extensions.get::<RequestContext>()
-        else {
-            return Ok(Self(None));
-        };
-        let (Some(domain), Some(full)) = (ctx.domain_name.as_deref(), ctx.path.as_deref()) else {
+        let (Some(domain), Some(full)) = (domain(parts), full_path(parts)) else {
             return Ok(Self(None));
         };
         Ok(Self(
-            path_prefix(parts, full)
-                .filter(|_| plain(domain))
+            path_prefix(parts, &full)
+                .filter(|_| plain(&domain))
                 .map(|prefix| format!("https://{domain}{prefix}")),
         ))
+    }
+}
+
+/// The domain the request came in on, as API Gateway reports it.
+fn domain(parts: &Parts) -> Option<String> {
+    match parts.extensions.get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.domain_name.clone(),
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.domain_name.clone(),
+        _ => None,
+    }
+}
+
+/// The path as the client sent it, stage included where the URL has one:
+/// a REST API's `path`, an HTTP API's `http.path` (its `$default` stage
+/// puts nothing in front).
+fn full_path(parts: &Parts) -> Option<String> {
+    match parts.extensions.get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.path.clone(),
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.path.clone(),
+        _ => None,
     }
 }
 
@@ -270,12 +286,9 @@ impl<S: Send + Sync> FromRequestParts<S> for BasePath {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
-        let full = match parts.extensions.get::<RequestContext>() {
-            Some(RequestContext::ApiGatewayV1(ctx)) => ctx.path.clone(),
-            _ => None,
-        };
         Ok(Self(
-            full.and_then(|full| path_prefix(parts, &full))
+            full_path(parts)
+                .and_then(|full| path_prefix(parts, &full))
                 .unwrap_or_default(),
         ))
     }
@@ -646,6 +659,55 @@ mod tests {
         assert_eq!(
             public_base("evil.test/<x>", "/v1/auth/device/code", route).await,
             None
+        );
+    }
+
+    /// An HTTP API's request (payload 2.0) for `route`, as sent to `full_path`.
+    async fn http_api(domain: &str, full_path: &str, route: &str) -> (Option<String>, String) {
+        let mut ctx =
+            lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+        ctx.domain_name = Some(domain.to_owned());
+        ctx.http.path = Some(full_path.to_owned());
+        ctx.stage = Some("$default".to_owned());
+        let request = || {
+            axum::http::Request::builder()
+                .uri(route)
+                .extension(RequestContext::ApiGatewayV2(ctx.clone()))
+                .body(())
+                .unwrap()
+                .into_parts()
+                .0
+        };
+        let public = PublicBase::from_request_parts(&mut request(), &())
+            .await
+            .unwrap()
+            .0;
+        let base = BasePath::from_request_parts(&mut request(), &())
+            .await
+            .unwrap()
+            .0;
+        (public, base)
+    }
+
+    #[tokio::test]
+    async fn an_http_apis_default_stage_puts_nothing_in_front() {
+        assert_eq!(
+            http_api(
+                "abc.execute-api.eu-west-1.amazonaws.com",
+                "/v1/auth/device/code",
+                "/v1/auth/device/code"
+            )
+            .await,
+            (
+                Some("https://abc.execute-api.eu-west-1.amazonaws.com".to_owned()),
+                String::new()
+            )
+        );
+        assert_eq!(
+            http_api("auth.example.com", "/dashboard/tokens", "/dashboard/tokens")
+                .await
+                .1,
+            ""
         );
     }
 
