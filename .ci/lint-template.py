@@ -34,13 +34,49 @@ def main(path: str) -> int:
         props = resource.get("Properties", {})
         if resource.get("Type") == "AWS::Serverless::Function" and "CodeUri" in props:
             props["CodeUri"] = "s3://placeholder-bucket/function.zip"
-    expanded = transform(template, {}, NoManagedPolicies())
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as out:
-        json.dump(expanded, out, default=str)
-    subprocess.run(["cfn-lint", out.name], check=True)
-    check_expanded(expanded)
-    print(f"{path}: clean as written and after SAM expansion; edge settings present")
+    # Expanded once per API type the stack offers (ApiType): each must be
+    # clean and carry the edge settings.
+    for api_type in ["REST", "HTTP"]:
+        expanded = transform(json.loads(json.dumps(template, default=str)), {"ApiType": api_type}, NoManagedPolicies())
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as out:
+            json.dump(expanded, out, default=str)
+        subprocess.run(["cfn-lint", out.name], check=True)
+        check_expanded(expanded)
+        check_http_api(expanded)
+        print(f"{path} (ApiType={api_type}): clean after SAM expansion; edge settings present")
+    print(f"{path}: clean as written")
     return 0
+
+
+def branches(value):
+    """Every value an `Fn::If` may take (the value itself otherwise)."""
+    if isinstance(value, dict) and "Fn::If" in value:
+        _, yes, no = value["Fn::If"]
+        return branches(yes) + branches(no)
+    return [value]
+
+
+def check_http_api(t: dict) -> None:
+    """ApiType=HTTP's edge: the same throttling, a tighter limit on each
+    public route, an access log without headers, a caching-free authorizer
+    with simple responses."""
+    resources = t["Resources"]
+    stage = resources["HttpApiStage"]["Properties"]
+    assert stage["StageName"] == "$default" and stage["AutoDeploy"] is True
+    default = stage["DefaultRouteSettings"]
+    assert "ThrottlingRateLimit" in default and "ThrottlingBurstLimit" in default, "stage-wide throttling"
+    for route in ["POST /v1/auth/device/code", "POST /v1/auth/device/token", "POST /v1/token_leaks"]:
+        assert route in stage["RouteSettings"], f"a limit on {route}"
+    log = stage["AccessLogSettings"]["Format"]
+    fields = json.loads(log)
+    for key in ["request_id", "ip", "route", "status", "latency_ms", "authorizer_latency_ms", "credential"]:
+        assert key in fields, f"HTTP API access log field {key}"
+    assert "header" not in log.lower(), "no header (so no token) in the HTTP API's access log"
+    auth = resources["HttpApiAuthorizer"]["Properties"]
+    assert auth["AuthorizerResultTtlInSeconds"] == 0 and auth["EnableSimpleResponses"] is True
+    routes = [r for r in resources.values() if r["Type"] == "AWS::ApiGatewayV2::Route"]
+    public = sorted(r["Properties"]["RouteKey"] for r in routes if r["Properties"]["AuthorizationType"] == "NONE")
+    assert all(k.startswith(("POST /v1/", "GET /v1/openapi.json", "GET /dashboard", "POST /dashboard")) for k in public), public
 
 
 def check_expanded(t: dict) -> None:
@@ -74,9 +110,11 @@ def check_expanded(t: dict) -> None:
     assert "TracingEnabled" in stage, "tracing switch on the stage"
 
     alarms = {
-        r["Properties"]["MetricName"] for _, r in by_type.get("AWS::CloudWatch::Alarm", [])
+        name
+        for _, r in by_type.get("AWS::CloudWatch::Alarm", [])
+        for name in branches(r["Properties"]["MetricName"])
     }
-    assert {"Errors", "5XXError", "Throttles"} <= alarms, f"alarms: {alarms}"
+    assert {"Errors", "5XXError", "5xx", "Throttles"} <= alarms, f"alarms: {alarms}"
 
     # Every function role that touches the table's items is confined to the
     # key prefixes it owns.

@@ -373,3 +373,136 @@ fn the_event_pipe_filters_on_the_store_s_audit_items() {
         })
     );
 }
+
+const BEGIN_HTTP_ROUTES: &str =
+    "  # BEGIN HTTP API routes (generated from the route table; do not edit)\n";
+const END_HTTP_ROUTES: &str = "  # END HTTP API routes\n";
+
+/// Every route the REST API serves, as (method, path, function, gate):
+/// the route table, and the dashboard's pages from its function's events.
+fn served_routes(t: &Value) -> Vec<(String, String, String, &'static str)> {
+    let mut served: Vec<_> = routes()
+        .iter()
+        .map(|r| {
+            (
+                r.method.to_string(),
+                r.path.clone(),
+                r.function.template_name().to_owned(),
+                match (r.protected, r.iam) {
+                    (true, _) => "CUSTOM",
+                    (false, true) => "AWS_IAM",
+                    (false, false) => "NONE",
+                },
+            )
+        })
+        .collect();
+    let events = resources(t)["DashboardFunction"]["Properties"]["Events"]
+        .as_mapping()
+        .unwrap();
+    for event in events.values() {
+        let p = &event["Properties"];
+        served.push((
+            s(&p["Method"]).to_uppercase(),
+            s(&p["Path"]),
+            "DashboardFunction".to_owned(),
+            "NONE",
+        ));
+    }
+    served
+}
+
+/// `HttpRoute` + the method and the path's words: `POST
+/// /v1/api_tokens/{id}/roll` is `HttpRoutePostV1ApiTokensIdRoll`.
+fn route_resource_name(method: &str, path: &str) -> String {
+    let mut name = String::from("HttpRoute");
+    let word = |w: &str| {
+        let mut c = w.chars();
+        c.next()
+            .map(|f| f.to_ascii_uppercase().to_string() + &c.as_str().to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    name.push_str(&word(method));
+    for part in path.split(|c: char| !c.is_ascii_alphanumeric()) {
+        name.push_str(&word(part));
+    }
+    name
+}
+
+/// The HTTP API's routes as `template.yaml` must hold them.
+fn http_routes(t: &Value) -> String {
+    let mut out = String::from(BEGIN_HTTP_ROUTES);
+    for (method, path, function, gate) in served_routes(t) {
+        let integration = format!("Http{}Integration", function.trim_end_matches("Function"));
+        out.push_str(&format!(
+            "  {}:\n    Type: AWS::ApiGatewayV2::Route\n    Condition: IsHttpApi\n",
+            route_resource_name(&method, &path)
+        ));
+        let authorizer = if gate == "CUSTOM" {
+            ", AuthorizerId: !Ref HttpApiAuthorizer"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "    Properties: {{ ApiId: !Ref HttpApi, RouteKey: \"{method} {path}\", Target: !Sub \"integrations/${{{integration}}}\", AuthorizationType: {gate}{authorizer} }}\n"
+        ));
+    }
+    out.push_str(END_HTTP_ROUTES);
+    out
+}
+
+/// `ApiType=HTTP` serves exactly the REST API's routes, behind the same
+/// authorizer or none or AWS_IAM as there: its routes are generated from
+/// the route table, and this fails when they drift
+/// (`AKUA_WRITE_TEMPLATE=1` rewrites them).
+#[test]
+fn the_http_api_routes_are_generated_from_the_route_table() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let start = text
+        .find(BEGIN_HTTP_ROUTES)
+        .expect("the generated block's start");
+    let end = text
+        .find(END_HTTP_ROUTES)
+        .expect("the generated block's end")
+        + END_HTTP_ROUTES.len();
+    let expected = http_routes(&template());
+    if std::env::var_os("AKUA_WRITE_TEMPLATE").is_some() {
+        let written = format!("{}{expected}{}", &text[..start], &text[end..]);
+        std::fs::write(path, written).unwrap();
+        return;
+    }
+    assert_eq!(
+        &text[start..end],
+        expected,
+        "template.yaml's HTTP API routes drifted: AKUA_WRITE_TEMPLATE=1 cargo test -p akua-local --test template"
+    );
+    // Each names an integration and a stage setting names routes that exist.
+    let t = template();
+    let res = resources(&t);
+    for (name, resource) in res {
+        if s(&resource["Type"]) == "AWS::ApiGatewayV2::Route" {
+            let target = s(&resource["Properties"]["Target"]);
+            assert!(target.starts_with("integrations/"), "{}", s(name));
+        }
+    }
+    let keys: BTreeSet<String> = res
+        .values()
+        .filter(|r| s(&r["Type"]) == "AWS::ApiGatewayV2::Route")
+        .map(|r| s(&r["Properties"]["RouteKey"]))
+        .collect();
+    for key in res["HttpApiStage"]["Properties"]["RouteSettings"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+    {
+        assert!(keys.contains(&s(key)), "{key:?}");
+    }
+    // The HTTP API's authorizer: payload 2.0, simple responses, no cache.
+    let auth = &res["HttpApiAuthorizer"]["Properties"];
+    assert_eq!(s(&auth["AuthorizerPayloadFormatVersion"]), "2.0");
+    assert_eq!(auth["EnableSimpleResponses"], Value::Bool(true));
+    assert_eq!(
+        auth["AuthorizerResultTtlInSeconds"],
+        Value::Number(0.into())
+    );
+}
