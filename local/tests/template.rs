@@ -53,7 +53,17 @@ fn routes_agree_with_the_local_route_table() {
             deployed.insert((s(&p["Method"]).to_uppercase(), s(&p["Path"]), s(name), gate));
         }
     }
-    let local: BTreeSet<_> = routes()
+    let local: BTreeSet<_> = declared_routes()
+        .into_iter()
+        .map(|(method, path, function, gate)| (method, path, function, gate.to_owned()))
+        .collect();
+    assert_eq!(deployed, local);
+}
+
+/// The route table as (method, path, function resource, gate): the
+/// authorizer, `NONE` or `AWS_IAM`.
+fn declared_routes() -> Vec<(String, String, String, &'static str)> {
+    routes()
         .iter()
         .map(|r| {
             (
@@ -64,12 +74,10 @@ fn routes_agree_with_the_local_route_table() {
                     (true, _) => "authorizer",
                     (false, true) => "AWS_IAM",
                     (false, false) => "NONE",
-                }
-                .to_owned(),
+                },
             )
         })
-        .collect();
-    assert_eq!(deployed, local);
+        .collect()
 }
 
 #[test]
@@ -381,21 +389,7 @@ const END_HTTP_ROUTES: &str = "  # END HTTP API routes\n";
 /// Every route the REST API serves, as (method, path, function, gate):
 /// the route table, and the dashboard's pages from its function's events.
 fn served_routes(t: &Value) -> Vec<(String, String, String, &'static str)> {
-    let mut served: Vec<_> = routes()
-        .iter()
-        .map(|r| {
-            (
-                r.method.to_string(),
-                r.path.clone(),
-                r.function.template_name().to_owned(),
-                match (r.protected, r.iam) {
-                    (true, _) => "CUSTOM",
-                    (false, true) => "AWS_IAM",
-                    (false, false) => "NONE",
-                },
-            )
-        })
-        .collect();
+    let mut served = declared_routes();
     let events = resources(t)["DashboardFunction"]["Properties"]["Events"]
         .as_mapping()
         .unwrap();
@@ -437,10 +431,9 @@ fn http_routes(t: &Value) -> String {
             "  {}:\n    Type: AWS::ApiGatewayV2::Route\n    Condition: IsHttpApi\n",
             route_resource_name(&method, &path)
         ));
-        let authorizer = if gate == "CUSTOM" {
-            ", AuthorizerId: !Ref HttpApiAuthorizer"
-        } else {
-            ""
+        let (gate, authorizer) = match gate {
+            "authorizer" => ("CUSTOM", ", AuthorizerId: !Ref HttpApiAuthorizer"),
+            other => (other, ""),
         };
         out.push_str(&format!(
             "    Properties: {{ ApiId: !Ref HttpApi, RouteKey: \"{method} {path}\", Target: !Sub \"integrations/${{{integration}}}\", AuthorizationType: {gate}{authorizer} }}\n"
