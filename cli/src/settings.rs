@@ -38,6 +38,10 @@ pub struct Settings {
     pub api_url_source: Source,
     /// The credential in effect, and where it came from.
     pub credential: Option<(Credential, Source)>,
+    /// Why a stored credential could not be read (a keychain that did not
+    /// answer): said by commands that need it, while `auth login`, which
+    /// replaces it, still runs.
+    unreadable: Option<String>,
     pub workspace: Option<(String, Source)>,
     pub format: Format,
 }
@@ -84,12 +88,19 @@ impl Settings {
             )
         };
 
+        let mut unreadable = None;
         let credential = if let Some((name, value)) = env_first(TOKEN_ENV) {
             let credential = Credential::parse(&value)
                 .map_err(|_| Error::Usage(format!("{name} does not hold a token")))?;
             Some((credential, Source::Env(name)))
         } else {
-            config.token(api_url.as_str())?.map(|c| (c, Source::Config))
+            match config.token(api_url.as_str()) {
+                Ok(stored) => stored.map(|c| (c, Source::Config)),
+                Err(e) => {
+                    unreadable = Some(e.to_string());
+                    None
+                }
+            }
         };
 
         let workspace = if let Some(ws) = &global.workspace {
@@ -127,6 +138,7 @@ impl Settings {
             api_url,
             api_url_source,
             credential,
+            unreadable,
             workspace,
             format,
         })
@@ -177,6 +189,9 @@ impl Settings {
 
     /// Why there is no credential for this API URL.
     pub fn not_logged_in(&self) -> Error {
+        if let Some(why) = &self.unreadable {
+            return Error::Config(why.clone());
+        }
         let elsewhere = self.config.logged_in_hosts();
         if elsewhere.is_empty() {
             Error::NotLoggedIn

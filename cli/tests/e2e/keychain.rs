@@ -96,3 +96,30 @@ async fn with_no_keychain_the_login_is_kept_in_the_owner_only_file() {
     no_keychain(&["auth", "logout"]).await.expect(0);
     assert_eq!(home.stored_token(), None);
 }
+
+/// A login kept in a keychain that does not answer now (locked, or
+/// another machine's config): commands that need it say so and how to
+/// fix it, and `auth login` still runs and replaces it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_keychain_that_does_not_answer_blocks_nothing_but_the_credential() {
+    let api = Api::start().await;
+    let ws = api.workspace("Own").await;
+    let (_, token) = api.api_token(&ws, "ci").await;
+    let home = Home::new(&api.base);
+    home.write_config(&format!(
+        "hosts:\n  {}:\n    token_store: keychain\n",
+        api.base
+    ));
+    home.run(&["tokens", "list"])
+        .await
+        .expect(1)
+        .stderr_has("cannot read the credential")
+        .stderr_has("from the OS keychain")
+        .stderr_has("hint: ");
+    home.run(&["auth", "login", "--token", &token])
+        .await
+        .expect(0)
+        .stderr_has("CNAP_KEYCHAIN is off");
+    home.run(&["tokens", "list"]).await.expect(0);
+    assert!(home.host_config().get("token_store").is_none());
+}
