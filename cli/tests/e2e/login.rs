@@ -61,7 +61,7 @@ async fn device_login_stores_a_session_that_status_reports_and_logout_revokes() 
         .expect(0)
         .stderr_has("revoked on the server")
         .never_shows(&token);
-    assert_eq!(api.whoami_status(&token).await, 401);
+    assert_eq!(api.whoami_status(&token).await, api.refused());
     assert_eq!(home.stored_token(), None);
     assert_eq!(home.config()["api_url"].as_str(), Some(api.base.as_str()));
 
@@ -114,7 +114,7 @@ async fn token_login_checks_the_token_and_refuses_a_revoked_one() {
     // Revoked: refused by the server, nothing written.
     let out = home.run(&["auth", "login", "--token", &revoked]).await;
     out.expect(3)
-        .stderr_has("unauthorized")
+        .stderr_has(api.refused_report()[0])
         .stderr_has("nothing was stored")
         .never_shows(&revoked);
     assert!(!home.config_path().exists());
@@ -208,7 +208,7 @@ async fn sessions_are_listed_and_others_ended_without_showing_a_secret() {
         .await
         .expect(0)
         .stderr_has("Ended 1 other session");
-    assert_eq!(api.whoami_status(&other).await, 401);
+    assert_eq!(api.whoami_status(&other).await, api.refused());
     assert_eq!(api.whoami_status(&mine).await, 200);
 
     // Ending the session cnap itself uses logs this machine out: said, and
@@ -227,7 +227,7 @@ async fn sessions_are_listed_and_others_ended_without_showing_a_secret() {
         .await
         .expect(0)
         .stderr_has("this machine is logged out too");
-    assert_eq!(api.whoami_status(&mine).await, 401);
+    assert_eq!(api.whoami_status(&mine).await, api.refused());
     assert_eq!(laptop.stored_token(), None);
 }
 

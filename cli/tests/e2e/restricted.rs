@@ -16,7 +16,9 @@ fn row_of<'a>(table: &'a str, id: &str) -> &'a str {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_token_restricted_to_reading_cannot_create_a_token() {
-    let api = Api::start().await;
+    // The refusal's code and hint come from the REST API's envelope; behind
+    // an HTTP API every refusal is a bare 403 (errors.rs).
+    let api = Api::start_as(akua_local::gateway::ApiType::Rest).await;
     let (home, _) = owner_in_a_workspace(&api, "Restricted").await;
 
     // The catalog lists the service's own permissions, in both formats.

@@ -31,6 +31,7 @@ pub struct Api {
     /// `http://127.0.0.1:PORT/prod/v1`: every `cnap` test runs against the
     /// deployed URL shape, the stage in the path (`akua-local --stage`).
     pub base: String,
+    api_type: akua_local::gateway::ApiType,
     data_dir: TempDir,
     http: reqwest::Client,
     _shutdown: tokio::sync::oneshot::Sender<()>,
@@ -75,6 +76,7 @@ impl Api {
         .expect("akua-local starts");
         Api {
             base: format!("{}/v1", running.base_url),
+            api_type,
             data_dir,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
@@ -100,6 +102,23 @@ impl Api {
             .expect("dev issuer")
             .mint_signed_in(DEV_USER, now() - ago, now(), 3600)
             .expect("mint")
+    }
+
+    /// The status a refused credential (revoked, expired, unknown) gets:
+    /// a REST API's 401, an HTTP API's bare 403.
+    pub fn refused(&self) -> u16 {
+        match self.api_type {
+            akua_local::gateway::ApiType::Rest => 401,
+            akua_local::gateway::ApiType::Http => 403,
+        }
+    }
+
+    /// How cnap reports a refused credential: its code and HTTP status.
+    pub fn refused_report(&self) -> [&'static str; 2] {
+        match self.api_type {
+            akua_local::gateway::ApiType::Rest => ["unauthorized", "HTTP 401"],
+            akua_local::gateway::ApiType::Http => ["forbidden", "HTTP 403"],
+        }
     }
 
     /// One API call: status and JSON body (`Null` when empty).

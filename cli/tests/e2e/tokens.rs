@@ -182,7 +182,7 @@ async fn workspaces_and_tokens_with_a_session() {
         .await
         .expect(0)
         .stderr_has(&format!("Revoked {id}"));
-    assert_eq!(api.whoami_status(&secret).await, 401);
+    assert_eq!(api.whoami_status(&secret).await, api.refused());
     let after = home.run(&["tokens", "list", "--all", "-o", "json"]).await;
     let remaining = ids(&after.expect(0).json());
     assert_eq!(remaining.len(), 4);
@@ -300,7 +300,7 @@ async fn a_multi_workspace_token_is_made_listed_used_and_revoked() {
     home.run(&["tokens", "revoke", "--mine", &id, "--yes"])
         .await
         .expect(0);
-    assert_eq!(api.whoami_status(&token).await, 401);
+    assert_eq!(api.whoami_status(&token).await, api.refused());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -440,7 +440,7 @@ async fn a_found_secret_is_revoked_from_standard_input_without_a_login() {
     .expect(0)
     .stderr_has("Revoked")
     .never_shows(&secret);
-    assert_eq!(api.whoami_status(&secret).await, 401);
+    assert_eq!(api.whoami_status(&secret).await, api.refused());
     owner
         .run_with_stdin(
             &["--workspace", &ws, "tokens", "introspect", "-o", "json"],
